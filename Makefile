@@ -1,0 +1,47 @@
+# The two commands a newcomer needs:
+#   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
+#   make test   install what is missing, build with sanitizers, run every test
+# Other targets: build, test-unit, test-integration, fuzz, bench, format, lint, clean.
+JOBS ?= 2
+BUILD_DIR ?= build
+TEST_BUILD_DIR ?= build-test
+
+.PHONY: run build deps test test-unit test-integration fuzz bench format lint clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DWA_BUILD_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	@$(BUILD_DIR)/bin/wa-gateway
+
+test:
+	@scripts/test.sh
+
+test-unit:
+	@scripts/test.sh unit
+
+test-integration:
+	@scripts/test.sh integration
+
+fuzz:
+	@scripts/install-deps.sh --test
+	@scripts/run-fuzzers.sh
+
+bench:
+	@scripts/install-deps.sh --bench
+	@bench/run.sh
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+lint:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@git ls-files 'gateway/src/*.cpp' | xargs clang-tidy -p $(TEST_BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) build-fuzz

@@ -1,0 +1,17 @@
+# Every dependency comes from Debian bookworm packages (see scripts/install-deps.sh).
+set(Boost_NO_WARN_NEW_VERSIONS ON)
+find_package(Boost 1.81.0 EXACT REQUIRED CONFIG COMPONENTS json url system)
+find_package(OpenSSL 3 REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+
+# Asio/Beast as used everywhere in this project: C++20 coroutines, no deprecated API.
+add_library(asio_options INTERFACE)
+target_link_libraries(asio_options INTERFACE Boost::headers Boost::system Threads::Threads)
+target_compile_definitions(asio_options INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_ASIO_DISABLE_BOOST_COROUTINE)

@@ -1,0 +1,59 @@
+#include "api/system_routes.hpp"
+
+#include <boost/json/object.hpp>
+#include <cmath>
+
+#include "app/health.hpp"
+#include "http/envelope.hpp"
+
+namespace gw::api {
+
+namespace {
+constexpr const char* kLandingPage = R"html(<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>WhatsApp API Gateway</title></head>
+<body>
+<h1>WhatsApp API Gateway</h1>
+<p>The API is served under <code>/api/v1</code>; health at <a href="/health">/health</a>,
+metrics at <a href="/metrics">/metrics</a>.</p>
+</body>
+</html>
+)html";
+}  // namespace
+
+void register_system_routes(http::Router& router, app::Context& ctx) {
+  router.add("GET", "/health", http::Access::public_route,
+             [&ctx](http::Request&) -> boost::asio::awaitable<http::Response> {
+               bool db_up = ctx.health.database_up();
+               boost::json::object o;
+               o["status"] = db_up ? "healthy" : "unhealthy";
+               o["database"] = db_up ? "connected" : "disconnected";
+               o["active_sessions"] = ctx.active_sessions ? ctx.active_sessions() : 0;
+               o["memory_usage_mb"] = static_cast<int64_t>(
+                   std::llround(static_cast<double>(obs::resident_memory_bytes()) / (1024.0 * 1024.0)));
+               o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::steady_clock::now() - ctx.started)
+                                         .count();
+               auto res = http::json_response(o, db_up ? 200 : 503);
+               res.headers.set("Cache-Control", "no-store");
+               co_return res;
+             });
+
+  router.add("GET", "/metrics", http::Access::public_route,
+             [&ctx](http::Request&) -> boost::asio::awaitable<http::Response> {
+               http::Response res;
+               res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+               res.body = ctx.metrics.render();
+               co_return res;
+             });
+
+  router.add("GET", "/", http::Access::public_route,
+             [](http::Request&) -> boost::asio::awaitable<http::Response> {
+               http::Response res;
+               res.content_type = "text/html; charset=utf-8";
+               res.body = kLandingPage;
+               co_return res;
+             });
+}
+
+}  // namespace gw::api

@@ -1,0 +1,10 @@
+#pragma once
+// Operational endpoints: GET /health (PRD §16.1), GET /metrics (Prometheus), GET / (landing page).
+#include "app/context.hpp"
+#include "http/router.hpp"
+
+namespace gw::api {
+
+void register_system_routes(http::Router& router, app::Context& ctx);
+
+}  // namespace gw::api

@@ -1,0 +1,160 @@
+#include "app/app.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/system_routes.hpp"
+#include "app/context.hpp"
+#include "app/health.hpp"
+#include "app/pipeline.hpp"
+#include "db/migrations.hpp"
+#include "http/server.hpp"
+#include "log/log.hpp"
+
+namespace gw::app {
+
+namespace {
+
+std::unique_ptr<db::Database> open_database(const config::Config& cfg) {
+  std::filesystem::create_directories(cfg.data_dir);
+  db::PoolOptions opts;
+  opts.max_connections = cfg.db_max_connections;
+  opts.max_idle = cfg.db_max_idle_connections;
+  opts.max_lifetime = cfg.db_connection_max_lifetime;
+  return db::Database::open((std::filesystem::path(cfg.data_dir) / "gateway.db").string(),
+                            cfg.database_url, opts);
+}
+
+const char* dialect_name(db::Dialect d) { return d == db::Dialect::sqlite ? "sqlite" : "postgres"; }
+
+}  // namespace
+
+int run_server(const config::Config& cfg) {
+  std::unique_ptr<db::Database> db;
+  try {
+    db = open_database(cfg);
+    int applied = db::Migrator(*db).up();
+    log::info("database ready", {{"dialect", dialect_name(db->dialect())},
+                                 {"migrations_applied", applied}});
+  } catch (const std::exception& e) {
+    log::error("cannot start: database", {{"error", e.what()}});
+    return 1;
+  }
+
+  boost::asio::io_context ioc(cfg.http_threads);
+  obs::Metrics metrics;
+  HealthMonitor health(*db, ioc.get_executor());
+  Context ctx{cfg, *db, metrics, health, std::chrono::steady_clock::now(), [] { return 0; }};
+  metrics.add_gauge("db_pool_connections", "Database pool connections by state.",
+                    "state=\"in_use\"", [&db] { return db->stats().in_use; });
+  metrics.add_gauge("db_pool_connections", "Database pool connections by state.", "state=\"idle\"",
+                    [&db] { return db->stats().idle; });
+  metrics.add_gauge("db_pool_max_connections", "Configured size of the database pool.", "",
+                    [&db] { return db->stats().max; });
+
+  http::Router router;
+  api::register_system_routes(router, ctx);
+  Pipeline pipeline(ctx, router);
+
+  http::ServerOptions so;
+  so.bind_address = cfg.bind_address;
+  so.port = cfg.port;
+  so.max_body_bytes = cfg.http_max_body_bytes;
+  so.max_header_bytes = cfg.http_max_header_bytes;
+  so.header_timeout = cfg.http_header_timeout;
+  so.body_timeout = cfg.http_body_timeout;
+  so.idle_timeout = cfg.http_idle_timeout;
+  http::Server server(ioc, so, pipeline.hooks());
+  uint16_t port = 0;
+  try {
+    port = server.start();
+  } catch (const std::exception& e) {
+    log::error("cannot start: listen", {{"error", e.what()},
+                                        {"address", cfg.bind_address},
+                                        {"port", cfg.port}});
+    return 1;
+  }
+  health.start();
+  log::info("listening", {{"address", cfg.bind_address},
+                          {"port", port},
+                          {"threads", cfg.http_threads},
+                          {"env", cfg.env == config::Env::production ? "production" : "development"}});
+
+  boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                {"timeout_ms", static_cast<int64_t>(cfg.shutdown_timeout.count())}});
+    boost::asio::co_spawn(
+        ioc,
+        [&]() -> boost::asio::awaitable<void> {
+          bool drained = co_await server.shutdown(cfg.shutdown_timeout);
+          health.stop();
+          if (!drained) log::warn("shutdown timeout: closed requests still in flight");
+          ioc.stop();
+        },
+        boost::asio::detached);
+  });
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < cfg.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : threads) t.join();
+  db->close();
+  log::info("stopped");
+  return 0;
+}
+
+int run_migrate(const config::Config& cfg, const std::vector<std::string>& args) {
+  const std::string usage = "usage: wa-gateway migrate up | down [N] | status";
+  if (args.empty() || args.size() > 2) {
+    std::cerr << usage << "\n";
+    return 2;
+  }
+  try {
+    auto db = open_database(cfg);
+    db::Migrator m(*db);
+    if (args[0] == "up" && args.size() == 1) {
+      int n = m.up();
+      std::cout << "applied " << n << " migration(s); schema version " << m.current_version()
+                << "\n";
+    } else if (args[0] == "down") {
+      int steps = 1;
+      if (args.size() == 2) {
+        try {
+          size_t used = 0;
+          steps = std::stoi(args[1], &used);
+          if (used != args[1].size() || steps < 1) throw std::invalid_argument("N");
+        } catch (const std::exception&) {
+          std::cerr << "wa-gateway migrate down: N must be a positive integer, got \"" << args[1]
+                    << "\"\n";
+          return 2;
+        }
+      }
+      int n = m.down(steps);
+      std::cout << "rolled back " << n << " migration(s); schema version " << m.current_version()
+                << "\n";
+    } else if (args[0] == "status" && args.size() == 1) {
+      for (const auto& s : m.status()) {
+        std::cout << (s.applied ? "applied " : "pending ") << s.version << " " << s.name;
+        if (s.applied) std::cout << " " << s.applied_at;
+        std::cout << "\n";
+      }
+    } else {
+      std::cerr << usage << "\n";
+      return 2;
+    }
+    db->close();
+  } catch (const std::exception& e) {
+    std::cerr << "wa-gateway migrate: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace gw::app

@@ -1,0 +1,14 @@
+#pragma once
+// The gateway process: opens the database and migrates it, serves HTTP until SIGTERM/SIGINT,
+// then shuts down gracefully.
+#include "config/config.hpp"
+
+namespace gw::app {
+
+/// Runs the server; returns the process exit code (0 after a graceful shutdown).
+int run_server(const config::Config& config);
+
+/// `wa-gateway migrate up|down [N]|status`; returns the process exit code.
+int run_migrate(const config::Config& config, const std::vector<std::string>& args);
+
+}  // namespace gw::app

@@ -1,0 +1,39 @@
+#pragma once
+// The request pipeline every HTTP request goes through, in this order:
+//   request id -> route match (404/405) -> handler -> error mapping -> response headers ->
+//   metrics + one access-log line.
+// Handlers throw http::ApiError (or db::DbError) and never build error envelopes themselves.
+// Thread safety: handle()/reject() are called concurrently from connection strands; the pipeline
+// holds no mutable state of its own.
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+
+#include "app/context.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+
+namespace gw::app {
+
+class Pipeline {
+ public:
+  Pipeline(Context& ctx, const http::Router& router) : ctx_(ctx), router_(router) {}
+
+  boost::asio::awaitable<http::Response> handle(http::Request& req);
+  http::Response reject(http::Request& req, http::ErrorKind kind, const std::string& message);
+  http::ServerHooks hooks();
+
+ private:
+  boost::asio::awaitable<http::Response> dispatch(http::Request& req);
+  void finish(http::Request& req, http::Response& res,
+              std::chrono::steady_clock::time_point started);
+
+  Context& ctx_;
+  const http::Router& router_;
+};
+
+/// An X-Request-Id we accept from clients: 1-128 chars of [A-Za-z0-9._-].
+bool is_valid_request_id(std::string_view id) noexcept;
+/// A new random request id (32 hex chars).
+std::string new_request_id();
+
+}  // namespace gw::app

@@ -1,0 +1,280 @@
+#include "config/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string_view>
+#include <thread>
+
+#include "util/strings.hpp"
+
+extern char** environ;
+
+namespace gw::config {
+
+namespace {
+
+// A setter returns an empty string on success, else the expected form ("an integer 1-65535").
+using Setter = std::function<std::string(Config&, std::string_view)>;
+
+struct Var {
+  const char* name;
+  const char* default_value;  // shown in --help; "" means unset
+  const char* description;
+  Setter set;
+};
+
+bool parse_int(std::string_view s, long long& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+Setter int_in(int Config::*field, long long lo, long long hi) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    long long n = 0;
+    if (!parse_int(v, n) || n < lo || n > hi) {
+      return "an integer from " + std::to_string(lo) + " to " + std::to_string(hi);
+    }
+    c.*field = static_cast<int>(n);
+    return {};
+  };
+}
+
+Setter size_in(std::size_t Config::*field, long long lo, long long hi) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    long long n = 0;
+    if (!parse_int(v, n) || n < lo || n > hi) {
+      return "a byte count from " + std::to_string(lo) + " to " + std::to_string(hi);
+    }
+    c.*field = static_cast<std::size_t>(n);
+    return {};
+  };
+}
+
+// Durations: "250ms", "30s", "5m", "2h", or a bare number of seconds.
+bool parse_duration_ms(std::string_view v, long long& ms) {
+  long long mult = 1000;
+  if (v.ends_with("ms")) {
+    mult = 1;
+    v.remove_suffix(2);
+  } else if (v.ends_with("s")) {
+    v.remove_suffix(1);
+  } else if (v.ends_with("m")) {
+    mult = 60'000;
+    v.remove_suffix(1);
+  } else if (v.ends_with("h")) {
+    mult = 3'600'000;
+    v.remove_suffix(1);
+  }
+  long long n = 0;
+  if (v.empty() || !parse_int(v, n) || n < 0 || n > 100LL * 365 * 24 * 3600) return false;
+  ms = n * mult;
+  return true;
+}
+
+template <typename Duration>
+Setter duration_in(Duration Config::*field, long long min_ms, long long max_ms) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    long long ms = 0;
+    if (!parse_duration_ms(v, ms) || ms < min_ms || ms > max_ms) {
+      return "a duration like 30s, 500ms, 5m or 1h, between " + std::to_string(min_ms) +
+             "ms and " + std::to_string(max_ms / 1000) + "s";
+    }
+    c.*field = std::chrono::duration_cast<Duration>(std::chrono::milliseconds(ms));
+    return {};
+  };
+}
+
+Setter text(std::string Config::*field) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    c.*field = std::string(v);
+    return {};
+  };
+}
+
+const std::vector<Var>& vars() {
+  static const std::vector<Var> table = {
+      {"PORT", "8080", "TCP port of the HTTP API and dashboard (0 picks a free port)",
+       [](Config& c, std::string_view v) -> std::string {
+         long long n = 0;
+         if (!parse_int(v, n) || n < 0 || n > 65535) return "an integer from 0 to 65535";
+         c.port = static_cast<uint16_t>(n);
+         return {};
+       }},
+      {"BIND_ADDRESS", "0.0.0.0", "address to listen on (127.0.0.1 for local only)",
+       text(&Config::bind_address)},
+      {"ENV", "development", "development or production (production requires JWT_SECRET)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v == "development") c.env = Env::development;
+         else if (v == "production") c.env = Env::production;
+         else return "development or production";
+         return {};
+       }},
+      {"PUBLIC_URL", "", "external base URL; an https:// URL turns on Strict-Transport-Security",
+       [](Config& c, std::string_view v) -> std::string {
+         if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+           return "an absolute http:// or https:// URL";
+         }
+         c.public_url = std::string(v);
+         return {};
+       }},
+      {"HTTP_THREADS", "0", "I/O threads serving HTTP (0: one per CPU core)",
+       int_in(&Config::http_threads, 0, 256)},
+      {"HTTP_MAX_BODY_BYTES", "1048576", "largest accepted request body; larger gets 413",
+       size_in(&Config::http_max_body_bytes, 1024, 1LL << 30)},
+      {"HTTP_MAX_HEADER_BYTES", "16384", "largest accepted request line + headers; larger gets 431",
+       size_in(&Config::http_max_header_bytes, 1024, 1 << 20)},
+      {"HTTP_HEADER_TIMEOUT", "10s", "time a client has to send a request's headers",
+       duration_in(&Config::http_header_timeout, 100, 3'600'000)},
+      {"HTTP_BODY_TIMEOUT", "30s", "time a client has to send a request's body",
+       duration_in(&Config::http_body_timeout, 100, 3'600'000)},
+      {"HTTP_IDLE_TIMEOUT", "60s", "how long an idle keep-alive connection stays open",
+       duration_in(&Config::http_idle_timeout, 100, 3'600'000)},
+      {"SHUTDOWN_TIMEOUT", "10s", "on SIGTERM/SIGINT, how long in-flight requests may finish",
+       duration_in(&Config::shutdown_timeout, 0, 3'600'000)},
+      {"DATA_DIR", "./data", "directory for the SQLite database, secrets and media",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v.empty()) return "a directory path";
+         c.data_dir = std::string(v);
+         return {};
+       }},
+      {"DATABASE_URL", "", "postgres://user:pass@host:port/db to use PostgreSQL; empty: SQLite",
+       [](Config& c, std::string_view v) -> std::string {
+         if (!v.empty() && v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0) {
+           return "empty (SQLite) or a postgres:// or postgresql:// URL";
+         }
+         c.database_url = std::string(v);
+         return {};
+       }},
+      {"DB_MAX_CONNECTIONS", "20", "size of the database connection pool",
+       int_in(&Config::db_max_connections, 1, 1000)},
+      {"DB_MAX_IDLE_CONNECTIONS", "5", "connections kept open when idle",
+       int_in(&Config::db_max_idle_connections, 0, 1000)},
+      {"DB_CONNECTION_MAX_LIFETIME", "300s", "a pooled connection is replaced after this long",
+       duration_in(&Config::db_connection_max_lifetime, 1000, 365LL * 24 * 3'600'000)},
+      {"JWT_SECRET", "", "HMAC key for tokens, >= 32 characters; required when ENV=production",
+       text(&Config::jwt_secret)},
+      {"JWT_TTL", "24h", "lifetime of a login token", duration_in(&Config::jwt_ttl, 1000, 365LL * 24 * 3'600'000)},
+      {"RATE_LIMIT_PER_MINUTE", "100", "requests per minute per user (per IP when anonymous)",
+       int_in(&Config::rate_limit_per_minute, 1, 1'000'000)},
+      {"LOGIN_FAILURES_PER_MINUTE", "10", "failed logins per minute per IP before 429",
+       int_in(&Config::login_failures_per_minute, 1, 1'000'000)},
+      {"GENERATE_PIN_PER_HOUR", "10", "accounts created per hour per IP",
+       int_in(&Config::generate_pin_per_hour, 1, 1'000'000)},
+      {"CORS_ALLOWED_ORIGINS", "", "comma-separated origins allowed to call the API from a browser",
+       [](Config& c, std::string_view v) -> std::string {
+         c.cors_allowed_origins.clear();
+         for (auto& o : util::split_list(v, ',')) {
+           if (o == "*" || (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0)) {
+             return "a comma-separated list of origins like https://app.example.com (no *)";
+           }
+           while (!o.empty() && o.back() == '/') o.pop_back();
+           c.cors_allowed_origins.push_back(o);
+         }
+         return {};
+       }},
+      {"TRUSTED_PROXIES", "", "comma-separated IPs/CIDRs whose X-Forwarded-For is believed",
+       text(&Config::trusted_proxies)},
+      {"LOG_LEVEL", "info", "debug, info, warn or error",
+       [](Config& c, std::string_view v) -> std::string {
+         auto l = util::to_lower(v);
+         if (l == "debug") c.log_level = LogLevel::debug;
+         else if (l == "info") c.log_level = LogLevel::info;
+         else if (l == "warn" || l == "warning") c.log_level = LogLevel::warn;
+         else if (l == "error") c.log_level = LogLevel::error;
+         else return "debug, info, warn or error";
+         return {};
+       }},
+      {"LOG_FORMAT", "json", "json (one JSON object per line) or text (for humans)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v == "json") c.log_format = LogFormat::json;
+         else if (v == "text") c.log_format = LogFormat::text;
+         else return "json or text";
+         return {};
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+std::variant<Config, ConfigError> load(const EnvMap& env) {
+  Config c;
+  for (const auto& v : vars()) {
+    auto it = env.find(v.name);
+    std::string_view value = it != env.end() ? std::string_view(it->second) : v.default_value;
+    if (it != env.end()) value = util::trim(value);
+    if (auto expected = v.set(c, value); !expected.empty()) {
+      return ConfigError{v.name, std::string("invalid ") + v.name + "=\"" + std::string(value) +
+                                     "\": expected " + expected};
+    }
+  }
+  if (c.db_max_idle_connections > c.db_max_connections) {
+    return ConfigError{"DB_MAX_IDLE_CONNECTIONS",
+                       "invalid DB_MAX_IDLE_CONNECTIONS: expected at most DB_MAX_CONNECTIONS (" +
+                           std::to_string(c.db_max_connections) + ")"};
+  }
+  if (c.env == Env::production && c.jwt_secret.size() < 32) {
+    return ConfigError{"JWT_SECRET",
+                       "invalid JWT_SECRET: expected at least 32 characters when ENV=production"};
+  }
+  if (c.http_threads == 0) {
+    c.http_threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  }
+  return c;
+}
+
+std::variant<EnvMap, ConfigError> read_env_file(const std::string& path) {
+  EnvMap out;
+  std::ifstream in(path);
+  if (!in) return out;
+  std::string line;
+  int lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    std::string_view l = util::trim(line);
+    if (l.empty() || l.front() == '#') continue;
+    if (l.rfind("export ", 0) == 0) l = util::trim(l.substr(7));
+    auto eq = l.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return ConfigError{path, path + ":" + std::to_string(lineno) + ": expected KEY=VALUE"};
+    }
+    std::string key(util::trim(l.substr(0, eq)));
+    std::string_view value = util::trim(l.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (auto hash = value.find(" #"); hash != std::string_view::npos) {
+      value = util::trim(value.substr(0, hash));
+    }
+    out[key] = std::string(value);
+  }
+  return out;
+}
+
+EnvMap process_environment() {
+  EnvMap out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string help_text() {
+  std::ostringstream o;
+  o << "Configuration (environment variables; a .env file in the working directory is read too,\n"
+       "the environment wins; ENV_FILE names another file):\n\n";
+  for (const auto& v : vars()) {
+    o << "  " << v.name;
+    for (size_t i = std::string_view(v.name).size(); i < 28; ++i) o << ' ';
+    o << v.description << " (default: " << (*v.default_value ? v.default_value : "unset")
+      << ")\n";
+  }
+  return o.str();
+}
+
+}  // namespace gw::config

@@ -1,0 +1,77 @@
+#pragma once
+// Gateway configuration: environment variables, plus an optional .env file (the environment wins).
+// Every variable, its default and its expected form live in one table (config.cpp); --help prints
+// that table, and a bad value stops start-up with one line naming the variable.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace gw::config {
+
+enum class Env { development, production };
+enum class LogLevel { debug, info, warn, error };
+enum class LogFormat { json, text };
+
+struct Config {
+  // Server
+  uint16_t port = 8080;
+  std::string bind_address = "0.0.0.0";
+  Env env = Env::development;
+  int http_threads = 0;  // 0: one per core
+  std::size_t http_max_body_bytes = 1024 * 1024;
+  std::size_t http_max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds http_header_timeout{10'000};
+  std::chrono::milliseconds http_body_timeout{30'000};
+  std::chrono::milliseconds http_idle_timeout{60'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};
+  std::string public_url;  // how clients reach us; https:// turns on HSTS
+
+  // Storage
+  std::string data_dir = "./data";
+  std::string database_url;  // empty: SQLite in data_dir
+  int db_max_connections = 20;
+  int db_max_idle_connections = 5;
+  std::chrono::seconds db_connection_max_lifetime{300};
+
+  // Security
+  std::string jwt_secret;  // empty in development: generated and kept in data_dir
+  std::chrono::seconds jwt_ttl{24 * 3600};
+  int rate_limit_per_minute = 100;
+  int login_failures_per_minute = 10;
+  int generate_pin_per_hour = 10;
+  std::vector<std::string> cors_allowed_origins;
+  std::string trusted_proxies;
+
+  // Logging
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::json;
+
+  [[nodiscard]] bool uses_postgres() const { return !database_url.empty(); }
+  [[nodiscard]] bool served_over_tls() const { return public_url.rfind("https://", 0) == 0; }
+};
+
+/// A configuration problem: the variable and a one-line message with the expected form.
+struct ConfigError {
+  std::string variable;
+  std::string message;
+};
+
+using EnvMap = std::map<std::string, std::string>;
+
+/// Builds the configuration from variables (environment merged over .env).
+std::variant<Config, ConfigError> load(const EnvMap& vars);
+
+/// Reads KEY=VALUE lines (comments with #, optional quotes, optional "export ").
+/// A missing file yields an empty map; a malformed line yields a ConfigError.
+std::variant<EnvMap, ConfigError> read_env_file(const std::string& path);
+
+/// The process environment as a map.
+EnvMap process_environment();
+
+/// Text for --help: every variable with its default and description.
+std::string help_text();
+
+}  // namespace gw::config

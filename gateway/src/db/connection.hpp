@@ -1,0 +1,62 @@
+#pragma once
+// One database connection. Implementations: SQLite (db/sqlite.cpp), PostgreSQL (db/postgres.cpp).
+// SQL uses '?' placeholders on both backends (rewritten to $n for PostgreSQL).
+// Thread safety: a connection is used by one thread at a time (the pool hands it out).
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "db/value.hpp"
+
+namespace gw::db {
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  [[nodiscard]] virtual Dialect dialect() const noexcept = 0;
+  /// Runs one statement with bound parameters.
+  virtual Result query(std::string_view sql, std::span<const Value> params) = 0;
+  /// Runs several ';'-separated statements without parameters (migrations).
+  virtual void execute_script(std::string_view sql) = 0;
+  /// False once the connection is known to be unusable; the pool then discards it.
+  [[nodiscard]] virtual bool healthy() const noexcept = 0;
+
+  Result query(std::string_view sql, std::initializer_list<Value> params = {}) {
+    return query(sql, std::span<const Value>(params.begin(), params.size()));
+  }
+  /// Starts a write transaction (BEGIN IMMEDIATE on SQLite, so writers queue up front).
+  void begin();
+  void commit();
+  void rollback() noexcept;
+};
+
+/// Rolls back unless committed. Usage: Transaction tx(conn); ...; tx.commit();
+class Transaction {
+ public:
+  explicit Transaction(Connection& c) : conn_(c) { conn_.begin(); }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (!done_) conn_.rollback();
+  }
+  void commit() {
+    conn_.commit();
+    done_ = true;
+  }
+
+ private:
+  Connection& conn_;
+  bool done_ = false;
+};
+
+/// Opens `DATA_DIR`-relative SQLite file `path` (WAL, busy timeout, foreign keys on).
+std::unique_ptr<Connection> open_sqlite(const std::string& path);
+/// Connects to PostgreSQL with a libpq URL; throws DbError(unavailable) on failure.
+std::unique_ptr<Connection> open_postgres(const std::string& url);
+
+/// Rewrites '?' placeholders to $1..$n outside quoted strings and comments.
+std::string to_postgres_placeholders(std::string_view sql);
+
+}  // namespace gw::db

@@ -1,0 +1,66 @@
+#pragma once
+// Plain request/response values seen by handlers. Beast stays inside http/server.cpp; everything
+// above it (router, middleware, handlers) works with these types only.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gw::http {
+
+/// Header list with case-insensitive lookup. Names are kept as received.
+class Headers {
+ public:
+  void set(std::string name, std::string value);
+  void add(std::string name, std::string value);
+  /// First value of a header, case-insensitive; nullopt when absent.
+  [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const;
+  [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& all() const {
+    return items_;
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+/// One HTTP request after parsing, plus what the middleware learned about it.
+struct Request {
+  std::string method;  // upper case, e.g. "GET"
+  std::string target;  // as received, e.g. "/api/v1/sessions?limit=5"
+  std::string path;    // target without query, percent-decoding not applied
+  std::string query;   // after '?', may be empty
+  Headers headers;
+  std::string body;
+  std::string peer_ip;    // address of the TCP peer
+  std::string client_ip;  // peer, or X-Forwarded-For from a trusted proxy
+  bool keep_alive = true;
+
+  // Filled in by the pipeline.
+  std::string request_id;
+  std::string route;  // matched pattern ("/api/v1/sessions/:id") or "unmatched"
+  std::vector<std::pair<std::string, std::string>> params;
+  std::optional<std::string> user_id;  // set once authenticated
+  std::optional<std::string> token_jti;
+  int64_t token_exp = 0;
+
+  /// Path parameter by name (":id" -> "id"); empty view when absent.
+  [[nodiscard]] std::string_view param(std::string_view name) const;
+  /// Query parameter by name, percent-decoded; nullopt when absent.
+  [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+};
+
+/// One HTTP response. `content_type` is sent as Content-Type when non-empty.
+struct Response {
+  int status = 200;
+  std::string content_type;
+  Headers headers;
+  std::string body;
+  bool close = false;  // force Connection: close
+};
+
+/// Decodes %XX and '+' (as space when `plus_as_space`); invalid escapes are kept verbatim.
+std::string percent_decode(std::string_view in, bool plus_as_space);
+
+}  // namespace gw::http

@@ -1,0 +1,60 @@
+// wa-gateway: the WhatsApp multi-session API gateway.
+//   wa-gateway                       serve (configuration from the environment and .env)
+//   wa-gateway migrate up|down [N]|status
+//   wa-gateway --help | --version
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "app/app.hpp"
+#include "config/config.hpp"
+#include "log/log.hpp"
+
+#ifndef WA_GATEWAY_VERSION
+#define WA_GATEWAY_VERSION "0.0.0"
+#endif
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
+    std::cout << "wa-gateway " << WA_GATEWAY_VERSION
+              << " - WhatsApp multi-session API gateway\n\n"
+                 "Usage:\n"
+                 "  wa-gateway                               start the server\n"
+                 "  wa-gateway migrate up|down [N]|status    manage the database schema\n"
+                 "  wa-gateway --version                     print the version\n\n"
+              << gw::config::help_text();
+    return 0;
+  }
+  if (!args.empty() && (args[0] == "--version" || args[0] == "-v")) {
+    std::cout << "wa-gateway " << WA_GATEWAY_VERSION << "\n";
+    return 0;
+  }
+  bool migrate = !args.empty() && args[0] == "migrate";
+  if (!args.empty() && !migrate) {
+    std::cerr << "wa-gateway: unknown argument \"" << args[0] << "\" (see wa-gateway --help)\n";
+    return 2;
+  }
+
+  auto env = gw::config::process_environment();
+  std::string env_file = env.count("ENV_FILE") ? env["ENV_FILE"] : ".env";
+  auto file_vars = gw::config::read_env_file(env_file);
+  if (auto* err = std::get_if<gw::config::ConfigError>(&file_vars)) {
+    std::cerr << "wa-gateway: " << err->message << "\n";
+    return 2;
+  }
+  auto vars = std::get<gw::config::EnvMap>(file_vars);
+  for (auto& [k, v] : env) vars[k] = v;
+  auto loaded = gw::config::load(vars);
+  if (auto* err = std::get_if<gw::config::ConfigError>(&loaded)) {
+    std::cerr << "wa-gateway: " << err->message << "\n";
+    return 2;
+  }
+  const auto& cfg = std::get<gw::config::Config>(loaded);
+  gw::log::init(cfg.log_level, cfg.log_format);
+  int rc = migrate ? gw::app::run_migrate(cfg, {args.begin() + 1, args.end()})
+                   : gw::app::run_server(cfg);
+  gw::log::shutdown();
+  return rc;
+}

@@ -1,0 +1,19 @@
+#pragma once
+// Time helpers. Everything stored or returned is UTC, ISO-8601 with milliseconds and 'Z'.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gw::util {
+
+/// "2026-11-24T10:15:30.123Z"
+std::string iso8601(std::chrono::system_clock::time_point t);
+std::string iso8601_now();
+/// Parses "YYYY-MM-DDTHH:MM:SS[.fff][Z|+00:00]" (also with a space instead of 'T', as PostgreSQL
+/// prints) into a UTC time point.
+std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s);
+int64_t unix_seconds_now();
+
+}  // namespace gw::util

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer
+# and warnings as errors, starts a throwaway PostgreSQL, then runs
+#   unit        ctest (C++ unit tests, both databases; library conformance tests)
+#   integration black-box tests of the built binary (tests/, both databases) and the emulator's
+#   fuzz        every libFuzzer target for FUZZ_SECONDS (default 20) each
+# `scripts/test.sh unit|integration|fuzz` runs one stage; no argument runs all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage=${1:-all}
+jobs=${JOBS:-2}
+build=${TEST_BUILD_DIR:-build-test}
+
+scripts/install-deps.sh --test
+npm ci --no-audit --no-fund --loglevel=error
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
+cmake --build "$build" -j"$jobs"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export GATEWAY_BIN=$PWD/$build/bin/wa-gateway
+export REQUIRE_POSTGRES=1
+
+pg_tmp=$(mktemp -d /tmp/wa-gateway-pg.XXXXXX)
+cleanup() { scripts/pg.sh destroy "$pg_tmp/pg" >/dev/null 2>&1 || true; rm -rf "$pg_tmp"; }
+trap cleanup EXIT
+TEST_DATABASE_URL=$(scripts/pg.sh init "$pg_tmp/pg")
+export TEST_DATABASE_URL TEST_PG_DIR=$pg_tmp/pg
+echo "test.sh: PostgreSQL for tests at $TEST_DATABASE_URL"
+
+if [[ $stage == all || $stage == unit ]]; then
+  echo "== unit tests (ctest)"
+  ctest --test-dir "$build" --output-on-failure -j"$jobs" --timeout 600
+fi
+if [[ $stage == all || $stage == integration ]]; then
+  echo "== gateway black-box tests"
+  npm test --silent -w tests
+  if node -e 'process.exit(require("./emulator/package.json").scripts?.test ? 0 : 1)'; then
+    echo "== emulator tests"
+    npm test --silent -w emulator
+  fi
+fi
+if [[ $stage == all || $stage == fuzz ]]; then
+  echo "== fuzzing (${FUZZ_SECONDS:-20}s per target)"
+  scripts/run-fuzzers.sh
+fi
+echo "test.sh: all passed"

@@ -1,0 +1,164 @@
+// Starts the real wa-gateway binary for black-box tests and talks to it over real sockets.
+// GATEWAY_BIN picks the binary (default: the sanitizer build). PostgreSQL comes from
+// TEST_DATABASE_URL (a throwaway server started by scripts/test.sh; TEST_PG_DIR lets a test stop
+// and restart it with scripts/pg.sh).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const gatewayBin =
+  process.env.GATEWAY_BIN ?? path.join(repoRoot, 'build-test/bin/wa-gateway');
+
+/** Dialects to run each suite on: sqlite always, postgres when configured (or required). */
+export function dialects() {
+  const out = ['sqlite'];
+  if (process.env.TEST_DATABASE_URL) out.push('postgres');
+  else if (process.env.REQUIRE_POSTGRES === '1') {
+    throw new Error('REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set');
+  }
+  return out;
+}
+
+let dbCounter = 0;
+/** A fresh PostgreSQL database on the test server; returns its URL. */
+export function freshPostgresDatabase() {
+  const base = new URL(process.env.TEST_DATABASE_URL);
+  const name = `gwit_${process.pid}_${Date.now()}_${dbCounter++}`;
+  execFileSync('psql', [process.env.TEST_DATABASE_URL, '-q', '-c', `CREATE DATABASE ${name}`]);
+  base.pathname = `/${name}`;
+  return base.toString();
+}
+
+export function pgCtl(command) {
+  execFileSync(path.join(repoRoot, 'scripts/pg.sh'), [command, process.env.TEST_PG_DIR], {
+    stdio: 'inherit',
+  });
+}
+
+/**
+ * Starts the gateway on a free port with a temporary DATA_DIR. Resolves once it logs
+ * "listening". `env` adds/overrides variables.
+ */
+export async function startGateway({ dialect = 'sqlite', env = {}, dataDir } = {}) {
+  const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gw-it-'));
+  const fullEnv = {
+    PATH: process.env.PATH,
+    ASAN_OPTIONS: process.env.ASAN_OPTIONS ?? 'detect_leaks=0',
+    UBSAN_OPTIONS: process.env.UBSAN_OPTIONS ?? 'print_stacktrace=1:halt_on_error=1',
+    PORT: '0',
+    BIND_ADDRESS: '127.0.0.1',
+    DATA_DIR: dir,
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'info',
+    ...(dialect === 'postgres' ? { DATABASE_URL: env.DATABASE_URL ?? freshPostgresDatabase() } : {}),
+    ...env,
+  };
+  const child = spawn(gatewayBin, [], { env: fullEnv, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const gw = {
+    child,
+    dir,
+    env: fullEnv,
+    logs: [],
+    stderr: '',
+    port: 0,
+    get base() {
+      return `http://127.0.0.1:${this.port}`;
+    },
+    exited: null,
+  };
+  gw.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  child.stderr.on('data', (d) => {
+    gw.stderr += d;
+  });
+  let buf = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${gw.stderr}\n${buf}`)), 30000);
+    child.stdout.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        let entry;
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          entry = { raw: line };
+        }
+        gw.logs.push(entry);
+        if (entry.msg === 'listening') {
+          gw.port = entry.port;
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before listening:\n${gw.stderr}\n${buf}`));
+    });
+  });
+  gw.stop = async (signal = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const r = await gw.exited;
+    return r;
+  };
+  gw.cleanup = async () => {
+    await gw.stop();
+    if (!dataDir) rmSync(dir, { recursive: true, force: true });
+  };
+  return gw;
+}
+
+/** Sends raw bytes on a new TCP connection; resolves with everything received until close. */
+export function rawRequest(port, chunks, { delayMs = 0, timeoutMs = 10000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`no close within ${timeoutMs} ms; got: ${data}`));
+    }, timeoutMs);
+    sock.on('data', (d) => {
+      data += d.toString('latin1');
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(data);
+    });
+    sock.on('error', () => {});
+    sock.on('connect', async () => {
+      for (const c of [].concat(chunks)) {
+        sock.write(c);
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      }
+    });
+  });
+}
+
+export function statusOf(raw) {
+  const m = /^HTTP\/1\.1 (\d{3})/.exec(raw);
+  return m ? Number(m[1]) : null;
+}
+
+export function bodyOf(raw) {
+  return raw.slice(raw.indexOf('\r\n\r\n') + 4);
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls fn() until it returns truthy or the deadline passes; returns the last value. */
+export async function waitFor(fn, { timeoutMs = 5000, intervalMs = 50 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last) return last;
+    await sleep(intervalMs);
+  }
+  return last;
+}
