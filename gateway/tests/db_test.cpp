@@ -190,10 +190,10 @@ TEST_P(DbTest, ConstraintsFromMigrationsHold) {
     } catch (const DbError& e) {
       EXPECT_EQ(e.kind(), DbError::Kind::unique_violation);
     }
-    EXPECT_THROW(c.query("INSERT INTO users (id, pin_hash) VALUES (?, ?)",
-                         {std::string("2e5a3c4e-7d3b-4e0f-9a51-3f2a8b6c1d10"),
-                          std::string("A1B2C3")}),
-                 DbError)
+    EXPECT_THROW(
+        c.query("INSERT INTO users (id, pin_hash) VALUES (?, ?)",
+                {std::string("2e5a3c4e-7d3b-4e0f-9a51-3f2a8b6c1d10"), std::string("A1B2C3")}),
+        DbError)
         << "a clear PIN is not a valid pin_hash";
     auto created = c.query("SELECT created_at FROM users WHERE id = ?", {id}).rows.at(0).text(0);
     EXPECT_EQ(created.size(), 24u) << created;

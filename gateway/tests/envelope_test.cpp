@@ -1,7 +1,8 @@
 #include "http/envelope.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 using namespace gw::http;
 namespace json = boost::json;
@@ -41,13 +42,13 @@ TEST(Envelope, ErrorWithoutDetailsHasOnlyCode) {
 
 TEST(ErrorMapping, EveryKindHasItsStatus) {
   const std::pair<ErrorKind, int> expected[] = {
-      {ErrorKind::bad_request, 400},        {ErrorKind::validation, 400},
-      {ErrorKind::unauthorized, 401},       {ErrorKind::forbidden, 403},
-      {ErrorKind::not_found, 404},          {ErrorKind::method_not_allowed, 405},
-      {ErrorKind::request_timeout, 408},    {ErrorKind::conflict, 409},
-      {ErrorKind::payload_too_large, 413},  {ErrorKind::unsupported_media_type, 415},
-      {ErrorKind::headers_too_large, 431},  {ErrorKind::rate_limited, 429},
-      {ErrorKind::internal, 500},           {ErrorKind::unavailable, 503},
+      {ErrorKind::bad_request, 400},       {ErrorKind::validation, 400},
+      {ErrorKind::unauthorized, 401},      {ErrorKind::forbidden, 403},
+      {ErrorKind::not_found, 404},         {ErrorKind::method_not_allowed, 405},
+      {ErrorKind::request_timeout, 408},   {ErrorKind::conflict, 409},
+      {ErrorKind::payload_too_large, 413}, {ErrorKind::unsupported_media_type, 415},
+      {ErrorKind::headers_too_large, 431}, {ErrorKind::rate_limited, 429},
+      {ErrorKind::internal, 500},          {ErrorKind::unavailable, 503},
   };
   for (auto [kind, status] : expected) {
     EXPECT_EQ(http_status(kind), status) << error_code(kind);

@@ -7,7 +7,9 @@ using gw::http::Router;
 
 namespace {
 gw::http::Handler noop() {
-  return [](gw::http::Request&) -> boost::asio::awaitable<gw::http::Response> { co_return gw::http::Response{}; };
+  return [](gw::http::Request&) -> boost::asio::awaitable<gw::http::Response> {
+    co_return gw::http::Response{};
+  };
 }
 
 Router sample() {

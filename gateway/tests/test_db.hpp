@@ -68,13 +68,13 @@ inline std::string dialect_label(const ::testing::TestParamInfo<db::Dialect>& in
 }
 
 // Skips (or fails, with REQUIRE_POSTGRES=1) when PostgreSQL is not available.
-#define GW_REQUIRE_DB(tdb)                                                           \
-  do {                                                                               \
-    if (!(tdb).available()) {                                                        \
-      const char* req = std::getenv("REQUIRE_POSTGRES");                             \
+#define GW_REQUIRE_DB(tdb)                                                          \
+  do {                                                                              \
+    if (!(tdb).available()) {                                                       \
+      const char* req = std::getenv("REQUIRE_POSTGRES");                            \
       if (req && std::string(req) == "1") FAIL() << "TEST_DATABASE_URL is not set"; \
-      GTEST_SKIP() << "TEST_DATABASE_URL not set";                                   \
-    }                                                                                \
+      GTEST_SKIP() << "TEST_DATABASE_URL not set";                                  \
+    }                                                                               \
   } while (0)
 
 }  // namespace gw::testing

@@ -29,8 +29,8 @@ void register_system_routes(http::Router& router, app::Context& ctx) {
                o["status"] = db_up ? "healthy" : "unhealthy";
                o["database"] = db_up ? "connected" : "disconnected";
                o["active_sessions"] = ctx.active_sessions ? ctx.active_sessions() : 0;
-               o["memory_usage_mb"] = static_cast<int64_t>(
-                   std::llround(static_cast<double>(obs::resident_memory_bytes()) / (1024.0 * 1024.0)));
+               o["memory_usage_mb"] = static_cast<int64_t>(std::llround(
+                   static_cast<double>(obs::resident_memory_bytes()) / (1024.0 * 1024.0)));
                o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::steady_clock::now() - ctx.started)
                                          .count();

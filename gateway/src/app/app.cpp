@@ -1,20 +1,27 @@
 #include "app/app.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
+#include "api/auth_routes.hpp"
 #include "api/system_routes.hpp"
 #include "app/context.hpp"
 #include "app/health.hpp"
 #include "app/pipeline.hpp"
+#include "auth/accounts.hpp"
+#include "auth/secrets.hpp"
 #include "db/migrations.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "util/time.hpp"
 
 namespace gw::app {
 
@@ -30,7 +37,9 @@ std::unique_ptr<db::Database> open_database(const config::Config& cfg) {
                             cfg.database_url, opts);
 }
 
-const char* dialect_name(db::Dialect d) { return d == db::Dialect::sqlite ? "sqlite" : "postgres"; }
+const char* dialect_name(db::Dialect d) {
+  return d == db::Dialect::sqlite ? "sqlite" : "postgres";
+}
 
 }  // namespace
 
@@ -39,17 +48,48 @@ int run_server(const config::Config& cfg) {
   try {
     db = open_database(cfg);
     int applied = db::Migrator(*db).up();
-    log::info("database ready", {{"dialect", dialect_name(db->dialect())},
-                                 {"migrations_applied", applied}});
+    log::info("database ready",
+              {{"dialect", dialect_name(db->dialect())}, {"migrations_applied", applied}});
   } catch (const std::exception& e) {
     log::error("cannot start: database", {{"error", e.what()}});
     return 1;
   }
 
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  std::optional<auth::Authenticator> authenticator;
+  try {
+    auto secrets = auth::resolve_secrets(cfg);
+    authenticator.emplace(*db, secrets.jwt_key, cfg.jwt_ttl,
+                          [] { return util::unix_seconds_now(); });
+  } catch (const std::exception& e) {
+    log::error("cannot start: secrets", {{"error", e.what()}});
+    return 1;
+  }
+  auth::RateLimiter api_limiter({cfg.rate_limit_per_minute, 60'000, cfg.rate_limit_max_keys});
+
   boost::asio::io_context ioc(cfg.http_threads);
   obs::Metrics metrics;
-  HealthMonitor health(*db, ioc.get_executor());
-  Context ctx{cfg, *db, metrics, health, std::chrono::steady_clock::now(), [] { return 0; }};
+  // Process-wide timers (health probe, pruning, shutdown) share one strand.
+  auto strand = boost::asio::make_strand(ioc);
+  HealthMonitor health(*db, strand);
+  Context ctx{cfg,
+              *db,
+              metrics,
+              health,
+              std::chrono::steady_clock::now(),
+              [] { return 0; },
+              *authenticator,
+              api_limiter,
+              http::CorsPolicy(cfg.cors_allowed_origins),
+              http::parse_trusted_proxies(cfg.trusted_proxies).proxies,
+              now_ms};
+  metrics.add_gauge("rate_limiter_keys", "Clients tracked by each rate limiter (bounded).",
+                    "limiter=\"api\"",
+                    [&api_limiter] { return static_cast<double>(api_limiter.size()); });
   metrics.add_gauge("db_pool_connections", "Database pool connections by state.",
                     "state=\"in_use\"", [&db] { return db->stats().in_use; });
   metrics.add_gauge("db_pool_connections", "Database pool connections by state.", "state=\"idle\"",
@@ -59,6 +99,7 @@ int run_server(const config::Config& cfg) {
 
   http::Router router;
   api::register_system_routes(router, ctx);
+  api::register_auth_routes(router, ctx);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -74,27 +115,50 @@ int run_server(const config::Config& cfg) {
   try {
     port = server.start();
   } catch (const std::exception& e) {
-    log::error("cannot start: listen", {{"error", e.what()},
-                                        {"address", cfg.bind_address},
-                                        {"port", cfg.port}});
+    log::error("cannot start: listen",
+               {{"error", e.what()}, {"address", cfg.bind_address}, {"port", cfg.port}});
     return 1;
   }
   health.start();
-  log::info("listening", {{"address", cfg.bind_address},
-                          {"port", port},
-                          {"threads", cfg.http_threads},
-                          {"env", cfg.env == config::Env::production ? "production" : "development"}});
+  // Revocations of expired tokens are useless: prune them now and every hour.
+  boost::asio::steady_timer prune_timer(strand);
+  boost::asio::co_spawn(
+      strand,
+      [&]() -> boost::asio::awaitable<void> {
+        while (true) {
+          try {
+            auto n = co_await db->run([](db::Connection& c) {
+              return auth::Accounts::prune_revoked(c, util::unix_seconds_now());
+            });
+            if (n > 0) log::info("pruned revoked tokens", {{"count", n}});
+          } catch (const std::exception& e) {
+            log::warn("pruning revoked tokens failed", {{"error", e.what()}});
+          }
+          prune_timer.expires_after(std::chrono::hours(1));
+          auto [ec] =
+              co_await prune_timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+          if (ec) break;
+        }
+      },
+      boost::asio::detached);
+  log::info("listening",
+            {{"address", cfg.bind_address},
+             {"port", port},
+             {"threads", cfg.http_threads},
+             {"env", cfg.env == config::Env::production ? "production" : "development"}});
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
-                                {"timeout_ms", static_cast<int64_t>(cfg.shutdown_timeout.count())}});
+    log::info("shutting down",
+              {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+               {"timeout_ms", static_cast<int64_t>(cfg.shutdown_timeout.count())}});
     boost::asio::co_spawn(
-        ioc,
+        strand,
         [&]() -> boost::asio::awaitable<void> {
           bool drained = co_await server.shutdown(cfg.shutdown_timeout);
           health.stop();
+          prune_timer.cancel();
           if (!drained) log::warn("shutdown timeout: closed requests still in flight");
           ioc.stop();
         },

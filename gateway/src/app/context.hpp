@@ -3,8 +3,12 @@
 #include <chrono>
 #include <functional>
 
+#include "auth/authenticator.hpp"
+#include "auth/rate_limiter.hpp"
 #include "config/config.hpp"
 #include "db/database.hpp"
+#include "http/client_ip.hpp"
+#include "http/security.hpp"
 #include "observability/metrics.hpp"
 
 namespace gw::app {
@@ -19,6 +23,13 @@ struct Context {
   std::chrono::steady_clock::time_point started;
   /// Number of WhatsApp sessions connected in this process.
   std::function<int()> active_sessions;
+  auth::Authenticator& auth;
+  /// RATE_LIMIT_PER_MINUTE per user (per client IP when anonymous), for /api routes.
+  auth::RateLimiter& api_limiter;
+  http::CorsPolicy cors;
+  http::TrustedProxies trusted_proxies;
+  /// Wall clock in Unix milliseconds (injectable for tests).
+  std::function<int64_t()> now_ms;
 };
 
 }  // namespace gw::app

@@ -5,7 +5,9 @@
 
 #include "db/value.hpp"
 #include "http/envelope.hpp"
+#include "http/json_body.hpp"
 #include "log/log.hpp"
+#include "util/strings.hpp"
 
 namespace gw::app {
 
@@ -26,13 +28,40 @@ std::string new_request_id() {
   std::string id(32, '0');
   for (int half = 0; half < 2; ++half) {
     uint64_t v = rng();
-    for (int i = 0; i < 16; ++i) id[static_cast<size_t>(half * 16 + i)] = kHex[(v >> (i * 4)) & 0xf];
+    for (int i = 0; i < 16; ++i)
+      id[static_cast<size_t>(half * 16 + i)] = kHex[(v >> (i * 4)) & 0xf];
   }
   return id;
 }
 
+namespace {
+void set_rate_limit_headers(http::Headers& h, const auth::RateLimitDecision& d) {
+  h.set("X-RateLimit-Limit", std::to_string(d.limit));
+  h.set("X-RateLimit-Remaining", std::to_string(d.remaining));
+  h.set("X-RateLimit-Reset", std::to_string(d.reset_unix_seconds));
+  if (!d.allowed) h.set("Retry-After", std::to_string(d.retry_after_seconds));
+}
+
+bool is_api_path(std::string_view path) {
+  return path.rfind("/api/", 0) == 0;
+}
+}  // namespace
+
+http::Response rate_limited_response(const auth::RateLimitDecision& d, std::string_view what) {
+  auto res = http::error_response(
+      http::ErrorKind::rate_limited,
+      std::string(what) + "; retry in " + std::to_string(d.retry_after_seconds) + " s");
+  set_rate_limit_headers(res.headers, d);
+  return res;
+}
+
 boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
   auto started = std::chrono::steady_clock::now();
+  std::string forwarded;  // several X-Forwarded-For headers count as one list
+  for (const auto& [name, value] : req.headers.all()) {
+    if (util::iequals(name, "X-Forwarded-For")) forwarded += (forwarded.empty() ? "" : ",") + value;
+  }
+  req.client_ip = http::client_ip(req.peer_ip, forwarded, ctx_.trusted_proxies);
   auto given = req.headers.get("X-Request-Id");
   req.request_id = given && is_valid_request_id(*given) ? std::string(*given) : new_request_id();
 
@@ -48,6 +77,7 @@ boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
       std::rethrow_exception(failure);
     } catch (const http::ApiError& e) {
       res = http::error_response(e);
+      if (e.kind() == http::ErrorKind::unauthorized) res.headers.set("WWW-Authenticate", "Bearer");
     } catch (const db::DbError& e) {
       if (e.kind() == db::DbError::Kind::unavailable) {
         log::warn("database unavailable", {{"request_id", req.request_id}, {"error", e.what()}});
@@ -63,11 +93,17 @@ boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
       res = http::error_response(http::ErrorKind::internal, "internal error");
     }
   }
+  for (const auto& [name, value] : req.response_headers.all()) res.headers.set(name, value);
+  ctx_.cors.apply(req, res);
   finish(req, res, started);
   co_return res;
 }
 
 boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
+  if (http::CorsPolicy::is_preflight(req)) {
+    req.route = "preflight";
+    co_return ctx_.cors.preflight(req);
+  }
   auto m = router_.match(req.method, req.path);
   req.route = m.outcome == http::Router::Outcome::not_found ? "unmatched" : m.pattern;
   if (m.outcome == http::Router::Outcome::not_found) {
@@ -83,7 +119,39 @@ boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
     co_return res;
   }
   req.params = std::move(m.params);
-  co_return co_await m.route->handler(req);
+  const http::Route& route = *m.route;
+
+  // Who is calling, then whether they may call again now: per user when authenticated, per
+  // client IP otherwise (a bad token counts against the IP).
+  bool authenticated = false;
+  if (route.access == http::Access::authenticated) {
+    if (auto token = auth::Authenticator::bearer(req)) {
+      if (auto id = co_await ctx_.auth.authenticate(*token)) {
+        req.user_id = id->user_id;
+        req.token_jti = id->jti;
+        req.token_exp = id->expires_unix;
+        authenticated = true;
+      }
+    }
+  }
+  if (is_api_path(req.path)) {
+    auto key = authenticated ? "user:" + *req.user_id : "ip:" + http::rate_limit_key(req.client_ip);
+    auto decision = ctx_.api_limiter.check(key, ctx_.now_ms());
+    set_rate_limit_headers(req.response_headers, decision);
+    if (!decision.allowed) co_return rate_limited_response(decision, "too many requests");
+  }
+  if (route.access == http::Access::authenticated && !authenticated) {
+    throw http::ApiError(http::ErrorKind::unauthorized, "missing, invalid or expired token");
+  }
+  if (route.body == http::Body::json && !req.body.empty()) {
+    auto type = req.headers.get("Content-Type");
+    if (!type || !http::is_json_content_type(*type)) {
+      throw http::ApiError(
+          http::ErrorKind::unsupported_media_type,
+          "Content-Type must be application/json, got " + std::string(type ? *type : "none"));
+    }
+  }
+  co_return co_await route.handler(req);
 }
 
 http::Response Pipeline::reject(http::Request& req, http::ErrorKind kind,
@@ -94,6 +162,7 @@ http::Response Pipeline::reject(http::Request& req, http::ErrorKind kind,
   if (req.method.empty()) req.method = "-";
   auto res = http::error_response(kind, message);
   res.close = true;
+  ctx_.cors.apply(req, res);
   finish(req, res, started);
   return res;
 }
@@ -101,6 +170,7 @@ http::Response Pipeline::reject(http::Request& req, http::ErrorKind kind,
 void Pipeline::finish(http::Request& req, http::Response& res,
                       std::chrono::steady_clock::time_point started) {
   res.headers.set("X-Request-Id", req.request_id);
+  http::apply_security_headers(res, ctx_.config.served_over_tls());
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ctx_.metrics.observe_request(req.method, req.route, res.status, seconds);

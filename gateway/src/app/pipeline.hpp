@@ -1,7 +1,8 @@
 #pragma once
 // The request pipeline every HTTP request goes through, in this order:
-//   request id -> route match (404/405) -> handler -> error mapping -> response headers ->
-//   metrics + one access-log line.
+//   client IP (X-Forwarded-For from trusted proxies only) -> request id -> CORS preflight ->
+//   route match (404/405) -> authentication -> rate limit (/api) -> 401 -> Content-Type (415) ->
+//   handler -> error mapping -> rate-limit, CORS and security headers -> metrics + access log.
 // Handlers throw http::ApiError (or db::DbError) and never build error envelopes themselves.
 // Thread safety: handle()/reject() are called concurrently from connection strands; the pipeline
 // holds no mutable state of its own.
@@ -30,6 +31,9 @@ class Pipeline {
   Context& ctx_;
   const http::Router& router_;
 };
+
+/// 429 in the error envelope with Retry-After and the X-RateLimit-* headers.
+http::Response rate_limited_response(const auth::RateLimitDecision& d, std::string_view what);
 
 /// An X-Request-Id we accept from clients: 1-128 chars of [A-Za-z0-9._-].
 bool is_valid_request_id(std::string_view id) noexcept;

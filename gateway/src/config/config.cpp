@@ -7,6 +7,7 @@
 #include <string_view>
 #include <thread>
 
+#include "http/client_ip.hpp"
 #include "util/strings.hpp"
 
 extern char** environ;
@@ -78,8 +79,8 @@ Setter duration_in(Duration Config::*field, long long min_ms, long long max_ms) 
   return [=](Config& c, std::string_view v) -> std::string {
     long long ms = 0;
     if (!parse_duration_ms(v, ms) || ms < min_ms || ms > max_ms) {
-      return "a duration like 30s, 500ms, 5m or 1h, between " + std::to_string(min_ms) +
-             "ms and " + std::to_string(max_ms / 1000) + "s";
+      return "a duration like 30s, 500ms, 5m or 1h, between " + std::to_string(min_ms) + "ms and " +
+             std::to_string(max_ms / 1000) + "s";
     }
     c.*field = std::chrono::duration_cast<Duration>(std::chrono::milliseconds(ms));
     return {};
@@ -106,9 +107,12 @@ const std::vector<Var>& vars() {
        text(&Config::bind_address)},
       {"ENV", "development", "development or production (production requires JWT_SECRET)",
        [](Config& c, std::string_view v) -> std::string {
-         if (v == "development") c.env = Env::development;
-         else if (v == "production") c.env = Env::production;
-         else return "development or production";
+         if (v == "development")
+           c.env = Env::development;
+         else if (v == "production")
+           c.env = Env::production;
+         else
+           return "development or production";
          return {};
        }},
       {"PUBLIC_URL", "", "external base URL; an https:// URL turns on Strict-Transport-Security",
@@ -155,13 +159,25 @@ const std::vector<Var>& vars() {
        duration_in(&Config::db_connection_max_lifetime, 1000, 365LL * 24 * 3'600'000)},
       {"JWT_SECRET", "", "HMAC key for tokens, >= 32 characters; required when ENV=production",
        text(&Config::jwt_secret)},
-      {"JWT_TTL", "24h", "lifetime of a login token", duration_in(&Config::jwt_ttl, 1000, 365LL * 24 * 3'600'000)},
+      {"PIN_SECRET", "",
+       "key of the stored PIN hashes, >= 32 characters; default derived from JWT_SECRET (set it "
+       "before rotating JWT_SECRET, or every PIN stops working)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (!v.empty() && v.size() < 32) return "empty or at least 32 characters";
+         c.pin_secret = std::string(v);
+         return {};
+       }},
+      {"JWT_TTL", "24h", "lifetime of a login token",
+       duration_in(&Config::jwt_ttl, 1000, 365LL * 24 * 3'600'000)},
       {"RATE_LIMIT_PER_MINUTE", "100", "requests per minute per user (per IP when anonymous)",
        int_in(&Config::rate_limit_per_minute, 1, 1'000'000)},
       {"LOGIN_FAILURES_PER_MINUTE", "10", "failed logins per minute per IP before 429",
        int_in(&Config::login_failures_per_minute, 1, 1'000'000)},
       {"GENERATE_PIN_PER_HOUR", "10", "accounts created per hour per IP",
        int_in(&Config::generate_pin_per_hour, 1, 1'000'000)},
+      {"RATE_LIMIT_MAX_KEYS", "100000",
+       "clients (users and IPs) the rate limiters remember at most",
+       size_in(&Config::rate_limit_max_keys, 100, 100'000'000)},
       {"CORS_ALLOWED_ORIGINS", "", "comma-separated origins allowed to call the API from a browser",
        [](Config& c, std::string_view v) -> std::string {
          c.cors_allowed_origins.clear();
@@ -175,22 +191,38 @@ const std::vector<Var>& vars() {
          return {};
        }},
       {"TRUSTED_PROXIES", "", "comma-separated IPs/CIDRs whose X-Forwarded-For is believed",
-       text(&Config::trusted_proxies)},
+       [](Config& c, std::string_view v) -> std::string {
+         auto parsed = http::parse_trusted_proxies(v);
+         if (!parsed.ok()) {
+           return "a comma-separated list of IP addresses or CIDRs (bad: " +
+                  parsed.invalid_entries.front() + ")";
+         }
+         c.trusted_proxies = std::string(v);
+         return {};
+       }},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);
-         if (l == "debug") c.log_level = LogLevel::debug;
-         else if (l == "info") c.log_level = LogLevel::info;
-         else if (l == "warn" || l == "warning") c.log_level = LogLevel::warn;
-         else if (l == "error") c.log_level = LogLevel::error;
-         else return "debug, info, warn or error";
+         if (l == "debug")
+           c.log_level = LogLevel::debug;
+         else if (l == "info")
+           c.log_level = LogLevel::info;
+         else if (l == "warn" || l == "warning")
+           c.log_level = LogLevel::warn;
+         else if (l == "error")
+           c.log_level = LogLevel::error;
+         else
+           return "debug, info, warn or error";
          return {};
        }},
       {"LOG_FORMAT", "json", "json (one JSON object per line) or text (for humans)",
        [](Config& c, std::string_view v) -> std::string {
-         if (v == "json") c.log_format = LogFormat::json;
-         else if (v == "text") c.log_format = LogFormat::text;
-         else return "json or text";
+         if (v == "json")
+           c.log_format = LogFormat::json;
+         else if (v == "text")
+           c.log_format = LogFormat::text;
+         else
+           return "json or text";
          return {};
        }},
   };
@@ -271,8 +303,7 @@ std::string help_text() {
   for (const auto& v : vars()) {
     o << "  " << v.name;
     for (size_t i = std::string_view(v.name).size(); i < 28; ++i) o << ' ';
-    o << v.description << " (default: " << (*v.default_value ? v.default_value : "unset")
-      << ")\n";
+    o << v.description << " (default: " << (*v.default_value ? v.default_value : "unset") << ")\n";
   }
   return o.str();
 }

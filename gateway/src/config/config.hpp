@@ -38,10 +38,12 @@ struct Config {
 
   // Security
   std::string jwt_secret;  // empty in development: generated and kept in data_dir
+  std::string pin_secret;  // key of the PIN hash; empty: derived from the JWT secret
   std::chrono::seconds jwt_ttl{24 * 3600};
   int rate_limit_per_minute = 100;
   int login_failures_per_minute = 10;
   int generate_pin_per_hour = 10;
+  std::size_t rate_limit_max_keys = 100'000;
   std::vector<std::string> cors_allowed_origins;
   std::string trusted_proxies;
 

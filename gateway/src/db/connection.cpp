@@ -5,7 +5,9 @@ namespace gw::db {
 void Connection::begin() {
   query(dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN", {});
 }
-void Connection::commit() { query("COMMIT", {}); }
+void Connection::commit() {
+  query("COMMIT", {});
+}
 void Connection::rollback() noexcept {
   try {
     query("ROLLBACK", {});

@@ -8,7 +8,9 @@ Database::Database(Dialect dialect, Factory factory, PoolOptions options, int bl
       options_(options),
       blocking_(static_cast<size_t>(std::max(1, blocking_threads))) {}
 
-Database::~Database() { close(); }
+Database::~Database() {
+  close();
+}
 
 std::unique_ptr<Database> Database::open(const std::string& sqlite_path, const std::string& url,
                                          PoolOptions options) {
@@ -63,9 +65,9 @@ Database::Lease::Lease(Database& d) : db(d) {
       return;
     }
     if (db.available_.wait_until(lock, deadline) == std::cv_status::timeout) {
-      throw DbError(DbError::Kind::unavailable, "database pool exhausted: no connection within " +
-                                                    std::to_string(db.options_.acquire_timeout.count()) +
-                                                    " ms");
+      throw DbError(DbError::Kind::unavailable,
+                    "database pool exhausted: no connection within " +
+                        std::to_string(db.options_.acquire_timeout.count()) + " ms");
     }
   }
 }
@@ -73,8 +75,7 @@ Database::Lease::Lease(Database& d) : db(d) {
 Database::Lease::~Lease() {
   std::lock_guard lock(db.mutex_);
   --db.in_use_;
-  bool keep = conn && conn->healthy() &&
-              static_cast<int>(db.idle_.size()) < db.options_.max_idle &&
+  bool keep = conn && conn->healthy() && static_cast<int>(db.idle_.size()) < db.options_.max_idle &&
               std::chrono::steady_clock::now() - created < db.options_.max_lifetime;
   if (keep) db.idle_.push_back({std::move(conn), created});
   db.available_.notify_one();

@@ -15,7 +15,8 @@ constexpr int64_t kPgAdvisoryLockKey = 0x7761677731;  // "wagw1"
 class MigrationLock {
  public:
   explicit MigrationLock(Connection& c) : c_(c) {
-    if (c_.dialect() == Dialect::postgres) c_.query("SELECT pg_advisory_lock(?)", {kPgAdvisoryLockKey});
+    if (c_.dialect() == Dialect::postgres)
+      c_.query("SELECT pg_advisory_lock(?)", {kPgAdvisoryLockKey});
   }
   ~MigrationLock() {
     if (c_.dialect() == Dialect::postgres) {
@@ -124,7 +125,8 @@ int Migrator::down(int steps) {
       }
       Transaction tx(c);
       c.execute_script(m->down);
-      c.query("DELETE FROM schema_migrations WHERE version = ?", {static_cast<int64_t>(m->version)});
+      c.query("DELETE FROM schema_migrations WHERE version = ?",
+              {static_cast<int64_t>(m->version)});
       tx.commit();
       ++count;
     }

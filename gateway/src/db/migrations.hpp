@@ -12,7 +12,7 @@ namespace gw::db {
 
 /// One embedded file (generated table, see cmake/EmbedMigrations.cmake).
 struct MigrationFile {
-  const char* dialect;    // "sqlite" | "postgres"
+  const char* dialect;  // "sqlite" | "postgres"
   int version;
   const char* name;
   const char* direction;  // "up" | "down"

@@ -60,7 +60,8 @@ class PgConnection final : public Connection {
       throw DbError(DbError::Kind::unavailable,
                     "cannot connect to PostgreSQL: " + std::string(util::trim(msg)));
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
     execute_script("SET TIME ZONE 'UTC'; SET client_min_messages = warning;");
   }
 
@@ -95,9 +96,12 @@ class PgConnection final : public Connection {
         formats[i] = 1;
         types[i] = kByteaOid;
       } else {
-        if (auto iv = std::get_if<int64_t>(&v)) storage[i] = std::to_string(*iv);
-        else if (auto d = std::get_if<double>(&v)) storage[i] = std::to_string(*d);
-        else storage[i] = std::get<std::string>(v);
+        if (auto iv = std::get_if<int64_t>(&v))
+          storage[i] = std::to_string(*iv);
+        else if (auto d = std::get_if<double>(&v))
+          storage[i] = std::to_string(*d);
+        else
+          storage[i] = std::get<std::string>(v);
         values[i] = storage[i].c_str();
       }
     }
@@ -121,7 +125,8 @@ class PgConnection final : public Connection {
           cells.emplace_back(nullptr);
           continue;
         }
-        std::string_view raw(PQgetvalue(res, row, c), static_cast<size_t>(PQgetlength(res, row, c)));
+        std::string_view raw(PQgetvalue(res, row, c),
+                             static_cast<size_t>(PQgetlength(res, row, c)));
         cells.push_back(convert(col_types[static_cast<size_t>(c)], raw));
       }
       r.rows.emplace_back(std::move(cells));
@@ -135,20 +140,24 @@ class PgConnection final : public Connection {
  private:
   static Value convert(Oid type, std::string_view raw) {
     switch (type) {
-      case kBoolOid: return static_cast<int64_t>(raw == "t" ? 1 : 0);
+      case kBoolOid:
+        return static_cast<int64_t>(raw == "t" ? 1 : 0);
       case kInt2Oid:
       case kInt4Oid:
-      case kInt8Oid: return static_cast<int64_t>(std::stoll(std::string(raw)));
+      case kInt8Oid:
+        return static_cast<int64_t>(std::stoll(std::string(raw)));
       case kFloat4Oid:
       case kFloat8Oid:
-      case kNumericOid: return std::stod(std::string(raw));
+      case kNumericOid:
+        return std::stod(std::string(raw));
       case kByteaOid: {
         // Text output of bytea is "\x" followed by hex digits.
         std::string out;
         if (raw.size() >= 2 && raw[0] == '\\' && raw[1] == 'x') {
           out.reserve((raw.size() - 2) / 2);
           for (size_t i = 2; i + 1 < raw.size(); i += 2) {
-            out.push_back(static_cast<char>(util::hex_value(raw[i]) * 16 + util::hex_value(raw[i + 1])));
+            out.push_back(
+                static_cast<char>(util::hex_value(raw[i]) * 16 + util::hex_value(raw[i + 1])));
           }
         }
         return Blob{std::move(out)};
@@ -157,14 +166,16 @@ class PgConnection final : public Connection {
       case kTimestamptzOid:
         if (auto t = util::parse_iso8601(raw)) return util::iso8601(*t);
         return std::string(raw);
-      default: return std::string(raw);
+      default:
+        return std::string(raw);
     }
   }
 
   void check(PGresult* res) {
     auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return;
-    std::string msg = std::string(util::trim(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_)));
+    std::string msg =
+        std::string(util::trim(res ? PQresultErrorMessage(res) : PQerrorMessage(conn_)));
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
     if (res) PQclear(res);

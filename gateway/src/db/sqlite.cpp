@@ -12,9 +12,9 @@ namespace {
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(const std::string& path) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
       sqlite3_close(db_);
@@ -23,8 +23,7 @@ class SqliteConnection final : public Connection {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, 10'000);
-    execute_script(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   }
 
   ~SqliteConnection() override {
@@ -112,8 +111,10 @@ class SqliteConnection final : public Connection {
 
   static Value column(sqlite3_stmt* stmt, int c) {
     switch (sqlite3_column_type(stmt, c)) {
-      case SQLITE_INTEGER: return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
-      case SQLITE_FLOAT: return sqlite3_column_double(stmt, c);
+      case SQLITE_INTEGER:
+        return static_cast<int64_t>(sqlite3_column_int64(stmt, c));
+      case SQLITE_FLOAT:
+        return sqlite3_column_double(stmt, c);
       case SQLITE_TEXT: {
         auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
         return std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
@@ -122,7 +123,8 @@ class SqliteConnection final : public Connection {
         auto p = static_cast<const char*>(sqlite3_column_blob(stmt, c));
         return Blob{std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, c)))};
       }
-      default: return nullptr;
+      default:
+        return nullptr;
     }
   }
 

@@ -11,7 +11,9 @@ const Value& Row::at(size_t i) const {
   return cells_[i];
 }
 
-bool Row::is_null(size_t i) const { return std::holds_alternative<std::nullptr_t>(at(i)); }
+bool Row::is_null(size_t i) const {
+  return std::holds_alternative<std::nullptr_t>(at(i));
+}
 
 int64_t Row::integer(size_t i) const {
   const auto& v = at(i);

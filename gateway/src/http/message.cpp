@@ -43,7 +43,8 @@ std::optional<std::string> Request::query_param(std::string_view name) const {
     auto eq = pair.find('=');
     std::string key = percent_decode(pair.substr(0, eq), true);
     if (key == name) {
-      return eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1), true);
+      return eq == std::string_view::npos ? std::string{}
+                                          : percent_decode(pair.substr(eq + 1), true);
     }
   }
   return std::nullopt;

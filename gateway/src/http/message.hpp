@@ -44,6 +44,8 @@ struct Request {
   std::optional<std::string> user_id;  // set once authenticated
   std::optional<std::string> token_jti;
   int64_t token_exp = 0;
+  /// Headers middleware wants on the final response, whatever it is (e.g. X-RateLimit-*).
+  Headers response_headers;
 
   /// Path parameter by name (":id" -> "id"); empty view when absent.
   [[nodiscard]] std::string_view param(std::string_view name) const;

@@ -37,11 +37,12 @@ int match_score(const Route& r, const std::vector<std::string_view>& parts,
 }
 }  // namespace
 
-void Router::add(std::string method, std::string pattern, Access access, Handler handler) {
+void Router::add(std::string method, std::string pattern, Access access, Handler handler,
+                 Body body) {
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
-  Route r{std::move(method), std::move(pattern), access, std::move(handler), {}};
+  Route r{std::move(method), std::move(pattern), access, std::move(handler), body, {}};
   for (auto part : split_path(r.pattern)) r.segments.emplace_back(part);
   routes_.push_back(std::move(r));
 }

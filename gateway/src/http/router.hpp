@@ -20,25 +20,30 @@ enum class Access {
   authenticated,  // a valid, unrevoked bearer token
 };
 
+/// What a route's body is. A JSON route refuses a non-empty body of another Content-Type (415).
+enum class Body { none, json };
+
 struct Route {
   std::string method;
   std::string pattern;
   Access access = Access::authenticated;
   Handler handler;
+  Body body = Body::none;
   std::vector<std::string> segments;  // pattern split on '/', ":name" marks a parameter
 };
 
 class Router {
  public:
   /// Adds a route. Patterns start with '/'; a segment ":name" captures one non-empty segment.
-  void add(std::string method, std::string pattern, Access access, Handler handler);
+  void add(std::string method, std::string pattern, Access access, Handler handler,
+           Body body = Body::none);
 
   enum class Outcome { found, not_found, method_not_allowed };
   struct Match {
     Outcome outcome = Outcome::not_found;
-    const Route* route = nullptr;                                  // when found
-    std::vector<std::pair<std::string, std::string>> params;      // when found
-    std::vector<std::string> allowed;                              // when method_not_allowed
+    const Route* route = nullptr;                             // when found
+    std::vector<std::pair<std::string, std::string>> params;  // when found
+    std::vector<std::string> allowed;                         // when method_not_allowed
     std::string pattern;  // matched pattern, also for method_not_allowed
   };
 

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,7 +11,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -137,16 +137,15 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       if (hec) {
         Request partial = to_request(*parser, peer);
         if (hec == bhttp::error::header_limit) {
-          co_await reject(c, partial, ErrorKind::headers_too_large,
-                          "request headers larger than " + std::to_string(options.max_header_bytes) +
-                              " bytes",
-                          0);
+          co_await reject(
+              c, partial, ErrorKind::headers_too_large,
+              "request headers larger than " + std::to_string(options.max_header_bytes) + " bytes",
+              0);
         } else if (hec == bhttp::error::body_limit) {
           // A declared Content-Length over the limit is refused before reading the body.
-          co_await reject(c, partial, ErrorKind::payload_too_large,
-                          "request body larger than " + std::to_string(options.max_body_bytes) +
-                              " bytes",
-                          0);
+          co_await reject(
+              c, partial, ErrorKind::payload_too_large,
+              "request body larger than " + std::to_string(options.max_body_bytes) + " bytes", 0);
         } else if (hec == beast::error::timeout) {
           if (buffer.size() > 0) {
             co_await reject(c, partial, ErrorKind::request_timeout,
@@ -172,10 +171,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, *parser, kAsTuple);
         if (bec) {
           if (bec == bhttp::error::body_limit) {
-            co_await reject(c, partial, ErrorKind::payload_too_large,
-                            "request body larger than " + std::to_string(options.max_body_bytes) +
-                                " bytes",
-                            version);
+            co_await reject(
+                c, partial, ErrorKind::payload_too_large,
+                "request body larger than " + std::to_string(options.max_body_bytes) + " bytes",
+                version);
           } else if (bec == beast::error::timeout) {
             co_await reject(c, partial, ErrorKind::request_timeout,
                             "request body not received in time", version);
@@ -260,6 +259,8 @@ asio::awaitable<bool> Server::shutdown(std::chrono::milliseconds timeout) {
   co_return drained;
 }
 
-std::size_t Server::open_connections() const { return impl_->live().size(); }
+std::size_t Server::open_connections() const {
+  return impl_->live().size();
+}
 
 }  // namespace gw::http

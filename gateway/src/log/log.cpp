@@ -2,6 +2,7 @@
 
 #include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -20,10 +21,14 @@ std::shared_ptr<spdlog::logger> g_logger;  // guarded by g_init_mutex for (re)in
 
 std::string_view level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -45,6 +50,8 @@ std::shared_ptr<spdlog::logger> logger() {
 void append_text_value(std::string& out, const boost::json::value& v) {
   if (v.is_string()) {
     out.append(v.get_string().data(), v.get_string().size());
+  } else if (v.is_double()) {
+    out += fmt::format("{}", v.get_double());  // 0.243, not Boost.JSON's 2.43E-1
   } else {
     out += boost::json::serialize(v);
   }

@@ -20,10 +20,18 @@ void shutdown();
 [[nodiscard]] bool enabled(Level level) noexcept;
 void write(Level level, std::string_view msg, const Fields& fields = {});
 
-inline void debug(std::string_view m, const Fields& f = {}) { write(Level::debug, m, f); }
-inline void info(std::string_view m, const Fields& f = {}) { write(Level::info, m, f); }
-inline void warn(std::string_view m, const Fields& f = {}) { write(Level::warn, m, f); }
-inline void error(std::string_view m, const Fields& f = {}) { write(Level::error, m, f); }
+inline void debug(std::string_view m, const Fields& f = {}) {
+  write(Level::debug, m, f);
+}
+inline void info(std::string_view m, const Fields& f = {}) {
+  write(Level::info, m, f);
+}
+inline void warn(std::string_view m, const Fields& f = {}) {
+  write(Level::warn, m, f);
+}
+inline void error(std::string_view m, const Fields& f = {}) {
+  write(Level::error, m, f);
+}
 
 /// A logger with fields added to every line (e.g. {"component":"db"}).
 class Logger {

@@ -47,16 +47,17 @@ std::string fmt_double(double v) {
 }  // namespace
 
 Metrics::Metrics()
-    : start_time_seconds_(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count()) {}
+    : start_time_seconds_(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count()) {}
 
 void Metrics::observe_request(std::string_view method, std::string_view route, int status,
                               double seconds) {
   std::string key = "method=\"" + escape_label(method) + "\",route=\"" + escape_label(route) +
                     "\",status=\"" + std::to_string(status) + "\"";
-  find_or_create(mutex_, requests_, key, [] { return std::make_unique<std::atomic<uint64_t>>(0); })
-      .fetch_add(1, std::memory_order_relaxed);
+  find_or_create(mutex_, requests_, key, [] {
+    return std::make_unique<std::atomic<uint64_t>>(0);
+  }).fetch_add(1, std::memory_order_relaxed);
   auto& h = find_or_create(mutex_, durations_, escape_label(route),
                            [] { return std::make_unique<Histogram>(); });
   for (size_t i = 0; i < kBuckets.size(); ++i) {

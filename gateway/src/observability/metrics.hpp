@@ -18,8 +18,7 @@ class Metrics {
  public:
   Metrics();
   /// Records one finished HTTP request.
-  void observe_request(std::string_view method, std::string_view route, int status,
-                       double seconds);
+  void observe_request(std::string_view method, std::string_view route, int status, double seconds);
   /// Adds a gauge evaluated at each scrape, e.g. "db_pool_connections{state=\"idle\"}".
   void add_gauge(std::string name, std::string help, std::string labels,
                  std::function<double()> read);

@@ -19,7 +19,9 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string iso8601_now() { return iso8601(std::chrono::system_clock::now()); }
+std::string iso8601_now() {
+  return iso8601(std::chrono::system_clock::now());
+}
 
 int64_t unix_seconds_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(

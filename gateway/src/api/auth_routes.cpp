@@ -1,0 +1,136 @@
+#include "api/auth_routes.hpp"
+
+#include <boost/json/object.hpp>
+#include <memory>
+
+#include "app/pipeline.hpp"
+#include "auth/accounts.hpp"
+#include "auth/basic_auth.hpp"
+#include "auth/secrets.hpp"
+#include "http/envelope.hpp"
+#include "http/json_body.hpp"
+#include "log/log.hpp"
+
+namespace gw::api {
+
+namespace {
+
+constexpr std::size_t kMaxLoginBody = 4096;
+constexpr int kMaxLoginDepth = 4;
+constexpr const char* kBadCredentials = "invalid PIN";
+
+struct AuthState {
+  AuthState(app::Context& c, const auth::Secrets& s)
+      : ctx(c),
+        accounts(s.pin_key),
+        failed_logins({c.config.login_failures_per_minute, 60'000, c.config.rate_limit_max_keys}),
+        new_accounts({c.config.generate_pin_per_hour, 3'600'000, c.config.rate_limit_max_keys}) {}
+  app::Context& ctx;
+  auth::Accounts accounts;
+  auth::RateLimiter failed_logins;  // failed logins per client IP
+  auth::RateLimiter new_accounts;   // generate-pin per client IP
+};
+
+// The PIN presented by a login request: the Basic user name (with an empty password) or the
+// "pin" field of a JSON body. nullopt when the credentials are malformed; that is answered
+// exactly like a wrong PIN, so a caller cannot tell the two apart.
+std::optional<std::string> presented_pin(const http::Request& req) {
+  if (auto header = req.headers.get("Authorization")) {
+    auto basic = auth::parse_basic_auth(*header);
+    if (!basic || !basic.credentials->password.empty()) return std::nullopt;
+    return basic.credentials->user;
+  }
+  if (req.body.empty()) return std::nullopt;
+  auto parsed = http::parse_json_body(req.body, kMaxLoginBody, kMaxLoginDepth);
+  if (!parsed) {
+    throw http::ApiError(parsed.error == http::JsonBodyError::too_large
+                             ? http::ErrorKind::payload_too_large
+                             : http::ErrorKind::bad_request,
+                         parsed.message);
+  }
+  const auto& obj = parsed.value->as_object();
+  auto it = obj.find("pin");
+  if (it == obj.end() || !it->value().is_string()) {
+    throw http::ApiError(http::ErrorKind::validation, "body must be {\"pin\": \"<6 characters>\"}",
+                         boost::json::object{{"pin", "required string"}});
+  }
+  return std::string(it->value().as_string());
+}
+
+}  // namespace
+
+void register_auth_routes(http::Router& router, app::Context& ctx) {
+  auto state = std::make_shared<AuthState>(ctx, auth::resolve_secrets(ctx.config));
+  ctx.metrics.add_gauge("rate_limiter_keys", "Clients tracked by each rate limiter (bounded).",
+                        "limiter=\"failed_logins\"",
+                        [state] { return static_cast<double>(state->failed_logins.size()); });
+  ctx.metrics.add_gauge("rate_limiter_keys", "Clients tracked by each rate limiter (bounded).",
+                        "limiter=\"generate_pin\"",
+                        [state] { return static_cast<double>(state->new_accounts.size()); });
+
+  router.add(
+      "POST", "/api/v1/auth/generate-pin", http::Access::public_route,
+      [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
+        auto& s = *state;
+        auto d = s.new_accounts.check(http::rate_limit_key(req.client_ip), s.ctx.now_ms());
+        if (!d.allowed)
+          co_return app::rate_limited_response(d, "too many accounts created from this address");
+        auto account =
+            co_await s.ctx.db.run([&s](db::Connection& c) { return s.accounts.create(c); });
+        log::info("account created",
+                  {{"user_id", account.user_id}, {"request_id", req.request_id}});
+        req.user_id = account.user_id;
+        co_return http::ok(boost::json::object{{"user_id", account.user_id}, {"pin", account.pin}},
+                           "PIN generated successfully. Please save this PIN for login.", 201);
+      });
+
+  router.add(
+      "POST", "/api/v1/auth/login", http::Access::public_route,
+      [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
+        auto& s = *state;
+        auto ip_key = http::rate_limit_key(req.client_ip);
+        if (auto d = s.failed_logins.peek(ip_key, s.ctx.now_ms()); !d.allowed) {
+          co_return app::rate_limited_response(d, "too many failed logins from this address");
+        }
+        auto pin = presented_pin(req);
+        std::optional<std::string> user_id;
+        if (pin) {
+          user_id = co_await s.ctx.db.run(
+              [&s, &pin](db::Connection& c) { return s.accounts.login(c, *pin); });
+        }
+        if (!user_id) {
+          s.failed_logins.check(ip_key, s.ctx.now_ms());
+          log::warn("login failed", {{"client_ip", req.client_ip}, {"request_id", req.request_id}});
+          throw http::ApiError(http::ErrorKind::unauthorized, kBadCredentials);
+        }
+        req.user_id = user_id;
+        auto token = s.ctx.auth.issue(*user_id);
+        co_return http::ok(
+            boost::json::object{{"user_id", *user_id}, {"token", token}, {"pin", *pin}},
+            "Login successful");
+      },
+      http::Body::json);
+
+  router.add("POST", "/api/v1/auth/logout", http::Access::authenticated,
+             [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
+               auto& s = *state;
+               co_await s.ctx.db.run([&req](db::Connection& c) {
+                 auth::Accounts::revoke(c, *req.token_jti, *req.user_id, req.token_exp);
+               });
+               co_return http::ok(nullptr, "Logout successful");
+             });
+
+  router.add("GET", "/api/v1/auth/me", http::Access::authenticated,
+             [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
+               auto& s = *state;
+               auto p = co_await s.ctx.db.run(
+                   [&s, &req](db::Connection& c) { return s.accounts.profile(c, *req.user_id); });
+               if (!p)
+                 throw http::ApiError(http::ErrorKind::unauthorized, "account no longer exists");
+               boost::json::object o{{"user_id", p->user_id}, {"created_at", p->created_at}};
+               o["last_login"] = p->last_login ? boost::json::value(*p->last_login) : nullptr;
+               co_return http::ok(o, "OK");
+             });
+}
+
+}  // namespace gw::api
