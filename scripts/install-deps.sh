@@ -17,7 +17,7 @@ packages=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev zbar-tools curl) ;;
+    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev zbar-tools curl openssl) ;;
     --bench) packages+=(wrk libbenchmark-dev postgresql) ;;
     *) echo "install-deps: unknown option $arg (expected --test or --bench)" >&2; exit 2 ;;
   esac

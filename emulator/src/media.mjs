@@ -1,0 +1,113 @@
+// Media host: media_conn answer and HTTPS upload/download on loopback (wa-protocol.md §8),
+// served with a certificate issued by the emulator's own CA (made with the openssl CLI, since
+// Node's crypto cannot issue X.509 certificates). Blobs are kept in memory, bounded in total size.
+import { execFileSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const MAX_BLOB = 64 * 1024 * 1024
+const MAX_TOTAL = 512 * 1024 * 1024
+
+/** CA + server certificate for 127.0.0.1/localhost; returns PEM strings. */
+export const makeMediaCertificates = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wa-emu-ca-'))
+  const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] })
+  try {
+    run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+      '-days', '3650', '-subj', '/CN=WA Emulator Media CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign')
+    run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'srv.key', '-out', 'srv.csr', '-subj', '/CN=127.0.0.1')
+    const ext = join(dir, 'ext.cnf')
+    execFileSync('sh', ['-c', `printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ${JSON.stringify(ext)}`])
+    run('x509', '-req', '-in', 'srv.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'srv.pem', '-days', '825', '-extfile', ext)
+    return {
+      caPem: readFileSync(join(dir, 'ca.pem'), 'utf8'),
+      certPem: readFileSync(join(dir, 'srv.pem'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'srv.key'), 'utf8')
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export class MediaServer {
+  constructor (emu) {
+    this.emu = emu
+    this.blobs = new Map() // token -> Buffer
+    this.total = 0
+    this.auth = randomBytes(24).toString('base64url')
+  }
+
+  async start (host) {
+    const { caPem, certPem, keyPem } = makeMediaCertificates()
+    this.caPem = caPem
+    this.server = createServer({ cert: certPem, key: keyPem }, (req, res) => this.handle(req, res))
+    await new Promise((resolve, reject) => { this.server.once('error', reject); this.server.listen(0, host, resolve) })
+    this.hostname = `${host}:${this.server.address().port}`
+  }
+
+  stop () {
+    return new Promise(resolve => { this.server.closeAllConnections?.(); this.server.close(() => resolve()) })
+  }
+
+  mediaConnNode () {
+    return {
+      tag: 'media_conn',
+      attrs: { auth: this.auth, ttl: '300', auth_ttl: '21600', max_buckets: '12' },
+      content: [{ tag: 'host', attrs: { hostname: this.hostname, maxContentLengthBytes: String(MAX_BLOB) } }]
+    }
+  }
+
+  handle (req, res) {
+    const url = new URL(req.url, `https://${this.hostname}`)
+    const reply = (status, body, type = 'application/json') => {
+      res.writeHead(status, { 'content-type': type })
+      res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body))
+    }
+    const m = url.pathname.match(/^\/(mms|v)\/([a-z0-9-]+)\/([A-Za-z0-9_=-]+)$/)
+    if (req.method === 'POST' && m && m[1] === 'mms') {
+      if (url.searchParams.get('auth') !== this.auth) {
+        this.emu.log.add('media_error', { reason: 'bad auth' })
+        return reply(401, { error: 'bad auth' })
+      }
+      const chunks = []; let size = 0; let tooBig = false
+      req.on('data', (c) => { size += c.length; if (size > MAX_BLOB) tooBig = true; else chunks.push(c) })
+      req.on('end', () => {
+        if (tooBig) return reply(413, { error: 'too large' })
+        const blob = Buffer.concat(chunks)
+        const token = m[3].replace(/=+$/, '')
+        const hash = createHash('sha256').update(blob).digest('base64url')
+        if (hash !== token) {
+          this.emu.log.add('media_error', { reason: 'token is not the blob hash', type: m[2] })
+          return reply(400, { error: 'enc hash mismatch' })
+        }
+        while (this.total + blob.length > MAX_TOTAL && this.blobs.size) {
+          const [k, v] = this.blobs.entries().next().value
+          this.blobs.delete(k); this.total -= v.length
+        }
+        if (!this.blobs.has(token)) { this.blobs.set(token, blob); this.total += blob.length }
+        const directPath = `/v/${m[2]}/${token}?mms-type=${m[2]}`
+        this.emu.log.add('media_upload', { type: m[2], bytes: blob.length, token })
+        reply(200, { url: `https://${this.hostname}${directPath}`, direct_path: directPath, handle: token })
+      })
+      req.on('error', () => reply(400, { error: 'read error' }))
+      return
+    }
+    if (req.method === 'GET' && m && m[1] === 'v') {
+      const blob = this.blobs.get(m[3].replace(/=+$/, ''))
+      if (!blob) return reply(404, { error: 'not found' })
+      const range = req.headers.range?.match(/^bytes=(\d+)-(\d*)$/)
+      if (range) {
+        const start = Number(range[1]); const end = range[2] ? Math.min(Number(range[2]), blob.length - 1) : blob.length - 1
+        res.writeHead(206, { 'content-type': 'application/octet-stream', 'content-range': `bytes ${start}-${end}/${blob.length}` })
+        return res.end(blob.subarray(start, end + 1))
+      }
+      this.emu.log.add('media_download', { type: m[2], bytes: blob.length })
+      return reply(200, blob, 'application/octet-stream')
+    }
+    this.emu.log.add('media_error', { reason: 'no route', method: req.method, path: url.pathname })
+    reply(404, { error: 'no route' })
+  }
+}
