@@ -146,6 +146,7 @@ int run_server(const config::Config& cfg) {
              {"port", port},
              {"threads", cfg.http_threads},
              {"env", cfg.env == config::Env::production ? "production" : "development"}});
+  log::flush();  // tools and tests wait for this line
 
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {

@@ -1,12 +1,12 @@
 #include "log/log.hpp"
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <fmt/format.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 #include <mutex>
 
 #include "util/time.hpp"
@@ -14,10 +14,26 @@
 namespace gw::log {
 
 namespace {
+// Writes lines to stdout through its buffer, without a flush per line: a flush per line costs a
+// syscall per request, and an async queue costs a thread wake-up per line. Lines are flushed
+// within a second (spdlog::flush_every), at once for warnings and errors, and at shutdown.
+class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  BufferedStdoutSink() { std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16); }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
+};
+
 std::atomic<int> g_level{static_cast<int>(Level::info)};
 std::atomic<bool> g_text{false};
 std::mutex g_init_mutex;
-std::shared_ptr<spdlog::logger> g_logger;  // guarded by g_init_mutex for (re)initialisation
+std::shared_ptr<spdlog::logger> g_logger;      // guarded by g_init_mutex for (re)initialisation
+std::atomic<spdlog::logger*> g_fast{nullptr};  // the same logger, read without the mutex
 
 std::string_view level_name(Level l) {
   switch (l) {
@@ -33,18 +49,20 @@ std::string_view level_name(Level l) {
   return "info";
 }
 
-std::shared_ptr<spdlog::logger> logger() {
+spdlog::logger& logger() {
+  if (auto* l = g_fast.load(std::memory_order_acquire)) return *l;
   std::lock_guard lock(g_init_mutex);
   if (!g_logger) {
-    spdlog::init_thread_pool(16384, 1);
-    g_logger = std::make_shared<spdlog::async_logger>(
-        "gw", std::make_shared<spdlog::sinks::stdout_sink_mt>(), spdlog::thread_pool(),
-        spdlog::async_overflow_policy::block);
-    g_logger->set_pattern("%v");
+    g_logger = std::make_shared<spdlog::logger>("gw", std::make_shared<BufferedStdoutSink>());
     g_logger->set_level(spdlog::level::trace);
-    g_logger->flush_on(spdlog::level::trace);
+    // Flushing every line costs a write(2) per request; flush warnings and errors at once and
+    // everything else within a second (and at shutdown).
+    g_logger->flush_on(spdlog::level::warn);
+    spdlog::flush_every(std::chrono::seconds(1));
+    spdlog::register_logger(g_logger);  // flush_every reaches registered loggers only
+    g_fast.store(g_logger.get(), std::memory_order_release);
   }
-  return g_logger;
+  return *g_logger;
 }
 
 void append_text_value(std::string& out, const boost::json::value& v) {
@@ -80,31 +98,46 @@ void emit(Level level, std::string_view msg, const Fields* context, const Fields
     if (context) add(*context);
     add(fields);
   } else {
-    boost::json::object o;
-    o["ts"] = ts;
-    o["level"] = level_name(level);
-    o["msg"] = msg;
-    if (context) {
-      for (const auto& kv : *context) o[kv.key()] = kv.value();
-    }
-    for (const auto& kv : fields) o[kv.key()] = kv.value();
-    line = boost::json::serialize(o);
+    // Written field by field: no merged object, one growing buffer.
+    line.reserve(256);
+    line = "{\"ts\":\"";
+    line += ts;
+    line += "\",\"level\":\"";
+    line += level_name(level);
+    line += "\",\"msg\":";
+    line += boost::json::serialize(boost::json::string_view(msg.data(), msg.size()));
+    auto add = [&line](const Fields& f) {
+      for (const auto& kv : f) {
+        line += ',';
+        line += boost::json::serialize(kv.key());
+        line += ':';
+        line += boost::json::serialize(kv.value());
+      }
+    };
+    if (context) add(*context);
+    add(fields);
+    line += '}';
   }
-  logger()->info(line);
+  logger().log(level >= Level::warn ? spdlog::level::warn : spdlog::level::info, line);
 }
 }  // namespace
 
 void init(Level level, config::LogFormat format) {
   g_level.store(static_cast<int>(level));
   g_text.store(format == config::LogFormat::text);
-  (void)logger();
+  logger();
 }
 
 void shutdown() {
   std::lock_guard lock(g_init_mutex);
   if (g_logger) g_logger->flush();
-  g_logger.reset();
+  g_fast.store(nullptr, std::memory_order_release);
   spdlog::shutdown();
+  g_logger.reset();
+}
+
+void flush() {
+  logger().flush();
 }
 
 bool enabled(Level level) noexcept {

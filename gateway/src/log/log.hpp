@@ -17,6 +17,8 @@ using Fields = boost::json::object;
 void init(Level level, config::LogFormat format);
 /// Flushes and stops the background writer.
 void shutdown();
+/// Writes out buffered lines now (lifecycle events that tools wait for, e.g. "listening").
+void flush();
 [[nodiscard]] bool enabled(Level level) noexcept;
 void write(Level level, std::string_view msg, const Fields& fields = {});
 
