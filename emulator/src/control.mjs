@@ -39,6 +39,9 @@ const ROUTES = [
   ['POST', /^\/accounts\/([0-9]+)\/link-code$/, (emu, [phone], b) => emu.pairing.linkCode(phone, b.code)],
   ['GET', /^\/accounts\/([0-9]+)\/devices$/, (emu, [phone]) => emu.devicesOf(phone)],
   ['POST', /^\/groups$/, (emu, _, b) => emu.createGroup(b)],
+  // Additions (not in the original contract):
+  ['POST', /^\/groups\/([0-9]+)(?:@g\.us)?\/participants$/, (emu, [id], b) => emu.groupParticipants(id, b)],
+  ['POST', /^\/accounts\/([0-9]+)\/reset-identity$/, (emu, [phone]) => emu.resetIdentity(phone)],
   ['POST', /^\/faults$/, (emu, _, b) => emu.fault(b)],
   ['GET', /^\/log$/, (emu, _, __, q) => {
     const since = q.get('since') === null ? 0 : Number(q.get('since'))

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Entry point: node emulator/src/main.mjs --port P --control-port C [--root-key FILE]
-//   [--qr-first-ms N] [--qr-next-ms N] [--group-addressing pn|lid] [--verbose]
+//   [--qr-first-ms N] [--qr-next-ms N] [--group-addressing pn|lid] [--prekey-low-threshold N]
+//   [--max-prekeys N] [--verbose]
 // Prints one JSON line {"ws_url", "control_url"} on stdout when ready. Env WA_EMU_QR_FIRST_MS /
-// WA_EMU_QR_NEXT_MS / WA_EMU_ROOT_KEY are read when the flags are absent.
+// WA_EMU_QR_NEXT_MS / WA_EMU_ROOT_KEY / WA_EMU_PREKEY_LOW_THRESHOLD / WA_EMU_MAX_PREKEYS are read
+// when the flags are absent.
 import { parseArgs } from 'node:util'
 import { Emulator } from './server.mjs'
 
@@ -15,6 +17,8 @@ const { values } = parseArgs({
     'qr-first-ms': { type: 'string' },
     'qr-next-ms': { type: 'string' },
     'group-addressing': { type: 'string' },
+    'prekey-low-threshold': { type: 'string' },
+    'max-prekeys': { type: 'string' },
     'no-media': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false }
   }
@@ -35,6 +39,8 @@ const emu = new Emulator({
   qrFirstMs: int(values['qr-first-ms'] ?? process.env.WA_EMU_QR_FIRST_MS, 'qr-first-ms'),
   qrNextMs: int(values['qr-next-ms'] ?? process.env.WA_EMU_QR_NEXT_MS, 'qr-next-ms'),
   defaultGroupAddressing: values['group-addressing'],
+  prekeyLowThreshold: int(values['prekey-low-threshold'] ?? process.env.WA_EMU_PREKEY_LOW_THRESHOLD, 'prekey-low-threshold'),
+  maxPrekeys: int(values['max-prekeys'] ?? process.env.WA_EMU_MAX_PREKEYS, 'max-prekeys'),
   media: !values['no-media'],
   verbose: values.verbose
 })

@@ -159,7 +159,7 @@ export class Pairing {
     if (device.id !== deviceId) throw new Error('device id allocation raced')
     device.adv = { details, accountSignature, deviceSignature: Buffer.from(back.deviceSignature) }
     this.emu.log.add('paired', { phone: account.phone, jid, lid, platform: reg.platform })
-    this.emu.notifyDevicesChanged(account)
+    this.emu.deviceAdded(device)
     conn.end({ tag: 'stream:error', attrs: { code: STREAM_RESTART_REQUIRED } })
     return { jid, lid }
   }

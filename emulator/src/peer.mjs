@@ -88,11 +88,13 @@ export class MemoryKeyStore {
 }
 
 const DEFAULT_TIMEOUT = 20000
+const closedSockets = new WeakSet()
 
 /**
  * One emulated WhatsApp user: an account on the emulator and one Baileys companion device.
  * Events: 'message' (WAMessage), 'update' (messages.update item), 'receipt' (message-receipt.update item),
- *         'connection' (connection.update).
+ *         'connection' (connection.update), 'presence' (presence.update), 'group-participants'
+ *         (group-participants.update), 'group-upsert' (one groups.upsert item).
  */
 export class Peer extends EventEmitter {
   /**
@@ -113,6 +115,8 @@ export class Peer extends EventEmitter {
     this.inbox = []
     this.sent = new Map() // id -> WAMessage, for Baileys' getMessage (retries)
     this.disconnects = [] // statusCode of every connection close
+    this.presences = [] // presence.update events (presence and chat states)
+    this.groupEvents = [] // group-participants.update events
     this.sock = null
     this.stopped = false
   }
@@ -158,6 +162,7 @@ export class Peer extends EventEmitter {
     sock.ev.on('creds.update', (u) => Object.assign(this.creds, u))
     sock.ev.on('connection.update', (u) => {
       if (u.connection === 'close') {
+        closedSockets.add(sock)
         const code = u.lastDisconnect?.error?.output?.statusCode
         this.disconnects.push(code)
       }
@@ -172,6 +177,9 @@ export class Peer extends EventEmitter {
     })
     sock.ev.on('messages.update', (updates) => { for (const u of updates) this.emit('update', u) })
     sock.ev.on('message-receipt.update', (updates) => { for (const u of updates) this.emit('receipt', u) })
+    sock.ev.on('presence.update', (u) => { this.presences.push(u); this.emit('presence', u) })
+    sock.ev.on('group-participants.update', (u) => { this.groupEvents.push(u); this.emit('group-participants', u) })
+    sock.ev.on('groups.upsert', (groups) => { for (const g of groups) this.emit('group-upsert', g) })
     return sock
   }
 
@@ -255,6 +263,12 @@ export class Peer extends EventEmitter {
     return this.waitFor('message', pred, timeoutMs)
   }
 
+  /** Waits for a presence.update whose presence for `who` (or any participant) matches `state`. */
+  waitPresence (chat, state, who, timeoutMs) {
+    const match = (u) => u.id === chat && Object.entries(u.presences).some(([k, v]) => (!who || k === who) && v.lastKnownPresence === state)
+    return this.waitFor('presence', match, timeoutMs)
+  }
+
   /** Waits until a sent message reaches at least `status` (2 server ack, 3 delivered, 4 read). */
   waitStatus (id, status, timeoutMs) {
     return this.waitFor('update', u => u.key.id === id && (u.update.status ?? 0) >= status, timeoutMs)
@@ -263,7 +277,8 @@ export class Peer extends EventEmitter {
   async stop () {
     this.stopped = true
     if (this.sock) {
-      const closed = this.waitClose(5000).catch(() => {})
+      // a socket that already reported its close (e.g. logged out by the server) emits nothing more
+      const closed = closedSockets.has(this.sock) ? undefined : this.waitClose(5000).catch(() => {})
       try { this.sock.end(undefined) } catch {}
       this.sock = null
       await closed

@@ -1,6 +1,6 @@
 // Prekey upload, count, digest, rotate and bundle fetch (wa-protocol.md §5.1, §5.2).
 import { createHash } from 'node:crypto'
-import { LOW_PREKEY_THRESHOLD, S_WHATSAPP_NET } from './constants.mjs'
+import { S_WHATSAPP_NET } from './constants.mjs'
 import { beBytes, child, childBytes, children, iqError, iqResult, makeId, nowSeconds, parseJid, uintBE } from './nodes.mjs'
 
 const TYPE_DJB = Buffer.from([5])
@@ -34,10 +34,17 @@ export const handleEncryptIq = (emu, conn, iq) => {
     case 'type':
     case 'skey': {
       const list = child(iq, 'list')
-      let added = 0
+      const keys = []
       for (const key of children(list, 'key')) {
         const id = uintBE(childBytes(key, 'id')); const pub = childBytes(key, 'value')
         if (id === undefined || pub?.length !== 32) return iqError(iq, 400, 'bad-request')
+        keys.push([id, pub])
+      }
+      const max = emu.options.maxPrekeys
+      let added = 0; let dropped = 0
+      for (const [id, pub] of keys) {
+        // --max-prekeys: the server keeps at most that many one-time prekeys; extra ones are ignored
+        if (max && device.prekeys.size >= max && !device.prekeys.has(id)) { dropped++; continue }
         device.prekeys.set(id, pub)
         added++
       }
@@ -48,7 +55,8 @@ export const handleEncryptIq = (emu, conn, iq) => {
       if (ident && !ident.equals(device.identityPub)) return iqError(iq, 406, 'identity-mismatch')
       const reg = uintBE(childBytes(iq, 'registration'))
       if (reg !== undefined) device.registrationId = reg
-      emu.log.add('prekeys_uploaded', { jid: device.pnJid, added, total: device.prekeys.size })
+      if (device.prekeys.size >= emu.options.prekeyLowThreshold) device.lowNotified = false
+      emu.log.add('prekeys_uploaded', { jid: device.pnJid, added, total: device.prekeys.size, ...(dropped ? { dropped } : {}) })
       return iqResult(iq)
     }
     case 'rotate': {
@@ -74,8 +82,11 @@ export const handleEncryptIq = (emu, conn, iq) => {
         ]
       }])
     }
-    case 'key':
-      return iqResult(iq, [{ tag: 'list', attrs: {}, content: children(first, 'user').map(u => bundleFor(emu, u.attrs.jid)) }])
+    case 'key': {
+      const users = children(first, 'user')
+      emu.log.add('keys_fetched', { by: device.pnJid, jids: users.map(u => u.attrs.jid), ...(users.some(u => u.attrs.reason) ? { reason: users.find(u => u.attrs.reason).attrs.reason } : {}) })
+      return iqResult(iq, [{ tag: 'list', attrs: {}, content: users.map(u => bundleFor(emu, u.attrs.jid)) }])
+    }
     default:
       return iqResult(iq)
   }
@@ -115,12 +126,13 @@ const bundleFor = (emu, jid) => {
     content.push({ tag: 'key', attrs: {}, content: [{ tag: 'id', attrs: {}, content: beBytes(id, 3) }, { tag: 'value', attrs: {}, content: pub }] })
   }
   content.push(skeyNode(device.signedPreKey))
-  if (device.prekeys.size < LOW_PREKEY_THRESHOLD && !device.lowNotified) {
+  const threshold = emu.options.prekeyLowThreshold
+  if (device.prekeys.size < threshold && !device.lowNotified) {
     device.lowNotified = true
     const n = { tag: 'notification', attrs: { from: S_WHATSAPP_NET, type: 'encrypt', id: makeId('PK'), t: nowSeconds() }, content: [{ tag: 'count', attrs: { value: String(device.prekeys.size) } }] }
-    emu.log.add('prekeys_low', { jid: device.pnJid, count: device.prekeys.size })
+    emu.log.add('prekeys_low', { jid: device.pnJid, count: device.prekeys.size, threshold })
     emu.deliver(device, n)
   }
-  if (device.prekeys.size >= LOW_PREKEY_THRESHOLD) device.lowNotified = false
+  if (device.prekeys.size >= threshold) device.lowNotified = false
   return { tag: 'user', attrs: { jid }, content }
 }

@@ -100,6 +100,11 @@ export const routeMessage = (emu, conn, node) => {
       if (!entries.size) misses.push(to)
     }
     const target = emu.state.accountOf(p)
+    if (target && target !== sender.account) {
+      // contacts hear about each other's device-list and identity changes (notify.mjs)
+      target.contacts.add(sender.account)
+      sender.account.contacts.add(target)
+    }
     for (const [dev, encs] of entries) {
       if (dev === sender || !encs.length) continue
       const own = dev.account === sender.account

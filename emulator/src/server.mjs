@@ -4,13 +4,15 @@ import { WebSocketServer } from 'ws'
 import { Curve } from 'baileys'
 import { loadOrCreateRootKey, makeCertChain } from './certs.mjs'
 import { Connection } from './connection.mjs'
-import { FAILURE_LOGGED_OUT, QR_FIRST_TTL_MS, QR_NEXT_TTL_MS, S_WHATSAPP_NET } from './constants.mjs'
+import { FAILURE_LOGGED_OUT, LOW_PREKEY_THRESHOLD, QR_FIRST_TTL_MS, QR_NEXT_TTL_MS, S_WHATSAPP_NET } from './constants.mjs'
 import { makeControlServer } from './control.mjs'
-import { handleGroupIq } from './groups.mjs'
+import { changeParticipants, handleGroupIq } from './groups.mjs'
 import { EventLog } from './log.mjs'
 import { MediaServer } from './media.mjs'
-import { child, iqError, iqResult, makeId, nowSeconds } from './nodes.mjs'
+import { child, iqError, iqResult, nowSeconds } from './nodes.mjs'
+import { notifyDeviceListChange, notifyGroupChange, notifyIdentityChange } from './notify.mjs'
 import { handleEncryptIq } from './prekeys.mjs'
+import { PresenceHub } from './presence.mjs'
 import { Pairing, parseRegistration } from './pairing.mjs'
 import { routeMessage, routeReceipt } from './routing.mjs'
 import { State, StateError } from './state.mjs'
@@ -25,6 +27,8 @@ const DEFAULTS = {
   qrNextMs: QR_NEXT_TTL_MS,
   defaultGroupAddressing: 'pn',
   queueLimit: 1000,
+  prekeyLowThreshold: LOW_PREKEY_THRESHOLD, // notify a device when its one-time prekeys drop below this
+  maxPrekeys: 0, // one-time prekeys stored per device; 0 = unlimited
   media: true,
   verbose: false
 }
@@ -35,6 +39,7 @@ export class Emulator {
     this.log = new EventLog({ echo: this.options.verbose ? (e) => process.stderr.write(JSON.stringify(e) + '\n') : undefined })
     this.state = new State()
     this.pairing = new Pairing(this)
+    this.presence = new PresenceHub(this)
     this.rootKey = loadOrCreateRootKey(this.options.rootKeyFile)
     this.serverStatic = Curve.generateKeyPair()
     this.certChain = makeCertChain(this.rootKey, this.serverStatic.public)
@@ -129,6 +134,7 @@ export class Emulator {
     this.pairing.forgetConnection(conn)
     const device = conn.device
     if (device) device.conns.delete(conn)
+    this.presence.onConnectionClosed(conn)
     const unacked = [...conn.pending.entries()]
     for (const [key, { node, sentAt }] of unacked) {
       this.log.add('unacked', { who: conn.label, key, tag: node.tag, id: node.attrs.id, from: node.attrs.from, age_ms: Date.now() - sentAt })
@@ -157,24 +163,24 @@ export class Emulator {
     return true
   }
 
-  /** Announce a changed device list to the account's other devices (notification type=devices). */
-  notifyDevicesChanged (account) {
-    for (const d of account.devices.values()) {
-      if (!d.connected) continue
-      this.deliver(d, {
-        tag: 'notification',
-        attrs: { from: account.pnUser, type: 'devices', id: makeId('DV'), t: nowSeconds() },
-        content: [{ tag: 'devices', attrs: { dhash: makeId('H') }, content: [...account.devices.values()].map(x => ({ tag: 'device', attrs: { jid: x.pnJid, 'key-index': String(x.keyIndex) } })) }]
-      })
-    }
+  /** A device was added to an account: tell its other devices and its contacts (notification type=devices). */
+  deviceAdded (device) {
+    notifyDeviceListChange(this, device.account, 'add', [device])
   }
 
   removeDevice (device, reason) {
-    this.state.removeDevice(device)
-    device.queue.length = 0
-    this.log.add('device_removed', { jid: device.pnJid, reason })
-    for (const c of device.conns) c.end({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
-    this.notifyDevicesChanged(device.account)
+    this.removeDevices(device.account, [device], reason)
+  }
+
+  /** Deletes devices of one account, ends their connections (401 device_removed), notifies. */
+  removeDevices (account, devices, reason) {
+    for (const device of devices) {
+      this.state.removeDevice(device)
+      device.queue.length = 0
+      this.log.add('device_removed', { jid: device.pnJid, reason })
+      for (const c of device.conns) c.end({ tag: 'stream:error', attrs: { code: '401' }, content: [{ tag: 'conflict', attrs: { type: 'device_removed' } }] })
+    }
+    if (devices.length) notifyDeviceListChange(this, account, 'remove', devices)
   }
 
   // ---- stanza dispatch ----
@@ -195,13 +201,8 @@ export class Emulator {
     switch (tag) {
       case 'message': return routeMessage(this, conn, node)
       case 'receipt': return routeReceipt(this, conn, node)
-      case 'presence':
-        if (node.attrs.type === 'available' || node.attrs.type === undefined) conn.available = true
-        if (node.attrs.type === 'unavailable') conn.available = false
-        if (node.attrs.name) conn.device.pushName = node.attrs.name
-        this.log.add('presence', { who: conn.label, type: node.attrs.type || 'available', name: node.attrs.name })
-        return
-      case 'chatstate':
+      case 'presence': return this.presence.onPresence(conn, node)
+      case 'chatstate': return this.presence.onChatstate(conn, node)
       case 'ib':
         return
       case 'call':
@@ -324,7 +325,36 @@ export class Emulator {
       addressingMode: mode ?? 'pn'
     })
     this.log.add('group_created', { jid: group.jid, by: owner, addressing_mode: group.addressingMode })
+    notifyGroupChange(this, group, group.owner, 'create')
     return { jid: group.jid }
+  }
+
+  /** POST /groups/{id}/participants {"action": "add"|"remove", "participants": [phone…], "by"?: phone} */
+  groupParticipants (id, { action, participants, by }) {
+    const group = this.state.groupOf(id.includes('@') ? id : `${id}@g.us`)
+    if (!group) throw new StateError(404, `no group ${id}`)
+    if (!['add', 'remove'].includes(action)) throw new StateError(400, 'action must be "add" or "remove"')
+    if (!Array.isArray(participants) || !participants.length || participants.some(p => typeof p !== 'string')) throw new StateError(400, 'participants must be a non-empty array of phones')
+    const actor = by === undefined ? group.owner : this.state.account(by)
+    if (!group.participants.includes(actor)) throw new StateError(403, 'by is not a member of the group')
+    const accounts = participants.map(p => this.state.account(p))
+    const { results } = changeParticipants(this, group, actor, action, accounts, accounts.map(a => a.pnUser))
+    return { jid: group.jid, participants: results.map(r => ({ jid: r.attrs.jid, status: r.attrs.error ? Number(r.attrs.error) : 200 })) }
+  }
+
+  /**
+   * POST /accounts/{phone}/reset-identity: the phone re-registers (reinstall / new SIM): a fresh
+   * identity key, every companion device logged out (401 device_removed), contacts told with a
+   * devices <remove> and an encrypt <identity/> notification. The phone can then pair new companions.
+   */
+  resetIdentity (phone) {
+    const account = this.state.account(phone)
+    const removed = [...account.devices.values()]
+    account.resetIdentity()
+    this.removeDevices(account, removed, 'identity_reset')
+    notifyIdentityChange(this, account)
+    this.log.add('identity_reset', { phone, removed: removed.map(d => d.pnJid) })
+    return { phone, lid: account.lidUser, removed: removed.map(d => d.pnJid) }
   }
 
   unacked (olderThanMs = 0) {

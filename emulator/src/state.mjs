@@ -45,13 +45,26 @@ export class Account {
     this.devices = new Map() // id -> Device
     this.nextDeviceId = FIRST_COMPANION_DEVICE_ID
     this.nextKeyIndex = 1
-    // Device 0's Signal bundle, so key fetches for the phone never fail (§11.4 item 7).
+    this.contacts = new Set() // accounts this one exchanged 1:1 messages with (device-list notifications)
+    this.lastSeen = undefined // unix seconds of the last switch to unavailable
+    this.makePhoneBundle()
+  }
+
+  /** Device 0's Signal bundle, so key fetches for the phone never fail (§11.4 item 7). */
+  makePhoneBundle () {
     this.phoneRegistrationId = randomInt(1, 0x3fff)
     const spk = Curve.generateKeyPair()
     this.phoneSignedPreKey = {
       id: 1, pub: spk.public,
       signature: Buffer.from(Curve.sign(this.identity.private, Buffer.concat([Buffer.from([5]), spk.public])))
     }
+  }
+
+  /** The phone re-registered: a fresh identity (ADV account key) and device-0 bundle. */
+  resetIdentity () {
+    this.identity = Curve.generateKeyPair()
+    this.rawId = randomInt(1, 2 ** 31)
+    this.makePhoneBundle()
   }
 
   get pnUser () { return `${this.phone}@s.whatsapp.net` }
@@ -139,6 +152,14 @@ export class State {
     const group = new Group({ id, subject, owner, participants: members, addressingMode })
     this.groups.set(id, group)
     return group
+  }
+
+  /** Accounts that must hear about this account's device-list changes: 1:1 contacts and group co-members. */
+  contactsOf (account) {
+    const out = new Set(account.contacts)
+    for (const g of this.groups.values()) if (g.participants.includes(account)) for (const p of g.participants) out.add(p)
+    out.delete(account)
+    return out
   }
 
   groupOf (jid) {
