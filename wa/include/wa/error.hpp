@@ -1,0 +1,119 @@
+#pragma once
+// Typed errors of the WhatsApp protocol library. Untrusted input never throws or crashes: every
+// parser returns a wa::Result carrying either the value or an Error (a code plus a short detail).
+#include <string>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+namespace wa {
+
+/// Every failure the wire layer can report. Grouped by protocol layer.
+enum class Errc {
+  ok = 0,
+  // frames (socket layer)
+  frame_too_large = 1,     ///< a frame longer than 2^24-1 bytes was offered or announced
+  frame_truncated,         ///< the stream ended inside a frame
+  // binary nodes
+  node_eof = 20,           ///< read past the end of the node bytes
+  node_invalid_tag,        ///< a byte that is not valid in this position
+  node_invalid_token,      ///< token index outside the dictionary
+  node_invalid_packed,     ///< a nibble/hex digit that has no meaning
+  node_invalid_jid,        ///< a JID pair without a server
+  node_invalid,            ///< structurally invalid node (empty list, empty tag, ...)
+  node_too_deep,           ///< nesting beyond the decoder's limit
+  node_trailing_bytes,     ///< bytes left over after the top-level node
+  node_decompress,         ///< the zlib stream of a compressed node is corrupt or too large
+  node_encode,             ///< a node that cannot be encoded (too long string, empty tag, ...)
+  attr_missing,            ///< a required attribute is absent (attribute reader)
+  attr_invalid,            ///< an attribute does not parse as the requested type
+  // JIDs
+  jid_invalid = 40,
+  // protobuf
+  proto_invalid = 50,      ///< bytes that do not parse as the expected protobuf message
+  // noise
+  noise_bad_message = 60,  ///< a handshake message misses fields or has wrong sizes
+  noise_decrypt,           ///< AES-GCM authentication failed
+  noise_crypto,            ///< an OpenSSL primitive failed
+  noise_counter_exhausted, ///< a nonce counter would wrap
+  cert_missing,            ///< the certificate chain lacks the leaf or intermediate
+  cert_bad_signature_length,
+  cert_intermediate_signature,   ///< intermediate not signed by the root key
+  cert_intermediate_issuer,      ///< intermediate issuer serial is not the root's (0)
+  cert_intermediate_key_length,  ///< intermediate key is not 32 bytes
+  cert_leaf_signature,           ///< leaf not signed by the intermediate key
+  cert_intermediate_expired,     ///< now outside the intermediate validity window
+  cert_leaf_expired,             ///< now outside the leaf validity window
+  cert_leaf_issuer,              ///< leaf issuer serial is not the intermediate's serial
+  cert_leaf_key_mismatch,        ///< leaf key differs from the server static key
+  cert_details_invalid,          ///< signed certificate details do not parse
+  // transport
+  transport_connect = 90,  ///< TCP/TLS/WebSocket connect failed or timed out
+  transport_read,          ///< read failed or timed out
+  transport_write,
+  transport_closed,        ///< the peer closed the connection
+  invalid_argument = 100,
+  // client
+  client_disconnected = 110,  ///< the connection ended while waiting (every IQ waiter fails)
+  iq_timeout,                 ///< no answer to an IQ within its timeout
+  iq_error,                   ///< the server answered an IQ with type=error (detail: code text)
+};
+
+/// The std::error_category of wa::Errc ("wa").
+const std::error_category& error_category() noexcept;
+std::error_code make_error_code(Errc e) noexcept;
+/// A short stable name of the code, e.g. "cert_leaf_expired".
+const char* errc_name(Errc e) noexcept;
+
+/// A failure: the code says which check failed, the detail carries context for humans.
+struct Error {
+  Errc code = Errc::ok;
+  std::string detail;
+  /// "code_name: detail".
+  std::string message() const;
+};
+
+/// A value or an Error (a minimal std::expected for C++20).
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
+  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT(implicit)
+  Result(Errc c, std::string detail = {}) : v_(std::in_place_index<1>, Error{c, std::move(detail)}) {}
+
+  bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+  T& value() & { return std::get<0>(v_); }
+  const T& value() const& { return std::get<0>(v_); }
+  T&& value() && { return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  const Error& error() const& { return std::get<1>(v_); }
+  Errc code() const noexcept { return ok() ? Errc::ok : std::get<1>(v_).code; }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+/// Result<void>: success or an Error.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error e) : err_(std::move(e)) {}  // NOLINT(implicit)
+  Result(Errc c, std::string detail = {}) : err_{c, std::move(detail)} {}
+  bool ok() const noexcept { return err_.code == Errc::ok; }
+  explicit operator bool() const noexcept { return ok(); }
+  const Error& error() const& { return err_; }
+  Errc code() const noexcept { return err_.code; }
+
+ private:
+  Error err_;
+};
+
+}  // namespace wa
+
+template <>
+struct std::is_error_code_enum<wa::Errc> : std::true_type {};
