@@ -8,4 +8,11 @@ namespace wa_tool {
 /// `wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]`.
 int handshake(std::span<const std::string_view> args);
 
+/// `wa-tool pair --url URL --root-key HEX --store FILE [--phone NUMBER] …` (client_cmds.cpp).
+int pair(std::span<const std::string_view> args);
+/// `wa-tool connect --store FILE …`: logs in and prints every event until SIGINT.
+int connect(std::span<const std::string_view> args);
+/// `wa-tool logout --store FILE …`: logs in, then logs out (remove-companion-device, wipe).
+int logout(std::span<const std::string_view> args);
+
 }  // namespace wa_tool

@@ -3,6 +3,7 @@
 //   wa-tool node decode -          same, one HEX per stdin line, one JSON line (or error line) each
 //   wa-tool node encode            node JSON per stdin line -> hex payload per line (flag byte incl.)
 //   wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]
+//   wa-tool pair | connect | logout   the client with a SQLite device store (client_cmds.cpp)
 // Exit status: 0 on success, 1 on bad input or a failed operation, 2 on usage errors.
 #include <iostream>
 #include <string>
@@ -18,7 +19,10 @@ namespace {
 int usage() {
   std::cerr << "usage: wa-tool node decode HEX|-\n"
                "       wa-tool node encode < nodes.jsonl\n"
-               "       wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]\n";
+               "       wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]\n"
+               "       wa-tool pair --url URL --root-key HEX --store FILE [--phone NUMBER] [options]\n"
+               "       wa-tool connect --store FILE [options]\n"
+               "       wa-tool logout --store FILE [options]\n";
   return 2;
 }
 
@@ -99,5 +103,8 @@ int main(int argc, char** argv) {
     return usage();
   }
   if (!args.empty() && args[0] == "handshake") return wa_tool::handshake(args.subspan(1));
+  if (!args.empty() && args[0] == "pair") return wa_tool::pair(args.subspan(1));
+  if (!args.empty() && args[0] == "connect") return wa_tool::connect(args.subspan(1));
+  if (!args.empty() && args[0] == "logout") return wa_tool::logout(args.subspan(1));
   return usage();
 }

@@ -1,0 +1,180 @@
+#pragma once
+// The WhatsApp companion client of one device: pairing (QR or phone code), login, prekeys,
+// keepalive, reconnect and logout (wa-protocol.md §2, §4, §5, §9).
+//
+// One Client per device. It owns one connection at a time and reconnects by itself (with
+// exponential backoff and jitter) unless the server said the session is over (logged out,
+// replaced, banned). Everything it learns is persisted in the DeviceStore it was given.
+//
+//   Client c(io.get_executor(), store, options, [](const Event& e) { ... });
+//   c.connect();                    // pairs (QrCode events) or logs in (Connected)
+//   ...
+//   c.disconnect();                 // or co_await c.logout();
+//
+// Events are delivered in order through the handler, on the client's strand, one at a time.
+//
+// Thread safety: all state lives on one strand (made from the executor given). The public
+// functions may be called from any thread; they post to the strand. The DeviceStore is used on
+// that strand only. The handler must not block (it runs on the I/O thread).
+// Lifetime: destroying the Client stops it; work still in flight keeps the internals alive until it
+// unwinds, but no event is delivered after the destructor returned.
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "wa/client/disconnect.hpp"
+#include "wa/constants.hpp"
+#include "wa/crypto/curve25519.hpp"
+#include "wa/error.hpp"
+#include "wa/jid.hpp"
+#include "wa/store/device_store.hpp"
+
+namespace wa::client {
+
+using std::chrono::milliseconds;
+
+// --- events ------------------------------------------------------------------------------------
+
+/// A pairing QR code to show. Fires for each ref of the server's <pair-device> while the device is
+/// unpaired: the first one valid for 60 s, each later one for 20 s (§4.1). Not fired once
+/// pair_phone() was called.
+struct QrCode {
+  std::string qr;  ///< the full QR string, https://wa.me/settings/linked_devices#ref,…
+  std::chrono::seconds expires_in{};
+  int index = 0;  ///< 0-based position among the refs of this connection
+};
+/// The code the user types on the phone. Fires once the server accepted companion_hello (§4.3).
+struct PairCode {
+  std::string code;  ///< "ABCD-EFGH"
+};
+/// Pairing succeeded: pair-success verified, persisted and countersigned (§4.2). The server then
+/// asks for a restart (515) and the client logs in by itself (Disconnected, then Connected).
+struct Paired {
+  Jid jid;                 ///< own phone-number JID with device
+  std::optional<Jid> lid;  ///< own LID with device
+  std::string platform;    ///< the phone's platform ("android", "iphone", …)
+  std::string business_name;
+};
+/// A pairing attempt failed on our side: a pair-success that did not verify (we answered the
+/// server with an error), or a phone-code step that failed. The connection stays up.
+struct PairError {
+  std::string reason;  ///< e.g. "hmac_mismatch: …"
+};
+/// Logged in and ready: <success> received, prekeys topped up, active, presence sent. Fires after
+/// every successful login, including each reconnect.
+struct Connected {
+  Jid jid;
+  std::optional<Jid> lid;
+};
+/// The connection ended. `will_reconnect` says whether the client retries by itself, after
+/// `retry_in` (0 for the restart after pairing).
+struct Disconnected {
+  DisconnectReason reason = DisconnectReason::transient;
+  int code = 0;        ///< the server's code (stream error / failure), else 0
+  std::string detail;  ///< conflict type, failure location, or the local error
+  bool will_reconnect = false;
+  milliseconds retry_in{0};
+};
+/// The device is gone for good and was wiped from the store: the server removed it (401,
+/// device_removed, 403, banned) or logout() succeeded. Fires after the matching Disconnected.
+struct LoggedOut {
+  DisconnectReason reason = DisconnectReason::logged_out;  ///< user_requested after logout()
+};
+/// Every QR ref expired without a scan. Fires after Disconnected{qr_timeout}; no reconnect.
+struct QrTimeout {};
+/// One-time prekeys were uploaded (after login when the server held fewer than 5, or after a
+/// low-prekey notification, §5.1).
+struct PrekeysUploaded {
+  std::size_t count = 0;
+  int server_count_before = 0;
+};
+
+/// The closed set of events.
+using Event = std::variant<QrCode, PairCode, Paired, PairError, Connected, Disconnected, LoggedOut,
+                           QrTimeout, PrekeysUploaded>;
+/// A short stable name per event type ("qr", "pair_code", "paired", "pair_error", "connected",
+/// "disconnected", "logged_out", "qr_timeout", "prekeys_uploaded").
+std::string_view event_name(const Event& e) noexcept;
+
+using EventHandler = std::function<void(const Event&)>;
+/// Diagnostics (unknown stanzas, ignored input, retries). Level 0 = info, 1 = warning.
+using LogHandler = std::function<void(int level, std::string_view message)>;
+
+// --- options -----------------------------------------------------------------------------------
+
+struct Options {
+  std::string url{constants::kDefaultUrl};
+  /// Root of the server's Noise certificate chain (the emulator has its own).
+  crypto::PublicKey root_key = constants::kCertRootKey;
+  std::string extra_ca_file;  ///< PEM trusted besides the system CAs for wss:// (tests)
+  /// WhatsApp Web version announced in the ClientPayload (§2.3); outdated -> failure 405.
+  std::array<std::uint32_t, 3> version = constants::kWaVersion;
+  std::string os_name = "WA Gateway";  ///< DeviceProps.os, shown in the phone's device list
+  std::string qr_platform_id = "9";    ///< last QR field / companion_platform_id (§4.1): other web
+  std::string platform_display = "WA Gateway (Linux)";  ///< companion_platform_display (§4.3)
+  /// Announced with <presence type=available name=…> after login; empty = the stored push name;
+  /// no presence is sent without one.
+  std::string push_name;
+
+  milliseconds connect_timeout{20'000};  ///< WebSocket connect and each handshake read
+  milliseconds iq_timeout{20'000};       ///< default deadline of an IQ
+  /// QR windows (§4.1); the server's refs expire on the same schedule.
+  milliseconds qr_first{60'000};
+  milliseconds qr_next{20'000};
+  /// Keepalive (§9): a w:p ping every uniform [min, max]; each must be answered within
+  /// `keepalive_timeout`; with no answer for `keepalive_dead_after` the connection is dropped.
+  milliseconds keepalive_min{20'000};
+  milliseconds keepalive_max{30'000};
+  milliseconds keepalive_timeout{10'000};
+  milliseconds keepalive_dead_after{180'000};
+
+  bool auto_reconnect = true;
+  milliseconds backoff_base{1'000};
+  milliseconds backoff_cap{60'000};
+  /// Outgoing frames waiting for the writer; beyond this the connection is dropped (too slow).
+  std::size_t max_send_queue = 1024;
+  /// Seed of backoff jitter and keepalive intervals; 0 = random.
+  std::uint64_t seed = 0;
+
+  LogHandler log;  ///< optional
+};
+
+// --- client ------------------------------------------------------------------------------------
+
+class Client {
+ public:
+  /// `store` must outlive the Client. Nothing happens until connect().
+  Client(boost::asio::any_io_executor ex, store::DeviceStore& store, Options options,
+         EventHandler on_event);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Starts connecting (and reconnecting). A device without a stored JID registers and pairs; a
+  /// paired one logs in. No-op when already running.
+  void connect();
+  /// Ends the connection and stops reconnecting (Disconnected{user_requested}).
+  void disconnect();
+  /// Asks for a phone-number pairing code for `phone` (digits, with country code) instead of QR
+  /// codes: a PairCode event follows, then Paired once the code was entered on the phone (§4.3).
+  /// May be called before connect() or while QR codes are shown; ignored once paired.
+  void pair_phone(std::string phone);
+  /// Logs out (§9): remove-companion-device, disconnect, wipe the store; LoggedOut{user_requested}
+  /// follows. Errors: client_disconnected when not logged in, iq_* when the server refused.
+  boost::asio::awaitable<Result<void>> logout();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace wa::client

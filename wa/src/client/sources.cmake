@@ -1,0 +1,11 @@
+# The client (issue 6 items 3-9): pairing, login, prekeys, keepalive, reconnect, logout.
+# Included from wa/CMakeLists.txt after add_library(wa).
+target_sources(wa PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/backoff.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/disconnect.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/iq.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pair_code.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stanzas.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/payload.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+)

@@ -1,0 +1,70 @@
+// The Client without a server: connect failures are reported and retried with backoff, a
+// disconnect() stops it, and events arrive in order. The full protocol is tested end to end
+// against the emulator (client_e2e.test.mjs).
+#include "wa/client/client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "wa/store/memory_store.hpp"
+
+using namespace wa;
+using namespace wa::client;
+namespace asio = boost::asio;
+
+TEST(Client, UnreachableServerIsRetriedWithBackoffUntilDisconnect) {
+  asio::io_context io;
+  // A port that refuses connections: bind, read the port, close.
+  std::string url;
+  {
+    asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
+    url = "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
+  }
+  store::MemoryStore store;
+  Options opt;
+  opt.url = url;
+  opt.backoff_base = std::chrono::milliseconds(20);
+  opt.backoff_cap = std::chrono::milliseconds(40);
+  opt.seed = 7;
+  std::vector<Disconnected> seen;
+  std::unique_ptr<Client> client;
+  client = std::make_unique<Client>(io.get_executor(), store, opt, [&](const Event& e) {
+    if (const auto* d = std::get_if<Disconnected>(&e)) {
+      seen.push_back(*d);
+      if (seen.size() == 3) client->disconnect();
+      if (!d->will_reconnect) io.stop();
+    } else {
+      ADD_FAILURE() << "unexpected event " << event_name(e);
+    }
+  });
+  client->connect();
+  client->connect();  // idempotent
+  asio::steady_timer guard(io, std::chrono::seconds(20));
+  guard.async_wait([&](auto) { io.stop(); });
+  io.run();
+  ASSERT_GE(seen.size(), 4u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(seen[i].reason, DisconnectReason::connect_failed);
+    EXPECT_TRUE(seen[i].will_reconnect);
+    EXPECT_GE(seen[i].retry_in.count(), 10);
+    EXPECT_LE(seen[i].retry_in.count(), 40);
+    EXPECT_NE(seen[i].detail.find("transport_connect"), std::string::npos) << seen[i].detail;
+  }
+  EXPECT_EQ(seen.back().reason, DisconnectReason::user_requested);
+  EXPECT_FALSE(seen.back().will_reconnect);
+  // A fresh device record was created and kept (no wipe on a network failure).
+  auto dev = store.load_device();
+  ASSERT_TRUE(dev.ok() && dev->has_value());
+  EXPECT_FALSE((**dev).paired());
+}
+
+TEST(Client, EventNamesAreStable) {
+  EXPECT_EQ(event_name(Event{QrCode{}}), "qr");
+  EXPECT_EQ(event_name(Event{PairCode{}}), "pair_code");
+  EXPECT_EQ(event_name(Event{Connected{}}), "connected");
+  EXPECT_EQ(event_name(Event{LoggedOut{}}), "logged_out");
+  EXPECT_EQ(event_name(Event{QrTimeout{}}), "qr_timeout");
+}
