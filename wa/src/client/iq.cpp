@@ -18,9 +18,13 @@ struct IqTracker::Waiter {
 IqTracker::IqTracker(boost::asio::any_io_executor ex, std::string prefix)
     : ex_(std::move(ex)), prefix_(std::move(prefix)) {}
 
-IqTracker::~IqTracker() { fail_all(Error{Errc::client_disconnected, "client destroyed"}); }
+IqTracker::~IqTracker() {
+  fail_all(Error{Errc::client_disconnected, "client destroyed"});
+}
 
-std::string IqTracker::next_id() { return prefix_ + "." + std::to_string(++counter_); }
+std::string IqTracker::next_id() {
+  return prefix_ + "." + std::to_string(++counter_);
+}
 
 boost::asio::awaitable<Result<binary::Node>> IqTracker::wait(std::string id,
                                                              std::chrono::milliseconds timeout) {
@@ -30,8 +34,8 @@ boost::asio::awaitable<Result<binary::Node>> IqTracker::wait(std::string id,
   co_await w->timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
   if (auto it = waiters_.find(id); it != waiters_.end() && it->second == w) waiters_.erase(it);
   if (w->outcome) co_return std::move(*w->outcome);
-  co_return Error{Errc::iq_timeout, "no answer to iq " + id + " within " +
-                                        std::to_string(timeout.count()) + " ms"};
+  co_return Error{Errc::iq_timeout,
+                  "no answer to iq " + id + " within " + std::to_string(timeout.count()) + " ms"};
 }
 
 bool IqTracker::resolve(const binary::Node& iq) {
@@ -45,7 +49,8 @@ bool IqTracker::resolve(const binary::Node& iq) {
   if (type && *type == "error") {
     const auto* err = iq.child("error");
     const auto* text = err ? err->attr("text") : nullptr;
-    w->outcome = Error{Errc::iq_error, std::to_string(iq_error_code(iq)) + (text ? " " + *text : "")};
+    w->outcome =
+        Error{Errc::iq_error, std::to_string(iq_error_code(iq)) + (text ? " " + *text : "")};
   } else {
     w->outcome = iq;
   }
