@@ -115,6 +115,15 @@ for (const dialect of dialects()) {
       assert.equal(typeof line.duration_ms, 'number');
     });
 
+    test('access-log lines stay valid JSON whatever the path holds', async () => {
+      const raw = await rawRequest(gw.port, 'GET /we"ird\\path\u00e9x%22 HTTP/1.1\r\nHost: x\r\nX-Request-Id: weird-path-1\r\nConnection: close\r\n\r\n');
+      assert.equal(statusOf(raw), 404);
+      const line = await waitFor(() => gw.logs.find((l) => l.request_id === 'weird-path-1'));
+      assert.ok(line, 'the line parsed as JSON');
+      assert.equal(line.path, '/we"ird\\path\u00e9x%22');
+      assert.equal(line.status, 404);
+    });
+
     test('oversize body gets 413 and the server keeps serving', async () => {
       const res = await fetch(`${gw.base}/api/v1/auth/login`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(5000),

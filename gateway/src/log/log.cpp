@@ -75,6 +75,69 @@ void append_text_value(std::string& out, const boost::json::value& v) {
   }
 }
 
+// JSON string literal of `s` appended to `out` (RFC 8259 escapes; UTF-8 passes through).
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+// Scalars are written in place (no temporary string per field); containers go through
+// Boost.JSON.
+void append_json_value(std::string& out, const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::string:
+      append_json_string(out, v.get_string());
+      break;
+    case boost::json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case boost::json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case boost::json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case boost::json::kind::null:
+      out += "null";
+      break;
+    case boost::json::kind::double_:
+      out += fmt::format("{}", v.get_double());
+      break;
+    default:
+      out += boost::json::serialize(v);
+      break;
+  }
+}
+
 void emit(Level level, std::string_view msg, const Fields* context, const Fields& fields) {
   if (!enabled(level)) return;
   std::string line;
@@ -105,13 +168,13 @@ void emit(Level level, std::string_view msg, const Fields* context, const Fields
     line += "\",\"level\":\"";
     line += level_name(level);
     line += "\",\"msg\":";
-    line += boost::json::serialize(boost::json::string_view(msg.data(), msg.size()));
+    append_json_string(line, msg);
     auto add = [&line](const Fields& f) {
       for (const auto& kv : f) {
         line += ',';
-        line += boost::json::serialize(kv.key());
+        append_json_string(line, kv.key());
         line += ':';
-        line += boost::json::serialize(kv.value());
+        append_json_value(line, kv.value());
       }
     };
     if (context) add(*context);
