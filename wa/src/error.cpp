@@ -47,6 +47,8 @@ const char* errc_name(Errc e) noexcept {
     WA_ERRC_NAME(client_disconnected)
     WA_ERRC_NAME(iq_timeout)
     WA_ERRC_NAME(iq_error)
+    WA_ERRC_NAME(message_rejected)
+    WA_ERRC_NAME(message_undeliverable)
 #undef WA_ERRC_NAME
   }
   return "unknown";
@@ -65,7 +67,9 @@ const std::error_category& error_category() noexcept {
   return cat;
 }
 
-std::error_code make_error_code(Errc e) noexcept { return {static_cast<int>(e), error_category()}; }
+std::error_code make_error_code(Errc e) noexcept {
+  return {static_cast<int>(e), error_category()};
+}
 
 std::string Error::message() const {
   std::string s = errc_name(code);

@@ -26,7 +26,8 @@ std::string to_hex(const Bytes& b) {
 
 Bytes from_hex(std::string_view h) {
   Bytes b(h.size() / 2);
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::uint8_t>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
+  for (std::size_t i = 0; i < b.size(); ++i)
+    b[i] = static_cast<std::uint8_t>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
   return b;
 }
 
@@ -75,7 +76,8 @@ TEST(NodeConformance, DecodeMatchesBaileys) {
     }
     ASSERT_TRUE(node.ok()) << name << ": " << node.error().message();
     const json::value& expected = v.contains("decoded") ? v.at("decoded") : v.at("node");
-    EXPECT_EQ(wa::binary::node_to_json(*node), expected) << name << "\n ours: " << wa::binary::node_to_json_string(*node);
+    EXPECT_EQ(wa::binary::node_to_json(*node), expected)
+        << name << "\n ours: " << wa::binary::node_to_json_string(*node);
     ++ok;
   }
   EXPECT_GT(ok, 400u);

@@ -30,16 +30,19 @@ std::string to_hex(const std::string& b) {
 
 std::string from_hex(std::string_view h) {
   std::string b(h.size() / 2, '\0');
-  for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
+  for (std::size_t i = 0; i < b.size(); ++i)
+    b[i] = static_cast<char>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
   return b;
 }
 
 std::unique_ptr<pb::Message> make(const std::string& type) {
   // Touch the generated file so its descriptors are linked in and registered.
   (void)wa::proto::Message::descriptor();
-  const auto* desc = pb::DescriptorPool::generated_pool()->FindMessageTypeByName("wa.proto." + type);
+  const auto* desc =
+      pb::DescriptorPool::generated_pool()->FindMessageTypeByName("wa.proto." + type);
   if (!desc) return nullptr;
-  return std::unique_ptr<pb::Message>(pb::MessageFactory::generated_factory()->GetPrototype(desc)->New());
+  return std::unique_ptr<pb::Message>(
+      pb::MessageFactory::generated_factory()->GetPrototype(desc)->New());
 }
 
 std::vector<json::object> load() {
@@ -66,11 +69,13 @@ TEST(ProtoConformance, SerializeFromJsonEqualsBaileys) {
     types.insert(type);
   }
   // Every message of the schema we rely on is covered.
-  for (const char* t : {"HandshakeMessage", "CertChain", "CertChain.NoiseCertificate", "CertChain.NoiseCertificate.Details",
-                        "ClientPayload", "ClientPayload.DevicePairingRegistrationData", "ClientPayload.UserAgent",
-                        "ClientPayload.WebInfo", "DeviceProps", "ADVDeviceIdentity", "ADVSignedDeviceIdentity",
-                        "ADVSignedDeviceIdentityHMAC", "ADVKeyIndexList", "ADVSignedKeyIndexList", "Message",
-                        "ContextInfo", "MessageContextInfo", "MessageKey"}) {
+  for (const char* t :
+       {"HandshakeMessage", "CertChain", "CertChain.NoiseCertificate",
+        "CertChain.NoiseCertificate.Details", "ClientPayload",
+        "ClientPayload.DevicePairingRegistrationData", "ClientPayload.UserAgent",
+        "ClientPayload.WebInfo", "DeviceProps", "ADVDeviceIdentity", "ADVSignedDeviceIdentity",
+        "ADVSignedDeviceIdentityHMAC", "ADVKeyIndexList", "ADVSignedKeyIndexList", "Message",
+        "ContextInfo", "MessageContextInfo", "MessageKey"}) {
     EXPECT_TRUE(types.count(t)) << t << " has no vector";
   }
 }
@@ -82,7 +87,8 @@ TEST(ProtoConformance, ParseThenSerializeIsIdentity) {
     ASSERT_TRUE(msg);
     const std::string wire = from_hex(v.at("hex").as_string());
     ASSERT_TRUE(msg->ParseFromString(wire)) << name;
-    EXPECT_TRUE(msg->GetReflection()->GetUnknownFields(*msg).empty()) << name << ": a field is missing from our schema";
+    EXPECT_TRUE(msg->GetReflection()->GetUnknownFields(*msg).empty())
+        << name << ": a field is missing from our schema";
     std::string again;
     ASSERT_TRUE(msg->SerializeToString(&again));
     EXPECT_EQ(to_hex(again), v.at("hex").as_string()) << name;
@@ -92,7 +98,8 @@ TEST(ProtoConformance, ParseThenSerializeIsIdentity) {
 TEST(ProtoConformance, RegistrationPayloadFieldValues) {
   // Spot-check the decoded Baileys registration payload with typed accessors (§2.4).
   for (const auto& v : load()) {
-    if (v.at("name").as_string() != "registration payload (Baileys generateRegistrationNode)") continue;
+    if (v.at("name").as_string() != "registration payload (Baileys generateRegistrationNode)")
+      continue;
     wa::proto::ClientPayload p;
     ASSERT_TRUE(p.ParseFromString(from_hex(v.at("hex").as_string())));
     EXPECT_FALSE(p.passive());

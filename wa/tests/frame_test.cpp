@@ -1,7 +1,8 @@
+#include "wa/socket/frame.hpp"
+
 #include <gtest/gtest.h>
 
 #include "wa/constants.hpp"
-#include "wa/socket/frame.hpp"
 
 namespace {
 
@@ -20,7 +21,8 @@ TEST(Frames, WriterSendsHeaderOnceAndBigEndianLengths) {
   auto first = w.frame(payload(0x010203, 1));
   ASSERT_TRUE(first.ok());
   ASSERT_GE(first->size(), 7u);
-  EXPECT_EQ(Bytes(first->begin(), first->begin() + 7), (Bytes{0x57, 0x41, 0x06, 0x03, 0x01, 0x02, 0x03}));
+  EXPECT_EQ(Bytes(first->begin(), first->begin() + 7),
+            (Bytes{0x57, 0x41, 0x06, 0x03, 0x01, 0x02, 0x03}));
   EXPECT_EQ(first->size(), 4u + 3u + 0x010203u);
   auto second = w.frame(Bytes{0xAA});
   ASSERT_TRUE(second.ok());

@@ -1,9 +1,9 @@
-#include <gtest/gtest.h>
+#include "wa/binary/node.hpp"
 
+#include <gtest/gtest.h>
 #include <zlib.h>
 
 #include "wa/binary/attr_reader.hpp"
-#include "wa/binary/node.hpp"
 #include "wa/binary/node_json.hpp"
 #include "wa/jid.hpp"
 
@@ -21,7 +21,8 @@ Bytes enc(const Node& n) {
 TEST(NodeCodec, FactSheetExample) {
   // wa-protocol.md §3.5: <iq to="1234:2@s.whatsapp.net" type="get"/>
   Node n{"iq", {{"to", "1234:2@s.whatsapp.net"}, {"type", "get"}}, {}};
-  EXPECT_EQ(enc(n), (Bytes{0x00, 0xf8, 0x05, 0x19, 0x11, 0xf7, 0x00, 0x02, 0xff, 0x02, 0x12, 0x34, 0x04, 0x29}));
+  EXPECT_EQ(enc(n), (Bytes{0x00, 0xf8, 0x05, 0x19, 0x11, 0xf7, 0x00, 0x02, 0xff, 0x02, 0x12, 0x34,
+                           0x04, 0x29}));
   auto back = wa::binary::decode(enc(n));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, n);
@@ -70,10 +71,9 @@ TEST(NodeCodec, ListSixteenChildren) {
 TEST(NodeCodec, PackedStrings) {
   Node n{"x", {{"a", "123-4.5"}, {"b", "ABC"}, {"zz", "abc"}}, {}};
   const Bytes b = enc(n);
-  const Bytes expected{0x00, 0xf8, 0x07, 0xfc, 0x01, 'x',
-                       0xfc, 0x01, 'a', 0xff, 0x84, 0x12, 0x3a, 0x4b, 0x5f,
-                       0xfc, 0x01, 'b', 0xfb, 0x82, 0xab, 0xcf,
-                       0xfc, 0x02, 'z', 'z', 0xfc, 0x03, 'a', 'b', 'c'};
+  const Bytes expected{0x00, 0xf8, 0x07, 0xfc, 0x01, 'x',  0xfc, 0x01, 'a',  0xff, 0x84,
+                       0x12, 0x3a, 0x4b, 0x5f, 0xfc, 0x01, 'b',  0xfb, 0x82, 0xab, 0xcf,
+                       0xfc, 0x02, 'z',  'z',  0xfc, 0x03, 'a',  'b',  'c'};
   EXPECT_EQ(b, expected);
   auto back = wa::binary::decode(b);
   ASSERT_TRUE(back.ok());
@@ -144,7 +144,8 @@ TEST(NodeCodec, ManyAtSignsDoNotRecurse) {
 }
 
 TEST(NodeJson, JavaScriptKeyOrderAndHexContent) {
-  auto n = wa::binary::parse_node_json(R"({"tag":"x","attrs":{"b":"1","10":"t","a":"2","2":"w"},"content":{"hex":"00ff"}})");
+  auto n = wa::binary::parse_node_json(
+      R"({"tag":"x","attrs":{"b":"1","10":"t","a":"2","2":"w"},"content":{"hex":"00ff"}})");
   ASSERT_TRUE(n.ok());
   ASSERT_EQ(n->attrs.size(), 4u);
   EXPECT_EQ(n->attrs[0].first, "2");
@@ -152,19 +153,23 @@ TEST(NodeJson, JavaScriptKeyOrderAndHexContent) {
   EXPECT_EQ(n->attrs[2].first, "b");
   EXPECT_EQ(n->attrs[3].first, "a");
   EXPECT_EQ(std::get<Bytes>(n->content), (Bytes{0x00, 0xff}));
-  EXPECT_EQ(wa::binary::node_to_json_string(*n), R"({"tag":"x","attrs":{"2":"w","10":"t","b":"1","a":"2"},"content":{"hex":"00ff"}})");
+  EXPECT_EQ(wa::binary::node_to_json_string(*n),
+            R"({"tag":"x","attrs":{"2":"w","10":"t","b":"1","a":"2"},"content":{"hex":"00ff"}})");
 }
 
 TEST(NodeJson, Utf8SanitizeMatchesWhatwg) {
   EXPECT_EQ(wa::binary::utf8_sanitize("a\xc3\xa9"), "a\xc3\xa9");
   EXPECT_EQ(wa::binary::utf8_sanitize("\xff"), "\xef\xbf\xbd");
-  EXPECT_EQ(wa::binary::utf8_sanitize("\xe2\x82"), "\xef\xbf\xbd");              // truncated: one U+FFFD
+  EXPECT_EQ(wa::binary::utf8_sanitize("\xe2\x82"), "\xef\xbf\xbd");  // truncated: one U+FFFD
   EXPECT_EQ(wa::binary::utf8_sanitize("\xe2\x82x"), "\xef\xbf\xbdx");
-  EXPECT_EQ(wa::binary::utf8_sanitize("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
+  EXPECT_EQ(wa::binary::utf8_sanitize("\xed\xa0\x80"),
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
 }
 
 TEST(AttrReader, AccumulatesErrors) {
-  Node n{"message", {{"from", "1:2@s.whatsapp.net"}, {"t", "1700000000"}, {"bad", "x1"}, {"ok", "true"}}, {}};
+  Node n{"message",
+         {{"from", "1:2@s.whatsapp.net"}, {"t", "1700000000"}, {"bad", "x1"}, {"ok", "true"}},
+         {}};
   wa::binary::AttrReader r(n);
   const auto from = r.jid("from");
   const auto t = r.int64("t");

@@ -1,5 +1,7 @@
-#include <gtest/gtest.h>
-
 #include "wa/version.hpp"
 
-TEST(Version, IsSemver) { EXPECT_EQ(wa::library_version(), "0.1.0"); }
+#include <gtest/gtest.h>
+
+TEST(Version, IsSemver) {
+  EXPECT_EQ(wa::library_version(), "0.1.0");
+}

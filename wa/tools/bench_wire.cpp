@@ -56,16 +56,23 @@ int main(int argc, char** argv) {
   for (const auto& p : payloads) total_bytes += p.size();
 
   std::size_t sink = 0, enc_rounds = 0, dec_rounds = 0;
-  const double enc_t = run_for(seconds, [&] {
-    for (const auto& n : nodes) sink += wa::binary::encode(n)->size();
-  }, enc_rounds);
-  const double dec_t = run_for(seconds, [&] {
-    for (const auto& p : payloads) sink += wa::binary::decode(p)->attrs.size();
-  }, dec_rounds);
+  const double enc_t = run_for(
+      seconds,
+      [&] {
+        for (const auto& n : nodes) sink += wa::binary::encode(n)->size();
+      },
+      enc_rounds);
+  const double dec_t = run_for(
+      seconds,
+      [&] {
+        for (const auto& p : payloads) sink += wa::binary::decode(p)->attrs.size();
+      },
+      dec_rounds);
   const double mb = static_cast<double>(total_bytes) / 1e6;
-  std::printf("{\"impl\":\"wa\",\"nodes\":%zu,\"bytes\":%zu,\"encode_mb_s\":%.1f,\"encode_nodes_s\":%.0f,"
-              "\"decode_mb_s\":%.1f,\"decode_nodes_s\":%.0f,\"sink\":%zu}\n",
-              nodes.size(), total_bytes, mb * enc_rounds / enc_t, nodes.size() * enc_rounds / enc_t,
-              mb * dec_rounds / dec_t, nodes.size() * dec_rounds / dec_t, sink % 10);
+  std::printf(
+      "{\"impl\":\"wa\",\"nodes\":%zu,\"bytes\":%zu,\"encode_mb_s\":%.1f,\"encode_nodes_s\":%.0f,"
+      "\"decode_mb_s\":%.1f,\"decode_nodes_s\":%.0f,\"sink\":%zu}\n",
+      nodes.size(), total_bytes, mb * enc_rounds / enc_t, nodes.size() * enc_rounds / enc_t,
+      mb * dec_rounds / dec_t, nodes.size() * dec_rounds / dec_t, sink % 10);
   return 0;
 }

@@ -5,15 +5,26 @@
 //   wa-tool connect --store FILE [options]   logs in, prints every event until SIGINT (exit 0) or
 //       until the client stops by itself (exit 3: logged out, replaced, …)
 //   wa-tool logout --store FILE [options]    logs in, logs out (device removed, store wiped)
+//   wa-tool listen --store FILE [--mark-read] [options]   logs in, prints every message and
+//       receipt event (and the connection events) until SIGINT; --mark-read sends a read receipt
+//       for every message received from someone else
+//   wa-tool send --store FILE --to NUMBER_OR_JID --text TEXT [--quote ID [--quote-participant JID]
+//       [--quote-text TEXT]] [--mention NUMBER_OR_JID]… [--typing-ms N] [--linger-ms N]
+//       prints {"id","timestamp"} after the server's ack; exit 1 with the reason on stderr
+//       otherwise. --typing-ms shows "typing…" for N ms first; --linger-ms stays connected N ms
+//       after the ack (retry receipts are answered meanwhile)
 // Options: --push-name NAME, --qr-first-ms N, --qr-next-ms N, --keepalive-ms MIN,MAX,
 //   --keepalive-timeout-ms N, --keepalive-dead-ms N, --backoff-ms BASE,CAP, --timeout-ms N,
 //   --version A.B.C, --no-reconnect, --verbose (client diagnostics on stderr).
 // Every event is one JSON line on stdout: {"event":"<name>", …}.
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <charconv>
 #include <iostream>
@@ -107,6 +118,47 @@ json::object event_json(const Event& e) {
         } else if constexpr (std::is_same_v<T, PrekeysUploaded>) {
           o["count"] = ev.count;
           o["server_count_before"] = ev.server_count_before;
+        } else if constexpr (std::is_same_v<T, MessageReceived>) {
+          const auto user = [](const std::optional<wa::Jid>& j) -> json::value {
+            if (!j) return nullptr;
+            return json::value(j->to_non_ad().to_string());
+          };
+          o["id"] = ev.id;
+          o["chat"] = ev.chat.to_string();
+          o["sender"] = user(ev.sender);
+          o["sender_lid"] = user(ev.sender_lid);
+          o["push_name"] = ev.push_name;
+          o["timestamp"] = ev.timestamp;
+          o["is_group"] = ev.is_group;
+          o["is_from_me"] = ev.is_from_me;
+          o["type"] = std::string(wa::message::to_string(ev.type));
+          o["text"] = ev.text;
+          json::array mentioned;
+          for (const auto& m : ev.mentioned_jids) mentioned.emplace_back(m);
+          o["mentioned_jids"] = std::move(mentioned);
+          o["mentions_me"] = ev.mentions_me;
+          if (ev.quoted) {
+            o["quoted"] =
+                json::object{{"id", ev.quoted->id},
+                             {"participant", ev.quoted->participant},
+                             {"type", std::string(wa::message::to_string(ev.quoted->type))},
+                             {"text", ev.quoted->text}};
+          } else {
+            o["quoted"] = nullptr;
+          }
+        } else if constexpr (std::is_same_v<T, ReceiptReceived>) {
+          json::array ids;
+          for (const auto& i : ev.ids) ids.emplace_back(i);
+          o["ids"] = std::move(ids);
+          o["chat"] = ev.chat.to_string();
+          o["from"] = ev.from.to_string();
+          o["type"] = ev.type;
+        } else if constexpr (std::is_same_v<T, UndecryptableMessage>) {
+          o["id"] = ev.id;
+          o["chat"] = ev.chat.to_string();
+          o["sender"] = ev.sender.to_string();
+          o["reason"] = ev.reason;
+          o["retry_count"] = ev.retry_count;
         }
       },
       e);
@@ -129,6 +181,10 @@ int usage(std::string_view cmd) {
 
 struct Args {
   std::optional<std::string> url, root_key, store, phone;
+  std::optional<std::string> to, text, quote, quote_participant, quote_text;
+  std::vector<std::string> mentions;
+  bool mark_read = false;
+  long typing_ms = 0, linger_ms = 0;
   Options opt;
   bool verbose = false;
 };
@@ -145,6 +201,10 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
       a.verbose = true;
       continue;
     }
+    if (k == "--mark-read" && cmd == "listen") {
+      a.mark_read = true;
+      continue;
+    }
     if (i + 1 >= args.size()) return std::nullopt;
     const auto v = args[++i];
     if (k == "--url" && cmd == "pair") {
@@ -153,6 +213,22 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
       a.root_key = std::string(v);
     } else if (k == "--phone" && cmd == "pair") {
       a.phone = std::string(v);
+    } else if (k == "--to" && cmd == "send") {
+      a.to = std::string(v);
+    } else if (k == "--text" && cmd == "send") {
+      a.text = std::string(v);
+    } else if (k == "--quote" && cmd == "send") {
+      a.quote = std::string(v);
+    } else if (k == "--quote-participant" && cmd == "send") {
+      a.quote_participant = std::string(v);
+    } else if (k == "--quote-text" && cmd == "send") {
+      a.quote_text = std::string(v);
+    } else if (k == "--mention" && cmd == "send") {
+      a.mentions.emplace_back(v);
+    } else if ((k == "--typing-ms" || k == "--linger-ms") && cmd == "send") {
+      auto n = parse_num(v);
+      if (!n) return std::nullopt;
+      (k == "--typing-ms" ? a.typing_ms : a.linger_ms) = *n;
     } else if (k == "--store") {
       a.store = std::string(v);
     } else if (k == "--push-name") {
@@ -195,10 +271,32 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
   }
   if (!a.store) return std::nullopt;
   if (cmd == "pair" && (!a.url || !a.root_key)) return std::nullopt;
+  if (cmd == "send" && (!a.to || !a.text)) return std::nullopt;
   return a;
 }
 
-enum class Mode { pair, connect, logout };
+// "+49 151 …" or "4915…" -> a phone-number JID; anything with '@' is parsed as a JID.
+std::optional<wa::Jid> user_arg(std::string_view v) {
+  if (v.find('@') != std::string_view::npos) {
+    auto j = wa::Jid::parse(v);
+    if (!j) return std::nullopt;
+    return *j;
+  }
+  std::string digits;
+  for (char ch : v)
+    if (ch >= '0' && ch <= '9') digits.push_back(ch);
+  if (digits.empty()) return std::nullopt;
+  return wa::Jid::user_jid(digits);
+}
+
+enum class Mode { pair, connect, logout, listen, send };
+
+// A coroutine function, not a capturing lambda: the frame owns its arguments.
+asio::awaitable<void> mark_read_task(Client& client, wa::Jid chat, std::vector<std::string> ids,
+                                     std::optional<wa::Jid> sender) {
+  if (auto r = co_await client.mark_read(std::move(chat), std::move(ids), std::move(sender)); !r)
+    std::cerr << "listen: mark_read: " << r.error().message() << '\n';
+}
 
 int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) {
   auto args = parse_args(cmd, raw);
@@ -235,7 +333,28 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
     std::cerr << cmd << ": the stored root key is invalid\n";
     return 1;
   }
-  if (mode == Mode::connect || mode == Mode::logout) {
+  std::optional<wa::Jid> to;
+  SendOptions send_opt;
+  if (mode == Mode::send) {
+    to = user_arg(*args->to);
+    if (!to) {
+      std::cerr << "send: --to must be a phone number or a JID\n";
+      return 2;
+    }
+    for (const auto& m : args->mentions) {
+      auto j = user_arg(m);
+      if (!j) {
+        std::cerr << "send: bad --mention " << m << '\n';
+        return 2;
+      }
+      send_opt.mentions.push_back(*j);
+    }
+    if (args->quote)
+      send_opt.quote = SendOptions::Quote{
+          *args->quote, args->quote_participant.value_or(to->to_non_ad().to_string()),
+          args->quote_text.value_or("")};
+  }
+  if (mode != Mode::pair) {
     auto dev = store.load_device();
     if (!dev || !dev->has_value() || !(**dev).paired()) {
       std::cerr << cmd << ": the store holds no paired device\n";
@@ -260,12 +379,21 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
     rc = code;
     client->disconnect();
   };
+  bool send_started = false;
   client = std::make_unique<Client>(io.get_executor(), store, opt, [&](const Event& e) {
-    print(event_json(e));
+    // `send` prints only its result; the others print every event.
+    if (mode != Mode::send) print(event_json(e));
+    if (const auto* m = std::get_if<MessageReceived>(&e); m && args->mark_read && !m->is_from_me) {
+      std::vector<std::string> ids{m->id};
+      std::optional<wa::Jid> sender = m->sender ? m->sender : m->sender_lid;
+      asio::co_spawn(io, mark_read_task(*client, m->chat, std::move(ids), sender), asio::detached);
+    }
     if (std::holds_alternative<Paired>(e)) paired_now = true;
     if (const auto* d = std::get_if<Disconnected>(&e); d && !d->will_reconnect) {
       // The run loop emits LoggedOut / QrTimeout right after; stop once it has.
-      if (!finishing) rc = mode == Mode::connect ? 3 : 1;
+      if (!finishing) rc = (mode == Mode::connect || mode == Mode::listen) ? 3 : 1;
+      if (mode == Mode::send && !finishing)
+        std::cerr << "send: disconnected: " << to_string(d->reason) << " " << d->detail << '\n';
       finishing = true;
       asio::post(io, [&io] { io.stop(); });
       return;
@@ -274,6 +402,31 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
       if (mode == Mode::pair) {
         (void)paired_now;  // paired earlier in this run, or already paired: both count
         finish(0);
+      } else if (mode == Mode::send && !send_started) {
+        send_started = true;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+              asio::steady_timer timer(io);
+              if (args->typing_ms > 0) {
+                (void)co_await client->send_chat_presence(*to, true);
+                timer.expires_after(milliseconds(args->typing_ms));
+                co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+                (void)co_await client->send_chat_presence(*to, false);
+              }
+              auto r = co_await client->send_text(*to, *args->text, send_opt);
+              if (r) {
+                print(json::object{{"id", r->id}, {"timestamp", r->timestamp}});
+                if (args->linger_ms > 0) {
+                  timer.expires_after(milliseconds(args->linger_ms));
+                  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+                }
+              } else {
+                std::cerr << "send: " << r.error().message() << '\n';
+              }
+              finish(r ? 0 : 1);
+            },
+            asio::detached);
       } else if (mode == Mode::logout && !logout_started) {
         logout_started = true;
         asio::co_spawn(
@@ -311,6 +464,12 @@ int connect(std::span<const std::string_view> args) {
 }
 int logout(std::span<const std::string_view> args) {
   return run(Mode::logout, "logout", args);
+}
+int listen(std::span<const std::string_view> args) {
+  return run(Mode::listen, "listen", args);
+}
+int send(std::span<const std::string_view> args) {
+  return run(Mode::send, "send", args);
 }
 
 }  // namespace wa_tool

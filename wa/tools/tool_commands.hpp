@@ -14,5 +14,10 @@ int pair(std::span<const std::string_view> args);
 int connect(std::span<const std::string_view> args);
 /// `wa-tool logout --store FILE …`: logs in, then logs out (remove-companion-device, wipe).
 int logout(std::span<const std::string_view> args);
+/// `wa-tool listen --store FILE …`: logs in and prints message and receipt events as JSON lines.
+int listen(std::span<const std::string_view> args);
+/// `wa-tool send --store FILE --to NUMBER_OR_JID --text TEXT …`: sends one text, prints
+/// {"id","timestamp"} after the server's ack.
+int send(std::span<const std::string_view> args);
 
 }  // namespace wa_tool

@@ -1,28 +1,33 @@
 // wa-tool: a debugging CLI for the WhatsApp wire layer.
 //   wa-tool node decode HEX        print the node of a transport payload (flag byte + node) as JSON
 //   wa-tool node decode -          same, one HEX per stdin line, one JSON line (or error line) each
-//   wa-tool node encode            node JSON per stdin line -> hex payload per line (flag byte incl.)
-//   wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]
-//   wa-tool pair | connect | logout   the client with a SQLite device store (client_cmds.cpp)
+//   wa-tool node encode            node JSON per stdin line -> hex payload per line (flag byte
+//   incl.) wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM] wa-tool
+//   pair | connect | logout | listen | send   the client with a SQLite device store
+//       (client_cmds.cpp)
 // Exit status: 0 on success, 1 on bad input or a failed operation, 2 on usage errors.
 #include <iostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tool_commands.hpp"
 #include "wa/binary/node.hpp"
 #include "wa/binary/node_json.hpp"
-#include "tool_commands.hpp"
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: wa-tool node decode HEX|-\n"
-               "       wa-tool node encode < nodes.jsonl\n"
-               "       wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]\n"
-               "       wa-tool pair --url URL --root-key HEX --store FILE [--phone NUMBER] [options]\n"
-               "       wa-tool connect --store FILE [options]\n"
-               "       wa-tool logout --store FILE [options]\n";
+  std::cerr
+      << "usage: wa-tool node decode HEX|-\n"
+         "       wa-tool node encode < nodes.jsonl\n"
+         "       wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]\n"
+         "       wa-tool pair --url URL --root-key HEX --store FILE [--phone NUMBER] [options]\n"
+         "       wa-tool connect --store FILE [options]\n"
+         "       wa-tool logout --store FILE [options]\n"
+         "       wa-tool listen --store FILE [options]\n"
+         "       wa-tool send --store FILE --to NUMBER_OR_JID --text TEXT [--quote ID]"
+         " [--quote-participant JID] [--quote-text TEXT] [--mention NUMBER]… [options]\n";
   return 2;
 }
 
@@ -75,7 +80,8 @@ int node_encode() {
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
     auto node = wa::binary::parse_node_json(line);
-    wa::Result<wa::binary::Bytes> bytes = node ? wa::binary::encode(*node) : wa::Result<wa::binary::Bytes>(node.error());
+    wa::Result<wa::binary::Bytes> bytes =
+        node ? wa::binary::encode(*node) : wa::Result<wa::binary::Bytes>(node.error());
     if (!bytes) {
       std::cout << "error: " << bytes.error().message() << '\n';
       all_ok = false;
@@ -106,5 +112,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "pair") return wa_tool::pair(args.subspan(1));
   if (!args.empty() && args[0] == "connect") return wa_tool::connect(args.subspan(1));
   if (!args.empty() && args[0] == "logout") return wa_tool::logout(args.subspan(1));
+  if (!args.empty() && args[0] == "listen") return wa_tool::listen(args.subspan(1));
+  if (!args.empty() && args[0] == "send") return wa_tool::send(args.subspan(1));
   return usage();
 }

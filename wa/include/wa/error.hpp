@@ -12,31 +12,31 @@ namespace wa {
 enum class Errc {
   ok = 0,
   // frames (socket layer)
-  frame_too_large = 1,     ///< a frame longer than 2^24-1 bytes was offered or announced
-  frame_truncated,         ///< the stream ended inside a frame
+  frame_too_large = 1,  ///< a frame longer than 2^24-1 bytes was offered or announced
+  frame_truncated,      ///< the stream ended inside a frame
   // binary nodes
-  node_eof = 20,           ///< read past the end of the node bytes
-  node_invalid_tag,        ///< a byte that is not valid in this position
-  node_invalid_token,      ///< token index outside the dictionary
-  node_invalid_packed,     ///< a nibble/hex digit that has no meaning
-  node_invalid_jid,        ///< a JID pair without a server
-  node_invalid,            ///< structurally invalid node (empty list, empty tag, ...)
-  node_too_deep,           ///< nesting beyond the decoder's limit
-  node_trailing_bytes,     ///< bytes left over after the top-level node
-  node_decompress,         ///< the zlib stream of a compressed node is corrupt or too large
-  node_encode,             ///< a node that cannot be encoded (too long string, empty tag, ...)
-  attr_missing,            ///< a required attribute is absent (attribute reader)
-  attr_invalid,            ///< an attribute does not parse as the requested type
+  node_eof = 20,        ///< read past the end of the node bytes
+  node_invalid_tag,     ///< a byte that is not valid in this position
+  node_invalid_token,   ///< token index outside the dictionary
+  node_invalid_packed,  ///< a nibble/hex digit that has no meaning
+  node_invalid_jid,     ///< a JID pair without a server
+  node_invalid,         ///< structurally invalid node (empty list, empty tag, ...)
+  node_too_deep,        ///< nesting beyond the decoder's limit
+  node_trailing_bytes,  ///< bytes left over after the top-level node
+  node_decompress,      ///< the zlib stream of a compressed node is corrupt or too large
+  node_encode,          ///< a node that cannot be encoded (too long string, empty tag, ...)
+  attr_missing,         ///< a required attribute is absent (attribute reader)
+  attr_invalid,         ///< an attribute does not parse as the requested type
   // JIDs
   jid_invalid = 40,
   // protobuf
-  proto_invalid = 50,      ///< bytes that do not parse as the expected protobuf message
+  proto_invalid = 50,  ///< bytes that do not parse as the expected protobuf message
   // noise
-  noise_bad_message = 60,  ///< a handshake message misses fields or has wrong sizes
-  noise_decrypt,           ///< AES-GCM authentication failed
-  noise_crypto,            ///< an OpenSSL primitive failed
-  noise_counter_exhausted, ///< a nonce counter would wrap
-  cert_missing,            ///< the certificate chain lacks the leaf or intermediate
+  noise_bad_message = 60,   ///< a handshake message misses fields or has wrong sizes
+  noise_decrypt,            ///< AES-GCM authentication failed
+  noise_crypto,             ///< an OpenSSL primitive failed
+  noise_counter_exhausted,  ///< a nonce counter would wrap
+  cert_missing,             ///< the certificate chain lacks the leaf or intermediate
   cert_bad_signature_length,
   cert_intermediate_signature,   ///< intermediate not signed by the root key
   cert_intermediate_issuer,      ///< intermediate issuer serial is not the root's (0)
@@ -51,12 +51,14 @@ enum class Errc {
   transport_connect = 90,  ///< TCP/TLS/WebSocket connect failed or timed out
   transport_read,          ///< read failed or timed out
   transport_write,
-  transport_closed,        ///< the peer closed the connection
+  transport_closed,  ///< the peer closed the connection
   invalid_argument = 100,
   // client
   client_disconnected = 110,  ///< the connection ended while waiting (every IQ waiter fails)
   iq_timeout,                 ///< no answer to an IQ within its timeout
   iq_error,                   ///< the server answered an IQ with type=error (detail: code text)
+  message_rejected,           ///< the server's <ack> refused a sent message (detail: its code)
+  message_undeliverable,      ///< no device of the recipient could be encrypted to
 };
 
 /// The std::error_category of wa::Errc ("wa").
@@ -79,7 +81,8 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
   Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT(implicit)
-  Result(Errc c, std::string detail = {}) : v_(std::in_place_index<1>, Error{c, std::move(detail)}) {}
+  Result(Errc c, std::string detail = {})
+      : v_(std::in_place_index<1>, Error{c, std::move(detail)}) {}
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }

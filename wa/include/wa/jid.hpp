@@ -10,18 +10,25 @@
 
 namespace wa {
 
-/// A JID value: phone-number user (s.whatsapp.net), LID, group (g.us), broadcast, hosted, newsletter,
-/// or a server JID (empty user). `device` is kept "explicitly given" vs "absent" because the
-/// encoder writes `user:0@s.whatsapp.net` as AD_JID but `user@s.whatsapp.net` as JID_PAIR.
+/// A JID value: phone-number user (s.whatsapp.net), LID, group (g.us), broadcast, hosted,
+/// newsletter, or a server JID (empty user). `device` is kept "explicitly given" vs "absent"
+/// because the encoder writes `user:0@s.whatsapp.net` as AD_JID but `user@s.whatsapp.net` as
+/// JID_PAIR.
 struct Jid {
   std::string user;
   std::string server;
   std::optional<std::uint16_t> device;
   std::uint8_t agent = 0;  ///< raw agent byte of `user_agent:device@server` (0 = none)
 
-  static Jid user_jid(std::string_view phone) { return {std::string(phone), std::string(constants::server::kUser), {}, 0}; }
-  static Jid lid(std::string_view id) { return {std::string(id), std::string(constants::server::kLid), {}, 0}; }
-  static Jid group(std::string_view id) { return {std::string(id), std::string(constants::server::kGroup), {}, 0}; }
+  static Jid user_jid(std::string_view phone) {
+    return {std::string(phone), std::string(constants::server::kUser), {}, 0};
+  }
+  static Jid lid(std::string_view id) {
+    return {std::string(id), std::string(constants::server::kLid), {}, 0};
+  }
+  static Jid group(std::string_view id) {
+    return {std::string(id), std::string(constants::server::kGroup), {}, 0};
+  }
   /// A server JID such as `@s.whatsapp.net` (empty user; encodes as a JID pair, never as a token).
   static Jid server_jid(std::string_view server) { return {{}, std::string(server), {}, 0}; }
   /// `@s.whatsapp.net`, the peer of iqs to the server.

@@ -1,7 +1,7 @@
+#include "wa/binary/node.hpp"
+
 #include <algorithm>
 #include <cstdio>
-
-#include "wa/binary/node.hpp"
 
 namespace wa::binary {
 

@@ -29,7 +29,8 @@ Attrs js_key_order(Attrs in) {
   Attrs merged;
   for (auto& kv : in) {
     const std::string& key = kv.first;
-    auto it = std::find_if(merged.begin(), merged.end(), [&](const auto& p) { return p.first == key; });
+    auto it =
+        std::find_if(merged.begin(), merged.end(), [&](const auto& p) { return p.first == key; });
     if (it != merged.end()) {
       it->second = std::move(kv.second);
     } else {
@@ -38,10 +39,12 @@ Attrs js_key_order(Attrs in) {
   }
   std::stable_partition(merged.begin(), merged.end(),
                         [](const auto& p) { return array_index(p.first).has_value(); });
-  const auto idx_end = std::find_if(merged.begin(), merged.end(),
-                                    [](const auto& p) { return !array_index(p.first).has_value(); });
-  std::stable_sort(merged.begin(), idx_end,
-                   [](const auto& a, const auto& b) { return *array_index(a.first) < *array_index(b.first); });
+  const auto idx_end = std::find_if(merged.begin(), merged.end(), [](const auto& p) {
+    return !array_index(p.first).has_value();
+  });
+  std::stable_sort(merged.begin(), idx_end, [](const auto& a, const auto& b) {
+    return *array_index(a.first) < *array_index(b.first);
+  });
   return merged;
 }
 
@@ -64,7 +67,8 @@ Result<Node> from_value(const json::value& v) {
     Attrs a;
     for (const auto& kv : attrs->get_object()) {
       if (kv.value().is_null()) continue;  // Baileys skips null/undefined values
-      if (!kv.value().is_string()) return {Errc::invalid_argument, "attribute value is not a string"};
+      if (!kv.value().is_string())
+        return {Errc::invalid_argument, "attribute value is not a string"};
       a.emplace_back(std::string(kv.key()), std::string(kv.value().get_string()));
     }
     n.attrs = js_key_order(std::move(a));
@@ -84,7 +88,8 @@ Result<Node> from_value(const json::value& v) {
     n.content = std::move(kids);
   } else if (const auto* hobj = content->if_object()) {
     const auto* hex = hobj->if_contains("hex");
-    if (!hex || !hex->is_string()) return {Errc::invalid_argument, "content object without \"hex\""};
+    if (!hex || !hex->is_string())
+      return {Errc::invalid_argument, "content object without \"hex\""};
     const auto& h = hex->get_string();
     if (h.size() % 2) return {Errc::invalid_argument, "odd hex length"};
     Bytes b(h.size() / 2);
@@ -174,7 +179,9 @@ std::string utf8_sanitize(std::string_view bytes) {
   return out;
 }
 
-Result<Node> node_from_json(const json::value& v) { return from_value(v); }
+Result<Node> node_from_json(const json::value& v) {
+  return from_value(v);
+}
 
 Result<Node> parse_node_json(std::string_view text) {
   json::parse_options opt;
@@ -216,6 +223,8 @@ json::value node_to_json(const Node& n) {
   return o;
 }
 
-std::string node_to_json_string(const Node& node) { return json::serialize(node_to_json(node)); }
+std::string node_to_json_string(const Node& node) {
+  return json::serialize(node_to_json(node));
+}
 
 }  // namespace wa::binary

@@ -2,36 +2,14 @@
 // started client loops over connections (`session`); each connection has a reader (this file's
 // `session`), one writer with a bounded queue, and short tasks (QR rotation, post-login setup,
 // keepalive, phone pairing). Everything runs on the client's strand, so no locking.
-#include "wa/client/client.hpp"
-
-#include <atomic>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <charconv>
-#include <deque>
-#include <random>
-#include <set>
-
-#include "wa/client/backoff.hpp"
-#include "wa/client/iq.hpp"
-#include "wa/client/pair_code.hpp"
-#include "wa/client/payload.hpp"
-#include "wa/client/stanzas.hpp"
-#include "wa/noise/noise_socket.hpp"
-#include "wa/pairing/adv.hpp"
-#include "wa/signal/keys.hpp"
+// The state (Conn, Client::Impl) is declared in client_impl.hpp; the message paths of issue 7 are
+// defined in messaging.cpp.
+#include "client_impl.hpp"
 
 namespace wa::client {
 
-namespace asio = boost::asio;
-using binary::Node;
-using Clock = std::chrono::steady_clock;
-constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+using detail::hex;
+using detail::key32;
 
 std::string_view event_name(const Event& e) noexcept {
   struct Names {
@@ -44,622 +22,546 @@ std::string_view event_name(const Event& e) noexcept {
     std::string_view operator()(const LoggedOut&) const { return "logged_out"; }
     std::string_view operator()(const QrTimeout&) const { return "qr_timeout"; }
     std::string_view operator()(const PrekeysUploaded&) const { return "prekeys_uploaded"; }
+    std::string_view operator()(const MessageReceived&) const { return "message"; }
+    std::string_view operator()(const ReceiptReceived&) const { return "receipt"; }
+    std::string_view operator()(const UndecryptableMessage&) const { return "undecryptable"; }
   };
   return std::visit(Names{}, e);
 }
 
-namespace {
-
-std::string hex(std::span<const std::uint8_t> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    s.push_back(kDigits[x >> 4]);
-    s.push_back(kDigits[x & 15]);
-  }
-  return s;
+std::uint64_t Client::Impl::seed() const {
+  if (opt.seed != 0) return opt.seed;
+  std::array<std::uint8_t, 8> b{};
+  crypto::random_bytes(b);
+  std::uint64_t v = 0;
+  for (auto x : b) v = v << 8 | x;
+  return v;
 }
 
-std::array<std::uint8_t, 32> key32(std::string_view s) {
-  std::array<std::uint8_t, 32> k{};
-  std::copy(s.begin(), s.end(), k.begin());
-  return k;
+void Client::Impl::log(int level, std::string_view msg) const {
+  if (opt.log && alive) opt.log(level, msg);
 }
 
-// Phone-number pairing in progress on one connection (§4.3).
-struct LinkCode {
-  std::string phone;
-  std::string code;  // without the dash
-  crypto::KeyPair ephemeral;
-  std::string ref;  // link_code_pairing_ref from the companion_hello answer
-};
+void Client::Impl::emit(Event e) {
+  if (alive && on_event) on_event(e);
+}
 
-}  // namespace
+store::StoreResult<std::optional<store::DeviceRecord>> Client::Impl::load_device() {
+  auto d = store.load_device();
+  if (!d) log(1, "store: " + d.error().message());
+  return d;
+}
 
-// One connection. Shared by the coroutines working on it; they hold it by shared_ptr so that the
-// IqTracker and the socket outlive every waiter.
-struct Conn {
-  Conn(const asio::any_io_executor& ex, std::string iq_prefix)
-      : iq(ex, std::move(iq_prefix)), wake(ex), writer_done_timer(ex) {}
-
-  std::unique_ptr<noise::NoiseSocket> sock;
-  IqTracker iq;
-  std::deque<binary::Bytes> out;  // encoded frames waiting for the writer (bounded)
-  asio::steady_timer wake;        // the writer sleeps on it; cancel() wakes it
-  asio::steady_timer writer_done_timer;
-  bool writer_done = false;
-  bool ending = false;  // end() was called: the writer drains, closes the socket
-  std::optional<DisconnectInfo> end_info;
-  std::set<asio::steady_timer*> sleepers;  // cancelled by end()
-
-  bool registering = false;  // registration payload: waiting for pair-device / pair-success
-  bool qr_started = false;
-  std::vector<std::string> refs;
-  bool paired = false;     // pair-success handled on this connection
-  bool logged_in = false;  // <success> seen
-  bool ready = false;      // post-login setup done (Connected fired)
-  bool uploading = false;  // a prekey upload is in flight
-  bool link_started = false;
-  std::optional<LinkCode> link;
-  std::optional<crypto::Key32> link_adv_secret;  // adv secret derived by phone pairing
-};
-
-struct Client::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::any_io_executor ex, store::DeviceStore& s, Options o, EventHandler h)
-      : strand(asio::make_strand(ex)),
-        store(s),
-        opt(std::move(o)),
-        on_event(std::move(h)),
-        backoff(opt.backoff_base, opt.backoff_cap, seed()),
-        rng(seed() ^ 0x9e3779b97f4a7c15ull),
-        reconnect_timer(strand) {}
-
-  asio::strand<asio::any_io_executor> strand;
-  store::DeviceStore& store;
-  Options opt;
-  EventHandler on_event;
-  std::atomic<bool> alive{true};
-  Backoff backoff;
-  std::mt19937_64 rng;
-  asio::steady_timer reconnect_timer;
-  bool running = false;
-  bool stop_requested = false;
-  bool logout_requested = false;
-  std::optional<std::string> phone_to_pair;
-  std::shared_ptr<Conn> conn;
-
-  std::uint64_t seed() const {
-    if (opt.seed != 0) return opt.seed;
-    std::array<std::uint8_t, 8> b{};
-    crypto::random_bytes(b);
-    std::uint64_t v = 0;
-    for (auto x : b) v = v << 8 | x;
-    return v;
+bool Client::Impl::send(const std::shared_ptr<Conn>& c, const Node& n) {
+  if (c->ending) return false;
+  auto bytes = binary::encode(n);
+  if (!bytes) {
+    log(1, "cannot encode <" + n.tag + ">: " + bytes.error().message());
+    return false;
   }
-
-  void log(int level, std::string_view msg) const {
-    if (opt.log && alive) opt.log(level, msg);
+  if (c->out.size() >= opt.max_send_queue) {
+    end(c, {DisconnectReason::transient, 0, "send queue full", {}});
+    return false;
   }
-  void emit(Event e) {
-    if (alive && on_event) on_event(e);
-  }
+  c->out.push_back(std::move(*bytes));
+  c->wake.cancel();
+  return true;
+}
 
-  // --- store helpers --------------------------------------------------------------------------
+asio::awaitable<Result<Node>> Client::Impl::iq(std::shared_ptr<Conn> c, Node n,
+                                               std::optional<milliseconds> timeout) {
+  if (c->ending) co_return Error{Errc::client_disconnected, "connection ending"};
+  auto id = c->iq.next_id();
+  n.attrs.emplace_back("id", id);
+  if (!send(c, n)) co_return Error{Errc::client_disconnected, "connection ending"};
+  co_return co_await c->iq.wait(std::move(id), timeout.value_or(opt.iq_timeout));
+}
 
-  /// The stored record (empty when none); store errors are logged.
-  store::StoreResult<std::optional<store::DeviceRecord>> load_device() {
-    auto d = store.load_device();
-    if (!d) log(1, "store: " + d.error().message());
-    return d;
-  }
+asio::awaitable<bool> Client::Impl::sleep(std::shared_ptr<Conn> c, milliseconds d) {
+  if (c->ending) co_return false;
+  asio::steady_timer t(strand);
+  t.expires_after(d);
+  c->sleepers.insert(&t);
+  co_await t.async_wait(kNoThrow);
+  c->sleepers.erase(&t);
+  co_return !c->ending;
+}
 
-  // --- sending --------------------------------------------------------------------------------
+void Client::Impl::end(const std::shared_ptr<Conn>& c, DisconnectInfo info) {
+  if (c->ending) return;
+  c->ending = true;
+  c->end_info = std::move(info);
+  for (auto* t : c->sleepers) t->cancel();
+  c->wake.cancel();
+  c->iq.fail_all(Error{Errc::client_disconnected, std::string(to_string(c->end_info->reason))});
+}
 
-  bool send(const std::shared_ptr<Conn>& c, const Node& n) {
-    if (c->ending) return false;
-    auto bytes = binary::encode(n);
-    if (!bytes) {
-      log(1, "cannot encode <" + n.tag + ">: " + bytes.error().message());
-      return false;
-    }
-    if (c->out.size() >= opt.max_send_queue) {
-      end(c, {DisconnectReason::transient, 0, "send queue full", {}});
-      return false;
-    }
-    c->out.push_back(std::move(*bytes));
-    c->wake.cancel();
-    return true;
-  }
+void Client::Impl::spawn(asio::awaitable<void> task) {
+  asio::co_spawn(strand, std::move(task), asio::detached);
+}
 
-  asio::awaitable<Result<Node>> iq(std::shared_ptr<Conn> c, Node n,
-                                   std::optional<milliseconds> timeout = {}) {
-    if (c->ending) co_return Error{Errc::client_disconnected, "connection ending"};
-    auto id = c->iq.next_id();
-    n.attrs.emplace_back("id", id);
-    if (!send(c, n)) co_return Error{Errc::client_disconnected, "connection ending"};
-    co_return co_await c->iq.wait(std::move(id), timeout.value_or(opt.iq_timeout));
-  }
-
-  /// Sleeps unless the connection ends first; false when it ended.
-  asio::awaitable<bool> sleep(std::shared_ptr<Conn> c, milliseconds d) {
-    if (c->ending) co_return false;
-    asio::steady_timer t(strand);
-    t.expires_after(d);
-    c->sleepers.insert(&t);
-    co_await t.async_wait(kNoThrow);
-    c->sleepers.erase(&t);
-    co_return !c->ending;
-  }
-
-  /// Ends a connection (first reason wins): wakes every task, the writer drains and closes.
-  void end(const std::shared_ptr<Conn>& c, DisconnectInfo info) {
-    if (c->ending) return;
-    c->ending = true;
-    c->end_info = std::move(info);
-    for (auto* t : c->sleepers) t->cancel();
-    c->wake.cancel();
-    c->iq.fail_all(Error{Errc::client_disconnected, std::string(to_string(c->end_info->reason))});
-  }
-
-  void spawn(asio::awaitable<void> task) {
-    asio::co_spawn(strand, std::move(task), asio::detached);
-  }
-
-  // --- the loops ------------------------------------------------------------------------------
-
-  asio::awaitable<void> writer(std::shared_ptr<Conn> c) {
-    for (;;) {
-      if (c->out.empty()) {
-        if (c->ending) break;
-        c->wake.expires_at(Clock::time_point::max());
-        co_await c->wake.async_wait(kNoThrow);
-        continue;
-      }
-      auto frame = std::move(c->out.front());
-      c->out.pop_front();
-      auto r = co_await c->sock->write_frame(frame);
-      if (!r) {
-        end(c, {DisconnectReason::transient, 0, "write: " + r.error().message(), {}});
-        c->out.clear();
-        break;
-      }
-    }
-    co_await c->sock->close();
-    c->writer_done = true;
-    c->writer_done_timer.cancel();
-  }
-
-  asio::awaitable<void> run() {
-    auto self = shared_from_this();
-    bool cert_failure = false;
-    while (alive && !stop_requested) {
-      auto info = co_await session(cert_failure);
-      if (!alive) break;
-      const bool logout = logout_requested;
-      if (logout || stop_requested) info.reason = DisconnectReason::user_requested;
-      // The restart after pairing is part of pairing, not a reconnect policy.
-      bool again = !stop_requested && !cert_failure &&
-                   (info.reason == DisconnectReason::restart_required ||
-                    (opt.auto_reconnect && should_reconnect(info.reason)));
-      milliseconds delay{0};
-      if (again && info.reason != DisconnectReason::restart_required) delay = backoff.next();
-      emit(Disconnected{info.reason, info.code, info.detail, again, delay});
-      if (logout || should_wipe_device(info.reason)) {
-        if (auto w = store.wipe(); !w) log(1, "store wipe failed: " + w.error().message());
-        emit(LoggedOut{logout ? DisconnectReason::user_requested : info.reason});
-      }
-      if (info.reason == DisconnectReason::qr_timeout) emit(QrTimeout{});
-      if (!again) break;
-      if (delay.count() > 0) {
-        reconnect_timer.expires_after(delay);
-        co_await reconnect_timer.async_wait(kNoThrow);
-        if (stop_requested && alive)
-          emit(Disconnected{DisconnectReason::user_requested, 0, {}, false, {}});
-      }
-    }
-    running = false;
-    logout_requested = false;
-  }
-
-  asio::awaitable<DisconnectInfo> session(bool& cert_failure) {
-    cert_failure = false;
-    auto dev = load_device();
-    if (!dev)
-      co_return DisconnectInfo{DisconnectReason::rejected, 0, "store: cannot load device", {}};
-    if (!dev->has_value()) {
-      auto fresh = signal::new_device_record();
-      if (!fresh)
-        co_return DisconnectInfo{
-            DisconnectReason::rejected, 0, "keys: " + fresh.error().message(), {}};
-      if (!opt.push_name.empty()) fresh->push_name = opt.push_name;
-      if (auto s = store.save_device(*fresh); !s)
-        co_return DisconnectInfo{
-            DisconnectReason::rejected, 0, "store: " + s.error().message(), {}};
-      *dev = std::move(*fresh);
-    }
-    const store::DeviceRecord& d = **dev;
-    const bool registering = !d.paired();
-    auto payload = registering ? registration_payload(d, opt) : login_payload(d, opt);
-    if (!payload)
-      co_return DisconnectInfo{DisconnectReason::rejected, 0, payload.error().message(), {}};
-
-    noise::ConnectOptions co;
-    co.websocket.url = opt.url;
-    co.websocket.connect_timeout = opt.connect_timeout;
-    co.websocket.extra_ca_file = opt.extra_ca_file;
-    co.handshake_timeout = opt.connect_timeout;
-    co.cert.root_key = opt.root_key;
-    crypto::KeyPair noise_key{d.noise_key.priv, d.noise_key.pub};
-    auto opened = co_await noise::NoiseSocket::open(co, noise_key, std::move(*payload));
-    if (auto* err = std::get_if<noise::OpenError>(&opened)) {
-      // A certificate that does not verify will not verify on the next attempt either: fail closed.
-      cert_failure = err->stage == noise::OpenStage::certificate;
-      co_return DisconnectInfo{
-          DisconnectReason::connect_failed,
-          0,
-          std::string(noise::stage_name(err->stage)) + ": " + err->error.message(),
-          {}};
-    }
-    std::array<std::uint8_t, 4> prefix{};
-    crypto::random_bytes(prefix);
-    auto c = std::make_shared<Conn>(strand, hex(prefix));
-    c->sock = std::move(std::get<0>(opened));
-    c->registering = registering;
-    conn = c;
-    spawn(writer(c));
-    if (stop_requested) end(c, {DisconnectReason::user_requested, 0, {}, {}});
-
-    while (!c->ending) {
-      auto frame = co_await c->sock->read_frame();
+asio::awaitable<void> Client::Impl::writer(std::shared_ptr<Conn> c) {
+  for (;;) {
+    if (c->out.empty()) {
       if (c->ending) break;
-      if (!frame) {
-        end(c, {DisconnectReason::transient, 0, "read: " + frame.error().message(), {}});
-        break;
-      }
-      auto node = binary::decode(*frame);
-      if (!node) {
-        log(1, "undecodable frame ignored: " + node.error().message());
-        continue;
-      }
-      handle(c, *node);
+      c->wake.expires_at(Clock::time_point::max());
+      co_await c->wake.async_wait(kNoThrow);
+      continue;
     }
-    while (!c->writer_done) {
-      c->writer_done_timer.expires_at(Clock::time_point::max());
-      co_await c->writer_done_timer.async_wait(kNoThrow);
+    auto frame = std::move(c->out.front());
+    c->out.pop_front();
+    auto r = co_await c->sock->write_frame(frame);
+    if (!r) {
+      end(c, {DisconnectReason::transient, 0, "write: " + r.error().message(), {}});
+      c->out.clear();
+      break;
     }
-    if (conn == c) conn.reset();
-    co_return *c->end_info;
   }
+  co_await c->sock->close();
+  c->writer_done = true;
+  c->writer_done_timer.cancel();
+}
 
-  // --- incoming stanzas -----------------------------------------------------------------------
-
-  void handle(const std::shared_ptr<Conn>& c, const Node& n) {
-    if (n.tag == "iq") return handle_iq(c, n);
-    if (n.tag == "success") return on_success(c, n);
-    if (n.tag == "failure") return end(c, from_failure(n));
-    if (n.tag == "stream:error") return end(c, from_stream_error(n));
-    if (n.tag == "xmlstreamend") return end(c, {DisconnectReason::transient, 0, "stream end", {}});
-    if (n.tag == "notification") {
-      if (auto a = stanza::ack_for(n)) send(c, *a);
-      return handle_notification(c, n);
+asio::awaitable<void> Client::Impl::run() {
+  auto self = shared_from_this();
+  bool cert_failure = false;
+  while (alive && !stop_requested) {
+    auto info = co_await session(cert_failure);
+    if (!alive) break;
+    const bool logout = logout_requested;
+    if (logout || stop_requested) info.reason = DisconnectReason::user_requested;
+    // The restart after pairing is part of pairing, not a reconnect policy.
+    bool again = !stop_requested && !cert_failure &&
+                 (info.reason == DisconnectReason::restart_required ||
+                  (opt.auto_reconnect && should_reconnect(info.reason)));
+    milliseconds delay{0};
+    if (again && info.reason != DisconnectReason::restart_required) delay = backoff.next();
+    emit(Disconnected{info.reason, info.code, info.detail, again, delay});
+    if (logout || should_wipe_device(info.reason)) {
+      if (auto w = store.wipe(); !w) log(1, "store wipe failed: " + w.error().message());
+      reset_messaging();
+      emit(LoggedOut{logout ? DisconnectReason::user_requested : info.reason});
     }
-    if (n.tag == "receipt" || n.tag == "call") {
-      if (auto a = stanza::ack_for(n)) send(c, *a);
-      return log(0, "<" + n.tag + "> acknowledged (not handled by this client)");
+    if (info.reason == DisconnectReason::qr_timeout) emit(QrTimeout{});
+    if (!again) break;
+    if (delay.count() > 0) {
+      reconnect_timer.expires_after(delay);
+      co_await reconnect_timer.async_wait(kNoThrow);
+      if (stop_requested && alive)
+        emit(Disconnected{DisconnectReason::user_requested, 0, {}, false, {}});
     }
-    if (n.tag == "ack" || n.tag == "ib") return;  // server acks of our stanzas; informational <ib>
-    if (n.tag == "message") {
-      // Not acknowledged on purpose: without a receive path an ack would lose the message; the
-      // server keeps it in the offline queue and redelivers it.
-      return log(0, "<message> ignored: no receive path");
-    }
-    log(0, "unknown stanza ignored: " + binary::to_debug_string(n).substr(0, 200));
   }
+  running = false;
+  logout_requested = false;
+}
 
-  void handle_iq(const std::shared_ptr<Conn>& c, const Node& n) {
-    const auto* type = n.attr("type");
-    if (!type) return log(1, "iq without type ignored");
-    if (*type == "result" || *type == "error") {
-      if (!c->iq.resolve(n)) log(0, "late or unknown iq answer ignored");
-      return;
-    }
-    if (*type != "get" && *type != "set") return log(1, "iq of unknown type ignored");
-    if (n.child("pair-device")) return on_pair_device(c, n);
-    if (n.child("pair-success")) return on_pair_success(c, n);
-    const auto* xmlns = n.attr("xmlns");
-    if (xmlns && *xmlns == "urn:xmpp:ping") {
-      send(c, stanza::iq_result_for(n));
-      return;
-    }
-    log(0, "unhandled server iq answered 501: " + binary::to_debug_string(n).substr(0, 200));
-    send(c, stanza::iq_error_for(n, 501, "feature-not-implemented"));
+asio::awaitable<DisconnectInfo> Client::Impl::session(bool& cert_failure) {
+  cert_failure = false;
+  auto dev = load_device();
+  if (!dev)
+    co_return DisconnectInfo{DisconnectReason::rejected, 0, "store: cannot load device", {}};
+  if (!dev->has_value()) {
+    auto fresh = signal::new_device_record();
+    if (!fresh)
+      co_return DisconnectInfo{
+          DisconnectReason::rejected, 0, "keys: " + fresh.error().message(), {}};
+    if (!opt.push_name.empty()) fresh->push_name = opt.push_name;
+    if (auto s = store.save_device(*fresh); !s)
+      co_return DisconnectInfo{DisconnectReason::rejected, 0, "store: " + s.error().message(), {}};
+    *dev = std::move(*fresh);
   }
+  const store::DeviceRecord& d = **dev;
+  const bool registering = !d.paired();
+  auto payload = registering ? registration_payload(d, opt) : login_payload(d, opt);
+  if (!payload)
+    co_return DisconnectInfo{DisconnectReason::rejected, 0, payload.error().message(), {}};
 
-  void on_pair_device(const std::shared_ptr<Conn>& c, const Node& n) {
+  noise::ConnectOptions co;
+  co.websocket.url = opt.url;
+  co.websocket.connect_timeout = opt.connect_timeout;
+  co.websocket.extra_ca_file = opt.extra_ca_file;
+  co.handshake_timeout = opt.connect_timeout;
+  co.cert.root_key = opt.root_key;
+  crypto::KeyPair noise_key{d.noise_key.priv, d.noise_key.pub};
+  auto opened = co_await noise::NoiseSocket::open(co, noise_key, std::move(*payload));
+  if (auto* err = std::get_if<noise::OpenError>(&opened)) {
+    // A certificate that does not verify will not verify on the next attempt either: fail closed.
+    cert_failure = err->stage == noise::OpenStage::certificate;
+    co_return DisconnectInfo{
+        DisconnectReason::connect_failed,
+        0,
+        std::string(noise::stage_name(err->stage)) + ": " + err->error.message(),
+        {}};
+  }
+  std::array<std::uint8_t, 4> prefix{};
+  crypto::random_bytes(prefix);
+  auto c = std::make_shared<Conn>(strand, hex(prefix));
+  c->sock = std::move(std::get<0>(opened));
+  c->registering = registering;
+  conn = c;
+  spawn(writer(c));
+  if (stop_requested) end(c, {DisconnectReason::user_requested, 0, {}, {}});
+
+  while (!c->ending) {
+    auto frame = co_await c->sock->read_frame();
+    if (c->ending) break;
+    if (!frame) {
+      end(c, {DisconnectReason::transient, 0, "read: " + frame.error().message(), {}});
+      break;
+    }
+    auto node = binary::decode(*frame);
+    if (!node) {
+      log(1, "undecodable frame ignored: " + node.error().message());
+      continue;
+    }
+    handle(c, *node);
+  }
+  while (!c->writer_done) {
+    c->writer_done_timer.expires_at(Clock::time_point::max());
+    co_await c->writer_done_timer.async_wait(kNoThrow);
+  }
+  if (conn == c) conn.reset();
+  co_return *c->end_info;
+}
+
+void Client::Impl::handle(const std::shared_ptr<Conn>& c, const Node& n) {
+  if (n.tag == "iq") return handle_iq(c, n);
+  if (n.tag == "success") return on_success(c, n);
+  if (n.tag == "failure") return end(c, from_failure(n));
+  if (n.tag == "stream:error") return end(c, from_stream_error(n));
+  if (n.tag == "xmlstreamend") return end(c, {DisconnectReason::transient, 0, "stream end", {}});
+  if (n.tag == "notification") {
+    if (auto a = stanza::ack_for(n)) send(c, *a);
+    return handle_notification(c, n);
+  }
+  if (n.tag == "receipt") {
+    if (auto a = stanza::ack_for(n)) send(c, *a);
+    return on_receipt(c, n);
+  }
+  if (n.tag == "call") {
+    if (auto a = stanza::ack_for(n)) send(c, *a);
+    return log(0, "<call> acknowledged (not handled by this client)");
+  }
+  if (n.tag == "ack") return on_ack(c, n);
+  if (n.tag == "ib") return;  // informational <ib>
+  if (n.tag == "message") return on_message(c, n);
+  log(0, "unknown stanza ignored: " + binary::to_debug_string(n).substr(0, 200));
+}
+
+void Client::Impl::handle_iq(const std::shared_ptr<Conn>& c, const Node& n) {
+  const auto* type = n.attr("type");
+  if (!type) return log(1, "iq without type ignored");
+  if (*type == "result" || *type == "error") {
+    if (!c->iq.resolve(n)) log(0, "late or unknown iq answer ignored");
+    return;
+  }
+  if (*type != "get" && *type != "set") return log(1, "iq of unknown type ignored");
+  if (n.child("pair-device")) return on_pair_device(c, n);
+  if (n.child("pair-success")) return on_pair_success(c, n);
+  const auto* xmlns = n.attr("xmlns");
+  if (xmlns && *xmlns == "urn:xmpp:ping") {
     send(c, stanza::iq_result_for(n));
-    if (!c->registering || c->qr_started) return log(1, "unexpected pair-device ignored");
-    c->refs = stanza::pair_device_refs(n);
-    c->qr_started = true;
-    spawn(qr_rotation(c));
-    if (phone_to_pair && !c->link_started) spawn(link_code_hello(c));
+    return;
   }
+  log(0, "unhandled server iq answered 501: " + binary::to_debug_string(n).substr(0, 200));
+  send(c, stanza::iq_error_for(n, 501, "feature-not-implemented"));
+}
 
-  asio::awaitable<void> qr_rotation(std::shared_ptr<Conn> c) {
-    auto self = shared_from_this();
-    auto d = load_device();
-    if (!d || !d->has_value()) co_return;
-    for (std::size_t i = 0; i < c->refs.size(); ++i) {
-      if (c->paired || c->ending) co_return;
-      const auto ttl = i == 0 ? opt.qr_first : opt.qr_next;
-      if (!phone_to_pair) {
-        const auto& dev = **d;
-        emit(QrCode{stanza::qr_string(c->refs[i], dev.noise_key.pub, dev.identity_key.pub,
-                                      dev.adv_secret, opt.qr_platform_id),
-                    std::chrono::ceil<std::chrono::seconds>(ttl), static_cast<int>(i)});
-      }
-      if (!co_await sleep(c, ttl)) co_return;
+void Client::Impl::on_pair_device(const std::shared_ptr<Conn>& c, const Node& n) {
+  send(c, stanza::iq_result_for(n));
+  if (!c->registering || c->qr_started) return log(1, "unexpected pair-device ignored");
+  c->refs = stanza::pair_device_refs(n);
+  c->qr_started = true;
+  spawn(qr_rotation(c));
+  if (phone_to_pair && !c->link_started) spawn(link_code_hello(c));
+}
+
+asio::awaitable<void> Client::Impl::qr_rotation(std::shared_ptr<Conn> c) {
+  auto self = shared_from_this();
+  auto d = load_device();
+  if (!d || !d->has_value()) co_return;
+  for (std::size_t i = 0; i < c->refs.size(); ++i) {
+    if (c->paired || c->ending) co_return;
+    const auto ttl = i == 0 ? opt.qr_first : opt.qr_next;
+    if (!phone_to_pair) {
+      const auto& dev = **d;
+      emit(QrCode{stanza::qr_string(c->refs[i], dev.noise_key.pub, dev.identity_key.pub,
+                                    dev.adv_secret, opt.qr_platform_id),
+                  std::chrono::ceil<std::chrono::seconds>(ttl), static_cast<int>(i)});
     }
-    if (!c->paired)
-      end(c, {DisconnectReason::qr_timeout,
-              0,
-              "all " + std::to_string(c->refs.size()) + " QR refs expired",
-              {}});
+    if (!co_await sleep(c, ttl)) co_return;
   }
+  if (!c->paired)
+    end(c, {DisconnectReason::qr_timeout,
+            0,
+            "all " + std::to_string(c->refs.size()) + " QR refs expired",
+            {}});
+}
 
-  void on_pair_success(const std::shared_ptr<Conn>& c, const Node& n) {
-    const std::string id = n.attr("id") ? *n.attr("id") : "";
-    const auto fail = [&](pairing::AdvErrc code, std::string why) {
-      log(1, "pair-success rejected: " + why);
-      send(c, pairing::make_pair_error(id, code));
-      emit(PairError{std::move(why)});
-    };
-    if (!c->registering || c->paired)
-      return fail(pairing::AdvErrc::malformed_stanza, "unexpected pair-success");
-    auto ps = pairing::parse_pair_success(n);
-    if (!ps) return fail(ps.code(), ps.error().message());
-    auto d = load_device();
-    if (!d || !d->has_value()) return fail(pairing::AdvErrc::store, "no device record");
-    const auto& dev = **d;
-    const auto adv = c->link_adv_secret.value_or(dev.adv_secret);
-    auto v = pairing::verify_device_identity(ps->device_identity, adv, dev.identity_key);
-    if (!v) return fail(v.code(), v.error().message());
-    if (auto p = pairing::persist_pairing(store, *ps, *v); !p)
-      return fail(p.code(), p.error().message());
-    send(c, pairing::make_pair_device_sign(ps->iq_id, *v));
-    c->paired = true;
-    for (auto* t : c->sleepers) t->cancel();  // stops the QR rotation
-    emit(Paired{ps->jid, ps->lid, ps->platform, ps->business_name});
-  }
+void Client::Impl::on_pair_success(const std::shared_ptr<Conn>& c, const Node& n) {
+  const std::string id = n.attr("id") ? *n.attr("id") : "";
+  const auto fail = [&](pairing::AdvErrc code, std::string why) {
+    log(1, "pair-success rejected: " + why);
+    send(c, pairing::make_pair_error(id, code));
+    emit(PairError{std::move(why)});
+  };
+  if (!c->registering || c->paired)
+    return fail(pairing::AdvErrc::malformed_stanza, "unexpected pair-success");
+  auto ps = pairing::parse_pair_success(n);
+  if (!ps) return fail(ps.code(), ps.error().message());
+  auto d = load_device();
+  if (!d || !d->has_value()) return fail(pairing::AdvErrc::store, "no device record");
+  const auto& dev = **d;
+  const auto adv = c->link_adv_secret.value_or(dev.adv_secret);
+  auto v = pairing::verify_device_identity(ps->device_identity, adv, dev.identity_key);
+  if (!v) return fail(v.code(), v.error().message());
+  if (auto p = pairing::persist_pairing(store, *ps, *v); !p)
+    return fail(p.code(), p.error().message());
+  send(c, pairing::make_pair_device_sign(ps->iq_id, *v));
+  c->paired = true;
+  for (auto* t : c->sleepers) t->cancel();  // stops the QR rotation
+  emit(Paired{ps->jid, ps->lid, ps->platform, ps->business_name});
+}
 
-  void on_success(const std::shared_ptr<Conn>& c, const Node& n) {
-    if (c->registering || c->logged_in) return log(1, "unexpected <success> ignored");
-    c->logged_in = true;
-    backoff.reset();
-    if (auto d = load_device(); d && d->has_value()) {
-      auto dev = std::move(**d);
-      bool changed = false;
-      if (const auto* lid = n.attr("lid")) {
-        if (auto j = Jid::parse(*lid); j && j->is_lid() && dev.lid != *j) {
-          dev.lid = *j;
-          changed = true;
-        }
-      }
-      if (!opt.push_name.empty() && dev.push_name != opt.push_name) {
-        dev.push_name = opt.push_name;
+void Client::Impl::on_success(const std::shared_ptr<Conn>& c, const Node& n) {
+  if (c->registering || c->logged_in) return log(1, "unexpected <success> ignored");
+  c->logged_in = true;
+  backoff.reset();
+  if (auto d = load_device(); d && d->has_value()) {
+    auto dev = std::move(**d);
+    bool changed = false;
+    if (const auto* lid = n.attr("lid")) {
+      if (auto j = Jid::parse(*lid); j && j->is_lid() && dev.lid != *j) {
+        dev.lid = *j;
         changed = true;
       }
-      if (changed) {
-        if (auto s = store.save_device(dev); !s) log(1, "store: " + s.error().message());
-      }
     }
-    spawn(post_login(c));
+    if (!opt.push_name.empty() && dev.push_name != opt.push_name) {
+      dev.push_name = opt.push_name;
+      changed = true;
+    }
+    if (changed) {
+      if (auto s = store.save_device(dev); !s) log(1, "store: " + s.error().message());
+    }
   }
+  spawn(post_login(c));
+}
 
-  asio::awaitable<void> post_login(std::shared_ptr<Conn> c) {
-    auto self = shared_from_this();
-    const auto fail = [&](std::string what, const Error& e) {
-      if (!c->ending) end(c, {DisconnectReason::transient, 0, what + ": " + e.message(), {}});
-    };
-    auto count = co_await iq(c, stanza::prekey_count_query());
-    if (!count) co_return fail("prekey count", count.error());
-    const int server_count = stanza::count_value(*count).value_or(0);
-    if (auto up = co_await upload_prekeys(c, stanza::prekeys_to_upload(server_count), server_count);
-        !up)
-      co_return fail("prekey upload", up.error());
-    auto active = co_await iq(c, stanza::set_passive(false));
-    if (!active) co_return fail("passive", active.error());
-    auto d = load_device();
-    if (!d || !d->has_value())
-      co_return fail("store", Error{Errc::invalid_argument, "device record vanished"});
-    const auto& dev = **d;
-    const auto& push = opt.push_name.empty() ? dev.push_name : opt.push_name;
-    if (!push.empty()) {
-      send(c, stanza::presence_available(push));
-    } else {
-      log(0, "no push name: presence not sent");
-    }
+asio::awaitable<void> Client::Impl::post_login(std::shared_ptr<Conn> c) {
+  auto self = shared_from_this();
+  const auto fail = [&](std::string what, const Error& e) {
+    if (!c->ending) end(c, {DisconnectReason::transient, 0, what + ": " + e.message(), {}});
+  };
+  auto count = co_await iq(c, stanza::prekey_count_query());
+  if (!count) co_return fail("prekey count", count.error());
+  const int server_count = stanza::count_value(*count).value_or(0);
+  if (auto up = co_await upload_prekeys(c, stanza::prekeys_to_upload(server_count), server_count);
+      !up)
+    co_return fail("prekey upload", up.error());
+  auto active = co_await iq(c, stanza::set_passive(false));
+  if (!active) co_return fail("passive", active.error());
+  auto d = load_device();
+  if (!d || !d->has_value())
+    co_return fail("store", Error{Errc::invalid_argument, "device record vanished"});
+  const auto& dev = **d;
+  const auto& push = opt.push_name.empty() ? dev.push_name : opt.push_name;
+  if (!push.empty()) {
+    send(c, stanza::presence_available(push));
+    c->active = true;
+  } else {
+    log(0, "no push name: presence not sent");
+  }
+  if (c->ending) co_return;
+  c->ready = true;
+  emit(Connected{*dev.jid, dev.lid});
+  spawn(keepalive(c));
+}
+
+asio::awaitable<Result<void>> Client::Impl::upload_prekeys(std::shared_ptr<Conn> c,
+                                                           std::size_t count, int before) {
+  if (count == 0 || c->uploading) co_return Result<void>{};
+  c->uploading = true;
+  struct Reset {
+    Conn& c;
+    ~Reset() { c.uploading = false; }
+  } reset{*c};
+  auto keys = signal::get_or_generate_prekeys(store, count);
+  if (!keys) co_return Error{Errc::invalid_argument, "prekeys: " + keys.error().message()};
+  auto d = load_device();
+  if (!d || !d->has_value()) co_return Error{Errc::invalid_argument, "no device record"};
+  auto r = co_await iq(c, stanza::prekey_upload(**d, *keys));
+  if (!r) co_return r.error();
+  std::vector<std::uint32_t> ids;
+  ids.reserve(keys->size());
+  for (const auto& k : *keys) ids.push_back(k.id);
+  if (auto m = store.prekeys().mark_prekeys_uploaded(ids); !m)
+    log(1, "store: " + m.error().message());
+  emit(PrekeysUploaded{keys->size(), before});
+  co_return Result<void>{};
+}
+
+asio::awaitable<void> Client::Impl::keepalive(std::shared_ptr<Conn> c) {
+  auto self = shared_from_this();
+  auto last_ok = Clock::now();
+  for (;;) {
+    const auto lo = opt.keepalive_min.count();
+    const auto hi = std::max(lo, opt.keepalive_max.count());
+    std::uniform_int_distribution<std::int64_t> pick(lo, hi);
+    if (!co_await sleep(c, milliseconds(pick(rng)))) co_return;
+    auto r = co_await iq(c, stanza::keepalive_ping(), opt.keepalive_timeout);
     if (c->ending) co_return;
-    c->ready = true;
-    emit(Connected{*dev.jid, dev.lid});
-    spawn(keepalive(c));
-  }
-
-  asio::awaitable<Result<void>> upload_prekeys(std::shared_ptr<Conn> c, std::size_t count,
-                                               int before) {
-    if (count == 0 || c->uploading) co_return Result<void>{};
-    c->uploading = true;
-    struct Reset {
-      Conn& c;
-      ~Reset() { c.uploading = false; }
-    } reset{*c};
-    auto keys = signal::get_or_generate_prekeys(store, count);
-    if (!keys) co_return Error{Errc::invalid_argument, "prekeys: " + keys.error().message()};
-    auto d = load_device();
-    if (!d || !d->has_value()) co_return Error{Errc::invalid_argument, "no device record"};
-    auto r = co_await iq(c, stanza::prekey_upload(**d, *keys));
-    if (!r) co_return r.error();
-    std::vector<std::uint32_t> ids;
-    ids.reserve(keys->size());
-    for (const auto& k : *keys) ids.push_back(k.id);
-    if (auto m = store.prekeys().mark_prekeys_uploaded(ids); !m)
-      log(1, "store: " + m.error().message());
-    emit(PrekeysUploaded{keys->size(), before});
-    co_return Result<void>{};
-  }
-
-  asio::awaitable<void> keepalive(std::shared_ptr<Conn> c) {
-    auto self = shared_from_this();
-    auto last_ok = Clock::now();
-    for (;;) {
-      const auto lo = opt.keepalive_min.count();
-      const auto hi = std::max(lo, opt.keepalive_max.count());
-      std::uniform_int_distribution<std::int64_t> pick(lo, hi);
-      if (!co_await sleep(c, milliseconds(pick(rng)))) co_return;
-      auto r = co_await iq(c, stanza::keepalive_ping(), opt.keepalive_timeout);
-      if (c->ending) co_return;
-      if (r || r.code() == Errc::iq_error) {  // any answer proves the server is there
-        last_ok = Clock::now();
-        continue;
-      }
-      const auto silent = std::chrono::duration_cast<milliseconds>(Clock::now() - last_ok);
-      log(1, "keepalive: " + r.error().message());
-      if (silent >= opt.keepalive_dead_after) {
-        end(c, {DisconnectReason::keepalive_timeout,
-                0,
-                "no answer to pings for " + std::to_string(silent.count()) + " ms",
-                {}});
-        co_return;
-      }
+    if (r || r.code() == Errc::iq_error) {  // any answer proves the server is there
+      last_ok = Clock::now();
+      continue;
     }
-  }
-
-  void handle_notification(const std::shared_ptr<Conn>& c, const Node& n) {
-    const auto* type = n.attr("type");
-    if (!type) return;
-    if (*type == "encrypt") {
-      const auto* from = n.attr("from");
-      if (from && *from == Jid::default_server().to_string()) {
-        if (auto cnt = stanza::count_value(n); cnt && *cnt < stanza::kPrekeyLowWater && c->ready)
-          spawn(low_prekeys(c, *cnt));
-        return;
-      }
-      return log(0, "encrypt notification from a user ignored (no Signal sessions yet)");
-    }
-    if (*type == "link_code_companion_reg") return on_link_code_notification(c, n);
-    log(0, "notification type=" + *type + " ignored");
-  }
-
-  asio::awaitable<void> low_prekeys(std::shared_ptr<Conn> c, int count) {
-    auto self = shared_from_this();
-    if (auto r = co_await upload_prekeys(c, stanza::kPrekeyTopUp, count); !r && !c->ending)
-      log(1, "prekey top-up failed: " + r.error().message());
-  }
-
-  // --- phone-number pairing (§4.3) -------------------------------------------------------------
-
-  asio::awaitable<void> link_code_hello(std::shared_ptr<Conn> c) {
-    auto self = shared_from_this();
-    c->link_started = true;
-    auto d = load_device();
-    if (!d || !d->has_value() || !phone_to_pair) co_return;
-    LinkCode lc;
-    lc.phone = *phone_to_pair;
-    lc.code = generate_pair_code();
-    lc.ephemeral = crypto::generate_key_pair();
-    // PBKDF2 with 2^17 rounds takes a few ms of CPU on the strand; pairing is rare.
-    auto wrapped = wrap_ephemeral_key(lc.code, lc.ephemeral.pub);
-    if (!wrapped) co_return emit(PairError{"pair code: " + wrapped.error().message()});
-    auto r = co_await iq(c, stanza::companion_hello(lc.phone, *wrapped, (**d).noise_key.pub,
-                                                    opt.qr_platform_id, opt.platform_display));
-    if (!r) {
-      if (!c->ending) emit(PairError{"companion_hello: " + r.error().message()});
+    const auto silent = std::chrono::duration_cast<milliseconds>(Clock::now() - last_ok);
+    log(1, "keepalive: " + r.error().message());
+    if (silent >= opt.keepalive_dead_after) {
+      end(c, {DisconnectReason::keepalive_timeout,
+              0,
+              "no answer to pings for " + std::to_string(silent.count()) + " ms",
+              {}});
       co_return;
     }
-    const auto* reg = r->child("link_code_companion_reg");
-    auto ref = reg ? stanza::child_bytes(*reg, "link_code_pairing_ref") : std::nullopt;
-    if (!ref || ref->empty())
-      co_return emit(PairError{"companion_hello answer without link_code_pairing_ref"});
-    lc.ref = *ref;
-    const auto shown = format_pair_code(lc.code);
-    c->link = std::move(lc);
-    emit(PairCode{shown});
   }
+}
 
-  void on_link_code_notification(const std::shared_ptr<Conn>& c, const Node& n) {
-    const auto* reg = n.child("link_code_companion_reg");
-    if (!reg || !c->link || !c->registering || c->paired)
-      return log(1, "unexpected link-code notification ignored");
-    auto ref = stanza::child_bytes(*reg, "link_code_pairing_ref");
-    auto primary = stanza::child_bytes(*reg, "primary_identity_pub");
-    auto wrapped = stanza::child_bytes(*reg, "link_code_pairing_wrapped_primary_ephemeral_pub");
-    if (!ref || *ref != c->link->ref)
-      return log(1, "link-code notification for another ref ignored");
-    if (!primary || primary->size() != 32 || !wrapped || wrapped->size() != kWrappedKeySize)
-      return emit(PairError{"link-code notification with malformed keys"});
-    auto d = load_device();
-    if (!d || !d->has_value()) return;
-    const auto& dev = **d;
-    crypto::KeyPair identity{dev.identity_key.priv, dev.identity_key.pub};
-    auto fin = finish_pair_code(
-        c->link->code, c->link->ephemeral, identity, key32(*primary),
-        std::span(reinterpret_cast<const std::uint8_t*>(wrapped->data()), wrapped->size()));
-    if (!fin) return emit(PairError{"link code: " + fin.error().message()});
-    c->link_adv_secret = fin->adv_secret;
-    spawn(link_code_finish(c, std::move(fin->wrapped_key_bundle), dev.identity_key.pub));
+void Client::Impl::handle_notification(const std::shared_ptr<Conn>& c, const Node& n) {
+  const auto* type = n.attr("type");
+  if (!type) return;
+  const auto* from = n.attr("from");
+  if (*type == "encrypt") {
+    if (from && *from == Jid::default_server().to_string()) {
+      if (auto cnt = stanza::count_value(n); cnt && *cnt < stanza::kPrekeyLowWater && c->ready)
+        spawn(low_prekeys(c, *cnt));
+      return;
+    }
+    if (n.child("identity")) return on_identity_change(n);
+    return log(0, "encrypt notification from a user ignored");
   }
-
-  asio::awaitable<void> link_code_finish(std::shared_ptr<Conn> c, crypto::Bytes bundle,
-                                         store::Key32 identity_pub) {
-    auto self = shared_from_this();
-    auto r = co_await iq(
-        c, stanza::companion_finish(c->link->phone, bundle, identity_pub, c->link->ref));
-    if (!r && !c->ending && !c->paired) emit(PairError{"companion_finish: " + r.error().message()});
+  if (*type == "devices" || *type == "account_sync") {
+    for (const char* key : {"from", "lid"}) {
+      if (const auto* a = n.attr(key)) {
+        if (auto j = Jid::parse(*a)) device_cache.erase(j->to_non_ad().to_string());
+      }
+    }
+    return log(0,
+               "device list of " + (from ? *from : std::string("?")) + " changed: cache dropped");
   }
-
-  // --- public operations (on the strand) ------------------------------------------------------
-
-  void do_connect() {
-    if (running) return;
-    running = true;
-    stop_requested = false;
-    spawn(run());
+  if (*type == "link_code_companion_reg") return on_link_code_notification(c, n);
+  if (*type == "w:gp2") {
+    if (from) group_cache.erase(*from);
+    return log(0, "group " + (from ? *from : std::string("?")) + " changed: metadata dropped");
   }
+  log(0, "notification type=" + *type + " ignored");
+}
 
-  void do_disconnect() {
-    stop_requested = true;
-    reconnect_timer.cancel();
-    if (conn) end(conn, {DisconnectReason::user_requested, 0, {}, {}});
-  }
+asio::awaitable<void> Client::Impl::low_prekeys(std::shared_ptr<Conn> c, int count) {
+  auto self = shared_from_this();
+  if (auto r = co_await upload_prekeys(c, stanza::kPrekeyTopUp, count); !r && !c->ending)
+    log(1, "prekey top-up failed: " + r.error().message());
+}
 
-  void do_pair_phone(std::string phone) {
-    std::string digits;
-    for (char ch : phone)
-      if (ch >= '0' && ch <= '9') digits.push_back(ch);
-    if (digits.empty()) return emit(PairError{"pair_phone: no digits in the phone number"});
-    phone_to_pair = digits;
-    if (conn && conn->registering && conn->qr_started && !conn->link_started && !conn->paired)
-      spawn(link_code_hello(conn));
+asio::awaitable<void> Client::Impl::link_code_hello(std::shared_ptr<Conn> c) {
+  auto self = shared_from_this();
+  c->link_started = true;
+  auto d = load_device();
+  if (!d || !d->has_value() || !phone_to_pair) co_return;
+  LinkCode lc;
+  lc.phone = *phone_to_pair;
+  lc.code = generate_pair_code();
+  lc.ephemeral = crypto::generate_key_pair();
+  // PBKDF2 with 2^17 rounds takes a few ms of CPU on the strand; pairing is rare.
+  auto wrapped = wrap_ephemeral_key(lc.code, lc.ephemeral.pub);
+  if (!wrapped) co_return emit(PairError{"pair code: " + wrapped.error().message()});
+  auto r = co_await iq(c, stanza::companion_hello(lc.phone, *wrapped, (**d).noise_key.pub,
+                                                  opt.qr_platform_id, opt.platform_display));
+  if (!r) {
+    if (!c->ending) emit(PairError{"companion_hello: " + r.error().message()});
+    co_return;
   }
+  const auto* reg = r->child("link_code_companion_reg");
+  auto ref = reg ? stanza::child_bytes(*reg, "link_code_pairing_ref") : std::nullopt;
+  if (!ref || ref->empty())
+    co_return emit(PairError{"companion_hello answer without link_code_pairing_ref"});
+  lc.ref = *ref;
+  const auto shown = format_pair_code(lc.code);
+  c->link = std::move(lc);
+  emit(PairCode{shown});
+}
 
-  asio::awaitable<Result<void>> do_logout() {
-    auto self = shared_from_this();
-    auto c = conn;
-    if (!c || !c->ready) co_return Error{Errc::client_disconnected, "not logged in"};
-    auto d = load_device();
-    if (!d || !d->has_value() || !(**d).jid)
-      co_return Error{Errc::client_disconnected, "no paired device"};
-    logout_requested = true;
-    stop_requested = true;
-    reconnect_timer.cancel();
-    auto r = co_await iq(c, stanza::remove_companion_device(*(**d).jid));
-    // Like Baileys, the local device is dropped whatever the server said; the error is reported.
-    end(c, {DisconnectReason::user_requested, 0, "logout", {}});
-    if (auto w = store.wipe(); !w)
-      co_return Error{Errc::invalid_argument, "store wipe: " + w.error().message()};
-    if (!r && r.code() != Errc::client_disconnected) co_return r.error();
-    co_return Result<void>{};
-  }
-};
+void Client::Impl::on_link_code_notification(const std::shared_ptr<Conn>& c, const Node& n) {
+  const auto* reg = n.child("link_code_companion_reg");
+  if (!reg || !c->link || !c->registering || c->paired)
+    return log(1, "unexpected link-code notification ignored");
+  auto ref = stanza::child_bytes(*reg, "link_code_pairing_ref");
+  auto primary = stanza::child_bytes(*reg, "primary_identity_pub");
+  auto wrapped = stanza::child_bytes(*reg, "link_code_pairing_wrapped_primary_ephemeral_pub");
+  if (!ref || *ref != c->link->ref) return log(1, "link-code notification for another ref ignored");
+  if (!primary || primary->size() != 32 || !wrapped || wrapped->size() != kWrappedKeySize)
+    return emit(PairError{"link-code notification with malformed keys"});
+  auto d = load_device();
+  if (!d || !d->has_value()) return;
+  const auto& dev = **d;
+  crypto::KeyPair identity{dev.identity_key.priv, dev.identity_key.pub};
+  auto fin = finish_pair_code(
+      c->link->code, c->link->ephemeral, identity, key32(*primary),
+      std::span(reinterpret_cast<const std::uint8_t*>(wrapped->data()), wrapped->size()));
+  if (!fin) return emit(PairError{"link code: " + fin.error().message()});
+  c->link_adv_secret = fin->adv_secret;
+  spawn(link_code_finish(c, std::move(fin->wrapped_key_bundle), dev.identity_key.pub));
+}
+
+asio::awaitable<void> Client::Impl::link_code_finish(std::shared_ptr<Conn> c, crypto::Bytes bundle,
+                                                     store::Key32 identity_pub) {
+  auto self = shared_from_this();
+  auto r =
+      co_await iq(c, stanza::companion_finish(c->link->phone, bundle, identity_pub, c->link->ref));
+  if (!r && !c->ending && !c->paired) emit(PairError{"companion_finish: " + r.error().message()});
+}
+
+void Client::Impl::do_connect() {
+  if (running) return;
+  running = true;
+  stop_requested = false;
+  spawn(run());
+}
+
+void Client::Impl::do_disconnect() {
+  stop_requested = true;
+  reconnect_timer.cancel();
+  if (conn) end(conn, {DisconnectReason::user_requested, 0, {}, {}});
+}
+
+void Client::Impl::do_pair_phone(std::string phone) {
+  std::string digits;
+  for (char ch : phone)
+    if (ch >= '0' && ch <= '9') digits.push_back(ch);
+  if (digits.empty()) return emit(PairError{"pair_phone: no digits in the phone number"});
+  phone_to_pair = digits;
+  if (conn && conn->registering && conn->qr_started && !conn->link_started && !conn->paired)
+    spawn(link_code_hello(conn));
+}
+
+asio::awaitable<Result<void>> Client::Impl::do_logout() {
+  auto self = shared_from_this();
+  auto c = conn;
+  if (!c || !c->ready) co_return Error{Errc::client_disconnected, "not logged in"};
+  auto d = load_device();
+  if (!d || !d->has_value() || !(**d).jid)
+    co_return Error{Errc::client_disconnected, "no paired device"};
+  logout_requested = true;
+  stop_requested = true;
+  reconnect_timer.cancel();
+  auto r = co_await iq(c, stanza::remove_companion_device(*(**d).jid));
+  // Like Baileys, the local device is dropped whatever the server said; the error is reported.
+  end(c, {DisconnectReason::user_requested, 0, "logout", {}});
+  reset_messaging();
+  if (auto w = store.wipe(); !w)
+    co_return Error{Errc::invalid_argument, "store wipe: " + w.error().message()};
+  if (!r && r.code() != Errc::client_disconnected) co_return r.error();
+  co_return Result<void>{};
+}
 
 Client::Client(asio::any_io_executor ex, store::DeviceStore& store, Options options,
                EventHandler on_event)

@@ -1,4 +1,5 @@
-# The client (issue 6 items 3-9): pairing, login, prekeys, keepalive, reconnect, logout.
+# The client (issue 6 items 3-9): pairing, login, prekeys, keepalive, reconnect, logout;
+# issue 7: receiving (receive.cpp) and sending (send.cpp) end-to-end encrypted messages.
 # Included from wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/backoff.cpp
@@ -7,5 +8,8 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/pair_code.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stanzas.cpp
   ${CMAKE_CURRENT_LIST_DIR}/payload.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/receive.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/send.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
 )

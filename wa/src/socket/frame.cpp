@@ -32,7 +32,8 @@ Result<void> FrameReader::feed(std::span<const std::uint8_t> data) {
   // Validate every complete length prefix now, so an oversized announcement fails at once.
   std::size_t& p = checked_;
   while (p + constants::kFrameLengthSize <= buf_.size()) {
-    const std::size_t len = (std::size_t{buf_[p]} << 16) | (std::size_t{buf_[p + 1]} << 8) | buf_[p + 2];
+    const std::size_t len =
+        (std::size_t{buf_[p]} << 16) | (std::size_t{buf_[p + 1]} << 8) | buf_[p + 2];
     if (len > max_) {
       failed_ = true;
       return {Errc::frame_too_large, "announced " + std::to_string(len) + " bytes"};
@@ -77,7 +78,8 @@ Result<Bytes> encode_frame(std::span<const std::uint8_t> payload) {
   return out;
 }
 
-FrameWriter::FrameWriter(std::span<const std::uint8_t> header) : header_(header.begin(), header.end()) {}
+FrameWriter::FrameWriter(std::span<const std::uint8_t> header)
+    : header_(header.begin(), header.end()) {}
 
 Result<Bytes> FrameWriter::frame(std::span<const std::uint8_t> payload) {
   if (payload.size() > constants::kFrameMaxSize) {

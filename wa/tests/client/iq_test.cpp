@@ -21,12 +21,12 @@ TEST(IqTracker, ResolvesResultAndErrorByIdInAnyOrder) {
   EXPECT_EQ(a, "abc.1");
   EXPECT_EQ(b, "abc.2");
   std::optional<Result<Node>> ra, rb;
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    ra = co_await iq.wait(a, std::chrono::seconds(5));
-  }, asio::detached);
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    rb = co_await iq.wait(b, std::chrono::seconds(5));
-  }, asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { ra = co_await iq.wait(a, std::chrono::seconds(5)); },
+      asio::detached);
+  asio::co_spawn(
+      ioc, [&]() -> asio::awaitable<void> { rb = co_await iq.wait(b, std::chrono::seconds(5)); },
+      asio::detached);
   asio::post(ioc, [&] {
     EXPECT_EQ(iq.pending(), 2u);
     EXPECT_FALSE(iq.resolve(Node{"iq", {{"id", "unknown"}, {"type", "result"}}, {}}));
@@ -50,9 +50,12 @@ TEST(IqTracker, TimesOut) {
   IqTracker iq(ioc.get_executor(), "t");
   std::optional<Result<Node>> r;
   auto started = std::chrono::steady_clock::now();
-  asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-    r = co_await iq.wait(iq.next_id(), std::chrono::milliseconds(30));
-  }, asio::detached);
+  asio::co_spawn(
+      ioc,
+      [&]() -> asio::awaitable<void> {
+        r = co_await iq.wait(iq.next_id(), std::chrono::milliseconds(30));
+      },
+      asio::detached);
   ioc.run();
   ASSERT_TRUE(r && !r->ok());
   EXPECT_EQ(r->code(), Errc::iq_timeout);
@@ -65,10 +68,13 @@ TEST(IqTracker, DisconnectFailsEveryWaiter) {
   IqTracker iq(ioc.get_executor(), "d");
   int failed = 0;
   for (int i = 0; i < 3; ++i) {
-    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
-      auto r = co_await iq.wait(iq.next_id(), std::chrono::seconds(30));
-      if (!r.ok() && r.code() == Errc::client_disconnected) ++failed;
-    }, asio::detached);
+    asio::co_spawn(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+          auto r = co_await iq.wait(iq.next_id(), std::chrono::seconds(30));
+          if (!r.ok() && r.code() == Errc::client_disconnected) ++failed;
+        },
+        asio::detached);
   }
   asio::post(ioc, [&] { iq.fail_all(Error{Errc::client_disconnected, "socket closed"}); });
   auto started = std::chrono::steady_clock::now();

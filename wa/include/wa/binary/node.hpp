@@ -53,7 +53,8 @@ struct DecodeLimits {
 
 /// Encodes a node without the flag byte, appending to `out`.
 Result<void> encode_into(Bytes& out, const Node& node);
-/// Encodes a node as a transport payload: flag byte 0x00 then the node (= Baileys encodeBinaryNode).
+/// Encodes a node as a transport payload: flag byte 0x00 then the node (= Baileys
+/// encodeBinaryNode).
 Result<Bytes> encode(const Node& node);
 
 /// Decodes one node from uncompressed bytes (no flag byte). Trailing bytes are an error.

@@ -1,14 +1,14 @@
 #pragma once
 // The JSON form of a node used by wa-tool and the conformance tests:
-//   {"tag": string, "attrs": {string: string}, "content": null | [node, ...] | string | {"hex": "..."}}
+//   {"tag": string, "attrs": {string: string}, "content": null | [node, ...] | string | {"hex":
+//   "..."}}
 // It mirrors what Baileys' decodeBinaryNode returns when printed as JSON: bytes content as {"hex"},
 // text as a string (binary strings decoded as UTF-8 with U+FFFD for invalid sequences, as Node's
 // Buffer.toString does), attributes in JavaScript object key order (integer-like keys first,
 // ascending; a repeated key keeps its first position and its last value).
+#include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
-
-#include <boost/json/value.hpp>
 
 #include "wa/binary/node.hpp"
 #include "wa/error.hpp"

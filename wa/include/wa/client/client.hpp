@@ -31,6 +31,7 @@
 #include <variant>
 
 #include "wa/client/disconnect.hpp"
+#include "wa/client/messages.hpp"
 #include "wa/constants.hpp"
 #include "wa/crypto/curve25519.hpp"
 #include "wa/error.hpp"
@@ -97,11 +98,13 @@ struct PrekeysUploaded {
   int server_count_before = 0;
 };
 
-/// The closed set of events.
-using Event = std::variant<QrCode, PairCode, Paired, PairError, Connected, Disconnected, LoggedOut,
-                           QrTimeout, PrekeysUploaded>;
+/// The closed set of events (MessageReceived, ReceiptReceived, UndecryptableMessage: messages.hpp).
+using Event =
+    std::variant<QrCode, PairCode, Paired, PairError, Connected, Disconnected, LoggedOut, QrTimeout,
+                 PrekeysUploaded, MessageReceived, ReceiptReceived, UndecryptableMessage>;
 /// A short stable name per event type ("qr", "pair_code", "paired", "pair_error", "connected",
-/// "disconnected", "logged_out", "qr_timeout", "prekeys_uploaded").
+/// "disconnected", "logged_out", "qr_timeout", "prekeys_uploaded", "message", "receipt",
+/// "undecryptable").
 std::string_view event_name(const Event& e) noexcept;
 
 using EventHandler = std::function<void(const Event&)>;
@@ -170,6 +173,29 @@ class Client {
   /// Logs out (§9): remove-companion-device, disconnect, wipe the store; LoggedOut{user_requested}
   /// follows. Errors: client_disconnected when not logged in, iq_* when the server refused.
   boost::asio::awaitable<Result<void>> logout();
+
+  /// Sends an end-to-end encrypted text to a user (phone-number or LID JID) (§7.2, §7.4): to every
+  /// device of the recipient and, as deviceSentMessage, to our other devices; or to a group
+  /// (§7.3): our sender key distributed pairwise to every member device, the text as skmsg.
+  /// Completes on the server's ack with the message id and the server's timestamp. Errors:
+  /// client_disconnected (not logged in / connection lost), message_rejected (detail: the server's
+  /// code, e.g. "463"), message_undeliverable (no device could be encrypted to), iq_* (device list
+  /// / key fetch / group metadata), invalid_argument (broadcast / newsletter targets).
+  boost::asio::awaitable<Result<SendResult>> send_text(Jid to, std::string text,
+                                                       SendOptions options = {});
+  /// Marks received messages of one chat read (§6.4): Baileys shows blue ticks. `sender` is the
+  /// participant in groups (ignored for 1:1). Completes once queued; client_disconnected when not
+  /// logged in, invalid_argument without ids. Called from the event handler, it is sent after the
+  /// receipt of the message being handled.
+  boost::asio::awaitable<Result<void>> mark_read(Jid chat, std::vector<std::string> ids,
+                                                 std::optional<Jid> sender = {});
+  /// "typing…" (composing = true) or its end (false) in a chat. Completes once queued.
+  boost::asio::awaitable<Result<void>> send_chat_presence(Jid chat, bool composing);
+  /// A group's subject, addressing mode and participants, asked from the server (§7.3).
+  /// Errors: client_disconnected, iq_error (e.g. 403 not a member, 404 no such group).
+  boost::asio::awaitable<Result<GroupInfo>> group_info(Jid group);
+  /// How many received messages could not be decrypted (each got a retry receipt) since start.
+  std::uint64_t undecryptable_count() const noexcept;
 
   struct Impl;
 
