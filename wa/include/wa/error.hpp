@@ -6,6 +6,8 @@
 #include <utility>
 #include <variant>
 
+#include "wa/basic_result.hpp"
+
 namespace wa {
 
 /// Every failure the wire layer can report. Grouped by protocol layer.
@@ -75,46 +77,9 @@ struct Error {
   std::string message() const;
 };
 
-/// A value or an Error (a minimal std::expected for C++20).
+/// A value or an Error (see basic_result.hpp).
 template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
-  Result(Error e) : v_(std::in_place_index<1>, std::move(e)) {}      // NOLINT(implicit)
-  Result(Errc c, std::string detail = {})
-      : v_(std::in_place_index<1>, Error{c, std::move(detail)}) {}
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const Error& error() const& { return std::get<1>(v_); }
-  Errc code() const noexcept { return ok() ? Errc::ok : std::get<1>(v_).code; }
-
- private:
-  std::variant<T, Error> v_;
-};
-
-/// Result<void>: success or an Error.
-template <>
-class [[nodiscard]] Result<void> {
- public:
-  Result() = default;
-  Result(Error e) : err_(std::move(e)) {}  // NOLINT(implicit)
-  Result(Errc c, std::string detail = {}) : err_{c, std::move(detail)} {}
-  bool ok() const noexcept { return err_.code == Errc::ok; }
-  explicit operator bool() const noexcept { return ok(); }
-  const Error& error() const& { return err_; }
-  Errc code() const noexcept { return err_.code; }
-
- private:
-  Error err_;
-};
+using Result = BasicResult<T, Error>;
 
 }  // namespace wa
 

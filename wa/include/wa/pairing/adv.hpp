@@ -54,7 +54,7 @@ struct AdvError {
 };
 
 template <class T>
-using AdvResult = store::BasicResult<T, AdvError>;
+using AdvResult = BasicResult<T, AdvError>;
 
 /// The outcome of a verified pair-success.
 struct VerifiedPairing {

@@ -3,7 +3,7 @@
 // plus failures of our store and crypto provider underneath it.
 #include <string>
 
-#include "wa/store/basic_result.hpp"
+#include "wa/basic_result.hpp"
 
 namespace wa::signal {
 
@@ -37,6 +37,6 @@ struct SignalError {
 };
 
 template <class T>
-using SignalResult = store::BasicResult<T, SignalError>;
+using SignalResult = BasicResult<T, SignalError>;
 
 }  // namespace wa::signal

@@ -3,7 +3,7 @@
 // missing record is not an error (it is an empty std::optional).
 #include <string>
 
-#include "wa/store/basic_result.hpp"
+#include "wa/basic_result.hpp"
 
 namespace wa::store {
 

@@ -1,13 +1,12 @@
 #pragma once
-// A value or an error of a layer-specific error type E (a minimal std::expected for C++20).
-// Same surface as wa::Result (ok(), value(), error(), code()), so the store, Signal and ADV
-// layers can later move to a shared wa::Errc with a type alias change only.
+// A value or an error of type E (a minimal std::expected for C++20). wa::Result<T> is
+// BasicResult<T, wa::Error>; the store, Signal and ADV layers use it with their own error types.
 // E must be an aggregate with a member `code` of an enum type whose 0 value means "ok".
 #include <string>
 #include <utility>
 #include <variant>
 
-namespace wa::store {
+namespace wa {
 
 template <class T, class E>
 class [[nodiscard]] BasicResult {
@@ -55,4 +54,4 @@ class [[nodiscard]] BasicResult<void, E> {
   E err_{};
 };
 
-}  // namespace wa::store
+}  // namespace wa
