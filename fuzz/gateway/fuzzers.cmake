@@ -5,7 +5,7 @@ set(GW_SRC ${REPO_ROOT}/gateway/src)
 # Authorization header: Basic and Bearer parsing, strict base64 codecs.
 add_fuzzer(basic_auth
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/basic_auth_fuzz.cpp
-          ${GW_SRC}/auth/basic_auth.cpp ${GW_SRC}/auth/crypto.cpp
+          ${GW_SRC}/auth/basic_auth.cpp ${GW_SRC}/auth/crypto.cpp ${GW_SRC}/util/strings.cpp
   LIBS OpenSSL::Crypto
   INCLUDES ${GW_SRC})
 
@@ -19,5 +19,6 @@ add_fuzzer(jwt
 # JSON request bodies and Content-Type.
 add_fuzzer(json_body
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/json_body_fuzz.cpp ${GW_SRC}/http/json_body.cpp
+          ${GW_SRC}/util/strings.cpp
   LIBS Boost::json
   INCLUDES ${GW_SRC})

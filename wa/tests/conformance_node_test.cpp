@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "test_hex.hpp"
 #include "wa/binary/node.hpp"
 #include "wa/binary/node_json.hpp"
 
@@ -14,22 +15,8 @@ namespace {
 namespace json = boost::json;
 using wa::binary::Bytes;
 
-std::string to_hex(const Bytes& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xF];
-  }
-  return s;
-}
-
-Bytes from_hex(std::string_view h) {
-  Bytes b(h.size() / 2);
-  for (std::size_t i = 0; i < b.size(); ++i)
-    b[i] = static_cast<std::uint8_t>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
-  return b;
-}
+using wa_test::hex;
+using wa_test::unhex;
 
 std::vector<json::object> load_vectors() {
   std::ifstream in(WA_VECTORS_DIR "/nodes.jsonl");
@@ -55,7 +42,7 @@ TEST(NodeConformance, EncodeMatchesBaileysByteForByte) {
     ASSERT_TRUE(node.ok()) << name << ": " << node.error().message();
     auto bytes = wa::binary::encode(*node);
     ASSERT_TRUE(bytes.ok()) << name << ": " << bytes.error().message();
-    EXPECT_EQ(to_hex(*bytes), v.at("hex").as_string()) << name;
+    EXPECT_EQ(hex(*bytes), v.at("hex").as_string()) << name;
     ++checked;
   }
   EXPECT_GT(checked, 400u);
@@ -65,7 +52,7 @@ TEST(NodeConformance, DecodeMatchesBaileys) {
   std::size_t ok = 0, rejected = 0;
   for (const auto& v : load_vectors()) {
     const std::string name(v.at("name").as_string());
-    const Bytes bytes = from_hex(v.at("hex").as_string());
+    const Bytes bytes = unhex(v.at("hex").as_string());
     auto node = wa::binary::decode(bytes);
     const bool expect_error = (v.contains("error") && v.at("error").as_bool()) ||
                               (v.contains("decoded") && v.at("decoded").is_null());
@@ -88,7 +75,7 @@ TEST(NodeConformance, DecodeMatchesBaileys) {
 TEST(NodeConformance, DecodedNodesAreStableUnderReencoding) {
   for (const auto& v : load_vectors()) {
     if (!v.contains("node") || (v.contains("decoded") && v.at("decoded").is_null())) continue;
-    auto node = wa::binary::decode(from_hex(v.at("hex").as_string()));
+    auto node = wa::binary::decode(unhex(v.at("hex").as_string()));
     ASSERT_TRUE(node.ok());
     auto again = wa::binary::encode(*node);
     ASSERT_TRUE(again.ok());

@@ -32,6 +32,7 @@
 #include <string>
 
 #include "tool_commands.hpp"
+#include "tool_util.hpp"
 #include "wa/client/client.hpp"
 #include "wa/store/sqlite_store.hpp"
 
@@ -44,15 +45,7 @@ namespace json = boost::json;
 using namespace wa::client;
 using std::chrono::milliseconds;
 
-std::optional<wa::crypto::PublicKey> parse_key(std::string_view hex) {
-  if (hex.size() != 64) return std::nullopt;
-  wa::crypto::PublicKey k{};
-  for (std::size_t i = 0; i < k.size(); ++i) {
-    const auto r = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, k[i], 16);
-    if (r.ec != std::errc() || r.ptr != hex.data() + 2 * i + 2) return std::nullopt;
-  }
-  return k;
-}
+using wa_tool::parse_key;
 
 std::string to_hex(const wa::crypto::PublicKey& k) {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tool_commands.hpp"
+#include "tool_util.hpp"
 #include "wa/binary/node.hpp"
 #include "wa/binary/node_json.hpp"
 #include "wa/noise/noise_socket.hpp"
@@ -21,15 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-std::optional<wa::crypto::PublicKey> parse_key(std::string_view hex) {
-  if (hex.size() != 64) return std::nullopt;
-  wa::crypto::PublicKey k{};
-  for (std::size_t i = 0; i < k.size(); ++i) {
-    const auto r = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, k[i], 16);
-    if (r.ec != std::errc() || r.ptr != hex.data() + 2 * i + 2) return std::nullopt;
-  }
-  return k;
-}
+using wa_tool::parse_key;
 
 int fail(std::string_view stage, const wa::Error& e) {
   std::cerr << "handshake: " << stage << ": "

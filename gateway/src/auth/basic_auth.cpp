@@ -1,19 +1,12 @@
 #include "auth/basic_auth.hpp"
 
 #include "auth/crypto.hpp"
+#include "util/strings.hpp"
 
 namespace gw::auth {
 namespace {
 
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using util::trim_ows;
 
 char lower_ascii(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;

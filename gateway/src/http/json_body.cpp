@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "util/strings.hpp"
+
 namespace gw::http {
 namespace {
 
@@ -15,15 +17,7 @@ namespace json = boost::json;
 bool is_ws(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
-bool is_ows(char c) noexcept {
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
+using util::trim_ows;
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

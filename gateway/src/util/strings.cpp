@@ -31,6 +31,13 @@ std::string_view trim(std::string_view s) noexcept {
   return s;
 }
 
+std::string_view trim_ows(std::string_view s) noexcept {
+  auto ows = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
 std::vector<std::string> split_list(std::string_view s, char sep) {
   std::vector<std::string> out;
   while (true) {

@@ -12,6 +12,8 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 std::string to_lower(std::string_view s);
 /// Strips ASCII whitespace at both ends.
 std::string_view trim(std::string_view s) noexcept;
+/// Strips HTTP optional whitespace (spaces and tabs only) at both ends.
+std::string_view trim_ows(std::string_view s) noexcept;
 /// Splits on `sep`, trims each part, drops empty parts.
 std::vector<std::string> split_list(std::string_view s, char sep);
 /// Value of a hex digit, -1 when not one.

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 
+#include "../test_hex.hpp"
 #include "wa/message/content.hpp"
 #include "wa/message/framing.hpp"
 #include "wa/proto/wa.pb.h"
@@ -11,22 +12,8 @@ using namespace wa::message;
 namespace json = boost::json;
 
 namespace {
-std::vector<std::uint8_t> from_hex(std::string_view hex) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
-std::string to_hex(const std::vector<std::uint8_t>& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (auto c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xf];
-  }
-  return s;
-}
+using wa_test::hex;
+using wa_test::unhex;
 std::vector<json::object> vectors(std::string_view kind) {
   std::ifstream in(std::string(WA_VECTORS_DIR) + "/messages.jsonl");
   std::vector<json::object> out;
@@ -49,7 +36,7 @@ TEST(MessageContent, MatchesBaileysOnTheCorpus) {
   ASSERT_GE(all.size(), 25u);
   for (const auto& v : all) {
     SCOPED_TRACE(str(v, "name"));
-    auto parsed = parse_content(from_hex(str(v, "hex")));
+    auto parsed = parse_content(unhex(str(v, "hex")));
     ASSERT_TRUE(parsed.ok()) << parsed.error().message();
     const auto& c = *parsed;
     const auto& e = v.at("expect").as_object();
@@ -74,9 +61,9 @@ TEST(MessageContent, MatchesBaileysOnTheCorpus) {
       EXPECT_EQ(c.media->url, str(mo, "url"));
       EXPECT_EQ(c.media->direct_path, str(mo, "direct_path"));
       EXPECT_EQ(c.media->mimetype, str(mo, "mimetype"));
-      EXPECT_EQ(to_hex(c.media->media_key), str(mo, "media_key"));
-      EXPECT_EQ(to_hex(c.media->file_sha256), str(mo, "file_sha256"));
-      EXPECT_EQ(to_hex(c.media->file_enc_sha256), str(mo, "file_enc_sha256"));
+      EXPECT_EQ(hex(c.media->media_key), str(mo, "media_key"));
+      EXPECT_EQ(hex(c.media->file_sha256), str(mo, "file_sha256"));
+      EXPECT_EQ(hex(c.media->file_enc_sha256), str(mo, "file_enc_sha256"));
       EXPECT_EQ(c.media->file_length, mo.at("file_length").to_number<std::uint64_t>());
       EXPECT_EQ(c.media->file_name, str(mo, "file_name"));
     } else {
@@ -100,7 +87,7 @@ TEST(MessageContent, MatchesBaileysOnTheCorpus) {
 TEST(MessageContent, FlagsWrappers) {
   auto find = [](std::string_view name) {
     for (auto& v : vectors("content")) {
-      if (str(v, "name") == name) return *parse_content(from_hex(str(v, "hex")));
+      if (str(v, "name") == name) return *parse_content(unhex(str(v, "hex")));
     }
     ADD_FAILURE() << name;
     return Content{};
@@ -171,7 +158,7 @@ TEST(Framing, MessageIdsMatchTheIndependentComputation) {
   auto all = vectors("message_id");
   ASSERT_EQ(all.size(), 3u);
   for (const auto& v : all) {
-    auto random = from_hex(str(v, "random"));
+    auto random = unhex(str(v, "random"));
     ASSERT_EQ(random.size(), 16u);
     auto id = message_id(v.at("unix").to_number<std::int64_t>(), str(v, "user"),
                          std::span<const std::uint8_t, 16>(random.data(), 16));
