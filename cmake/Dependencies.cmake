@@ -9,6 +9,9 @@ find_package(spdlog REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# QR codes of pairing strings as PNG images (gateway/src/sessions/qr_image.cpp).
+pkg_check_modules(LIBQRENCODE REQUIRED IMPORTED_TARGET libqrencode)
+pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng)
 
 # Asio/Beast as used everywhere in this project: C++20 coroutines, no deprecated API.
 add_library(asio_options INTERFACE)

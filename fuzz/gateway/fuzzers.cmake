@@ -22,3 +22,10 @@ add_fuzzer(json_body
           ${GW_SRC}/util/strings.cpp
   LIBS Boost::json
   INCLUDES ${GW_SRC})
+
+# Session input validation: names, webhook URLs (the SSRF gate), phone numbers, address classes.
+add_fuzzer(session_validation
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/session_validation_fuzz.cpp
+          ${GW_SRC}/sessions/validation.cpp
+  LIBS Boost::url
+  INCLUDES ${GW_SRC})

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+
+#include "wa/constants.hpp"
 
 using namespace gw::config;
 
@@ -128,4 +131,188 @@ TEST(Config, HelpListsEveryVariableWithDefault) {
     EXPECT_NE(h.find(name), std::string::npos) << name;
   }
   EXPECT_NE(h.find("(default: 8080)"), std::string::npos);
+}
+
+TEST(Config, WhatsAppAndWebhookDefaultsFollowTheLibrary) {
+  auto c = ok({});
+  EXPECT_GE(c.whatsapp_threads, 1);  // 0 means one per core
+  EXPECT_EQ(c.whatsapp_server_url, wa::constants::kDefaultUrl);
+  EXPECT_EQ(c.whatsapp_root_public_key, wa::constants::kCertRootKey);
+  EXPECT_EQ(c.whatsapp_ca_file, "");
+  EXPECT_TRUE(c.whatsapp_auto_reconnect);
+  EXPECT_EQ(c.whatsapp_reconnect_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c.whatsapp_max_reconnect_attempts, 20);
+  EXPECT_EQ(c.whatsapp_device_name, "WA Gateway");
+  EXPECT_EQ(c.whatsapp_version, wa::constants::kWaVersion);
+  EXPECT_EQ(c.whatsapp_qr_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(c.whatsapp_qr_refresh, std::chrono::seconds(20));
+  EXPECT_TRUE(c.webhook_allow_private_networks);
+}
+
+TEST(Config, ParsesWhatsAppVariables) {
+  auto ca = std::filesystem::temp_directory_path() / "gw-config-test-ca.pem";
+  std::ofstream(ca) << "-----BEGIN CERTIFICATE-----\n";
+  std::string key_hex;
+  for (int i = 0; i < 32; ++i) key_hex += (i % 2 == 0) ? "0A" : "ff";  // either case
+  auto c = ok({{"WHATSAPP_THREADS", "3"},
+               {"WHATSAPP_SERVER_URL", "ws://127.0.0.1:40123/ws/chat"},
+               {"WHATSAPP_ROOT_PUBLIC_KEY", key_hex},
+               {"WHATSAPP_CA_FILE", ca.string()},
+               {"WHATSAPP_AUTO_RECONNECT", "false"},
+               {"WHATSAPP_RECONNECT_INTERVAL_SECONDS", "500ms"},
+               {"WHATSAPP_MAX_RECONNECT_ATTEMPTS", "100000"},
+               {"WHATSAPP_DEVICE_NAME", "  B\xC3\xBCro Gateway  "},
+               {"WHATSAPP_VERSION", "2.3000.4294967295"},
+               {"WHATSAPP_QR_TIMEOUT_SECONDS", "1500ms"},
+               {"WHATSAPP_QR_REFRESH_SECONDS", "1"},
+               {"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "false"}});
+  EXPECT_EQ(c.whatsapp_threads, 3);
+  EXPECT_EQ(c.whatsapp_server_url, "ws://127.0.0.1:40123/ws/chat");
+  for (std::size_t i = 0; i < 32; ++i) {
+    EXPECT_EQ(c.whatsapp_root_public_key[i], i % 2 == 0 ? 0x0A : 0xFF) << i;
+  }
+  EXPECT_EQ(c.whatsapp_ca_file, ca.string());
+  EXPECT_FALSE(c.whatsapp_auto_reconnect);
+  EXPECT_EQ(c.whatsapp_reconnect_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(c.whatsapp_max_reconnect_attempts, 100000);
+  EXPECT_EQ(c.whatsapp_device_name, "B\xC3\xBCro Gateway");
+  EXPECT_EQ(c.whatsapp_version, (std::array<std::uint32_t, 3>{2, 3000, 4294967295U}));
+  EXPECT_EQ(c.whatsapp_qr_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c.whatsapp_qr_refresh, std::chrono::seconds(1));
+  EXPECT_FALSE(c.webhook_allow_private_networks);
+  std::filesystem::remove(ca);
+
+  EXPECT_EQ(ok({{"WHATSAPP_SERVER_URL", "WSS://wa.example.test"}}).whatsapp_server_url,
+            "WSS://wa.example.test");
+  EXPECT_EQ(ok({{"WHATSAPP_RECONNECT_INTERVAL_SECONDS", "7"}}).whatsapp_reconnect_interval,
+            std::chrono::seconds(7));
+  for (const char* yes : {"true", "TRUE", "1", "yes", "on"}) {
+    EXPECT_TRUE(ok({{"WHATSAPP_AUTO_RECONNECT", yes}}).whatsapp_auto_reconnect) << yes;
+  }
+  for (const char* no : {"false", "False", "0", "no", "off"}) {
+    EXPECT_FALSE(ok({{"WEBHOOK_ALLOW_PRIVATE_NETWORKS", no}}).webhook_allow_private_networks) << no;
+  }
+  EXPECT_EQ(ok({{"WHATSAPP_DEVICE_NAME", std::string(50, 'x')}}).whatsapp_device_name.size(), 50U);
+}
+
+TEST(Config, RejectsBadWhatsAppValuesNamingTheVariable) {
+  const auto named = [](const char* var, const std::string& value) {
+    auto e = bad({{var, value}});
+    EXPECT_EQ(e.variable, var) << value;
+    EXPECT_NE(e.message.find(var), std::string::npos) << e.message;
+    EXPECT_EQ(e.message.find('\n'), std::string::npos) << e.message;
+  };
+  named("WHATSAPP_THREADS", "257");
+  named("WHATSAPP_THREADS", "-1");
+  named("WHATSAPP_THREADS", "many");
+  named("WHATSAPP_SERVER_URL", "https://web.whatsapp.com/ws/chat");
+  named("WHATSAPP_SERVER_URL", "wss://");
+  named("WHATSAPP_SERVER_URL", "web.whatsapp.com");
+  named("WHATSAPP_ROOT_PUBLIC_KEY", std::string(63, 'a'));
+  named("WHATSAPP_ROOT_PUBLIC_KEY", std::string(66, 'a'));
+  named("WHATSAPP_ROOT_PUBLIC_KEY", std::string(62, 'a') + "zz");
+  named("WHATSAPP_CA_FILE", "/nonexistent/ca.pem");
+  named("WHATSAPP_CA_FILE", std::filesystem::temp_directory_path().string());  // a directory
+  named("WHATSAPP_AUTO_RECONNECT", "maybe");
+  named("WHATSAPP_RECONNECT_INTERVAL_SECONDS", "0");
+  named("WHATSAPP_RECONNECT_INTERVAL_SECONDS", "0ms");
+  named("WHATSAPP_RECONNECT_INTERVAL_SECONDS", "soon");
+  named("WHATSAPP_MAX_RECONNECT_ATTEMPTS", "0");
+  named("WHATSAPP_MAX_RECONNECT_ATTEMPTS", "100001");
+  named("WHATSAPP_DEVICE_NAME", "");
+  named("WHATSAPP_DEVICE_NAME", "   ");
+  named("WHATSAPP_DEVICE_NAME", std::string(51, 'x'));
+  named("WHATSAPP_DEVICE_NAME", "bad\x01name");
+  named("WHATSAPP_DEVICE_NAME", "bad\xC2\x85name");  // C1 control (NEL)
+  named("WHATSAPP_DEVICE_NAME", "bad\xFFname");      // not UTF-8
+  named("WHATSAPP_VERSION", "2.3000");
+  named("WHATSAPP_VERSION", "2.3000.1.4");
+  named("WHATSAPP_VERSION", "2.3000.");
+  named("WHATSAPP_VERSION", "2..1");
+  named("WHATSAPP_VERSION", "a.b.c");
+  named("WHATSAPP_VERSION", "-2.3000.1");
+  named("WHATSAPP_VERSION", "+2.3000.1");
+  named("WHATSAPP_VERSION", "2.3000.4294967296");
+  named("WHATSAPP_QR_TIMEOUT_SECONDS", "0");
+  named("WHATSAPP_QR_TIMEOUT_SECONDS", "50ms");
+  named("WHATSAPP_QR_REFRESH_SECONDS", "2d");
+  named("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "sometimes");
+}
+
+TEST(Config, HelpExplainsTheNewVariables) {
+  auto h = help_text();
+  for (const char* name :
+       {"WHATSAPP_THREADS", "WHATSAPP_SERVER_URL", "WHATSAPP_ROOT_PUBLIC_KEY", "WHATSAPP_CA_FILE",
+        "WHATSAPP_AUTO_RECONNECT", "WHATSAPP_RECONNECT_INTERVAL_SECONDS",
+        "WHATSAPP_MAX_RECONNECT_ATTEMPTS", "WHATSAPP_DEVICE_NAME", "WHATSAPP_VERSION",
+        "WHATSAPP_QR_TIMEOUT_SECONDS", "WHATSAPP_QR_REFRESH_SECONDS",
+        "WEBHOOK_ALLOW_PRIVATE_NETWORKS"}) {
+    EXPECT_NE(h.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(h.find("(default: " + std::string(wa::constants::kDefaultUrl) + ")"),
+            std::string::npos);
+  EXPECT_NE(h.find("(default: 1423"), std::string::npos);  // the root key, in hex
+  EXPECT_NE(h.find("client_outdated"), std::string::npos);
+  EXPECT_NE(h.find("405"), std::string::npos);
+}
+
+namespace {
+// Every variable name in --help (lines "  NAME   description (default: ...)").
+std::vector<std::string> help_variables() {
+  std::vector<std::string> names;
+  std::istringstream in(help_text());
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > 2 && line.rfind("  ", 0) == 0 && line[2] >= 'A' && line[2] <= 'Z') {
+      names.push_back(line.substr(2, line.find(' ', 2) - 2));
+    }
+  }
+  return names;
+}
+}  // namespace
+
+TEST(Config, EnvExampleListsEveryVariableAndItsDefaultsLoad) {
+  const auto text = env_example_text();
+  const auto names = help_variables();
+  ASSERT_GE(names.size(), 37U);
+  for (const auto& name : names) {
+    EXPECT_NE(text.find("\n# " + name + "="), std::string::npos) << name;
+  }
+  // Uncommented, the example is a valid .env that yields the defaults.
+  auto path = std::filesystem::temp_directory_path() / "gw-config-test-example.env";
+  {
+    std::ofstream f(path);
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      const bool assignment = line.rfind("# ", 0) == 0 && line.find('=') != std::string::npos &&
+                              line[2] >= 'A' && line[2] <= 'Z' &&
+                              line.find(' ', 2) > line.find('=');
+      f << (assignment ? line.substr(2) : line) << '\n';
+    }
+  }
+  auto vars = read_env_file(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(std::holds_alternative<EnvMap>(vars));
+  EXPECT_EQ(std::get<EnvMap>(vars).size(), names.size());
+  auto c = ok(std::get<EnvMap>(vars));
+  EXPECT_EQ(c.whatsapp_device_name, "WA Gateway");
+  EXPECT_EQ(c.whatsapp_version, wa::constants::kWaVersion);
+  EXPECT_EQ(c.whatsapp_root_public_key, wa::constants::kCertRootKey);
+  EXPECT_EQ(c.port, 8080);
+}
+
+TEST(Config, CommittedEnvExampleIsUpToDate) {
+  // This file is gateway/tests/config_test.cpp; .env.example is at the repository root.
+  const auto path =
+      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / ".env.example";
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "cannot read " << path;
+  std::ostringstream committed;
+  committed << in.rdbuf();
+  if (committed.str() != env_example_text()) {
+    const auto expected = std::filesystem::temp_directory_path() / "wa-gateway.env.example";
+    std::ofstream(expected, std::ios::binary) << env_example_text();
+    ADD_FAILURE() << path
+                  << " is out of date with the table in config.cpp; the expected text is in "
+                  << expected << " (cp it over " << path << ")";
+  }
 }

@@ -49,6 +49,7 @@ TEST(ErrorMapping, EveryKindHasItsStatus) {
       {ErrorKind::payload_too_large, 413}, {ErrorKind::unsupported_media_type, 415},
       {ErrorKind::headers_too_large, 431}, {ErrorKind::rate_limited, 429},
       {ErrorKind::internal, 500},          {ErrorKind::unavailable, 503},
+      {ErrorKind::upgrade_required, 426},
   };
   for (auto [kind, status] : expected) {
     EXPECT_EQ(http_status(kind), status) << error_code(kind);

@@ -5,38 +5,11 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { dialects, rawRequest, sleep, startGateway, statusOf } from './harness.mjs';
+import { call, dialects, generatePin, login, rawRequest, sleep, startGateway, statusOf } from './harness.mjs';
 
 const PIN_RE = /^[A-Z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
-
-async function call(gw, method, p, { token, body, headers = {}, basic } = {}) {
-  const h = { ...headers };
-  if (token) h.authorization = `Bearer ${token}`;
-  if (basic !== undefined) h.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
-  let payload;
-  if (body !== undefined) {
-    payload = typeof body === 'string' ? body : JSON.stringify(body);
-    if (!h['content-type']) h['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${gw.base}${p}`, { method, headers: h, body: payload });
-  const text = await res.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, headers: res.headers, json, text };
-}
-
-const generatePin = async (gw) => {
-  const r = await call(gw, 'POST', '/api/v1/auth/generate-pin');
-  assert.equal(r.status, 201, r.text);
-  return r.json.data;
-};
-const login = async (gw, pin) => {
-  const r = await call(gw, 'POST', '/api/v1/auth/login', { basic: `${pin}:` });
-  assert.equal(r.status, 200, r.text);
-  return r.json.data.token;
-};
 
 function b64url(x) { return Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url'); }
 function signToken(secret, header, payload, alg = 'sha256') {

@@ -162,3 +162,32 @@ export async function waitFor(fn, { timeoutMs = 5000, intervalMs = 50 } = {}) {
   }
   return last;
 }
+
+/** One API call; `json` is the parsed body (null when not JSON). */
+export async function call(gw, method, p, { token, body, headers = {}, basic } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  if (basic !== undefined) h.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    if (!h['content-type']) h['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${gw.base}${p}`, { method, headers: h, body: payload });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export async function generatePin(gw) {
+  const r = await call(gw, 'POST', '/api/v1/auth/generate-pin');
+  if (r.status !== 201) throw new Error(`generate-pin: ${r.status} ${r.text}`);
+  return r.json.data;
+}
+
+export async function login(gw, pin) {
+  const r = await call(gw, 'POST', '/api/v1/auth/login', { basic: `${pin}:` });
+  if (r.status !== 200) throw new Error(`login: ${r.status} ${r.text}`);
+  return r.json.data.token;
+}

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/auth_routes.hpp"
+#include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
 #include "app/context.hpp"
 #include "app/health.hpp"
@@ -19,9 +20,12 @@
 #include "auth/accounts.hpp"
 #include "auth/secrets.hpp"
 #include "db/migrations.hpp"
+#include "events/hub.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "sessions/manager.hpp"
 #include "util/time.hpp"
+#include "ws/event_socket.hpp"
 
 namespace gw::app {
 
@@ -35,6 +39,27 @@ std::unique_ptr<db::Database> open_database(const config::Config& cfg) {
   opts.max_lifetime = cfg.db_connection_max_lifetime;
   return db::Database::open((std::filesystem::path(cfg.data_dir) / "gateway.db").string(),
                             cfg.database_url, opts);
+}
+
+sessions::ManagerOptions manager_options(const config::Config& cfg) {
+  sessions::ManagerOptions o;
+  o.threads = cfg.whatsapp_threads > 0
+                  ? cfg.whatsapp_threads
+                  : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  o.max_reconnect_attempts = cfg.whatsapp_max_reconnect_attempts;
+  auto& c = o.client;
+  c.url = cfg.whatsapp_server_url;
+  c.root_key = cfg.whatsapp_root_public_key;
+  c.extra_ca_file = cfg.whatsapp_ca_file;
+  c.version = cfg.whatsapp_version;
+  c.os_name = cfg.whatsapp_device_name;
+  c.platform_display = cfg.whatsapp_device_name + " (Linux)";
+  c.qr_first = cfg.whatsapp_qr_timeout;
+  c.qr_next = cfg.whatsapp_qr_refresh;
+  c.auto_reconnect = cfg.whatsapp_auto_reconnect;
+  c.backoff_base = cfg.whatsapp_reconnect_interval;
+  c.backoff_cap = std::max(c.backoff_base, std::chrono::milliseconds(60'000));
+  return o;
 }
 
 const char* dialect_name(db::Dialect d) {
@@ -76,12 +101,15 @@ int run_server(const config::Config& cfg) {
   // Process-wide timers (health probe, pruning, shutdown) share one strand.
   auto strand = boost::asio::make_strand(ioc);
   HealthMonitor health(*db, strand);
+  events::Hub hub;
+  // WhatsApp sessions run on their own thread pool (never on the HTTP I/O threads).
+  sessions::Manager manager(manager_options(cfg), *db, hub);
   Context ctx{cfg,
               *db,
               metrics,
               health,
               std::chrono::steady_clock::now(),
-              [] { return 0; },
+              [&manager] { return manager.count_with_status("connected"); },
               *authenticator,
               api_limiter,
               http::CorsPolicy(cfg.cors_allowed_origins),
@@ -94,12 +122,30 @@ int run_server(const config::Config& cfg) {
                     "state=\"in_use\"", [&db] { return db->stats().in_use; });
   metrics.add_gauge("db_pool_connections", "Database pool connections by state.", "state=\"idle\"",
                     [&db] { return db->stats().idle; });
+  for (const char* status : {"connected", "qr", "disconnected"}) {
+    metrics.add_gauge("wa_sessions", "WhatsApp sessions of this process, by status.",
+                      std::string("status=\"") + status + "\"",
+                      [&manager, status] { return manager.count_with_status(status); });
+  }
+  metrics.add_counter("wa_session_reconnects_total",
+                      "Automatic reconnect attempts after a dropped or failed connection.", "",
+                      [&manager] { return static_cast<double>(manager.reconnects()); });
+  metrics.add_counter("wa_session_pairings_total",
+                      "Devices linked by a QR scan or a phone-number code.", "",
+                      [&manager] { return static_cast<double>(manager.pairings()); });
+  metrics.add_counter("ws_slow_consumer_disconnects_total",
+                      "Dashboard sockets closed because they did not read fast enough.", "",
+                      [] { return static_cast<double>(ws::slow_consumer_disconnects()); });
+  metrics.add_gauge("ws_subscribers", "Dashboard WebSocket subscriptions to live events.", "",
+                    [&hub] { return static_cast<double>(hub.subscriber_count()); });
   metrics.add_gauge("db_pool_max_connections", "Configured size of the database pool.", "",
                     [&db] { return db->stats().max; });
 
   http::Router router;
   api::register_system_routes(router, ctx);
   api::register_auth_routes(router, ctx);
+  api::register_session_routes(router, ctx, manager);
+  api::register_ws_routes(router, ctx, manager, hub);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -120,6 +166,7 @@ int run_server(const config::Config& cfg) {
     return 1;
   }
   health.start();
+  manager.resume();
   // Revocations of expired tokens are useless: prune them now and every hour.
   boost::asio::steady_timer prune_timer(strand);
   boost::asio::co_spawn(
@@ -170,6 +217,8 @@ int run_server(const config::Config& cfg) {
   for (int i = 1; i < cfg.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  // WhatsApp connections close without logging out; the sessions resume at the next start.
+  manager.shutdown();
   db->close();
   log::info("stopped");
   return 0;

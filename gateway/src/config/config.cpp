@@ -1,13 +1,19 @@
 #include "config/config.hpp"
 
+#include <algorithm>
+#include <boost/url/parse.hpp>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <span>
 #include <sstream>
 #include <string_view>
 #include <thread>
 
+#include "auth/crypto.hpp"
 #include "http/client_ip.hpp"
+#include "sessions/validation.hpp"
 #include "util/strings.hpp"
 
 extern char** environ;
@@ -21,7 +27,7 @@ using Setter = std::function<std::string(Config&, std::string_view)>;
 
 struct Var {
   const char* name;
-  const char* default_value;  // shown in --help; "" means unset
+  std::string default_value;  // parsed like a given value; shown in --help; "" means unset
   const char* description;
   Setter set;
 };
@@ -92,6 +98,45 @@ Setter text(std::string Config::*field) {
     c.*field = std::string(v);
     return {};
   };
+}
+
+Setter flag(bool Config::*field) {
+  return [=](Config& c, std::string_view v) -> std::string {
+    const auto l = util::to_lower(v);
+    if (l == "true" || l == "1" || l == "yes" || l == "on")
+      c.*field = true;
+    else if (l == "false" || l == "0" || l == "no" || l == "off")
+      c.*field = false;
+    else
+      return "true or false";
+    return {};
+  };
+}
+
+// The library's defaults, spelled as the variables spell them, so that --help, .env.example and
+// the parsed defaults all come from wa/constants.hpp and follow it when it changes.
+std::string version_text(const std::array<std::uint32_t, 3>& v) {
+  return std::to_string(v[0]) + "." + std::to_string(v[1]) + "." + std::to_string(v[2]);
+}
+
+std::string default_root_key_hex() {
+  return auth::hex_encode(std::span<const std::uint8_t>(wa::constants::kCertRootKey));
+}
+
+// "A.B.C", each part a decimal uint32 (no sign, no spaces).
+bool parse_version(std::string_view v, std::array<std::uint32_t, 3>& out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto dot = v.find('.');
+    const bool last = i + 1 == out.size();
+    if (last != (dot == std::string_view::npos)) return false;
+    const std::string_view part = last ? v : v.substr(0, dot);
+    std::uint32_t n = 0;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), n);
+    if (part.empty() || ec != std::errc{} || p != part.data() + part.size()) return false;
+    out[i] = n;
+    if (!last) v.remove_prefix(dot + 1);
+  }
+  return true;
 }
 
 const std::vector<Var>& vars() {
@@ -200,6 +245,89 @@ const std::vector<Var>& vars() {
          c.trusted_proxies = std::string(v);
          return {};
        }},
+      {"WHATSAPP_THREADS", "0",
+       "threads running the WhatsApp sessions, apart from HTTP (0: one per CPU core)",
+       int_in(&Config::whatsapp_threads, 0, 256)},
+      {"WHATSAPP_SERVER_URL", std::string(wa::constants::kDefaultUrl),
+       "WebSocket URL of the WhatsApp server (ws:// or wss://; the emulator's URL for tests)",
+       [](Config& c, std::string_view v) -> std::string {
+         auto u = boost::urls::parse_absolute_uri(v);
+         if (!u ||
+             (u->scheme_id() != boost::urls::scheme::ws &&
+              u->scheme_id() != boost::urls::scheme::wss) ||
+             u->encoded_host().empty()) {
+           return "an absolute ws:// or wss:// URL with a host";
+         }
+         c.whatsapp_server_url = std::string(v);
+         return {};
+       }},
+      {"WHATSAPP_ROOT_PUBLIC_KEY", default_root_key_hex(),
+       "Curve25519 key (hex) at the root of the server's Noise certificate chain (the "
+       "emulator has its own)",
+       [](Config& c, std::string_view v) -> std::string {
+         std::array<std::uint8_t, 32> key{};
+         if (v.size() != key.size() * 2) return "64 hexadecimal characters (32 bytes)";
+         for (std::size_t i = 0; i < key.size(); ++i) {
+           const int hi = util::hex_value(v[2 * i]);
+           const int lo = util::hex_value(v[2 * i + 1]);
+           if (hi < 0 || lo < 0) return "64 hexadecimal characters (32 bytes)";
+           key[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+         }
+         c.whatsapp_root_public_key = key;
+         return {};
+       }},
+      {"WHATSAPP_CA_FILE", "",
+       "extra PEM certificate trusted for wss:// and media HTTPS, besides the system's (tests)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (!v.empty()) {
+           std::error_code ec;
+           const std::filesystem::path path(v);
+           if (!std::filesystem::is_regular_file(path, ec) || !std::ifstream(path)) {
+             return "empty or the path of an existing, readable PEM file";
+           }
+         }
+         c.whatsapp_ca_file = std::string(v);
+         return {};
+       }},
+      {"WHATSAPP_AUTO_RECONNECT", "true",
+       "reconnect a session after a dropped connection (false: it stays disconnected)",
+       flag(&Config::whatsapp_auto_reconnect)},
+      {"WHATSAPP_RECONNECT_INTERVAL_SECONDS", "2s",
+       "base of the exponential backoff between reconnect attempts (2, 2s or 500ms)",
+       duration_in(&Config::whatsapp_reconnect_interval, 1, 3'600'000)},
+      {"WHATSAPP_MAX_RECONNECT_ATTEMPTS", "20",
+       "failed reconnects in a row after which a session gives up and stays disconnected",
+       int_in(&Config::whatsapp_max_reconnect_attempts, 1, 100'000)},
+      {"WHATSAPP_DEVICE_NAME", "WA Gateway",
+       "name the phone shows in its linked-devices list (1-50 characters)",
+       [](Config& c, std::string_view v) -> std::string {
+         std::string name;
+         if (sessions::validate_label(v, 50, "device name", name)) {
+           return "1 to 50 characters, valid UTF-8 without control characters";
+         }
+         c.whatsapp_device_name = std::move(name);
+         return {};
+       }},
+      {"WHATSAPP_VERSION", version_text(wa::constants::kWaVersion),
+       "WhatsApp Web version announced at login; bump this when sessions fail with "
+       "status_reason client_outdated (WhatsApp answers 405 to versions it no longer accepts)",
+       [](Config& c, std::string_view v) -> std::string {
+         std::array<std::uint32_t, 3> version{};
+         if (!parse_version(v, version)) {
+           return "a version A.B.C of three unsigned 32-bit numbers, like 2.3000.1045649367";
+         }
+         c.whatsapp_version = version;
+         return {};
+       }},
+      {"WHATSAPP_QR_TIMEOUT_SECONDS", "60s",
+       "how long the first QR code of a pairing is shown (WhatsApp rotates it after 60s)",
+       duration_in(&Config::whatsapp_qr_timeout, 100, 3'600'000)},
+      {"WHATSAPP_QR_REFRESH_SECONDS", "20s",
+       "how long each later QR code is shown (WhatsApp rotates them every 20s)",
+       duration_in(&Config::whatsapp_qr_refresh, 100, 3'600'000)},
+      {"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true",
+       "webhook URLs may point at private and loopback addresses (cloud metadata: never)",
+       flag(&Config::webhook_allow_private_networks)},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);
@@ -235,7 +363,8 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
   Config c;
   for (const auto& v : vars()) {
     auto it = env.find(v.name);
-    std::string_view value = it != env.end() ? std::string_view(it->second) : v.default_value;
+    std::string_view value =
+        it != env.end() ? std::string_view(it->second) : std::string_view(v.default_value);
     if (it != env.end()) value = util::trim(value);
     if (auto expected = v.set(c, value); !expected.empty()) {
       return ConfigError{v.name, std::string("invalid ") + v.name + "=\"" + std::string(value) +
@@ -251,9 +380,9 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
     return ConfigError{"JWT_SECRET",
                        "invalid JWT_SECRET: expected at least 32 characters when ENV=production"};
   }
-  if (c.http_threads == 0) {
-    c.http_threads = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-  }
+  const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  if (c.http_threads == 0) c.http_threads = cores;
+  if (c.whatsapp_threads == 0) c.whatsapp_threads = cores;
   return c;
 }
 
@@ -300,10 +429,29 @@ std::string help_text() {
   std::ostringstream o;
   o << "Configuration (environment variables; a .env file in the working directory is read too,\n"
        "the environment wins; ENV_FILE names another file):\n\n";
+  std::size_t width = 0;
+  for (const auto& v : vars()) width = std::max(width, std::string_view(v.name).size() + 2);
   for (const auto& v : vars()) {
     o << "  " << v.name;
-    for (size_t i = std::string_view(v.name).size(); i < 28; ++i) o << ' ';
-    o << v.description << " (default: " << (*v.default_value ? v.default_value : "unset") << ")\n";
+    for (size_t i = std::string_view(v.name).size(); i < width; ++i) o << ' ';
+    o << v.description << " (default: " << (v.default_value.empty() ? "unset" : v.default_value)
+      << ")\n";
+  }
+  return o.str();
+}
+
+std::string env_example_text() {
+  std::ostringstream o;
+  o << "# Every configuration variable of wa-gateway, commented out, with its default.\n"
+       "# Copy to .env (read from the working directory; ENV_FILE names another file) and\n"
+       "# uncomment what you change; the environment wins over the file. None is required.\n"
+       "# Generated from the table in gateway/src/config/config.cpp (a unit test keeps it "
+       "equal).\n";
+  for (const auto& v : vars()) {
+    o << "\n# " << v.description << "\n# " << v.name << '=';
+    // read_env_file() strips one pair of quotes and cuts " #" comments from unquoted values.
+    const bool quote = v.default_value.find_first_of(" #\"'") != std::string::npos;
+    o << (quote ? "\"" : "") << v.default_value << (quote ? "\"" : "") << '\n';
   }
   return o.str();
 }

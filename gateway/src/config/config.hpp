@@ -2,12 +2,15 @@
 // Gateway configuration: environment variables, plus an optional .env file (the environment wins).
 // Every variable, its default and its expected form live in one table (config.cpp); --help prints
 // that table, and a bad value stops start-up with one line naming the variable.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "wa/constants.hpp"
 
 namespace gw::config {
 
@@ -47,6 +50,24 @@ struct Config {
   std::vector<std::string> cors_allowed_origins;
   std::string trusted_proxies;
 
+  // WhatsApp (the defaults talk to the real WhatsApp; the emulator needs URL, root key and CA)
+  int whatsapp_threads = 0;  // 0: one per core
+  std::string whatsapp_server_url{wa::constants::kDefaultUrl};
+  /// Root of the server's Noise certificate chain, as the 32 key bytes (given as 64 hex chars).
+  std::array<std::uint8_t, 32> whatsapp_root_public_key = wa::constants::kCertRootKey;
+  std::string whatsapp_ca_file;  // extra trusted PEM for wss:// and media HTTPS; empty: none
+  bool whatsapp_auto_reconnect = true;
+  std::chrono::milliseconds whatsapp_reconnect_interval{2'000};  // backoff base
+  int whatsapp_max_reconnect_attempts = 20;
+  std::string whatsapp_device_name = "WA Gateway";  // shown in the phone's linked devices
+  std::array<std::uint32_t, 3> whatsapp_version = wa::constants::kWaVersion;
+  std::chrono::milliseconds whatsapp_qr_timeout{60'000};  // how long the first QR is shown
+  std::chrono::milliseconds whatsapp_qr_refresh{20'000};  // how long each later QR is shown
+
+  // Webhooks
+  /// Whether webhook URLs may point at private/loopback addresses (cloud metadata never may).
+  bool webhook_allow_private_networks = true;
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;
@@ -75,5 +96,9 @@ EnvMap process_environment();
 
 /// Text for --help: every variable with its default and description.
 std::string help_text();
+
+/// The committed .env.example, generated from the same table: every variable commented out with
+/// its default and description (a unit test keeps the file equal to this text).
+std::string env_example_text();
 
 }  // namespace gw::config

@@ -56,21 +56,23 @@ class Database {
   }
 
   /// Runs `f(Connection&)` on the blocking pool and resumes the caller on its own executor.
+  /// `f` is taken by reference (it lives in the caller's full-expression while this is awaited):
+  /// a closure passed by value into a coroutine is destroyed twice by g++ 12 (util/coro.hpp).
   template <typename F>
-  auto run(F f) -> boost::asio::awaitable<std::invoke_result_t<F, Connection&>> {
-    using R = std::invoke_result_t<F, Connection&>;
-    co_return co_await boost::asio::co_spawn(
-        blocking_.get_executor(),
-        [this, f = std::move(f)]() mutable -> boost::asio::awaitable<R> {
-          co_return with_connection(f);
-        },
-        boost::asio::use_awaitable);
+  auto run(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F&, Connection&>> {
+    co_return co_await boost::asio::co_spawn(blocking_.get_executor(), run_here(&f),
+                                             boost::asio::use_awaitable);
   }
 
   /// Closes idle connections and stops the blocking pool (waits for running calls).
   void close();
 
  private:
+  template <typename F>
+  auto run_here(F* f) -> boost::asio::awaitable<std::invoke_result_t<F&, Connection&>> {
+    co_return with_connection(*f);
+  }
+
   struct Pooled {
     std::unique_ptr<Connection> conn;
     std::chrono::steady_clock::time_point created;

@@ -26,6 +26,8 @@ constexpr KindInfo info(ErrorKind kind) noexcept {
       return {408, "request_timeout"};
     case ErrorKind::conflict:
       return {409, "conflict"};
+    case ErrorKind::upgrade_required:
+      return {426, "upgrade_required"};
     case ErrorKind::payload_too_large:
       return {413, "payload_too_large"};
     case ErrorKind::unsupported_media_type:

@@ -17,6 +17,7 @@ enum class ErrorKind {
   method_not_allowed,      // 405
   request_timeout,         // 408
   conflict,                // 409
+  upgrade_required,        // 426: a WebSocket route got a plain request
   payload_too_large,       // 413
   unsupported_media_type,  // 415
   headers_too_large,       // 431

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/websocket.hpp"
+
 namespace gw::http {
 
 /// Header list with case-insensitive lookup. Names are kept as received.
@@ -36,6 +38,8 @@ struct Request {
   std::string peer_ip;    // address of the TCP peer
   std::string client_ip;  // peer, or X-Forwarded-For from a trusted proxy
   bool keep_alive = true;
+  /// A WebSocket handshake (GET with Upgrade: websocket and the RFC 6455 headers).
+  bool websocket_upgrade = false;
 
   // Filled in by the pipeline.
   std::string request_id;
@@ -60,6 +64,8 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // force Connection: close
+  /// Set (with status 101) to accept a WebSocket handshake: the server completes it and runs this.
+  UpgradeHandler upgrade;
 };
 
 /// Decodes %XX and '+' (as space when `plus_as_space`); invalid escapes are kept verbatim.

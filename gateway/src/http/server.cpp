@@ -11,15 +11,21 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
 #include <list>
 #include <mutex>
 #include <optional>
+#include <vector>
+
+#include "http/envelope.hpp"
+#include "log/log.hpp"
 
 namespace gw::http {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace bws = beast::websocket;
 using tcp = asio::ip::tcp;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
@@ -30,11 +36,105 @@ bool is_parse_error(const beast::error_code& ec) {
 }
 
 namespace {
+class WsSession;
+
 // State shared between a connection's coroutine and shutdown().
 struct Conn {
   explicit Conn(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
   std::atomic<bool> busy{false};  // a request is being served
+  // The WebSocket once its handshake completed; touched on the connection's strand only. Weak:
+  // the session owns the Conn (its stream layers over Conn::stream), not the other way round.
+  std::weak_ptr<WsSession> ws;
+  // Its closing handshake is over (or it failed): nothing left that draining should wait for.
+  std::atomic<bool> ws_closed{false};
+};
+
+// Fields Beast writes itself in the 101 answer; the handler's headers must not replace them.
+bool is_handshake_field(std::string_view name) {
+  for (std::string_view f :
+       {"Upgrade", "Connection", "Sec-WebSocket-Accept", "Sec-WebSocket-Extensions",
+        "Content-Length", "Content-Type", "Transfer-Encoding"}) {
+    if (beast::iequals(name, f)) return true;
+  }
+  return false;
+}
+
+// http::WebSocket over a Beast stream that layers over the connection's tcp_stream (by
+// reference, so shutdown can still reach the socket through Conn::stream).
+// Thread safety: every member runs on the connection's strand. One send() and one receive() may
+// be pending together, and close() may run beside both: Beast serializes the frames.
+class WsSession final : public WebSocket {
+ public:
+  WsSession(std::shared_ptr<Conn> conn, std::chrono::milliseconds close_timeout)
+      : conn_(std::move(conn)),
+        ws_(conn_->stream),
+        close_timeout_(close_timeout),
+        closed_(conn_->stream.get_executor()) {
+    closed_.expires_at(std::chrono::steady_clock::time_point::max());
+  }
+
+  bws::stream<beast::tcp_stream&>& stream() { return ws_; }
+  [[nodiscard]] bool close_started() const { return close_started_; }
+
+  asio::awaitable<bool> send(std::string text) override {
+    if (close_started_ || !ws_.is_open()) co_return false;
+    auto [ec, n] = co_await ws_.async_write(asio::buffer(text), kAsTuple);
+    co_return !ec;
+  }
+
+  asio::awaitable<std::optional<std::string>> receive() override {
+    if (close_started_ || !ws_.is_open()) co_return std::nullopt;
+    // A message over read_message_max fails here; Beast has then already sent close 1009.
+    auto [ec, n] = co_await ws_.async_read(buffer_, kAsTuple);
+    if (ec) co_return std::nullopt;
+    if (!ws_.got_text()) {
+      buffer_.clear();
+      co_await close(close_code::unsupported, "binary frames are not accepted");
+      co_return std::nullopt;
+    }
+    std::string text = beast::buffers_to_string(buffer_.data());
+    buffer_.clear();
+    co_return text;
+  }
+
+  asio::awaitable<void> close(std::uint16_t code, std::string reason) override {
+    if (close_done_) co_return;
+    if (close_started_) {  // a second caller waits for the first close to finish
+      co_await closed_.async_wait(kAsTuple);
+      co_return;
+    }
+    close_started_ = true;
+    // is_open() is false once Beast closed on its own (peer's close, 1009, failure); a second
+    // async_close would then be a precondition violation.
+    if (ws_.is_open()) {
+      // Beast times the closing handshake only once the close frame can be written; a peer that
+      // stopped reading holds a send() pending forever, so the whole close is bounded here.
+      asio::steady_timer watchdog(conn_->stream.get_executor(), close_timeout_);
+      watchdog.async_wait([conn = conn_](const beast::error_code& ec) {
+        if (!ec) conn->stream.close();
+      });
+      if (reason.size() > 123) reason.resize(123);  // RFC 6455 §5.5: control payload <= 125
+      // Any failure ends the connection all the same.
+      co_await ws_.async_close(bws::close_reason(static_cast<bws::close_code>(code), reason),
+                               kAsTuple);
+      watchdog.cancel();
+    }
+    close_done_ = true;
+    conn_->ws_closed = true;
+    closed_.cancel();
+  }
+
+  asio::any_io_executor executor() override { return conn_->stream.get_executor(); }
+
+ private:
+  std::shared_ptr<Conn> conn_;  // before ws_: the stream refers to conn_->stream
+  bws::stream<beast::tcp_stream&> ws_;
+  std::chrono::milliseconds close_timeout_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer closed_;  // cancelled when close() finishes; second closers wait on it
+  bool close_started_ = false;
+  bool close_done_ = false;
 };
 }  // namespace
 
@@ -47,6 +147,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   ServerHooks hooks;
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> websockets{0};
   mutable std::mutex mutex;
   std::list<std::weak_ptr<Conn>> conns;  // guarded by mutex
 
@@ -90,6 +191,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     if (q != std::string::npos) r.query = r.target.substr(q + 1);
     for (const auto& f : msg) r.headers.add(std::string(f.name_string()), std::string(f.value()));
     r.keep_alive = msg.keep_alive();
+    r.websocket_upgrade = bws::is_upgrade(msg);
     return r;
   }
 
@@ -186,10 +288,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         }
       }
       Request req = std::move(partial);
-      req.body = std::move(parser->get().body());
+      // The header stays for a WebSocket handshake, which Beast answers from the parsed request.
+      bhttp::request<bhttp::string_body> msg = parser->release();
+      req.body = std::move(msg.body());
       parser.reset();
       c.stream.expires_never();
       Response res = co_await hooks.handle(req);
+      if (res.status == 101 && res.upgrade && req.websocket_upgrade) {
+        co_await run_websocket(conn, msg, res);
+        break;
+      }
+      if (res.status == 101) res = refuse_upgrade(std::move(res));
       bool keep_alive = req.keep_alive && !res.close && !stopping;
       co_await write(c, res, version, keep_alive);
       c.busy = false;
@@ -198,6 +307,68 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     beast::error_code ec;
     c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     c.stream.close();
+  }
+
+  // A 101 that cannot be honoured: with an UpgradeHandler the request was no handshake, which
+  // is 426 (RFC 7231 §6.5.15); without one it is the handler's bug. The handler's headers
+  // (request id, CORS, security) stay.
+  static Response refuse_upgrade(Response res) {
+    bool wanted_upgrade = static_cast<bool>(res.upgrade);
+    Response err = wanted_upgrade ? error_response(ErrorKind::bad_request,
+                                                   "this endpoint takes WebSocket connections only")
+                                  : error_response(ErrorKind::internal, "internal error");
+    res.status = wanted_upgrade ? 426 : err.status;
+    res.content_type = std::move(err.content_type);
+    res.body = std::move(err.body);
+    res.upgrade = nullptr;
+    if (wanted_upgrade) {
+      res.headers.set("Upgrade", "websocket");
+      res.headers.set("Connection", "Upgrade");
+    }
+    return res;
+  }
+
+  // Completes the handshake the handler accepted and runs its UpgradeHandler; the connection
+  // ends with it.
+  asio::awaitable<void> run_websocket(const std::shared_ptr<Conn>& conn,
+                                      const bhttp::request<bhttp::string_body>& msg,
+                                      Response& res) {
+    auto session = std::make_shared<WsSession>(conn, options.websocket_handshake_timeout);
+    auto& ws = session->stream();
+    // Beast's timeouts replace the tcp_stream's (expires_never above): handshake and close
+    // bounded, then pings after half the idle time and a drop after all of it.
+    ws.set_option(bws::stream_base::timeout{options.websocket_handshake_timeout,
+                                            options.websocket_idle_timeout, true});
+    ws.read_message_max(options.websocket_max_message_bytes);
+    ws.text(true);
+    ws.set_option(bws::stream_base::decorator([headers = res.headers](bws::response_type& out) {
+      for (const auto& [name, value] : headers.all()) {
+        if (!is_handshake_field(name)) out.insert(name, value);
+      }
+      // Otherwise Beast names itself and its version.
+      if (out.count(bhttp::field::server) == 0) out.set(bhttp::field::server, "wa-gateway");
+    }));
+    // An invalid handshake (no key, wrong version) is answered 400/426 by Beast and fails here.
+    auto [ec] = co_await ws.async_accept(msg, kAsTuple);
+    if (ec) co_return;
+    conn->ws = session;
+    ++websockets;
+    struct Count {
+      std::atomic<std::size_t>& n;
+      ~Count() { --n; }
+    } count{websockets};
+    if (stopping) co_await session->close(close_code::going_away, "server shutting down");
+    std::string failure;
+    try {
+      co_await res.upgrade(session);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      log::error("websocket handler failed", {{"error", failure}});
+      co_await session->close(1011, "internal error");  // RFC 6455 §7.4.1: internal error
+    }
+    co_await session->close(close_code::normal, "");
   }
 
   std::vector<std::shared_ptr<Conn>> live() const {
@@ -209,8 +380,21 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return out;
   }
 
+  // Closes an idle connection (only_idle) or any connection. A WebSocket is asked to close with
+  // 1001 instead; that close takes at most websocket_handshake_timeout.
   static void close_on_strand(const std::shared_ptr<Conn>& c, bool only_idle) {
     asio::post(c->stream.get_executor(), [c, only_idle] {
+      if (auto ws = c->ws.lock(); ws && only_idle) {
+        if (!ws->close_started()) {
+          asio::co_spawn(
+              c->stream.get_executor(),
+              [ws]() -> asio::awaitable<void> {
+                co_await ws->close(close_code::going_away, "server shutting down");
+              },
+              asio::detached);
+        }
+        return;
+      }
       if (only_idle && c->busy) return;
       c->stream.close();
     });
@@ -247,6 +431,9 @@ asio::awaitable<bool> Server::shutdown(std::chrono::milliseconds timeout) {
   while (true) {
     auto conns = impl->live();
     for (const auto& c : conns) Impl::close_on_strand(c, true);
+    // A WebSocket whose close is over is not waited for: its handler may take its time to notice,
+    // and whatever it still does cannot reach the peer.
+    std::erase_if(conns, [](const std::shared_ptr<Conn>& c) { return c->ws_closed.load(); });
     if (conns.empty()) {
       drained = true;
       break;
@@ -261,6 +448,10 @@ asio::awaitable<bool> Server::shutdown(std::chrono::milliseconds timeout) {
 
 std::size_t Server::open_connections() const {
   return impl_->live().size();
+}
+
+std::size_t Server::open_websockets() const {
+  return impl_->websockets.load();
 }
 
 }  // namespace gw::http

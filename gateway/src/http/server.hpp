@@ -5,6 +5,12 @@
 // Per connection: one coroutine on its own strand; keep-alive; header read timeout (a slow client
 // cannot hold a connection), body read timeout, idle timeout between requests; body size limit
 // (413) and header size limit (431); malformed requests get 400 and the connection closes.
+//
+// WebSocket: a handler accepts a handshake (Request::websocket_upgrade) by answering 101 with
+// Response::upgrade set; the server completes the handshake on the same connection and runs the
+// UpgradeHandler with an http::WebSocket (text frames, size limit, keep-alive pings, idle drop).
+// An upgrade answer to a request that is not a handshake becomes 426 Upgrade Required. While its
+// handler runs, a WebSocket connection is busy; shutdown() sends it a 1001 close frame.
 // Thread safety: start()/shutdown() from any thread; handlers run on connection strands.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,6 +33,13 @@ struct ServerOptions {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
+  /// Largest WebSocket message taken from a client; a larger one closes with 1009.
+  std::size_t websocket_max_message_bytes = 64 * 1024;
+  /// A WebSocket peer silent this long is dropped; it is pinged after half of it.
+  std::chrono::milliseconds websocket_idle_timeout{30'000};
+  /// Time for the handshake answer to be written and for the closing handshake (a close frame
+  /// sent, the peer's answer awaited); a peer that does not take part in time is dropped.
+  std::chrono::milliseconds websocket_handshake_timeout{5'000};
 };
 
 /// What the server calls. `handle` serves a parsed request; `reject` builds the response for a
@@ -46,10 +59,13 @@ class Server {
 
   /// Binds and starts accepting; returns the bound port (useful with port 0). Throws on failure.
   uint16_t start();
-  /// Stops accepting, closes idle connections, lets in-flight requests finish for up to
-  /// `timeout`, then closes the rest. Returns true when everything finished in time.
+  /// Stops accepting, closes idle connections, sends open WebSockets a 1001 close frame, lets
+  /// in-flight requests finish for up to `timeout`, then closes the rest. Returns true when
+  /// everything finished in time (a WebSocket once its closing handshake is over or timed out).
   boost::asio::awaitable<bool> shutdown(std::chrono::milliseconds timeout);
   [[nodiscard]] std::size_t open_connections() const;
+  /// Connections that completed a WebSocket handshake and whose handler still runs.
+  [[nodiscard]] std::size_t open_websockets() const;
 
  private:
   struct Impl;

@@ -73,6 +73,12 @@ void Metrics::add_gauge(std::string name, std::string help, std::string labels,
   gauges_.push_back({std::move(name), std::move(help), std::move(labels), std::move(read)});
 }
 
+void Metrics::add_counter(std::string name, std::string help, std::string labels,
+                          std::function<double()> read) {
+  std::unique_lock lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), std::move(labels), std::move(read), true});
+}
+
 std::string Metrics::render() const {
   std::ostringstream o;
   // Process metrics.
@@ -124,7 +130,8 @@ std::string Metrics::render() const {
   std::string last;
   for (const auto& g : gauges_) {
     if (g.name != last) {
-      o << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name << " gauge\n";
+      o << "# HELP " << g.name << " " << g.help << "\n# TYPE " << g.name
+        << (g.counter ? " counter\n" : " gauge\n");
       last = g.name;
     }
     o << g.name;

@@ -22,6 +22,9 @@ class Metrics {
   /// Adds a gauge evaluated at each scrape, e.g. "db_pool_connections{state=\"idle\"}".
   void add_gauge(std::string name, std::string help, std::string labels,
                  std::function<double()> read);
+  /// Like add_gauge, for a value that only grows (exposed with TYPE counter; name ends _total).
+  void add_counter(std::string name, std::string help, std::string labels,
+                   std::function<double()> read);
   /// The exposition text (text/plain; version=0.0.4).
   [[nodiscard]] std::string render() const;
 
@@ -37,6 +40,7 @@ class Metrics {
   struct Gauge {
     std::string name, help, labels;
     std::function<double()> read;
+    bool counter = false;
   };
 
   mutable std::shared_mutex mutex_;

@@ -1,0 +1,386 @@
+#include "api/session_routes.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+
+#include "auth/crypto.hpp"
+#include "http/envelope.hpp"
+#include "http/json_body.hpp"
+#include "log/log.hpp"
+#include "sessions/repository.hpp"
+#include "sessions/validation.hpp"
+
+namespace gw::api {
+
+namespace {
+
+namespace json = boost::json;
+using sessions::SessionRow;
+using sessions::Snapshot;
+
+constexpr std::size_t kMaxSessionBody = 16 * 1024;
+constexpr int kMaxSessionDepth = 4;
+
+// The :id of the request, checked for form; lower-cased as stored.
+std::string session_id_of(const http::Request& req) {
+  auto id = sessions::normalize_session_id(req.param("id"));
+  if (!id) {
+    throw http::ApiError(http::ErrorKind::bad_request, "session id must be a UUID",
+                         json::object{{"id", "not a UUID"}});
+  }
+  return *id;
+}
+
+[[noreturn]] void not_found() {
+  throw http::ApiError(http::ErrorKind::not_found, "session not found");
+}
+
+json::value opt(const std::optional<std::string>& v) {
+  if (v) return json::string(*v);
+  return nullptr;
+}
+
+json::value json_or_null(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  boost::system::error_code ec;
+  auto v = json::parse(*text, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
+// The row as the API shows it, with the live state of the session manager over the stored one.
+struct View {
+  std::string status;
+  std::optional<std::string> reason, detail, phone, device_info;
+  std::string qr_png, qr_text, pair_code;
+  int expires_in = 0;
+};
+
+View view_of(const SessionRow& row, const std::optional<Snapshot>& live) {
+  View v;
+  if (live) {
+    v.status = live->status;
+    v.reason = live->reason;
+    v.detail = live->detail;
+    v.phone = live->phone_number ? live->phone_number : row.phone_number;
+    v.device_info = live->device_info ? live->device_info : row.device_info;
+    v.qr_png = live->qr_png;
+    v.qr_text = live->qr_text;
+    v.pair_code = live->pair_code;
+    v.expires_in = live->qr_expires_in;
+  } else {
+    v.status = row.status;
+    v.reason = row.status_reason;
+    v.detail = row.status_detail;
+    v.phone = row.phone_number;
+    v.device_info = row.device_info;
+  }
+  return v;
+}
+
+void put_qr(json::object& o, const View& v) {
+  o["qr_code"] = v.qr_png.empty() ? json::value(nullptr) : json::value(v.qr_png);
+  o["qr_text"] = v.qr_text.empty() ? json::value(nullptr) : json::value(v.qr_text);
+  o["expires_in"] = v.qr_text.empty() ? json::value(nullptr) : json::value(v.expires_in);
+}
+
+json::object list_item(const SessionRow& row, const View& v, int64_t now_ms) {
+  json::object o;
+  o["session_id"] = row.id;
+  o["session_name"] = row.name;
+  o["webhook_url"] = row.webhook_url;
+  o["status"] = v.status;
+  o["status_reason"] = opt(v.reason);
+  o["phone_number"] = opt(v.phone);
+  o["last_connected"] = opt(row.last_connected);
+  o["uptime_percentage"] = sessions::uptime_percentage(row, now_ms);
+  o["created_at"] = row.created_at;
+  return o;
+}
+
+json::object detail(const SessionRow& row, const View& v, int64_t now_ms) {
+  json::object o = list_item(row, v, now_ms);
+  o["status_detail"] = opt(v.detail);
+  put_qr(o, v);
+  o["device_info"] = json_or_null(v.device_info);
+  o["updated_at"] = row.updated_at;
+  return o;
+}
+
+json::object state_of(const std::string& id, const Snapshot& s) {
+  json::object o;
+  o["session_id"] = id;
+  o["status"] = s.status;
+  o["status_reason"] = opt(s.reason);
+  o["status_detail"] = opt(s.detail);
+  o["phone_number"] = opt(s.phone_number);
+  View v;
+  v.qr_png = s.qr_png;
+  v.qr_text = s.qr_text;
+  v.expires_in = s.qr_expires_in;
+  put_qr(o, v);
+  return o;
+}
+
+std::string start_message(const Snapshot& s) {
+  if (s.status == "qr") {
+    return s.pair_code.empty() ? "Please scan the QR code to connect WhatsApp"
+                               : "Enter the pairing code on the phone";
+  }
+  if (s.status == "connected") return "Session connected";
+  if (s.reason == "connecting" || s.reason == "reconnecting") return "Session is connecting";
+  return "Session is disconnected" + (s.reason ? " (" + *s.reason + ")" : std::string());
+}
+
+json::object body_object(const http::Request& req) {
+  auto parsed = http::parse_json_body(req.body, kMaxSessionBody, kMaxSessionDepth);
+  if (!parsed) {
+    throw http::ApiError(parsed.error == http::JsonBodyError::too_large
+                             ? http::ErrorKind::payload_too_large
+                             : http::ErrorKind::bad_request,
+                         parsed.message);
+  }
+  return parsed.value->as_object();
+}
+
+// A string field: nullopt when absent; 400 when present with another type.
+std::optional<std::string> string_field(const json::object& o, std::string_view name,
+                                        json::object& errors) {
+  auto it = o.find(name);
+  if (it == o.end()) return std::nullopt;
+  if (!it->value().is_string()) {
+    errors[name] = "must be a string";
+    return std::nullopt;
+  }
+  return std::string(it->value().as_string());
+}
+
+struct Fields {
+  std::optional<std::string> name, url;
+};
+
+Fields validated_fields(const json::object& body, bool require_all, bool allow_private) {
+  json::object errors;
+  Fields f;
+  auto name = string_field(body, "session_name", errors);
+  auto url = string_field(body, "webhook_url", errors);
+  if (name) {
+    std::string trimmed;
+    if (auto err = sessions::validate_session_name(*name, trimmed)) {
+      errors["session_name"] = *err;
+    } else {
+      f.name = trimmed;
+    }
+  } else if (require_all && !errors.contains("session_name")) {
+    errors["session_name"] = "required";
+  }
+  if (url) {
+    if (auto err = sessions::validate_webhook_url(*url, allow_private)) {
+      errors["webhook_url"] = *err;
+    } else {
+      f.url = *url;
+    }
+  } else if (require_all && !errors.contains("webhook_url")) {
+    errors["webhook_url"] = "required";
+  }
+  if (!require_all && !name && !url && errors.empty()) {
+    errors["body"] = "give session_name and/or webhook_url";
+  }
+  if (!errors.empty()) {
+    throw http::ApiError(http::ErrorKind::validation, "invalid session fields", errors);
+  }
+  return f;
+}
+
+[[noreturn]] void duplicate_name() {
+  throw http::ApiError(http::ErrorKind::conflict, "you already have a session with this name",
+                       json::object{{"session_name", "already used"}});
+}
+
+// A refused session operation as an API error.
+[[noreturn]] void rethrow_session_error(const sessions::SessionError& e) {
+  throw http::ApiError(e.kind() == sessions::SessionError::Kind::conflict
+                           ? http::ErrorKind::conflict
+                           : http::ErrorKind::unavailable,
+                       e.what());
+}
+
+}  // namespace
+
+void register_session_routes(http::Router& router, app::Context& ctx, sessions::Manager& mgr) {
+  using http::Access;
+  using http::Body;
+  using Res = boost::asio::awaitable<http::Response>;
+  auto& db = ctx.db;
+  auto now = ctx.now_ms;
+  const bool allow_private = ctx.config.webhook_allow_private_networks;
+
+  // Loads the caller's session or answers 404.
+  auto load = [&db, now](const http::Request& req,
+                         const std::string& id) -> boost::asio::awaitable<SessionRow> {
+    auto user = *req.user_id;
+    auto t = now();
+    auto row =
+        co_await db.run([&](db::Connection& c) { return sessions::repo::find(c, id, user, t); });
+    if (!row) not_found();
+    co_return *row;
+  };
+
+  router.add(
+      "POST", "/api/v1/sessions", Access::authenticated,
+      [&db, now, allow_private, &mgr](http::Request& req) -> Res {
+        auto f = validated_fields(body_object(req), true, allow_private);
+        auto id = auth::uuid_v4();
+        auto user = *req.user_id;
+        auto t = now();
+        SessionRow row;
+        try {
+          row = co_await db.run([&](db::Connection& c) {
+            return sessions::repo::insert(c, id, user, *f.name, *f.url, t);
+          });
+        } catch (const db::DbError& e) {
+          if (e.kind() == db::DbError::Kind::unique_violation) duplicate_name();
+          throw;
+        }
+        log::info("session created", {{"session_id", id}, {"user_id", user}});
+        auto o = detail(row, view_of(row, mgr.snapshot(id)), t);
+        co_return http::ok(
+            o, "Session created successfully. Please start the session to get QR code.", 201);
+      },
+      Body::json);
+
+  router.add("GET", "/api/v1/sessions", Access::authenticated,
+             [&db, now, &mgr](http::Request& req) -> Res {
+               auto user = *req.user_id;
+               auto t = now();
+               auto rows = co_await db.run(
+                   [&](db::Connection& c) { return sessions::repo::list_for_user(c, user, t); });
+               json::array out;
+               out.reserve(rows.size());
+               for (const auto& row : rows) {
+                 out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id)), t));
+               }
+               co_return http::ok(out, "Sessions retrieved successfully");
+             });
+
+  router.add("GET", "/api/v1/sessions/:id", Access::authenticated,
+             [load, now, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto row = co_await load(req, id);
+               co_return http::ok(detail(row, view_of(row, mgr.snapshot(id)), now()),
+                                  "Session retrieved successfully");
+             });
+
+  router.add(
+      "PUT", "/api/v1/sessions/:id", Access::authenticated,
+      [&db, now, allow_private, &mgr](http::Request& req) -> Res {
+        auto id = session_id_of(req);
+        auto f = validated_fields(body_object(req), false, allow_private);
+        auto user = *req.user_id;
+        auto t = now();
+        std::optional<SessionRow> row;
+        try {
+          row = co_await db.run([&](db::Connection& c) {
+            return sessions::repo::update(c, id, user, f.name, f.url, t);
+          });
+        } catch (const db::DbError& e) {
+          if (e.kind() == db::DbError::Kind::unique_violation) duplicate_name();
+          throw;
+        }
+        if (!row) not_found();
+        auto o = detail(*row, view_of(*row, mgr.snapshot(id)), t);
+        co_return http::ok(o, "Session updated successfully");
+      },
+      Body::json);
+
+  router.add("DELETE", "/api/v1/sessions/:id", Access::authenticated,
+             [load, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto guard = co_await mgr.lock(id);
+               auto row = co_await load(req, id);
+               bool logged_out = co_await mgr.remove(row);
+               co_return http::ok(json::object{{"session_id", id}, {"logged_out", logged_out}},
+                                  "Session deleted successfully");
+             });
+
+  router.add("POST", "/api/v1/sessions/:id/start", Access::authenticated,
+             [load, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto guard = co_await mgr.lock(id);
+               auto row = co_await load(req, id);
+               auto s = co_await mgr.start(row);
+               auto o = state_of(id, s);
+               o["message"] = start_message(s);
+               co_return http::ok(o, start_message(s));
+             });
+
+  router.add("POST", "/api/v1/sessions/:id/stop", Access::authenticated,
+             [load, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto guard = co_await mgr.lock(id);
+               co_await load(req, id);
+               auto s = co_await mgr.stop(id);
+               co_return http::ok(state_of(id, s), "Session stopped");
+             });
+
+  router.add("POST", "/api/v1/sessions/:id/reconnect", Access::authenticated,
+             [load, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto guard = co_await mgr.lock(id);
+               auto row = co_await load(req, id);
+               auto s = co_await mgr.reconnect(row);
+               auto o = state_of(id, s);
+               o["message"] = start_message(s);
+               co_return http::ok(o, s.status == "connected" ? "Session reconnected successfully"
+                                                             : start_message(s));
+             });
+
+  router.add("GET", "/api/v1/sessions/:id/qr", Access::authenticated,
+             [load, &mgr](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto row = co_await load(req, id);
+               auto live = mgr.snapshot(id);
+               auto v = view_of(row, live);
+               if (v.status != "qr" || v.qr_text.empty()) {
+                 throw http::ApiError(
+                     http::ErrorKind::conflict,
+                     "no QR code to show: the session is " + v.status +
+                         (v.reason ? " (" + *v.reason + ")" : std::string()) +
+                         (v.status == "disconnected" ? "; POST /start to get one" : ""));
+               }
+               json::object o{{"status", v.status}};
+               put_qr(o, v);
+               co_return http::ok(o, "QR code retrieved successfully");
+             });
+
+  router.add(
+      "POST", "/api/v1/sessions/:id/pair-code", Access::authenticated,
+      [load, &mgr](http::Request& req) -> Res {
+        auto id = session_id_of(req);
+        auto body = body_object(req);
+        json::object errors;
+        auto phone_raw = string_field(body, "phone", errors);
+        std::optional<std::string> phone;
+        if (phone_raw) phone = sessions::normalize_phone(*phone_raw);
+        if (!phone) {
+          if (!errors.contains("phone")) {
+            errors["phone"] = "a phone number with country code, 7-15 digits, e.g. 6281234567890";
+          }
+          throw http::ApiError(http::ErrorKind::validation, "invalid phone number", errors);
+        }
+        auto guard = co_await mgr.lock(id);
+        auto row = co_await load(req, id);
+        std::string code;
+        try {
+          code = co_await mgr.pair_code(row, *phone);
+        } catch (const sessions::SessionError& e) {
+          rethrow_session_error(e);
+        }
+        co_return http::ok(json::object{{"session_id", id}, {"code", code}, {"phone", *phone}},
+                           "Enter this code on the phone: WhatsApp > Linked devices > Link with "
+                           "phone number");
+      },
+      Body::json);
+}
+
+}  // namespace gw::api

@@ -1,0 +1,17 @@
+#pragma once
+// /api/v1/sessions…: create, list, read, update, delete WhatsApp sessions; start, stop,
+// reconnect; QR code and phone-number pairing code (PRD §4.2, SPEC-NOTES §3). And the dashboard's
+// WebSockets, /ws/sessions/:id and /ws (PRD §4.5). Thin handlers: validate, call the session
+// manager or the repository, shape the answer. Another user's session is 404 everywhere.
+#include "app/context.hpp"
+#include "events/hub.hpp"
+#include "http/router.hpp"
+#include "sessions/manager.hpp"
+
+namespace gw::api {
+
+void register_session_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager);
+void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
+                        events::Hub& hub);
+
+}  // namespace gw::api

@@ -1,0 +1,70 @@
+#include "events/hub.hpp"
+
+#include <vector>
+
+namespace gw::events {
+
+Hub::Subscription::Subscription(Subscription&& o) noexcept : hub_(o.hub_), id_(o.id_) {
+  o.hub_ = nullptr;
+}
+
+Hub::Subscription& Hub::Subscription::operator=(Subscription&& o) noexcept {
+  if (this != &o) {
+    reset();
+    hub_ = o.hub_;
+    id_ = o.id_;
+    o.hub_ = nullptr;
+  }
+  return *this;
+}
+
+Hub::Subscription::~Subscription() {
+  reset();
+}
+
+void Hub::Subscription::reset() {
+  if (hub_) hub_->remove(id_);
+  hub_ = nullptr;
+}
+
+Hub::Subscription Hub::subscribe(std::string user_id, std::string session_id,
+                                 std::weak_ptr<Subscriber> subscriber) {
+  Subscription s;
+  std::lock_guard lock(mutex_);
+  s.hub_ = this;
+  s.id_ = next_id_++;
+  entries_.push_back({s.id_, std::move(user_id), std::move(session_id), std::move(subscriber)});
+  return s;
+}
+
+void Hub::publish(const std::string& user_id, const std::string& session_id,
+                  const Message& message) {
+  std::vector<std::shared_ptr<Subscriber>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      if (it->user_id == user_id && (it->session_id.empty() || it->session_id == session_id)) {
+        auto sub = it->subscriber.lock();
+        if (!sub) {
+          it = entries_.erase(it);
+          continue;
+        }
+        targets.push_back(std::move(sub));
+      }
+      ++it;
+    }
+  }
+  for (const auto& t : targets) t->deliver(message);
+}
+
+std::size_t Hub::subscriber_count() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+void Hub::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  entries_.remove_if([id](const Entry& e) { return e.id == id; });
+}
+
+}  // namespace gw::events

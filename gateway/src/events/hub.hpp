@@ -1,0 +1,71 @@
+#pragma once
+// Live-event fan-out: whatever the gateway wants to push to dashboards (qr_update, status_update,
+// later message_received / message_status) is published here once, already serialized, and every
+// matching subscriber gets the same immutable string. Subscribers are WebSocket connections
+// (ws/event_socket.hpp); each has its own bounded queue, so a slow one never slows the publisher.
+//
+// Thread safety: all members may be called from any thread. publish() copies the matching
+// subscribers under the lock and delivers after releasing it; deliver() must not block.
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace gw::events {
+
+using Message = std::shared_ptr<const std::string>;
+
+/// Receives published messages. deliver() is called on the publisher's thread and must only
+/// enqueue (never block, never call back into the Hub).
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  virtual void deliver(const Message& message) = 0;
+};
+
+class Hub {
+ public:
+  /// Unsubscribes when destroyed.
+  class Subscription {
+   public:
+    Subscription() = default;
+    Subscription(Subscription&&) noexcept;
+    Subscription& operator=(Subscription&&) noexcept;
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+    ~Subscription();
+    void reset();
+
+   private:
+    friend class Hub;
+    Hub* hub_ = nullptr;
+    std::uint64_t id_ = 0;
+  };
+
+  Hub() = default;
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  /// Messages of `user_id`'s sessions; only of `session_id` when it is non-empty. The hub keeps
+  /// a weak reference: a subscriber that is gone is skipped and dropped.
+  [[nodiscard]] Subscription subscribe(std::string user_id, std::string session_id,
+                                       std::weak_ptr<Subscriber> subscriber);
+  /// Delivers `message` to the subscribers of this user (all sessions) and of this session.
+  void publish(const std::string& user_id, const std::string& session_id, const Message& message);
+  [[nodiscard]] std::size_t subscriber_count() const;
+
+ private:
+  struct Entry {
+    std::uint64_t id;
+    std::string user_id, session_id;
+    std::weak_ptr<Subscriber> subscriber;
+  };
+  void remove(std::uint64_t id);
+
+  mutable std::mutex mutex_;
+  std::list<Entry> entries_;  // guarded by mutex_
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace gw::events

@@ -1,0 +1,787 @@
+#include "sessions/manager.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <deque>
+#include <future>
+#include <thread>
+
+#include "events/translate.hpp"
+#include "log/log.hpp"
+#include "sessions/qr_image.hpp"
+#include "util/coro.hpp"
+#include "wa_store/sql_device_store.hpp"
+
+namespace gw::sessions {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+using wa::client::DisconnectReason;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// status_reason for a connection that ended for good (no automatic reconnect).
+std::string terminal_reason(DisconnectReason r) {
+  switch (r) {
+    case DisconnectReason::logged_out:
+    case DisconnectReason::main_device_gone:
+      return "logged_out";
+    case DisconnectReason::banned:
+      return "banned";
+    case DisconnectReason::temporarily_banned:
+      return "temporarily_banned";
+    case DisconnectReason::replaced:
+      return "replaced";
+    case DisconnectReason::client_outdated:
+      return "client_outdated";
+    case DisconnectReason::qr_timeout:
+      return "qr_timeout";
+    case DisconnectReason::user_requested:
+      return "stopped";
+    case DisconnectReason::connect_failed:
+      return "connect_failed";
+    case DisconnectReason::bad_user_agent:
+    case DisconnectReason::rejected:
+      return "rejected";
+    case DisconnectReason::restart_required:
+    case DisconnectReason::transient:
+    case DisconnectReason::keepalive_timeout:
+      return "connection_lost";  // only when auto-reconnect is off
+  }
+  return "disconnected";
+}
+
+// Terminal reasons after which the session should not come back by itself at the next start-up.
+bool stays_stopped(const std::string& reason) {
+  return reason == "logged_out" || reason == "banned" || reason == "replaced" ||
+         reason == "qr_timeout" || reason == "stopped";
+}
+
+std::string describe(const wa::client::Disconnected& d) {
+  std::string s(wa::client::to_string(d.reason));
+  if (d.code) s += " (" + std::to_string(d.code) + ")";
+  if (!d.detail.empty()) s += ": " + d.detail;
+  return s;
+}
+
+// Sets keys of a JSON object held as text (device_info).
+std::string merge_json(const std::optional<std::string>& text, const boost::json::object& add) {
+  boost::json::object o;
+  if (text) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(*text, ec);
+    if (!ec && v.is_object()) o = v.as_object();
+  }
+  for (const auto& [k, v] : add) o[k] = v;
+  return boost::json::serialize(o);
+}
+
+bool settled(const Snapshot& s) {
+  if (!s.running || s.status == "connected") return true;
+  if (s.status == "qr") return !s.qr_text.empty() || !s.pair_code.empty();
+  return s.reason && *s.reason != "connecting" && *s.reason != "reconnecting";
+}
+
+events::SessionStatus status_event(const Snapshot& s) {
+  events::SessionStatus e;
+  e.session_id = s.id;
+  e.status = s.status;
+  e.reason = s.reason;
+  e.detail = s.detail;
+  e.phone_number = s.phone_number;
+  e.device_info = nullptr;
+  if (s.device_info) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(*s.device_info, ec);
+    if (!ec) e.device_info = std::move(v);
+  }
+  return e;
+}
+
+}  // namespace
+
+// --- per-session state --------------------------------------------------------------------------
+
+struct Manager::Runtime {
+  Runtime(asio::thread_pool& pool, std::string i, std::string u)
+      : id(std::move(i)), user_id(std::move(u)), strand(asio::make_strand(pool.get_executor())) {
+    snap.id = id;
+  }
+  const std::string id;
+  const std::string user_id;
+  asio::strand<asio::thread_pool::executor_type> strand;
+
+  // On the strand only.
+  std::shared_ptr<wa_store::SqlDeviceStore> store;
+  std::unique_ptr<wa::client::Client> client;
+  std::optional<int64_t> interval_id;
+  int failures = 0;            // consecutive failed (re)connects
+  bool was_connected = false;  // connected since the last disconnect
+  uint64_t generation = 0;     // bumps with every new client; stale events are dropped
+
+  // Guarded by mu (read from any thread).
+  mutable std::mutex mu;
+  Snapshot snap;
+  steady_clock::time_point qr_deadline;
+  std::vector<std::shared_ptr<asio::steady_timer>> waiters;  // woken on every change
+};
+
+struct Manager::OpLock::Queue {
+  std::mutex mu;
+  bool locked = false;
+  struct Waiter {
+    explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    asio::steady_timer timer;
+    bool granted = false;  // guarded by Queue::mu
+  };
+  std::deque<std::shared_ptr<Waiter>> waiting;
+
+  void unlock() {
+    std::lock_guard g(mu);
+    if (waiting.empty()) {
+      locked = false;
+      return;
+    }
+    auto w = waiting.front();
+    waiting.pop_front();
+    w->granted = true;  // ownership passes directly to the next waiter
+    asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
+  }
+};
+
+struct Manager::Timer {
+  explicit Timer(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+};
+
+Manager::OpLock::OpLock(OpLock&& o) noexcept : queue_(std::move(o.queue_)) {}
+Manager::OpLock& Manager::OpLock::operator=(OpLock&& o) noexcept {
+  if (this != &o) {
+    if (queue_) queue_->unlock();
+    queue_ = std::move(o.queue_);
+  }
+  return *this;
+}
+Manager::OpLock::~OpLock() {
+  if (queue_) queue_->unlock();
+}
+
+// --- manager ----------------------------------------------------------------------------------
+
+Manager::Manager(ManagerOptions options, db::Database& db, events::Hub& hub)
+    : options_(std::move(options)),
+      db_(db),
+      hub_(hub),
+      pool_(static_cast<std::size_t>(std::max(1, options_.threads))) {}
+
+Manager::~Manager() {
+  shutdown();
+}
+
+template <typename F>
+void Manager::write_db(const char* what, F&& f) {
+  try {
+    db_.with_connection(std::forward<F>(f));
+  } catch (const std::exception& e) {
+    log::warn("session state not saved", {{"what", what}, {"error", e.what()}});
+  }
+}
+
+asio::awaitable<Manager::OpLock> Manager::lock(const std::string& session_id) {
+  std::shared_ptr<OpLock::Queue> q;
+  {
+    std::lock_guard g(mutex_);
+    auto& slot = locks_[session_id];
+    if (!slot) slot = std::make_shared<OpLock::Queue>();
+    q = slot;
+  }
+  std::shared_ptr<OpLock::Queue::Waiter> w;
+  {
+    std::lock_guard g(q->mu);
+    if (!q->locked) {
+      q->locked = true;
+      OpLock l;
+      l.queue_ = q;
+      co_return l;
+    }
+    w = std::make_shared<OpLock::Queue::Waiter>(co_await asio::this_coro::executor);
+    q->waiting.push_back(w);
+  }
+  // The grant cancels the timer; the periodic expiry is only a guard against a lost wake-up.
+  while (true) {
+    {
+      std::lock_guard g(q->mu);
+      if (w->granted) break;
+    }
+    w->timer.expires_after(milliseconds(100));
+    co_await w->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  OpLock l;
+  l.queue_ = q;
+  co_return l;
+}
+
+std::shared_ptr<Manager::Runtime> Manager::runtime_for(const std::string& id,
+                                                       const std::string& user_id, bool create) {
+  std::lock_guard g(mutex_);
+  auto it = runtimes_.find(id);
+  if (it != runtimes_.end()) return it->second;
+  if (!create) return nullptr;
+  auto rt = std::make_shared<Runtime>(pool_, id, user_id);
+  runtimes_.emplace(id, rt);
+  return rt;
+}
+
+// Applies `f` to the live state under the runtime's mutex, then, outside it: persists the status
+// when it changed, publishes status_update / qr_update, and wakes whoever waits for a change.
+// Called on the session's strand.
+void Manager::apply(const std::shared_ptr<Runtime>& rt,
+                    const std::function<void(Snapshot&, steady_clock::time_point&)>& f) {
+  bool status_changed = false, qr_changed = false, persisted_changed = false;
+  Snapshot after;
+  std::vector<std::shared_ptr<asio::steady_timer>> waiters;
+  {
+    std::lock_guard lock(rt->mu);
+    Snapshot before = rt->snap;
+    f(rt->snap, rt->qr_deadline);
+    const Snapshot& s = rt->snap;
+    persisted_changed =
+        before.status != s.status || before.reason != s.reason || before.detail != s.detail;
+    status_changed = persisted_changed || before.phone_number != s.phone_number ||
+                     before.device_info != s.device_info;
+    qr_changed = !s.qr_text.empty() && before.qr_text != s.qr_text;
+    after = s;
+    if (!after.qr_text.empty()) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::seconds>(rt->qr_deadline - steady_clock::now());
+      after.qr_expires_in = static_cast<int>(std::max<int64_t>(0, left.count()));
+    }
+    waiters.swap(rt->waiters);
+  }
+  if (persisted_changed) {
+    write_db("status", [&](db::Connection& c) {
+      repo::set_status(c, rt->id, after.status, after.reason, after.detail);
+    });
+  }
+  if (status_changed) {
+    hub_.publish(rt->user_id, rt->id,
+                 std::make_shared<const std::string>(events::status_update(status_event(after))));
+  }
+  if (qr_changed) {
+    hub_.publish(rt->user_id, rt->id,
+                 std::make_shared<const std::string>(events::qr_update(
+                     {rt->id, after.qr_png, after.qr_text, after.qr_expires_in})));
+  }
+  for (auto& w : waiters) asio::post(w->get_executor(), [w] { w->cancel(); });
+}
+
+void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
+  if (rt->client) {
+    bool running = false;
+    {
+      std::lock_guard lock(rt->mu);
+      running = rt->snap.running;
+    }
+    if (running) {
+      if (connect) rt->client->connect();  // a no-op while it runs
+      return;
+    }
+    release_client(rt);  // it ended (terminal event); a pending release_later is now stale
+  }
+  auto gen = ++rt->generation;
+  rt->store = std::make_shared<wa_store::SqlDeviceStore>(db_, rt->id);
+  auto opts = options_.client;
+  opts.log = [id = rt->id](int level, std::string_view msg) {
+    log::write(level == 0 ? log::Level::debug : log::Level::info, "whatsapp",
+               {{"session_id", id}, {"detail", msg}});
+  };
+  std::weak_ptr<Runtime> weak = rt;
+  rt->client = std::make_unique<wa::client::Client>(
+      rt->strand, *rt->store, std::move(opts), [this, weak, gen](const wa::client::Event& e) {
+        auto r = weak.lock();
+        if (!r || r->generation != gen) return;
+        try {
+          on_event(r, e);
+        } catch (const std::exception& ex) {
+          log::error("session event failed", {{"session_id", r->id}, {"error", ex.what()}});
+        }
+      });
+  rt->failures = 0;
+  rt->was_connected = false;
+  apply(rt, [](Snapshot& s, steady_clock::time_point&) {
+    s.running = true;
+    s.status = "disconnected";
+    s.reason = "connecting";
+    s.detail.reset();
+    s.qr_text.clear();
+    s.qr_png.clear();
+    s.pair_code.clear();
+  });
+  if (connect) rt->client->connect();
+}
+
+// Destroys the client (on the strand, so no event handler of it is running). Its store stays
+// alive a while longer: the library may still unwind work in flight that references it.
+void Manager::release_client(const std::shared_ptr<Runtime>& rt) {
+  if (!rt->client) return;
+  rt->client.reset();
+  auto holder = std::make_shared<asio::steady_timer>(pool_, std::chrono::seconds(60));
+  holder->async_wait([holder, store = std::move(rt->store)](const boost::system::error_code&) {});
+}
+
+void Manager::close_interval(const std::shared_ptr<Runtime>& rt, const std::string& reason) {
+  if (!rt->interval_id) return;
+  auto id = *rt->interval_id;
+  rt->interval_id.reset();
+  write_db("interval", [&](db::Connection& c) { repo::close_interval(c, id, now_ms(), reason); });
+}
+
+void Manager::halt(const std::shared_ptr<Runtime>& rt, const std::string& reason) {
+  release_client(rt);
+  close_interval(rt, reason);
+  apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+    s.running = false;
+    s.status = "disconnected";
+    s.reason = reason;
+    s.detail.reset();
+    s.qr_text.clear();
+    s.qr_png.clear();
+    s.pair_code.clear();
+  });
+}
+
+// Ends the client after a terminal event, once the handler that reported it has returned.
+void Manager::release_later(const std::shared_ptr<Runtime>& rt) {
+  auto gen = rt->generation;
+  asio::post(rt->strand, [this, rt, gen] {
+    if (rt->generation == gen) release_client(rt);
+  });
+}
+
+void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Event& event) {
+  using namespace wa::client;
+  if (const auto* qr = std::get_if<QrCode>(&event)) {
+    std::string png;
+    try {
+      png = qr_png_data_url(qr->qr);
+    } catch (const std::exception& ex) {
+      log::warn("QR image failed", {{"session_id", rt->id}, {"error", ex.what()}});
+    }
+    apply(rt, [&](Snapshot& s, steady_clock::time_point& deadline) {
+      s.status = "qr";
+      s.reason = "awaiting_scan";
+      s.detail.reset();
+      s.qr_text = qr->qr;
+      s.qr_png = std::move(png);
+      s.pair_code.clear();
+      deadline = steady_clock::now() + qr->expires_in;
+    });
+  } else if (const auto* pc = std::get_if<PairCode>(&event)) {
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.status = "qr";
+      s.reason = "awaiting_pair_code";
+      s.qr_text.clear();
+      s.qr_png.clear();
+      s.pair_code = pc->code;
+    });
+  } else if (const auto* pd = std::get_if<Paired>(&event)) {
+    pairings_.fetch_add(1);
+    boost::json::object info{{"platform", pd->platform},
+                             {"business_name", pd->business_name},
+                             {"jid", pd->jid.to_string()}};
+    info["lid"] = pd->lid ? boost::json::value(pd->lid->to_string()) : nullptr;
+    auto text = boost::json::serialize(info);
+    auto phone = pd->jid.user;
+    write_db("device", [&](db::Connection& c) { repo::set_device(c, rt->id, phone, text); });
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.status = "disconnected";
+      s.reason = "connecting";
+      s.detail.reset();
+      s.qr_text.clear();
+      s.qr_png.clear();
+      s.pair_code.clear();
+      s.phone_number = phone;
+      s.device_info = text;
+    });
+    log::info("session paired", {{"session_id", rt->id}, {"phone_number", phone}});
+  } else if (const auto* pe = std::get_if<PairError>(&event)) {
+    log::warn("pairing failed", {{"session_id", rt->id}, {"reason", pe->reason}});
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) { s.detail = pe->reason; });
+  } else if (const auto* cn = std::get_if<Connected>(&event)) {
+    rt->was_connected = true;
+    rt->failures = 0;
+    auto t = now_ms();
+    if (!rt->interval_id) {
+      try {
+        rt->interval_id = db_.with_connection(
+            [&](db::Connection& c) { return repo::open_interval(c, rt->id, t); });
+      } catch (const std::exception& ex) {
+        log::warn("session state not saved", {{"what", "interval"}, {"error", ex.what()}});
+      }
+    }
+    std::optional<std::string> info;
+    {
+      std::lock_guard lock(rt->mu);
+      info = rt->snap.device_info;
+    }
+    boost::json::object add{{"jid", cn->jid.to_string()}};
+    add["lid"] = cn->lid ? boost::json::value(cn->lid->to_string()) : nullptr;
+    auto merged = merge_json(info, add);
+    auto phone = cn->jid.user;
+    if (merged != info.value_or("")) {
+      write_db("device", [&](db::Connection& c) { repo::set_device(c, rt->id, phone, merged); });
+    }
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.status = "connected";
+      s.reason.reset();
+      s.detail.reset();
+      s.qr_text.clear();
+      s.qr_png.clear();
+      s.pair_code.clear();
+      s.phone_number = phone;
+      s.device_info = merged;
+    });
+    log::info("session connected", {{"session_id", rt->id}, {"phone_number", phone}});
+  } else if (const auto* dc = std::get_if<Disconnected>(&event)) {
+    close_interval(rt, std::string(to_string(dc->reason)));
+    if (dc->will_reconnect) {
+      if (dc->reason == DisconnectReason::restart_required) {
+        apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+          s.status = "disconnected";
+          s.reason = "connecting";
+          s.qr_text.clear();
+          s.qr_png.clear();
+        });
+        return;
+      }
+      reconnects_.fetch_add(1);
+      if (rt->was_connected) {
+        rt->was_connected = false;
+        rt->failures = 0;
+      } else {
+        ++rt->failures;
+      }
+      if (rt->failures >= options_.max_reconnect_attempts) {
+        auto detail = "gave up after " + std::to_string(rt->failures) +
+                      " consecutive failed reconnects; last: " + describe(*dc);
+        log::warn("session failed", {{"session_id", rt->id}, {"detail", detail}});
+        apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+          s.running = false;
+          s.status = "disconnected";
+          s.reason = "failed";
+          s.detail = detail;
+          s.qr_text.clear();
+          s.qr_png.clear();
+        });
+        release_later(rt);
+        return;
+      }
+      auto detail = describe(*dc) + "; retrying in " + std::to_string(dc->retry_in.count()) + " ms";
+      apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+        s.status = "disconnected";
+        s.reason = "reconnecting";
+        s.detail = detail;
+        s.qr_text.clear();
+        s.qr_png.clear();
+      });
+      return;
+    }
+    auto reason = terminal_reason(dc->reason);
+    std::string detail = describe(*dc);
+    if (dc->reason == DisconnectReason::rejected &&
+        (dc->detail.rfind("store:", 0) == 0 || dc->detail.rfind("keys:", 0) == 0)) {
+      // Our own device store failed, not WhatsApp: say so, and what to do about it.
+      reason = "keys_unreadable";
+      detail = "the stored keys of this session cannot be read (" + dc->detail +
+               "); delete the session and link the number again";
+    }
+    if (dc->reason == DisconnectReason::client_outdated) {
+      const auto& v = options_.client.version;
+      detail = "WhatsApp refused the announced version " + std::to_string(v[0]) + "." +
+               std::to_string(v[1]) + "." + std::to_string(v[2]) +
+               " (405): set WHATSAPP_VERSION to the current WhatsApp Web version and restart";
+    }
+    if (stays_stopped(reason)) {
+      write_db("desired",
+               [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+    }
+    log::warn("session ended", {{"session_id", rt->id}, {"reason", reason}, {"detail", detail}});
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.running = false;
+      s.status = "disconnected";
+      s.reason = reason;
+      s.detail = detail;
+      s.qr_text.clear();
+      s.qr_png.clear();
+      s.pair_code.clear();
+    });
+    release_later(rt);
+  } else if (const auto* lo = std::get_if<LoggedOut>(&event)) {
+    auto reason =
+        lo->reason == DisconnectReason::banned ? std::string("banned") : std::string("logged_out");
+    write_db("desired", [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.running = false;
+      s.status = "disconnected";
+      s.reason = reason;
+      if (!s.detail) s.detail = "the device was removed from WhatsApp; start again to link it";
+    });
+    release_later(rt);
+  } else if (std::holds_alternative<QrTimeout>(event)) {
+    write_db("desired", [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+    apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
+      s.running = false;
+      s.status = "disconnected";
+      s.reason = "qr_timeout";
+      s.detail = "no QR code was scanned in time; start again for a new one";
+      s.qr_text.clear();
+      s.qr_png.clear();
+    });
+    release_later(rt);
+  }
+  // Messages, receipts and prekey uploads are not session state (the inbound path takes them).
+}
+
+asio::awaitable<Snapshot> Manager::wait_until(const std::shared_ptr<Runtime>& rt, Predicate pred,
+                                              milliseconds timeout) {
+  auto deadline = steady_clock::now() + timeout;
+  auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+  while (true) {
+    {
+      std::lock_guard lock(rt->mu);
+      if (pred(rt->snap) || steady_clock::now() >= deadline) break;
+      rt->waiters.push_back(timer);
+    }
+    // Woken by apply() (cancel), or the deadline; the short cap guards against a lost wake-up.
+    timer->expires_at(std::min(deadline, steady_clock::now() + milliseconds(500)));
+    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  auto s = snapshot(rt->id);
+  co_return s ? *s : Snapshot{};
+}
+
+int Manager::resume() {
+  std::vector<SessionRow> rows;
+  try {
+    rows = db_.with_connection([](db::Connection& c) {
+      auto closed = repo::recover_after_restart(c);
+      if (closed > 0) log::info("closed connection intervals left open", {{"count", closed}});
+      return repo::running(c);
+    });
+  } catch (const std::exception& e) {
+    log::error("cannot resume sessions", {{"error", e.what()}});
+  }
+  for (const auto& row : rows) {
+    auto rt = runtime_for(row.id, row.user_id, true);
+    {
+      std::lock_guard lock(rt->mu);
+      rt->snap.phone_number = row.phone_number;
+      rt->snap.device_info = row.device_info;
+    }
+    asio::post(rt->strand, [this, rt] { launch(rt, true); });
+  }
+  heartbeat_ = std::make_shared<Timer>(pool_.get_executor());
+  heartbeat_loop();
+  if (!rows.empty()) log::info("resuming sessions", {{"count", static_cast<int64_t>(rows.size())}});
+  return static_cast<int>(rows.size());
+}
+
+void Manager::heartbeat_loop() {
+  auto hb = heartbeat_;
+  hb->timer.expires_after(options_.heartbeat_interval);
+  hb->timer.async_wait([this, hb](const boost::system::error_code& ec) {
+    if (ec || stopping_) return;
+    write_db("heartbeat", [](db::Connection& c) { repo::heartbeat(c, now_ms()); });
+    heartbeat_loop();
+  });
+}
+
+void Manager::seed(const std::shared_ptr<Runtime>& rt, const SessionRow& row) {
+  std::lock_guard lock(rt->mu);
+  if (!rt->snap.phone_number) rt->snap.phone_number = row.phone_number;
+  if (!rt->snap.device_info) rt->snap.device_info = row.device_info;
+}
+
+asio::awaitable<Snapshot> Manager::start(const SessionRow& row) {
+  auto rt = runtime_for(row.id, row.user_id, true);
+  seed(rt, row);
+  co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
+  auto go = [this, rt] { launch(rt, true); };
+  co_await util::run_on(rt->strand, go);
+  co_return co_await wait_until(rt, settled, options_.start_wait);
+}
+
+asio::awaitable<Snapshot> Manager::stop(const std::string& session_id) {
+  co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, session_id, "stopped"); });
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) {
+    co_await db_.run([&](db::Connection& c) {
+      repo::set_status(c, session_id, "disconnected", std::string("stopped"), std::nullopt);
+    });
+    Snapshot s;
+    s.id = session_id;
+    s.reason = "stopped";
+    co_return s;
+  }
+  auto halt_it = [this, rt] { halt(rt, "stopped"); };
+  co_await util::run_on(rt->strand, halt_it);
+  co_return *snapshot(session_id);
+}
+
+asio::awaitable<Snapshot> Manager::reconnect(const SessionRow& row) {
+  auto rt = runtime_for(row.id, row.user_id, true);
+  seed(rt, row);
+  co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
+  auto renew = [this, rt] {
+    release_client(rt);
+    close_interval(rt, "reconnect");
+    launch(rt, true);
+  };
+  co_await util::run_on(rt->strand, renew);
+  co_return co_await wait_until(rt, settled, options_.start_wait);
+}
+
+asio::awaitable<std::string> Manager::pair_code(const SessionRow& row, std::string phone) {
+  auto current = snapshot(row.id);
+  if (row.device_stored || (current && current->status == "connected")) {
+    throw SessionError(SessionError::Kind::conflict,
+                       "session is already linked to a WhatsApp number; delete it to link another");
+  }
+  auto rt = runtime_for(row.id, row.user_id, true);
+  seed(rt, row);
+  co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
+  auto ask = [this, rt, &phone] {
+    {
+      std::lock_guard lock(rt->mu);
+      rt->snap.pair_code.clear();
+    }
+    launch(rt, false);
+    rt->client->pair_phone(phone);
+    rt->client->connect();
+  };
+  co_await util::run_on(rt->strand, ask);
+  auto s = co_await wait_until(
+      rt,
+      [](const Snapshot& x) {
+        return !x.pair_code.empty() || !x.running || x.status == "connected";
+      },
+      options_.start_wait);
+  if (s.pair_code.empty()) {
+    throw SessionError(SessionError::Kind::timeout,
+                       "WhatsApp did not issue a pairing code (status " + s.status +
+                           (s.reason ? ", " + *s.reason : std::string()) + ")");
+  }
+  co_return s.pair_code;
+}
+
+// Logs the client out (on its strand). A member coroutine taking the runtime by const reference
+// to the caller's copy, not a capturing lambda (util/coro.hpp).
+asio::awaitable<bool> Manager::logout_on_strand(const std::shared_ptr<Runtime>& rt) {
+  if (!rt->client) co_return false;
+  auto r = co_await rt->client->logout();
+  if (!r) log::warn("logout failed", {{"session_id", rt->id}, {"error", r.error().message()}});
+  co_return static_cast<bool>(r);
+}
+
+asio::awaitable<bool> Manager::remove(const SessionRow& row) {
+  auto rt = runtime_for(row.id, row.user_id, true);
+  seed(rt, row);
+  bool logged_out = false;
+  auto current = snapshot(row.id);
+  bool linked = row.device_stored || (current && current->status == "connected");
+  if (linked) {
+    if (!current || current->status != "connected") {
+      auto go = [this, rt] { launch(rt, true); };
+      co_await util::run_on(rt->strand, go);
+      co_await wait_until(
+          rt, [](const Snapshot& s) { return s.status == "connected" || !s.running; },
+          options_.start_wait);
+    }
+    auto s = snapshot(row.id);
+    if (s && s->status == "connected") {
+      logged_out = co_await asio::co_spawn(rt->strand, logout_on_strand(rt), asio::use_awaitable);
+    }
+  }
+  auto halt_it = [this, rt] { halt(rt, "deleted"); };
+  co_await util::run_on(rt->strand, halt_it);
+  co_await db_.run([&](db::Connection& c) { repo::remove(c, row.id); });
+  {
+    std::lock_guard g(mutex_);
+    runtimes_.erase(row.id);
+  }
+  log::info("session deleted", {{"session_id", row.id}, {"logged_out", logged_out}});
+  co_return logged_out;
+}
+
+std::optional<Snapshot> Manager::snapshot(const std::string& session_id) const {
+  std::shared_ptr<Runtime> rt;
+  {
+    std::lock_guard g(mutex_);
+    auto it = runtimes_.find(session_id);
+    if (it == runtimes_.end()) return std::nullopt;
+    rt = it->second;
+  }
+  std::lock_guard lock(rt->mu);
+  Snapshot s = rt->snap;
+  if (!s.qr_text.empty()) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(rt->qr_deadline - steady_clock::now());
+    s.qr_expires_in = static_cast<int>(std::max<int64_t>(0, left.count()));
+  }
+  return s;
+}
+
+int Manager::count_with_status(std::string_view status) const {
+  std::vector<std::shared_ptr<Runtime>> all;
+  {
+    std::lock_guard g(mutex_);
+    for (const auto& [id, rt] : runtimes_) all.push_back(rt);
+  }
+  int n = 0;
+  for (const auto& rt : all) {
+    std::lock_guard lock(rt->mu);
+    if (rt->snap.status == status) ++n;
+  }
+  return n;
+}
+
+void Manager::shutdown() {
+  if (stopping_.exchange(true)) return;
+  if (heartbeat_) asio::post(pool_, [hb = heartbeat_] { hb->timer.cancel(); });
+  std::vector<std::shared_ptr<Runtime>> all;
+  {
+    std::lock_guard g(mutex_);
+    for (const auto& [id, rt] : runtimes_) all.push_back(rt);
+  }
+  std::vector<std::future<void>> done;
+  for (const auto& rt : all) {
+    auto p = std::make_shared<std::promise<void>>();
+    done.push_back(p->get_future());
+    asio::post(rt->strand, [this, rt, p] {
+      release_client(rt);
+      close_interval(rt, "gateway_stopped");
+      p->set_value();
+    });
+  }
+  for (auto& f : done) f.wait();
+  // Let the clients' close frames go out before the pool stops.
+  if (!all.empty()) std::this_thread::sleep_for(milliseconds(200));
+  pool_.stop();
+  pool_.join();
+  log::info("sessions stopped", {{"count", static_cast<int64_t>(all.size())}});
+}
+
+}  // namespace gw::sessions

@@ -1,0 +1,159 @@
+#pragma once
+// The session manager: one wa::client::Client per running WhatsApp session, its lifecycle
+// (start, stop, reconnect, pairing by QR or phone code, logout + delete, resume at start-up,
+// giving up after too many failed reconnects), its live state, and the connected intervals that
+// make uptime real. State changes are written to the sessions table and published to the event
+// hub (qr_update, status_update).
+//
+// Threads: all WhatsApp work runs on the manager's own thread pool (WHATSAPP_THREADS), never on
+// the HTTP I/O threads. Each session has a strand on that pool; its Client runs on it, so the
+// library's synchronous device-store calls (SQL) and this manager's status writes happen there.
+// A slow database therefore delays only the sessions whose strand is waiting on it, and at most
+// `threads` of them at once; keepalive tolerates three minutes of silence (docs/sessions.md).
+// The public functions may be called from any thread; they hop onto the session's strand for
+// anything that touches the client. Operations on one session (start, stop, reconnect,
+// pair-code, delete) are serialized by lock(), so concurrent requests leave a consistent state.
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "db/database.hpp"
+#include "events/hub.hpp"
+#include "sessions/repository.hpp"
+#include "wa/client/client.hpp"
+
+namespace gw::sessions {
+
+struct ManagerOptions {
+  int threads = 1;
+  wa::client::Options client;  // url, root key, CA, version, device name, QR windows, backoff
+  int max_reconnect_attempts = 20;
+  /// How long start/reconnect wait for a QR code or a login before answering.
+  std::chrono::milliseconds start_wait{20'000};
+  std::chrono::milliseconds heartbeat_interval{30'000};
+};
+
+/// The live state of one session, as the API and the dashboard see it.
+struct Snapshot {
+  std::string id;
+  std::string status = "disconnected";  // qr | connected | disconnected
+  std::optional<std::string> reason;    // status_reason
+  std::optional<std::string> detail;
+  std::optional<std::string> phone_number;
+  std::optional<std::string> device_info;  // JSON object text
+  std::string qr_text;                     // current QR (status qr), else empty
+  std::string qr_png;                      // PNG data URL of qr_text
+  int qr_expires_in = 0;                   // seconds left for qr_text
+  std::string pair_code;                   // phone-number pairing code, while it is valid
+  bool running = false;                    // a client exists and connects or reconnects
+};
+
+/// A refused operation, mapped to an HTTP status by the routes.
+class SessionError : public std::runtime_error {
+ public:
+  enum class Kind { conflict, timeout };
+  SessionError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  [[nodiscard]] Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+class Manager {
+ public:
+  Manager(ManagerOptions options, db::Database& db, events::Hub& hub);
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  /// Holds a session's operation lock until destroyed.
+  class OpLock {
+   public:
+    OpLock() = default;
+    OpLock(OpLock&&) noexcept;
+    OpLock& operator=(OpLock&&) noexcept;
+    ~OpLock();
+    struct Queue;
+
+   private:
+    friend class Manager;
+    std::shared_ptr<Queue> queue_;
+  };
+  /// Waits (FIFO) until no other operation runs on this session.
+  boost::asio::awaitable<OpLock> lock(const std::string& session_id);
+
+  /// At start-up (blocking): closes intervals left open by a crash, then starts every session
+  /// whose desired state is running, without waiting for them. Returns how many were started.
+  int resume();
+  /// Starts the session (idempotent) and waits until it shows a QR code, is connected, or ended.
+  boost::asio::awaitable<Snapshot> start(const SessionRow& row);
+  /// Disconnects without logging out; the session stays stopped (also across restarts).
+  boost::asio::awaitable<Snapshot> stop(const std::string& session_id);
+  /// Drops the connection and opens a new one; waits like start().
+  boost::asio::awaitable<Snapshot> reconnect(const SessionRow& row);
+  /// Asks WhatsApp for a phone-number pairing code ("ABCD-EFGH") for `phone` (digits).
+  /// SessionError(conflict) when the session is already linked, (timeout) without an answer.
+  boost::asio::awaitable<std::string> pair_code(const SessionRow& row, std::string phone);
+  /// Logs the device out of WhatsApp when it is linked (connecting first if needed), stops the
+  /// client and deletes the session with its keys and data. Returns whether WhatsApp confirmed
+  /// the logout.
+  boost::asio::awaitable<bool> remove(const SessionRow& row);
+
+  /// The live state, or nullopt when the session never ran in this process.
+  [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
+  [[nodiscard]] int count_with_status(std::string_view status) const;
+  [[nodiscard]] uint64_t reconnects() const noexcept { return reconnects_.load(); }
+  [[nodiscard]] uint64_t pairings() const noexcept { return pairings_.load(); }
+
+  /// Disconnects every client (no logout), closes their intervals and stops the pool. Blocking;
+  /// called once when the process stops.
+  void shutdown();
+
+  struct Runtime;
+
+ private:
+  std::shared_ptr<Runtime> runtime_for(const std::string& id, const std::string& user_id,
+                                       bool create);
+  // Seeds the live state of a runtime with what the database knows (phone, device info).
+  void seed(const std::shared_ptr<Runtime>& rt, const SessionRow& row);
+  // The following run on the session's strand.
+  void launch(const std::shared_ptr<Runtime>& rt, bool connect);
+  void halt(const std::shared_ptr<Runtime>& rt, const std::string& reason);
+  void release_client(const std::shared_ptr<Runtime>& rt);
+  void release_later(const std::shared_ptr<Runtime>& rt);
+  void close_interval(const std::shared_ptr<Runtime>& rt, const std::string& reason);
+  void on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Event& e);
+  void apply(const std::shared_ptr<Runtime>& rt,
+             const std::function<void(Snapshot&, std::chrono::steady_clock::time_point&)>& f);
+  // Waits (from any executor) until `pred` holds for the live state or `timeout` passes.
+  boost::asio::awaitable<bool> logout_on_strand(const std::shared_ptr<Runtime>& rt);
+  using Predicate = bool (*)(const Snapshot&);
+  boost::asio::awaitable<Snapshot> wait_until(const std::shared_ptr<Runtime>& rt, Predicate pred,
+                                              std::chrono::milliseconds timeout);
+  void heartbeat_loop();
+  template <typename F>
+  void write_db(const char* what, F&& f);
+
+  ManagerOptions options_;
+  db::Database& db_;
+  events::Hub& hub_;
+  boost::asio::thread_pool pool_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<Runtime>, std::less<>> runtimes_;     // guarded by mutex_
+  std::map<std::string, std::shared_ptr<OpLock::Queue>, std::less<>> locks_;  // by mutex_
+  std::atomic<uint64_t> reconnects_{0};
+  std::atomic<uint64_t> pairings_{0};
+  std::atomic<bool> stopping_{false};
+  struct Timer;
+  std::shared_ptr<Timer> heartbeat_;
+};
+
+}  // namespace gw::sessions
