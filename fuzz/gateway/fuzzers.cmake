@@ -29,3 +29,15 @@ add_fuzzer(session_validation
           ${GW_SRC}/sessions/validation.cpp
   LIBS Boost::url
   INCLUDES ${GW_SRC})
+
+# Retry-After of webhook responses: delta-seconds and the three HTTP-date forms. The parser lives
+# in the webhook HTTP client, so the client (and the SSRF classifier it calls) is built with it.
+add_fuzzer(retry_after
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/retry_after_fuzz.cpp
+          ${GW_SRC}/webhooks/http_client.cpp ${GW_SRC}/sessions/validation.cpp
+          ${GW_SRC}/util/strings.cpp
+  LIBS Boost::url OpenSSL::SSL OpenSSL::Crypto
+  INCLUDES ${GW_SRC})
+# clang 14's -fsanitize=function cannot emit its prologue data for coroutine funclets ("Cannot
+# represent a difference across sections"); the client is full of coroutines.
+target_compile_options(fuzz_retry_after PRIVATE -fno-sanitize=function)

@@ -41,14 +41,7 @@ std::optional<std::string> presented_pin(const http::Request& req) {
     return basic.credentials->user;
   }
   if (req.body.empty()) return std::nullopt;
-  auto parsed = http::parse_json_body(req.body, kMaxLoginBody, kMaxLoginDepth);
-  if (!parsed) {
-    throw http::ApiError(parsed.error == http::JsonBodyError::too_large
-                             ? http::ErrorKind::payload_too_large
-                             : http::ErrorKind::bad_request,
-                         parsed.message);
-  }
-  const auto& obj = parsed.value->as_object();
+  const auto obj = http::require_json_object(req.body, kMaxLoginBody, kMaxLoginDepth);
   auto it = obj.find("pin");
   if (it == obj.end() || !it->value().is_string()) {
     throw http::ApiError(http::ErrorKind::validation, "body must be {\"pin\": \"<6 characters>\"}",

@@ -1,7 +1,10 @@
 #include "api/session_routes.hpp"
 
+#include <algorithm>
+#include <array>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "auth/crypto.hpp"
 #include "http/envelope.hpp"
@@ -9,6 +12,7 @@
 #include "log/log.hpp"
 #include "sessions/repository.hpp"
 #include "sessions/validation.hpp"
+#include "util/strings.hpp"
 
 namespace gw::api {
 
@@ -103,6 +107,10 @@ json::object detail(const SessionRow& row, const View& v, int64_t now_ms) {
   o["status_detail"] = opt(v.detail);
   put_qr(o, v);
   o["device_info"] = json_or_null(v.device_info);
+  o["ignore_jids"] = json_or_null(row.ignore_jids);
+  json::array events;
+  for (auto e : util::split_list(row.webhook_events, ',')) events.emplace_back(e);
+  o["webhook_events"] = std::move(events);
   o["updated_at"] = row.updated_at;
   return o;
 }
@@ -133,14 +141,7 @@ std::string start_message(const Snapshot& s) {
 }
 
 json::object body_object(const http::Request& req) {
-  auto parsed = http::parse_json_body(req.body, kMaxSessionBody, kMaxSessionDepth);
-  if (!parsed) {
-    throw http::ApiError(parsed.error == http::JsonBodyError::too_large
-                             ? http::ErrorKind::payload_too_large
-                             : http::ErrorKind::bad_request,
-                         parsed.message);
-  }
-  return parsed.value->as_object();
+  return http::require_json_object(req.body, kMaxSessionBody, kMaxSessionDepth);
 }
 
 // A string field: nullopt when absent; 400 when present with another type.
@@ -157,7 +158,29 @@ std::optional<std::string> string_field(const json::object& o, std::string_view 
 
 struct Fields {
   std::optional<std::string> name, url;
+  std::optional<std::string> ignore_jids;     // JSON array text
+  std::optional<std::string> webhook_events;  // comma-separated
 };
+
+constexpr std::size_t kMaxIgnored = 500;
+constexpr std::array<std::string_view, 4> kEvents = {"message.received", "message.status",
+                                                     "message.waiting", "session.status"};
+
+// An ignore_jids entry: a phone number (digits), a LID user, a group or user JID, or one of the
+// words "status" (status broadcasts) and "newsletter".
+bool valid_ignore_entry(std::string_view v) {
+  if (v == "status" || v == "newsletter") return true;
+  if (v.empty() || v.size() > 128) return false;
+  auto at = v.find('@');
+  auto user = v.substr(0, at);
+  if (user.empty() || user.size() > 64) return false;
+  for (char ch : user) {
+    if (!(ch >= '0' && ch <= '9') && ch != '-') return false;
+  }
+  if (at == std::string_view::npos) return true;
+  auto server = v.substr(at + 1);
+  return server == "s.whatsapp.net" || server == "g.us" || server == "lid";
+}
 
 Fields validated_fields(const json::object& body, bool require_all, bool allow_private) {
   json::object errors;
@@ -183,8 +206,52 @@ Fields validated_fields(const json::object& body, bool require_all, bool allow_p
   } else if (require_all && !errors.contains("webhook_url")) {
     errors["webhook_url"] = "required";
   }
-  if (!require_all && !name && !url && errors.empty()) {
-    errors["body"] = "give session_name and/or webhook_url";
+  if (auto it = body.find("ignore_jids"); it != body.end()) {
+    const char* why = "an array of up to 500 phone numbers, JIDs, \"status\" or \"newsletter\"";
+    if (!it->value().is_array() || it->value().as_array().size() > kMaxIgnored) {
+      errors["ignore_jids"] = why;
+    } else {
+      json::array clean;
+      for (const auto& v : it->value().as_array()) {
+        if (!v.is_string()) {
+          errors["ignore_jids"] = why;
+          break;
+        }
+        std::string e(v.as_string());
+        if (!e.empty() && e.front() == '+') e.erase(0, 1);
+        if (!valid_ignore_entry(e)) {
+          errors["ignore_jids"] = "not a phone number, JID, \"status\" or \"newsletter\": " +
+                                  std::string(v.as_string());
+          break;
+        }
+        clean.emplace_back(e);
+      }
+      if (!errors.contains("ignore_jids")) f.ignore_jids = json::serialize(clean);
+    }
+  }
+  if (auto it = body.find("webhook_events"); it != body.end()) {
+    std::string csv;
+    bool ok = it->value().is_array();
+    if (ok) {
+      for (const auto& v : it->value().as_array()) {
+        if (!v.is_string() || std::find(kEvents.begin(), kEvents.end(),
+                                        std::string_view(v.as_string())) == kEvents.end()) {
+          ok = false;
+          break;
+        }
+        if (!csv.empty()) csv += ",";
+        csv += v.as_string();
+      }
+    }
+    if (!ok) {
+      errors["webhook_events"] =
+          "an array of message.received, message.status, message.waiting, session.status";
+    } else {
+      f.webhook_events = csv;
+    }
+  }
+  if (!require_all && !name && !url && !f.ignore_jids && !f.webhook_events && errors.empty()) {
+    errors["body"] = "give session_name, webhook_url, ignore_jids and/or webhook_events";
   }
   if (!errors.empty()) {
     throw http::ApiError(http::ErrorKind::validation, "invalid session fields", errors);
@@ -260,7 +327,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                for (const auto& row : rows) {
                  out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id)), t));
                }
-               co_return http::ok(out, "Sessions retrieved successfully");
+               co_return http::ok(std::move(out), "Sessions retrieved successfully");
              });
 
   router.add("GET", "/api/v1/sessions/:id", Access::authenticated,
@@ -280,9 +347,9 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
         auto t = now();
         std::optional<SessionRow> row;
         try {
-          row = co_await db.run([&](db::Connection& c) {
-            return sessions::repo::update(c, id, user, f.name, f.url, t);
-          });
+          sessions::repo::SessionUpdate u{f.name, f.url, f.ignore_jids, f.webhook_events};
+          row = co_await db.run(
+              [&](db::Connection& c) { return sessions::repo::update(c, id, user, u, t); });
         } catch (const db::DbError& e) {
           if (e.kind() == db::DbError::Kind::unique_violation) duplicate_name();
           throw;
@@ -351,6 +418,30 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                json::object o{{"status", v.status}};
                put_qr(o, v);
                co_return http::ok(o, "QR code retrieved successfully");
+             });
+
+  // The key of X-Webhook-Signature (issue: signed webhooks). Readable by the owner, rotatable;
+  // deliveries already queued are signed with the key current when they are sent.
+  router.add("GET", "/api/v1/sessions/:id/webhook-secret", Access::authenticated,
+             [&db](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto user = *req.user_id;
+               auto secret = co_await db.run([&](db::Connection& c) {
+                 return sessions::repo::webhook_secret(c, id, user, false);
+               });
+               if (!secret) not_found();
+               co_return http::ok(json::object{{"secret", *secret}}, "Webhook secret");
+             });
+  router.add("POST", "/api/v1/sessions/:id/webhook-secret/rotate", Access::authenticated,
+             [&db](http::Request& req) -> Res {
+               auto id = session_id_of(req);
+               auto user = *req.user_id;
+               auto secret = co_await db.run([&](db::Connection& c) {
+                 return sessions::repo::webhook_secret(c, id, user, true);
+               });
+               if (!secret) not_found();
+               log::info("webhook secret rotated", {{"session_id", id}});
+               co_return http::ok(json::object{{"secret", *secret}}, "Webhook secret rotated");
              });
 
   router.add(

@@ -3,6 +3,8 @@
 // reconnect; QR code and phone-number pairing code (PRD §4.2, SPEC-NOTES §3). And the dashboard's
 // WebSockets, /ws/sessions/:id and /ws (PRD §4.5). Thin handlers: validate, call the session
 // manager or the repository, shape the answer. Another user's session is 404 everywhere.
+#include <functional>
+
 #include "app/context.hpp"
 #include "events/hub.hpp"
 #include "http/router.hpp"
@@ -11,6 +13,10 @@
 namespace gw::api {
 
 void register_session_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager);
+/// /api/v1/sessions/:id/deliveries…: the webhook outbox of a session; `wake_worker` makes the
+/// delivery worker look at the queue now.
+void register_webhook_routes(http::Router& router, app::Context& ctx,
+                             std::function<void()> wake_worker);
 void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
                         events::Hub& hub);
 

@@ -25,6 +25,8 @@
 #include "log/log.hpp"
 #include "sessions/manager.hpp"
 #include "util/time.hpp"
+#include "webhooks/http_client.hpp"
+#include "webhooks/worker.hpp"
 #include "ws/event_socket.hpp"
 
 namespace gw::app {
@@ -141,11 +143,40 @@ int run_server(const config::Config& cfg) {
   metrics.add_gauge("db_pool_max_connections", "Configured size of the database pool.", "",
                     [&db] { return db->stats().max; });
 
+  // Webhooks: the durable outbox is drained by one worker on the HTTP I/O context.
+  webhooks::HttpClientOptions hco;
+  hco.allow_private_networks = cfg.webhook_allow_private_networks;
+  hco.extra_ca_file = cfg.whatsapp_ca_file;
+  hco.user_agent = std::string("wa-gateway/") + WA_GATEWAY_VERSION;
+  std::optional<webhooks::HttpClient> http_client;
+  try {
+    http_client.emplace(ioc.get_executor(), hco);
+  } catch (const std::exception& e) {
+    log::error("cannot start: webhook client", {{"error", e.what()}});
+    return 1;
+  }
+  webhooks::WorkerOptions wo;
+  wo.timeout = cfg.webhook_timeout;
+  wo.max_retries = cfg.webhook_max_retries;
+  wo.backoff = cfg.webhook_retry_backoff;
+  wo.concurrency = cfg.webhook_concurrency;
+  wo.user_agent = hco.user_agent;
+  webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, wo);
+  manager.on_outbox_written([&worker] { worker.wake(); });
+  metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
+                      [&worker] { return static_cast<double>(worker.attempts()); });
+  metrics.add_gauge("webhook_in_flight", "Webhook requests in flight.", "",
+                    [&worker] { return static_cast<double>(worker.in_flight()); });
+  metrics.add_counter("webhook_replies_failed_total",
+                      "Replies from webhook responses that could not be sent.", "",
+                      [&worker] { return static_cast<double>(worker.replies_failed()); });
+
   http::Router router;
   api::register_system_routes(router, ctx);
   api::register_auth_routes(router, ctx);
   api::register_session_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
+  api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -167,6 +198,7 @@ int run_server(const config::Config& cfg) {
   }
   health.start();
   manager.resume();
+  worker.start();
   // Revocations of expired tokens are useless: prune them now and every hour.
   boost::asio::steady_timer prune_timer(strand);
   boost::asio::co_spawn(
@@ -204,6 +236,7 @@ int run_server(const config::Config& cfg) {
     boost::asio::co_spawn(
         strand,
         [&]() -> boost::asio::awaitable<void> {
+          worker.stop();
           bool drained = co_await server.shutdown(cfg.shutdown_timeout);
           health.stop();
           prune_timer.cancel();

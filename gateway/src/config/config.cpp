@@ -328,6 +328,16 @@ const std::vector<Var>& vars() {
       {"WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true",
        "webhook URLs may point at private and loopback addresses (cloud metadata: never)",
        flag(&Config::webhook_allow_private_networks)},
+      {"WEBHOOK_TIMEOUT_SECONDS", "30s",
+       "how long one webhook request may take before it counts as failed (30, 30s or 500ms)",
+       duration_in(&Config::webhook_timeout, 1, 600'000)},
+      {"WEBHOOK_MAX_RETRIES", "3", "retries after the first failed webhook attempt",
+       int_in(&Config::webhook_max_retries, 0, 100)},
+      {"WEBHOOK_RETRY_BACKOFF_SECONDS", "1s",
+       "wait before the first retry; doubled before each further one (1s, 2s, 4s, ...)",
+       duration_in(&Config::webhook_retry_backoff, 1, 3'600'000)},
+      {"WEBHOOK_CONCURRENCY", "64", "webhook requests in flight at once (across all sessions)",
+       int_in(&Config::webhook_concurrency, 1, 10'000)},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);

@@ -67,6 +67,10 @@ struct Config {
   // Webhooks
   /// Whether webhook URLs may point at private/loopback addresses (cloud metadata never may).
   bool webhook_allow_private_networks = true;
+  std::chrono::milliseconds webhook_timeout{30'000};
+  int webhook_max_retries = 3;
+  std::chrono::milliseconds webhook_retry_backoff{1'000};
+  int webhook_concurrency = 64;
 
   // Logging
   LogLevel log_level = LogLevel::info;

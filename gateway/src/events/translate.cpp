@@ -43,4 +43,65 @@ std::string qr_update(const QrCode& q) {
   return envelope("qr_update", q.session_id, std::move(d));
 }
 
+namespace {
+
+boost::json::value quoted_json(const IncomingMessage& m) {
+  if (!m.quoted) return nullptr;
+  return boost::json::object{{"id", m.quoted->id},
+                             {"from", m.quoted->from},
+                             {"content", m.quoted->content},
+                             {"type", m.quoted->type}};
+}
+
+boost::json::array numbers(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& n : v) a.emplace_back(n);
+  return a;
+}
+
+}  // namespace
+
+std::string message_received_webhook(const IncomingMessage& m) {
+  boost::json::object msg;
+  msg["id"] = m.id;
+  msg["from"] = m.from;
+  msg["from_lid"] = opt(m.from_lid);
+  msg["from_name"] = m.from_name;
+  msg["to"] = m.to;
+  msg["chat_id"] = m.chat_id;
+  msg["type"] = m.type;
+  msg["content"] = m.content;
+  msg["media_url"] = opt(m.media_url);
+  msg["is_group"] = m.is_group;
+  msg["group_id"] = opt(m.group_id);
+  msg["group_name"] = opt(m.group_name);
+  msg["is_mention"] = m.is_mention;
+  msg["mentioned_numbers"] = numbers(m.mentioned_numbers);
+  msg["quoted_message"] = quoted_json(m);
+  boost::json::object o;
+  o["event"] = "message.received";
+  o["event_id"] = m.event_id;
+  o["session_id"] = m.session_id;
+  o["session_name"] = m.session_name;
+  o["timestamp"] = m.timestamp;
+  o["message"] = std::move(msg);
+  return boost::json::serialize(o);
+}
+
+std::string message_received_ws(const IncomingMessage& m) {
+  boost::json::object d;
+  d["message_id"] = m.id;
+  d["from"] = m.from;
+  d["from_name"] = m.from_name;
+  d["chat_id"] = m.chat_id;
+  d["type"] = m.type;
+  d["content"] = m.content;
+  d["is_group"] = m.is_group;
+  d["group_id"] = opt(m.group_id);
+  d["is_mention"] = m.is_mention;
+  d["mentioned_numbers"] = numbers(m.mentioned_numbers);
+  d["quoted_message"] = quoted_json(m);
+  return envelope("message_received", m.session_id, std::move(d));
+}
+
 }  // namespace gw::events

@@ -6,6 +6,7 @@
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gw::events {
 
@@ -26,6 +27,43 @@ struct QrCode {
   std::string text;
   int expires_in = 0;  // seconds left
 };
+
+/// An incoming WhatsApp message as the gateway reports it (PRD §5.4/§5.5 plus event_id, chat_id,
+/// from_lid, mentioned_numbers). Numbers are digits without '+'; `from` is the phone number when
+/// it is known (LIDs resolved through the stored map), else the LID user.
+struct IncomingMessage {
+  std::string session_id;
+  std::string session_name;
+  std::string event_id;   // = the delivery id (X-Webhook-Id)
+  std::string timestamp;  // ISO-8601 UTC, the message's own time
+  std::string id;
+  std::string chat_id;  // the group JID, or the other person's user JID
+  std::string from;
+  std::optional<std::string> from_lid;
+  std::string from_name;
+  std::string to;  // our own number
+  std::string type;
+  std::string content;
+  std::optional<std::string> media_url;
+  bool is_group = false;
+  std::optional<std::string> group_id;
+  std::optional<std::string> group_name;
+  bool is_mention = false;
+  std::vector<std::string> mentioned_numbers;
+  struct Quoted {
+    std::string id, from, content, type;
+  };
+  std::optional<Quoted> quoted;
+};
+
+/// The webhook body of a message: {event:"message.received", event_id, session_id, session_name,
+/// timestamp, message:{id, from, from_lid, from_name, to, chat_id, type, content, media_url,
+/// is_group, group_id, group_name, is_mention, mentioned_numbers, quoted_message}}.
+std::string message_received_webhook(const IncomingMessage& m);
+/// The same message for dashboards: {type:"message_received", session_id, data:{message_id, from,
+/// from_name, chat_id, type, content, is_group, group_id, is_mention, mentioned_numbers,
+/// quoted_message}, timestamp}.
+std::string message_received_ws(const IncomingMessage& m);
 
 /// {type:"status_update", session_id, data:{status, status_reason, status_detail, phone_number,
 /// device_info}, timestamp}

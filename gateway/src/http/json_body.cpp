@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/errors.hpp"
 #include "util/strings.hpp"
 
 namespace gw::http {
@@ -151,6 +152,17 @@ bool is_json_content_type(std::string_view content_type) noexcept {
     value = value.substr(1, value.size() - 2);
   }
   return iequals(value, "utf-8");
+}
+
+boost::json::object require_json_object(std::string_view body, std::size_t max_bytes,
+                                        int max_depth) {
+  auto parsed = parse_json_body(body, max_bytes, max_depth);
+  if (!parsed) {
+    throw ApiError(parsed.error == JsonBodyError::too_large ? ErrorKind::payload_too_large
+                                                            : ErrorKind::bad_request,
+                   parsed.message);
+  }
+  return std::move(parsed.value->as_object());
 }
 
 }  // namespace gw::http

@@ -6,6 +6,7 @@
 // (only std::bad_alloc could escape). Not Asio/Beast-dependent: the handler passes the body.
 //
 // Thread safety: stateless, safe from any thread.
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <cstddef>
 #include <optional>
@@ -43,6 +44,11 @@ struct JsonBodyResult {
 /// require_object (the default) the top-level value must be an object.
 JsonBodyResult parse_json_body(std::string_view body, std::size_t max_bytes, int max_depth,
                                bool require_object = true);
+
+/// parse_json_body() for a route handler: the top-level object, or an ApiError with the parser's
+/// message (413 payload_too_large when over max_bytes, else 400 bad_request).
+boost::json::object require_json_object(std::string_view body, std::size_t max_bytes,
+                                        int max_depth);
 
 /// True for "application/json", optionally with a charset=utf-8 parameter (quoted or not);
 /// media type and charset compared case-insensitively, spaces around ';' and '=' allowed (and

@@ -380,18 +380,19 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return out;
   }
 
+  // A coroutine function, not a capturing lambda coroutine: g++ 12 destroys the captures of a
+  // lambda coroutine handed to co_spawn twice (gateway/src/util/coro.hpp).
+  static asio::awaitable<void> close_going_away(std::shared_ptr<WsSession> ws) {
+    co_await ws->close(close_code::going_away, "server shutting down");
+  }
+
   // Closes an idle connection (only_idle) or any connection. A WebSocket is asked to close with
   // 1001 instead; that close takes at most websocket_handshake_timeout.
   static void close_on_strand(const std::shared_ptr<Conn>& c, bool only_idle) {
     asio::post(c->stream.get_executor(), [c, only_idle] {
       if (auto ws = c->ws.lock(); ws && only_idle) {
         if (!ws->close_started()) {
-          asio::co_spawn(
-              c->stream.get_executor(),
-              [ws]() -> asio::awaitable<void> {
-                co_await ws->close(close_code::going_away, "server shutting down");
-              },
-              asio::detached);
+          asio::co_spawn(c->stream.get_executor(), close_going_away(ws), asio::detached);
         }
         return;
       }

@@ -2,6 +2,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "events/translate.hpp"
+#include "inbound/inbound.hpp"
 #include "log/log.hpp"
 #include "sessions/qr_image.hpp"
 #include "util/coro.hpp"
@@ -89,6 +91,17 @@ std::string merge_json(const std::optional<std::string>& text, const boost::json
   return boost::json::serialize(o);
 }
 
+void clear_qr(Snapshot& s) {
+  s.qr_text.clear();
+  s.qr_png.clear();
+}
+
+// Nothing to scan or type any more (linked, stopped or ended).
+void clear_pairing(Snapshot& s) {
+  clear_qr(s);
+  s.pair_code.clear();
+}
+
 bool settled(const Snapshot& s) {
   if (!s.running || s.status == "connected") return true;
   if (s.status == "qr") return !s.qr_text.empty() || !s.pair_code.empty();
@@ -131,6 +144,9 @@ struct Manager::Runtime {
   int failures = 0;            // consecutive failed (re)connects
   bool was_connected = false;  // connected since the last disconnect
   uint64_t generation = 0;     // bumps with every new client; stale events are dropped
+  // Live messages of the message being received, published once its transaction committed.
+  std::vector<std::string> pending_live;
+  bool outbox_dirty = false;
 
   // Guarded by mu (read from any thread).
   mutable std::mutex mu;
@@ -309,6 +325,11 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
                {{"session_id", id}, {"detail", msg}});
   };
   std::weak_ptr<Runtime> weak = rt;
+  opts.persist = [this, weak, gen](const wa::client::MessageReceived& m) -> bool {
+    auto r = weak.lock();
+    if (!r || r->generation != gen) return false;
+    return persist_message(r, m);
+  };
   rt->client = std::make_unique<wa::client::Client>(
       rt->strand, *rt->store, std::move(opts), [this, weak, gen](const wa::client::Event& e) {
         auto r = weak.lock();
@@ -326,9 +347,7 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
     s.status = "disconnected";
     s.reason = "connecting";
     s.detail.reset();
-    s.qr_text.clear();
-    s.qr_png.clear();
-    s.pair_code.clear();
+    clear_pairing(s);
   });
   if (connect) rt->client->connect();
 }
@@ -357,9 +376,7 @@ void Manager::halt(const std::shared_ptr<Runtime>& rt, const std::string& reason
     s.status = "disconnected";
     s.reason = reason;
     s.detail.reset();
-    s.qr_text.clear();
-    s.qr_png.clear();
-    s.pair_code.clear();
+    clear_pairing(s);
   });
 }
 
@@ -393,8 +410,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
       s.status = "qr";
       s.reason = "awaiting_pair_code";
-      s.qr_text.clear();
-      s.qr_png.clear();
+      clear_qr(s);
       s.pair_code = pc->code;
     });
   } else if (const auto* pd = std::get_if<Paired>(&event)) {
@@ -410,9 +426,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       s.status = "disconnected";
       s.reason = "connecting";
       s.detail.reset();
-      s.qr_text.clear();
-      s.qr_png.clear();
-      s.pair_code.clear();
+      clear_pairing(s);
       s.phone_number = phone;
       s.device_info = text;
     });
@@ -448,9 +462,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       s.status = "connected";
       s.reason.reset();
       s.detail.reset();
-      s.qr_text.clear();
-      s.qr_png.clear();
-      s.pair_code.clear();
+      clear_pairing(s);
       s.phone_number = phone;
       s.device_info = merged;
     });
@@ -462,8 +474,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
         apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
           s.status = "disconnected";
           s.reason = "connecting";
-          s.qr_text.clear();
-          s.qr_png.clear();
+          clear_qr(s);
         });
         return;
       }
@@ -483,8 +494,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
           s.status = "disconnected";
           s.reason = "failed";
           s.detail = detail;
-          s.qr_text.clear();
-          s.qr_png.clear();
+          clear_qr(s);
         });
         release_later(rt);
         return;
@@ -494,8 +504,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
         s.status = "disconnected";
         s.reason = "reconnecting";
         s.detail = detail;
-        s.qr_text.clear();
-        s.qr_png.clear();
+        clear_qr(s);
       });
       return;
     }
@@ -524,9 +533,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       s.status = "disconnected";
       s.reason = reason;
       s.detail = detail;
-      s.qr_text.clear();
-      s.qr_png.clear();
-      s.pair_code.clear();
+      clear_pairing(s);
     });
     release_later(rt);
   } else if (const auto* lo = std::get_if<LoggedOut>(&event)) {
@@ -547,12 +554,82 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       s.status = "disconnected";
       s.reason = "qr_timeout";
       s.detail = "no QR code was scanned in time; start again for a new one";
-      s.qr_text.clear();
-      s.qr_png.clear();
+      clear_qr(s);
     });
     release_later(rt);
+  } else if (std::holds_alternative<MessageReceived>(event)) {
+    // Committed by persist_message(): now it may be shown and delivered.
+    auto live = std::move(rt->pending_live);
+    rt->pending_live.clear();
+    for (auto& m : live)
+      hub_.publish(rt->user_id, rt->id, std::make_shared<const std::string>(std::move(m)));
+    if (rt->outbox_dirty) {
+      rt->outbox_dirty = false;
+      if (options_.outbox_written) options_.outbox_written();
+    }
   }
-  // Messages, receipts and prekey uploads are not session state (the inbound path takes them).
+  // Receipts and prekey uploads are not session state.
+}
+
+bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
+                              const wa::client::MessageReceived& m) {
+  rt->pending_live.clear();
+  rt->outbox_dirty = false;
+  auto* c = rt->store ? rt->store->transaction_connection() : nullptr;
+  if (!c) return false;
+  try {
+    auto settings = inbound::load_settings(*c, rt->id);
+    if (!settings) return true;  // the session is being deleted: nothing to keep
+    auto rec = inbound::record(
+        *c, m, *settings, [&rt](const std::string& lid) { return rt->store->phone_for_lid(lid); },
+        now_ms());
+    if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
+    rt->outbox_dirty = rec.delivery_id.has_value();
+    return true;
+  } catch (const std::exception& e) {
+    log::warn("message not stored; left for redelivery",
+              {{"session_id", rt->id}, {"message_id", m.id}, {"error", e.what()}});
+    return false;
+  }
+}
+
+// Runs on the session's strand; the result goes to `out` (co_spawn needs a default-constructible
+// result type, which wa::Result<SendResult> is not).
+asio::awaitable<void> Manager::send_on_strand(
+    const std::shared_ptr<Runtime>& rt, const wa::Jid& to, const std::string& text,
+    const wa::client::SendOptions& options,
+    std::optional<wa::Result<wa::client::SendResult>>& out) {
+  if (!rt->client) {
+    out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
+    co_return;
+  }
+  out.emplace(co_await rt->client->send_text(to, text, options));
+}
+
+asio::awaitable<wa::Result<wa::client::SendResult>> Manager::send_text(
+    const std::string& session_id, const wa::Jid& to, const std::string& text,
+    const wa::client::SendOptions& options) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<wa::client::SendResult>> out;
+  co_await asio::co_spawn(rt->strand, send_on_strand(rt, to, text, options, out),
+                          asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the send did not complete"};
+  co_return std::move(*out);
+}
+
+asio::awaitable<void> Manager::presence_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
+                                                  bool composing) {
+  if (!rt->client) co_return;
+  auto r = co_await rt->client->send_chat_presence(chat, composing);
+  if (!r)
+    log::debug("chat presence not sent", {{"session_id", rt->id}, {"error", r.error().message()}});
+}
+
+void Manager::chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) return;
+  asio::co_spawn(rt->strand, presence_on_strand(rt, chat, composing), asio::detached);
 }
 
 asio::awaitable<Snapshot> Manager::wait_until(const std::shared_ptr<Runtime>& rt, Predicate pred,

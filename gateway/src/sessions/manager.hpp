@@ -39,6 +39,9 @@ struct ManagerOptions {
   /// How long start/reconnect wait for a QR code or a login before answering.
   std::chrono::milliseconds start_wait{20'000};
   std::chrono::milliseconds heartbeat_interval{30'000};
+  /// Called (on a WhatsApp thread) after a received message was committed with an outbox row:
+  /// wakes the webhook delivery worker. Must not block.
+  std::function<void()> outbox_written;
 };
 
 /// The live state of one session, as the API and the dashboard see it.
@@ -90,6 +93,9 @@ class Manager {
   /// Waits (FIFO) until no other operation runs on this session.
   boost::asio::awaitable<OpLock> lock(const std::string& session_id);
 
+  /// Sets ManagerOptions::outbox_written (before resume(); not thread-safe).
+  void on_outbox_written(std::function<void()> f) { options_.outbox_written = std::move(f); }
+
   /// At start-up (blocking): closes intervals left open by a crash, then starts every session
   /// whose desired state is running, without waiting for them. Returns how many were started.
   int resume();
@@ -106,6 +112,14 @@ class Manager {
   /// client and deletes the session with its keys and data. Returns whether WhatsApp confirmed
   /// the logout.
   boost::asio::awaitable<bool> remove(const SessionRow& row);
+
+  /// Sends a text from a connected session (on its strand); completes on WhatsApp's ack.
+  /// Errors: client_disconnected when the session is not running here, else the library's.
+  boost::asio::awaitable<wa::Result<wa::client::SendResult>> send_text(
+      const std::string& session_id, const wa::Jid& to, const std::string& text,
+      const wa::client::SendOptions& options);
+  /// "typing…" (composing) or its end in a chat; ignored when the session is not running.
+  void chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing);
 
   /// The live state, or nullopt when the session never ran in this process.
   [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
@@ -135,6 +149,14 @@ class Manager {
              const std::function<void(Snapshot&, std::chrono::steady_clock::time_point&)>& f);
   // Waits (from any executor) until `pred` holds for the live state or `timeout` passes.
   boost::asio::awaitable<bool> logout_on_strand(const std::shared_ptr<Runtime>& rt);
+  boost::asio::awaitable<void> send_on_strand(
+      const std::shared_ptr<Runtime>& rt, const wa::Jid& to, const std::string& text,
+      const wa::client::SendOptions& options,
+      std::optional<wa::Result<wa::client::SendResult>>& out);
+  static boost::asio::awaitable<void> presence_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
+                                                         bool composing);
+  // The client's persist hook: records the message inside the store's transaction.
+  bool persist_message(const std::shared_ptr<Runtime>& rt, const wa::client::MessageReceived& m);
   using Predicate = bool (*)(const Snapshot&);
   boost::asio::awaitable<Snapshot> wait_until(const std::shared_ptr<Runtime>& rt, Predicate pred,
                                               std::chrono::milliseconds timeout);

@@ -4,25 +4,27 @@
 #include <cctype>
 #include <cmath>
 
+#include "auth/crypto.hpp"
 #include "util/time.hpp"
 
 namespace gw::sessions {
 
 namespace {
 
-// Columns read by row_from(); the uptime sum and the device flag take three parameters:
-// now_ms, window_start_ms, window_start_ms (then now_ms, window_start_ms again in the WHERE).
+// Columns read by row_from(). The connected time inside the uptime window comes from one
+// aggregate over session_connections joined once (not a subquery per row); its parameters are
+// now_ms, window_start, window_start, now_ms, window_start (window_params()).
 constexpr const char* kSelect =
     "SELECT s.id, s.user_id, s.session_name, s.webhook_url, s.status, s.status_reason, "
     "s.status_detail, s.desired_state, s.phone_number, s.device_info, s.created_at, "
-    "s.updated_at, s.last_connected, s.created_ms, "
-    "(SELECT CAST(COALESCE(SUM(COALESCE(c.disconnected_ms, ?) - "
-    "   CASE WHEN c.connected_ms > ? THEN c.connected_ms ELSE ? END), 0) AS BIGINT) "
-    " FROM session_connections c WHERE c.session_id = s.id "
-    "   AND COALESCE(c.disconnected_ms, ?) > ?) AS up_ms, "
-    "CASE WHEN EXISTS (SELECT 1 FROM wa_devices d WHERE d.session_id = s.id "
-    "   AND d.jid IS NOT NULL) THEN 1 ELSE 0 END AS device_stored "
-    "FROM sessions s ";
+    "s.updated_at, s.last_connected, s.created_ms, s.ignore_jids, s.webhook_events, "
+    "COALESCE(u.up_ms, 0), CASE WHEN d.session_id IS NULL THEN 0 ELSE 1 END "
+    "FROM sessions s "
+    "LEFT JOIN (SELECT c.session_id, CAST(SUM(COALESCE(c.disconnected_ms, ?) - "
+    "    CASE WHEN c.connected_ms > ? THEN c.connected_ms ELSE ? END) AS BIGINT) AS up_ms "
+    "  FROM session_connections c WHERE COALESCE(c.disconnected_ms, ?) > ? "
+    "  GROUP BY c.session_id) u ON u.session_id = s.id "
+    "LEFT JOIN wa_devices d ON d.session_id = s.id AND d.jid IS NOT NULL ";
 
 SessionRow row_from(const db::Row& r) {
   SessionRow s;
@@ -40,8 +42,10 @@ SessionRow row_from(const db::Row& r) {
   s.updated_at = r.text(11);
   s.last_connected = r.opt_text(12);
   s.created_ms = r.integer(13);
-  s.connected_ms_in_window = r.integer(14);
-  s.device_stored = r.integer(15) != 0;
+  s.ignore_jids = r.text(14);
+  s.webhook_events = r.text(15);
+  s.connected_ms_in_window = r.integer(16);
+  s.device_stored = r.integer(17) != 0;
   return s;
 }
 
@@ -66,6 +70,10 @@ std::optional<std::string> normalize_session_id(std::string_view raw) {
   return id;
 }
 
+std::string new_webhook_secret() {
+  return auth::hex_encode(auth::random_bytes(32));
+}
+
 double uptime_percentage(const SessionRow& row, int64_t now_ms) {
   int64_t from = std::max(row.created_ms, now_ms - kUptimeWindowMs);
   int64_t span = now_ms - from;
@@ -83,8 +91,9 @@ SessionRow insert(db::Connection& c, const std::string& id, const std::string& u
       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
   c.query(
       "INSERT INTO sessions (id, user_id, session_name, webhook_url, status, desired_state, "
-      "created_at, updated_at, created_ms) VALUES (?, ?, ?, ?, 'disconnected', 'stopped', ?, ?, ?)",
-      {id, user_id, name, webhook_url, now, now, now_ms});
+      "created_at, updated_at, created_ms, webhook_secret) "
+      "VALUES (?, ?, ?, ?, 'disconnected', 'stopped', ?, ?, ?, ?)",
+      {id, user_id, name, webhook_url, now, now, now_ms, new_webhook_secret()});
   auto row = find(c, id, user_id, now_ms);
   if (!row) throw db::DbError(db::DbError::Kind::other, "inserted session not found");
   return *row;
@@ -117,25 +126,39 @@ std::optional<SessionRow> find(db::Connection& c, const std::string& id, const s
 }
 
 std::optional<SessionRow> update(db::Connection& c, const std::string& id,
-                                 const std::string& user_id, const std::optional<std::string>& name,
-                                 const std::optional<std::string>& webhook_url, int64_t now_ms) {
+                                 const std::string& user_id, const SessionUpdate& u,
+                                 int64_t now_ms) {
   auto now =
       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
   std::string sql = "UPDATE sessions SET updated_at = ?";
   std::vector<db::Value> params{now};
-  if (name) {
-    sql += ", session_name = ?";
-    params.emplace_back(*name);
-  }
-  if (webhook_url) {
-    sql += ", webhook_url = ?";
-    params.emplace_back(*webhook_url);
-  }
+  auto set = [&](const char* column, const std::optional<std::string>& v) {
+    if (!v) return;
+    sql += std::string(", ") + column + " = ?";
+    params.emplace_back(*v);
+  };
+  set("session_name", u.name);
+  set("webhook_url", u.webhook_url);
+  set("ignore_jids", u.ignore_jids);
+  set("webhook_events", u.webhook_events);
   sql += " WHERE id = ? AND user_id = ?";
   params.emplace_back(id);
   params.emplace_back(user_id);
   if (c.query(sql, params).affected == 0) return std::nullopt;
   return find(c, id, user_id, now_ms);
+}
+
+std::optional<std::string> webhook_secret(db::Connection& c, const std::string& id,
+                                          const std::string& user_id, bool rotate) {
+  auto r =
+      c.query("SELECT webhook_secret FROM sessions WHERE id = ? AND user_id = ?", {id, user_id});
+  if (r.rows.empty()) return std::nullopt;
+  auto current = r.rows.front().opt_text(0);
+  if (current && !rotate) return current;
+  auto fresh = new_webhook_secret();
+  c.query("UPDATE sessions SET webhook_secret = ?, updated_at = ? WHERE id = ?",
+          {fresh, util::iso8601_now(), id});
+  return fresh;
 }
 
 bool remove(db::Connection& c, const std::string& id) {

@@ -25,13 +25,18 @@ struct SessionRow {
   std::optional<std::string> status_detail;
   std::string desired_state;  // running | stopped
   std::optional<std::string> phone_number;
-  std::optional<std::string> device_info;  // JSON object text
+  std::optional<std::string> device_info;           // JSON object text
+  std::string ignore_jids = "[]";                   // JSON array text
+  std::string webhook_events = "message.received";  // comma-separated
   std::string created_at, updated_at;
   std::optional<std::string> last_connected;
   int64_t created_ms = 0;
   int64_t connected_ms_in_window = 0;  // filled by find/list
   bool device_stored = false;          // a paired device is in the device store (find/list)
 };
+
+/// A new webhook signing secret: 64 hex characters from the CSPRNG.
+std::string new_webhook_secret();
 
 /// A session id as stored (lower-case UUID), or nullopt when `raw` is not a UUID.
 std::optional<std::string> normalize_session_id(std::string_view raw);
@@ -52,10 +57,21 @@ std::vector<SessionRow> list_for_user(db::Connection& c, const std::string& user
 /// One session; `user_id` empty = whoever owns it.
 std::optional<SessionRow> find(db::Connection& c, const std::string& id, const std::string& user_id,
                                int64_t now_ms);
-/// Changes name and/or webhook URL; nullopt when no such session of this user.
+/// What PUT may change (unset fields stay as they are).
+struct SessionUpdate {
+  std::optional<std::string> name;
+  std::optional<std::string> webhook_url;
+  std::optional<std::string> ignore_jids;     // JSON array text
+  std::optional<std::string> webhook_events;  // comma-separated
+};
+/// Applies an update; nullopt when no such session of this user.
 std::optional<SessionRow> update(db::Connection& c, const std::string& id,
-                                 const std::string& user_id, const std::optional<std::string>& name,
-                                 const std::optional<std::string>& webhook_url, int64_t now_ms);
+                                 const std::string& user_id, const SessionUpdate& u,
+                                 int64_t now_ms);
+/// The session's webhook signing secret (a new one when `rotate`, or when it has none yet);
+/// nullopt when there is no such session of this user.
+std::optional<std::string> webhook_secret(db::Connection& c, const std::string& id,
+                                          const std::string& user_id, bool rotate);
 /// Deletes the session and everything that belongs to it (device keys, intervals, logs).
 bool remove(db::Connection& c, const std::string& id);
 /// Sessions to resume at start-up.

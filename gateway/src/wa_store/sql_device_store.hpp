@@ -31,6 +31,17 @@ class SqlDeviceStore final : public wa::store::DeviceStore,
   wa::store::StoreResult<void> transaction(
       const std::function<wa::store::StoreResult<void>()>& body) override;
 
+  /// The connection of the transaction() running on this store, or nullptr outside one. Lets the
+  /// owner write its own rows in the same transaction (the gateway stores a received message with
+  /// the Signal state that decrypted it).
+  [[nodiscard]] db::Connection* transaction_connection() const noexcept { return tx_; }
+  /// The phone number of a LID user from the stored map (nullopt when unknown or on error).
+  std::optional<std::string> phone_for_lid(std::string_view lid_user) {
+    auto r = pn_for_lid(lid_user);
+    if (!r) return std::nullopt;
+    return *r;
+  }
+
   wa::store::PreKeyStore& prekeys() override { return *this; }
   wa::store::SessionStore& sessions() override { return *this; }
   wa::store::IdentityStore& identities() override { return *this; }

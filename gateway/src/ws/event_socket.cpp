@@ -84,15 +84,16 @@ class EventSocket final : public events::Subscriber,
       // The writer may sit in a send() that a client who stopped reading never completes; the
       // close (and its timeout) gets it out.
       if (overflowed) {
-        asio::co_spawn(
-            self->ex_,
-            [self]() -> asio::awaitable<void> {
-              co_await self->stop(http::close_code::try_again_later,
-                                  "too many events queued: the client reads too slowly");
-            },
-            asio::detached);
+        asio::co_spawn(self->ex_, stop_slow_consumer(self), asio::detached);
       }
     });
+  }
+
+  // A coroutine function, not a capturing lambda coroutine: g++ 12 destroys the captures of a
+  // lambda coroutine handed to co_spawn twice (gateway/src/util/coro.hpp).
+  static asio::awaitable<void> stop_slow_consumer(std::shared_ptr<EventSocket> self) {
+    co_await self->stop(http::close_code::try_again_later,
+                        "too many events queued: the client reads too slowly");
   }
 
   /// Ends the connection with `code` (the first caller's code wins) and wakes every loop.

@@ -58,15 +58,38 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
     // The store failed: leave the message with the server (redelivered on the next login).
     return log(1, "message " + src->id + " left unacknowledged: " + addr.error().message());
   }
-  auto dec = receive::decrypt(*sig, n, *src, *addr);
-  if (!dec) return on_decrypt_failure(c, n, *src, dec.error());
+  // Decrypting and persisting the message form one store transaction: the application's
+  // Options::persist hook stores the message with the Signal state that decrypted it, so a crash
+  // can neither lose a message whose ratchet advanced nor keep one that was not acknowledged.
+  std::optional<Result<receive::Decrypted>> dec;
+  std::optional<MessageReceived> event;
+  bool refused = false;
+  auto tx = store.transaction([&]() -> store::StoreResult<void> {
+    dec.emplace(receive::decrypt(*sig, n, *src, *addr));
+    if (!*dec) return {};  // the Signal calls rolled themselves back; answered below
+    const auto type = (*dec)->content.type;
+    if (type == message::ContentType::none || type == message::ContentType::protocol) return {};
+    event = receive::to_event(*src, (*dec)->content, *own);
+    if (opt.persist && !opt.persist(*event)) {
+      refused = true;
+      return store::StoreError{store::StoreErrc::backend, "the application did not store it"};
+    }
+    return {};
+  });
+  if (!tx || refused) {
+    // Nothing committed: the server redelivers the message (next login) and it decrypts again.
+    return log(1,
+               "message " + src->id + " left unacknowledged: " +
+                   (refused ? std::string("not stored by the application") : tx.error().message()));
+  }
+  if (!*dec) return on_decrypt_failure(c, n, *src, dec->error());
   retries.erase(src->id);
-  const auto type = dec->content.type;
-  if (type == message::ContentType::none || type == message::ContentType::protocol) {
+  if (!event) {
+    const auto type = (*dec)->content.type;
     log(0, "message " + src->id + " from " + src->sender.to_string() +
                " carries no user content (" + std::string(message::to_string(type)) + ")");
   } else {
-    emit(receive::to_event(*src, dec->content, *own));
+    emit(std::move(*event));
   }
   send(c, receive::receipt_for(n, *src, c->active));
 }

@@ -148,6 +148,14 @@ struct Options {
   std::uint64_t seed = 0;
 
   LogHandler log;  ///< optional
+
+  /// Optional: stores a received message durably. Called on the client's strand for every
+  /// MessageReceived, *inside* the store transaction that holds the Signal state which decrypted
+  /// it (before the event handler sees it, before the receipt). Returning false rolls that
+  /// transaction back: the message stays unacknowledged and the server redelivers it at the next
+  /// login, when it decrypts again. An application whose DeviceStore shares its database can thus
+  /// commit the message and the ratchet together (the gateway does). Must not block for long.
+  std::function<bool(const MessageReceived&)> persist;
 };
 
 // --- client ------------------------------------------------------------------------------------

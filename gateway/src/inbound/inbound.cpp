@@ -1,0 +1,218 @@
+#include "inbound/inbound.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "auth/crypto.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace gw::inbound {
+
+namespace {
+
+bool listed(const std::vector<std::string>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+std::string iso_from_unix(int64_t seconds) {
+  return util::iso8601(std::chrono::system_clock::time_point(std::chrono::seconds(seconds)));
+}
+
+// analytics.message_type allows these; anything else is "unknown".
+std::string analytics_type(wa::message::ContentType t) {
+  using wa::message::ContentType;
+  switch (t) {
+    case ContentType::text:
+    case ContentType::image:
+    case ContentType::document:
+    case ContentType::audio:
+    case ContentType::video:
+    case ContentType::sticker:
+    case ContentType::location:
+    case ContentType::contact:
+    case ContentType::reaction:
+    case ContentType::poll:
+      return std::string(wa::message::to_string(t));
+    default:
+      return "unknown";
+  }
+}
+
+// The user part of a JID string ("6281…:3@s.whatsapp.net" -> "6281…").
+std::string user_of(std::string_view jid) {
+  auto end = jid.find_first_of(":@");
+  return std::string(jid.substr(0, end));
+}
+
+db::Value opt(const std::optional<std::string>& v) {
+  if (v) return *v;
+  return nullptr;
+}
+
+}  // namespace
+
+Decision decide(const wa::client::MessageReceived& m, const SessionSettings& s) {
+  Decision d;
+  if (m.is_from_me) {
+    d.skipped = "own_message";
+    return d;
+  }
+  if (m.chat.is_status_broadcast()) {
+    d.skipped = "status_broadcast";
+    return d;
+  }
+  if (m.chat.is_newsletter() || m.chat.is_broadcast()) {
+    d.skipped = "newsletter";
+    return d;
+  }
+  d.record = true;
+  const std::string chat = m.chat.to_non_ad().to_string();
+  const std::string sender = m.sender ? m.sender->user : std::string();
+  const std::string sender_lid = m.sender_lid ? m.sender_lid->user : std::string();
+  if (listed(s.ignore, chat) || listed(s.ignore, m.chat.user) ||
+      (!sender.empty() && listed(s.ignore, sender)) ||
+      (!sender_lid.empty() && listed(s.ignore, sender_lid))) {
+    d.skipped = "ignored";
+    return d;
+  }
+  if (m.is_group && !m.mentions_me) {
+    d.skipped = "group_without_mention";
+    return d;
+  }
+  if (!s.message_events) {
+    d.skipped = "event_disabled";
+    return d;
+  }
+  d.forward = true;
+  return d;
+}
+
+// The chat as one stable string: a 1:1 chat addressed by LID is named by the phone number when
+// the map knows it, so that one person's messages keep one order and one chat_id whichever
+// addressing WhatsApp used for each of them.
+std::string chat_key(const wa::client::MessageReceived& m, const PnForLid& pn_for_lid) {
+  auto chat = m.chat.to_non_ad();
+  if (chat.is_lid() && pn_for_lid) {
+    if (auto pn = pn_for_lid(chat.user)) return wa::Jid::user_jid(*pn).to_string();
+  }
+  return chat.to_string();
+}
+
+events::IncomingMessage describe(const wa::client::MessageReceived& m, const SessionSettings& s,
+                                 const PnForLid& pn_for_lid) {
+  events::IncomingMessage out;
+  out.session_id = s.id;
+  out.session_name = s.name;
+  out.timestamp = iso_from_unix(m.timestamp > 0 ? m.timestamp : util::unix_seconds_now());
+  out.id = m.id;
+  out.chat_id = chat_key(m, pn_for_lid);
+  if (m.sender_lid) out.from_lid = m.sender_lid->user;
+  if (m.sender && m.sender->is_pn()) {
+    out.from = m.sender->user;
+  } else if (m.sender_lid) {
+    auto pn = pn_for_lid ? pn_for_lid(m.sender_lid->user) : std::nullopt;
+    out.from = pn ? *pn : m.sender_lid->user;
+  } else if (m.sender) {
+    out.from = m.sender->user;
+  }
+  out.from_name = m.push_name;
+  out.to = s.own_phone;
+  out.type = std::string(wa::message::to_string(m.type));
+  out.content = m.text;
+  out.is_group = m.is_group;
+  if (m.is_group) out.group_id = m.chat.to_non_ad().to_string();
+  out.is_mention = m.is_group && m.mentions_me;
+  for (const auto& j : m.mentioned_jids) {
+    auto user = user_of(j);
+    if (j.find("@lid") != std::string::npos && pn_for_lid) {
+      if (auto pn = pn_for_lid(user)) user = *pn;
+    }
+    out.mentioned_numbers.push_back(user);
+  }
+  if (m.quoted) {
+    events::IncomingMessage::Quoted q;
+    q.id = m.quoted->id;
+    auto from = user_of(m.quoted->participant);
+    if (m.quoted->participant.find("@lid") != std::string::npos && pn_for_lid) {
+      if (auto pn = pn_for_lid(from)) from = *pn;
+    }
+    q.from = from;
+    q.content = m.quoted->text;
+    q.type = std::string(wa::message::to_string(m.quoted->type));
+    out.quoted = std::move(q);
+  }
+  return out;
+}
+
+Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
+                const PnForLid& pn_for_lid, int64_t now_ms) {
+  Recorded r;
+  r.decision = decide(m, s);
+  if (!r.decision.record) return r;
+  r.message = describe(m, s, pn_for_lid);
+  const auto& msg = r.message;
+  const auto type = analytics_type(m.type);
+  c.query(
+      "INSERT INTO messages_log (session_id, direction, from_number, to_number, message_type, "
+      "content, group_id, group_name, is_group, quoted_message_id, timestamp) "
+      "VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {s.id, msg.from, msg.to, type, msg.content, opt(msg.group_id), opt(msg.group_name),
+       int64_t{msg.is_group ? 1 : 0}, msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr),
+       msg.timestamp});
+  auto a = c.query(
+      "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
+      "is_mention, webhook_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
+      {s.id, msg.id, msg.from, type, int64_t{msg.is_group ? 1 : 0}, int64_t{msg.is_mention ? 1 : 0},
+       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)))});
+  const int64_t analytics_id = a.rows.at(0).integer(0);
+  if (!r.decision.forward) return r;
+
+  r.delivery_id = auth::uuid_v4();
+  r.message.event_id = *r.delivery_id;
+  boost::json::object ctx{{"chat", m.chat.to_non_ad().to_string()}, {"id", m.id}, {"text", m.text}};
+  // The participant of a quoted reply: the sender as the group addresses it.
+  if (m.is_group) {
+    if (m.sender_lid && !m.sender) {
+      ctx["participant"] = m.sender_lid->to_non_ad().to_string();
+    } else if (m.sender) {
+      ctx["participant"] = m.sender->to_non_ad().to_string();
+    }
+  }
+  c.query(
+      "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
+      "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
+      "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+      {*r.delivery_id, s.id, r.message.chat_id, m.id, analytics_id,
+       events::message_received_webhook(r.message), boost::json::serialize(ctx), now_ms, now_ms});
+  return r;
+}
+
+std::optional<SessionSettings> load_settings(db::Connection& c, const std::string& session_id) {
+  auto r = c.query(
+      "SELECT s.id, s.session_name, s.phone_number, s.ignore_jids, s.webhook_events "
+      "FROM sessions s WHERE s.id = ?",
+      {session_id});
+  if (r.rows.empty()) return std::nullopt;
+  const auto& row = r.rows.front();
+  SessionSettings s;
+  s.id = row.text(0);
+  s.name = row.text(1);
+  s.own_phone = row.opt_text(2).value_or("");
+  boost::system::error_code ec;
+  auto ignore = boost::json::parse(row.text(3), ec);
+  if (!ec && ignore.is_array()) {
+    for (const auto& v : ignore.as_array()) {
+      if (v.is_string()) s.ignore.emplace_back(v.as_string());
+    }
+  }
+  s.message_events = false;
+  for (const auto& e : util::split_list(row.text(4), ',')) {
+    if (e == "message.received") s.message_events = true;
+  }
+  return s;
+}
+
+}  // namespace gw::inbound

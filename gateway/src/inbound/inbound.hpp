@@ -1,0 +1,67 @@
+#pragma once
+// The incoming-message path: which received messages are recorded and which are forwarded to the
+// session's webhook (the mention-aware filter), and the rows one message becomes — messages_log,
+// analytics and, when forwarded, the webhook outbox — written on the caller's connection inside
+// the caller's transaction. The session manager calls record() from the WhatsApp client's
+// persist hook, i.e. inside the device store's transaction that holds the Signal state which
+// decrypted the message: message and ratchet commit together, and the receipt goes out after.
+// Thread safety: stateless functions; the connection is the caller's.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/connection.hpp"
+#include "events/translate.hpp"
+#include "wa/client/messages.hpp"
+
+namespace gw::inbound {
+
+/// What happens to one received message.
+struct Decision {
+  bool record = false;   // logged and counted in analytics
+  bool forward = false;  // delivered to the webhook
+  std::string skipped;   // why not forwarded: own_message, status_broadcast, newsletter,
+                         // group_without_mention, ignored, event_disabled
+};
+
+/// The session settings the filter needs.
+struct SessionSettings {
+  std::string id;
+  std::string name;
+  std::string own_phone;            // our number (digits)
+  std::vector<std::string> ignore;  // numbers, group JIDs/ids, "status", "newsletter"
+  bool message_events = true;       // webhook_events contains message.received
+};
+
+/// SPEC-NOTES §4: private messages from others always; group messages only when the bot is
+/// mentioned (by its phone user or its LID user); never our own messages, status broadcasts or
+/// newsletters; nothing from an ignored number or group.
+Decision decide(const wa::client::MessageReceived& m, const SessionSettings& s);
+
+/// Resolves a LID user to its phone number from the stored map (nullopt when unknown).
+using PnForLid = std::function<std::optional<std::string>(const std::string& lid_user)>;
+
+/// The chat of a message as one stable string (a LID-addressed 1:1 chat by its phone number when
+/// known): the webhook's chat_id and the outbox's ordering key.
+std::string chat_key(const wa::client::MessageReceived& m, const PnForLid& pn_for_lid);
+
+/// The message as reported to webhooks and dashboards.
+events::IncomingMessage describe(const wa::client::MessageReceived& m, const SessionSettings& s,
+                                 const PnForLid& pn_for_lid);
+
+/// What record() wrote.
+struct Recorded {
+  Decision decision;
+  events::IncomingMessage message;
+  std::optional<std::string> delivery_id;  // set when an outbox row was written
+};
+
+/// Writes the rows of one message on `c` (the caller holds the transaction). Throws DbError.
+Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
+                const PnForLid& pn_for_lid, int64_t now_ms);
+
+/// Loads the settings of a session on `c` (nullopt when it no longer exists).
+std::optional<SessionSettings> load_settings(db::Connection& c, const std::string& session_id);
+
+}  // namespace gw::inbound

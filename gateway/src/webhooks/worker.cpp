@@ -1,0 +1,344 @@
+#include "webhooks/worker.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "auth/crypto.hpp"
+#include "log/log.hpp"
+#include "util/time.hpp"
+
+namespace gw::webhooks {
+
+namespace asio = boost::asio;
+using std::chrono::milliseconds;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int kBatch = 200;
+
+// A 2xx is success; other 4xx than 408 and 429 are final; everything else (no answer, 408, 429,
+// 5xx) is worth retrying. A 3xx is final: redirects are not followed.
+bool retryable(const HttpResult& r) {
+  if (r.status == 0) return true;
+  if (r.status == 408 || r.status == 429) return true;
+  return r.status >= 500;
+}
+
+}  // namespace
+
+std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body) {
+  std::string data;
+  data.reserve(timestamp.size() + 1 + body.size());
+  data.append(timestamp).append(".").append(body);
+  auto mac = auth::hmac_sha256(secret, data);
+  return "sha256=" + auth::hex_encode(std::span<const std::uint8_t>(mac.data(), mac.size()));
+}
+
+std::optional<std::string> reply_text(std::string_view response_body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(response_body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  auto it = o.find("reply");
+  if (it == o.end()) return std::nullopt;
+  if (it->value().is_string()) {
+    std::string t(it->value().as_string());
+    if (t.empty()) return std::nullopt;
+    return t;
+  }
+  if (it->value().is_object()) {
+    const auto& r = it->value().as_object();
+    auto type = r.find("type");
+    if (type != r.end() && !(type->value().is_string() && type->value().as_string() == "text"))
+      return std::nullopt;  // media replies come with the media issue
+    auto content = r.find("content");
+    if (content != r.end() && content->value().is_string() && !content->value().as_string().empty())
+      return std::string(content->value().as_string());
+  }
+  return std::nullopt;
+}
+
+struct DeliveryWorker::Delivery {
+  int64_t id = 0;
+  std::string delivery_id;
+  std::string session_id;
+  std::string event;
+  std::string payload;
+  std::optional<std::string> reply_context;
+  std::optional<int64_t> analytics_id;
+  int attempts = 0;
+  std::string url;
+  std::string secret;
+  std::string chat;
+};
+
+DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpClient& http,
+                               sessions::Manager& sessions, WorkerOptions options)
+    : strand_(asio::make_strand(ex)),
+      db_(db),
+      http_(http),
+      sessions_(sessions),
+      options_(std::move(options)),
+      timer_(strand_) {}
+
+DeliveryWorker::~DeliveryWorker() = default;
+
+void DeliveryWorker::start() {
+  if (running_.exchange(true)) return;
+  asio::co_spawn(strand_, loop(), asio::detached);
+}
+
+void DeliveryWorker::stop() {
+  running_ = false;
+  asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+void DeliveryWorker::wake() {
+  asio::post(strand_, [this] { timer_.cancel(); });
+}
+
+std::size_t DeliveryWorker::in_flight() const {
+  std::lock_guard lock(mutex_);
+  return in_flight_.size();
+}
+
+void DeliveryWorker::finished(int64_t id) {
+  {
+    std::lock_guard lock(mutex_);
+    in_flight_.erase(id);
+  }
+  wake();  // the next delivery of that chat may now be due
+}
+
+asio::awaitable<void> DeliveryWorker::loop() {
+  while (running_) {
+    std::vector<std::shared_ptr<Delivery>> due;
+    std::optional<int64_t> next_due;
+    try {
+      auto t = now_ms();
+      // Per chat only the oldest pending delivery is eligible (ordering); rows already in flight
+      // are skipped below. Sessions without a secret yet get one here.
+      auto rows = co_await db_.run([t](db::Connection& c) {
+        c.query(
+            "UPDATE sessions SET webhook_secret = ? WHERE webhook_secret IS NULL AND id IN "
+            "(SELECT session_id FROM webhook_deliveries WHERE status = 'pending')",
+            {auth::hex_encode(auth::random_bytes(32))});
+        auto due_rows = c.query(
+            "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
+            "d.analytics_id, d.attempts, s.webhook_url, s.webhook_secret, d.chat_key "
+            "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
+            "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND NOT EXISTS ("
+            "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
+            "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) "
+            "ORDER BY d.id LIMIT ?",
+            {t, int64_t{kBatch}});
+        auto next = c.query(
+            "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending' "
+            "AND next_attempt_ms > ?",
+            {t});
+        return std::make_pair(std::move(due_rows), std::move(next));
+      });
+      for (const auto& r : rows.first.rows) {
+        auto d = std::make_shared<Delivery>();
+        d->id = r.integer(0);
+        d->delivery_id = r.text(1);
+        d->session_id = r.text(2);
+        d->event = r.text(3);
+        d->payload = r.text(4);
+        d->reply_context = r.opt_text(5);
+        d->analytics_id = r.opt_integer(6);
+        d->attempts = static_cast<int>(r.integer(7));
+        d->url = r.text(8);
+        d->secret = r.opt_text(9).value_or("");
+        d->chat = r.text(10);
+        due.push_back(std::move(d));
+      }
+      if (!rows.second.rows.empty() && !rows.second.rows.front().is_null(0)) {
+        next_due = rows.second.rows.front().integer(0);
+      }
+    } catch (const std::exception& e) {
+      log::warn("webhook outbox not readable", {{"error", e.what()}});
+    }
+    for (auto& d : due) {
+      {
+        std::lock_guard lock(mutex_);
+        if (in_flight_.count(d->id) ||
+            in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
+          continue;
+        in_flight_.insert(d->id);
+      }
+      asio::co_spawn(strand_, deliver(d), asio::detached);
+    }
+    if (!running_) break;
+    auto wait = options_.poll_interval;
+    if (next_due) wait = std::min(wait, milliseconds(std::max<int64_t>(1, *next_due - now_ms())));
+    timer_.expires_after(wait);
+    co_await timer_.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> DeliveryWorker::typing(std::shared_ptr<Delivery> d,
+                                             std::shared_ptr<std::atomic<bool>> done) {
+  auto chat = wa::Jid::parse(d->chat);
+  if (!chat) co_return;
+  asio::steady_timer t(strand_);
+  while (!*done) {
+    sessions_.chat_presence(d->session_id, *chat, true);
+    t.expires_after(options_.typing_refresh);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
+  const int attempt = d->attempts + 1;
+  const bool message = d->event == "message.received";
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  if (message) asio::co_spawn(strand_, typing(d, done), asio::detached);
+
+  const auto ts = std::to_string(util::unix_seconds_now());
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"X-Webhook-Id", d->delivery_id},
+      {"X-Webhook-Event", d->event},
+      {"X-Webhook-Timestamp", ts},
+      {"X-Webhook-Signature", signature(d->secret, ts, d->payload)},
+      {"X-Webhook-Attempt", std::to_string(attempt)}};
+  const auto started = now_ms();
+  HttpResult res;
+  try {
+    res = co_await http_.post(d->url, d->payload, headers, options_.timeout);
+  } catch (const std::exception& e) {
+    res.status = 0;
+    res.error = std::string("bad webhook URL: ") + e.what();
+  }
+  attempts_.fetch_add(1);
+  *done = true;
+  if (message) {
+    if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, false);
+  }
+
+  const bool ok = res.status >= 200 && res.status < 300;
+  const auto elapsed = static_cast<int64_t>(res.elapsed.count());
+  std::string error = res.error;
+  if (error.empty() && !ok) error = "HTTP " + std::to_string(res.status);
+  const bool final_failure =
+      !ok && (!retryable(res) || attempt > options_.max_retries || res.error.rfind("bad", 0) == 0);
+  int64_t next = 0;
+  if (!ok && !final_failure) {
+    auto delay = options_.backoff * (int64_t{1} << std::min(attempt - 1, 20));
+    if (res.retry_after && (res.status == 429 || res.status == 503)) {
+      auto ra = std::chrono::duration_cast<milliseconds>(*res.retry_after);
+      delay = std::max<milliseconds>(delay, std::min(ra, options_.retry_after_cap));
+    }
+    next = now_ms() + delay.count();
+  }
+  const auto t = now_ms();
+  try {
+    co_await db_.run([&](db::Connection& c) {
+      db::Transaction tx(c);
+      c.query(
+          "INSERT INTO webhook_attempts (delivery_id, attempt, started_ms, duration_ms, "
+          "status_code, error) VALUES (?, ?, ?, ?, ?, ?)",
+          {d->id, int64_t{attempt}, started, elapsed,
+           res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
+           error.empty() ? db::Value(nullptr) : db::Value(error)});
+      const char* status = ok ? "delivered" : (final_failure ? "failed" : "pending");
+      c.query(
+          "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, "
+          "finished_ms = ?, last_status_code = ?, last_error = ? WHERE id = ?",
+          {std::string(status), int64_t{attempt}, ok || final_failure ? t : next,
+           ok || final_failure ? db::Value(t) : db::Value(nullptr),
+           res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
+           error.empty() ? db::Value(nullptr) : db::Value(error), d->id});
+      if ((ok || final_failure) && d->analytics_id) {
+        c.query(
+            "UPDATE analytics SET webhook_sent = TRUE, webhook_success = ?, "
+            "webhook_response_time_ms = ?, webhook_status_code = ?, error_message = ? "
+            "WHERE id = ?",
+            {int64_t{ok ? 1 : 0}, elapsed,
+             res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
+             ok ? db::Value(nullptr) : db::Value(error), *d->analytics_id});
+      }
+      tx.commit();
+    });
+  } catch (const std::exception& e) {
+    // Stays pending: retried at the next poll with the same delivery id.
+    log::warn("webhook outcome not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+  log::write(ok ? log::Level::info : log::Level::warn, "webhook attempt",
+             {{"delivery_id", d->delivery_id},
+              {"session_id", d->session_id},
+              {"attempt", attempt},
+              {"status", res.status},
+              {"duration_ms", elapsed},
+              {"outcome", ok ? "delivered" : (final_failure ? "failed" : "retry")},
+              {"error", error}});
+  finished(d->id);
+  if (ok && message) {
+    if (auto text = reply_text(res.body)) co_await send_reply(d, std::move(*text));
+  }
+}
+
+asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d, std::string text) {
+  // Where to answer and what to quote (written by the inbound path with the delivery).
+  std::string chat_text, id, quoted_text, participant;
+  if (d->reply_context) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(*d->reply_context, ec);
+    if (!ec && v.is_object()) {
+      const auto& o = v.as_object();
+      auto get = [&o](const char* k) {
+        auto it = o.find(k);
+        return it != o.end() && it->value().is_string() ? std::string(it->value().as_string())
+                                                        : std::string();
+      };
+      chat_text = get("chat");
+      id = get("id");
+      quoted_text = get("text");
+      participant = get("participant");
+    }
+  }
+  if (chat_text.empty()) chat_text = d->chat;
+  auto chat = wa::Jid::parse(chat_text);
+  if (!chat) co_return;
+  wa::client::SendOptions opts;
+  if (chat->is_group() && !id.empty() && !participant.empty()) {
+    opts.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
+  }
+  auto r = co_await sessions_.send_text(d->session_id, *chat, text, opts);
+  if (!r) {
+    replies_failed_.fetch_add(1);
+    log::warn("webhook reply not sent",
+              {{"delivery_id", d->delivery_id}, {"error", r.error().message()}});
+    co_return;
+  }
+  const auto sent_id = r->id;
+  const auto t = now_ms();
+  try {
+    co_await db_.run([&](db::Connection& c) {
+      c.query(
+          "INSERT INTO messages_log (session_id, direction, to_number, message_type, content, "
+          "group_id, is_group, quoted_message_id, timestamp) "
+          "VALUES (?, 'outgoing', ?, 'text', ?, ?, ?, ?, ?)",
+          {d->session_id, chat->user, text,
+           chat->is_group() ? db::Value(chat->to_string()) : db::Value(nullptr),
+           int64_t{chat->is_group() ? 1 : 0}, id.empty() ? db::Value(nullptr) : db::Value(id),
+           util::iso8601(std::chrono::system_clock::time_point(milliseconds(t)))});
+    });
+  } catch (const std::exception& e) {
+    log::warn("reply not logged", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+  log::info("webhook reply sent", {{"delivery_id", d->delivery_id}, {"message_id", sent_id}});
+}
+
+}  // namespace gw::webhooks

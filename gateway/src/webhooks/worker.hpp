@@ -1,0 +1,93 @@
+#pragma once
+// The webhook delivery worker: takes due rows of the durable outbox (webhook_deliveries), POSTs
+// them signed to the session's webhook URL, records every attempt, retries with exponential
+// backoff, fills the analytics row with the final outcome, and sends the reply found in a 2xx
+// response back to the chat (quoted in groups) while showing "typing…" during the request.
+//
+// Ordering: per (session, chat) only the oldest pending delivery is eligible, so a failing message
+// holds back the later ones of its chat and nothing else. Durability: rows are written by the
+// inbound path in the message's own transaction; a restart (or kill -9) resumes every pending row
+// with the same delivery id (X-Webhook-Id), so receivers can drop duplicates.
+//
+// Threads: the worker's coroutines run on the executor given (the HTTP I/O context); database
+// calls go through Database::run (blocking pool), HTTP through HttpClient, replies through the
+// session manager (WhatsApp pool). wake() may be called from any thread.
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "db/database.hpp"
+#include "sessions/manager.hpp"
+#include "webhooks/http_client.hpp"
+
+namespace gw::webhooks {
+
+struct WorkerOptions {
+  std::chrono::milliseconds timeout{30'000};
+  int max_retries = 3;
+  std::chrono::milliseconds backoff{1'000};  // first retry; doubled each time
+  std::chrono::milliseconds retry_after_cap{300'000};
+  int concurrency = 64;
+  std::chrono::milliseconds poll_interval{1'000};  // safety net besides wake()
+  std::chrono::milliseconds typing_refresh{8'000};
+  std::string user_agent = "wa-gateway";
+};
+
+/// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
+std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body);
+
+/// The text to send back from a webhook response body ({"reply": "…"} or {"reply": {"type":
+/// "text", "content": "…"}}); nullopt when there is none.
+std::optional<std::string> reply_text(std::string_view response_body);
+
+class DeliveryWorker {
+ public:
+  DeliveryWorker(boost::asio::any_io_executor ex, db::Database& db, HttpClient& http,
+                 sessions::Manager& sessions, WorkerOptions options);
+  ~DeliveryWorker();
+  DeliveryWorker(const DeliveryWorker&) = delete;
+  DeliveryWorker& operator=(const DeliveryWorker&) = delete;
+
+  void start();
+  /// Stops taking new deliveries; those in flight finish (their outcome is recorded) or stay
+  /// pending for the next start.
+  void stop();
+  /// Something was queued: look now instead of at the next poll.
+  void wake();
+
+  [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
+  [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
+  [[nodiscard]] std::size_t in_flight() const;
+
+  struct Delivery;
+
+ private:
+  boost::asio::awaitable<void> loop();
+  boost::asio::awaitable<void> deliver(std::shared_ptr<Delivery> d);
+  boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d,
+                                      std::shared_ptr<std::atomic<bool>> done);
+  boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d, std::string text);
+  void finished(int64_t id);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  db::Database& db_;
+  HttpClient& http_;
+  sessions::Manager& sessions_;
+  WorkerOptions options_;
+  boost::asio::steady_timer timer_;
+  std::atomic<bool> running_{false};
+  mutable std::mutex mutex_;
+  std::set<int64_t> in_flight_;  // guarded by mutex_
+  std::atomic<uint64_t> attempts_{0};
+  std::atomic<uint64_t> replies_failed_{0};
+};
+
+}  // namespace gw::webhooks
