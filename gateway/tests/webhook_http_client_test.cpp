@@ -1,8 +1,9 @@
 // The webhook HTTP client against a scripted server on 127.0.0.1, port 0: real sockets, real
 // TLS with a throwaway certificate made here with the OpenSSL API. The server is synchronous on
-// one thread and serves one connection at a time, running the test's script on it; a script
-// that must keep a connection open hands it back (keep_open). Its destructor shuts every socket
-// down, so a broken client fails a test instead of hanging it. Durations are only asserted as
+// one thread and serves one connection at a time, running the test's script on it (one test
+// asks for a thread per connection instead); a script that must keep a connection open hands it
+// back (keep_open). Its destructor shuts every socket down, so a broken client fails a test
+// instead of hanging it. Durations are only asserted as
 // "well below the timeout" (a loaded 2-core machine is slow).
 #include <gtest/gtest.h>
 #include <openssl/evp.h>

@@ -77,6 +77,8 @@ for (const dialect of dialects()) {
       assert.equal(detail.phone_number, phone);
       assert.equal(detail.device_info.jid, paired.jid);
       assert.ok(detail.last_connected);
+      const listed = (await call(gw, 'GET', '/api/v1/sessions', { token })).json.data;
+      assert.equal(listed.find((x) => x.session_id === id).status, 'connected', 'the list follows the live state');
       const health = (await call(gw, 'GET', '/health')).json;
       assert.equal(health.active_sessions, 1);
       const noQr = await call(gw, 'GET', `/api/v1/sessions/${id}/qr`, { token });

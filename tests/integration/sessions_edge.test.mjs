@@ -72,6 +72,9 @@ for (const dialect of dialects()) {
       assert.equal(up.status, 200, up.text);
       assert.equal(up.json.data.session_name, 'Agent B2');
       assert.equal(up.json.data.webhook_url, 'http://10.0.0.5:5678/webhook/b');
+      // The list (cached per user for up to a second) shows a change at once.
+      const relisted = await call(gw, 'GET', '/api/v1/sessions', { token });
+      assert.deepEqual(relisted.json.data.map((s) => s.session_name).sort(), ['Agent A', 'Agent B2']);
       const clash = await call(gw, 'PUT', `/api/v1/sessions/${b.session_id}`, { token, body: { session_name: 'Agent A' } });
       assert.equal(clash.status, 409);
       const empty = await call(gw, 'PUT', `/api/v1/sessions/${b.session_id}`, { token, body: {} });

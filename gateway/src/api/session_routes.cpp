@@ -5,6 +5,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
 
 #include "auth/crypto.hpp"
 #include "http/envelope.hpp"
@@ -259,6 +262,37 @@ Fields validated_fields(const json::object& body, bool require_all, bool allow_p
   return f;
 }
 
+// Per-user cache of the session list answer (see the route). Bounded: cleared when it holds
+// more than kListCacheUsers users.
+constexpr auto kListCacheAge = std::chrono::milliseconds(1000);
+constexpr std::size_t kListCacheUsers = 10'000;
+
+class ListCache {
+ public:
+  std::optional<http::Response> get(const std::string& user, uint64_t version) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(user);
+    if (it == entries_.end() || it->second.version != version ||
+        std::chrono::steady_clock::now() - it->second.at > kListCacheAge)
+      return std::nullopt;
+    return it->second.response;
+  }
+  void put(const std::string& user, uint64_t version, const http::Response& r) {
+    std::lock_guard lock(mutex_);
+    if (entries_.size() >= kListCacheUsers) entries_.clear();
+    entries_[user] = {version, std::chrono::steady_clock::now(), r};
+  }
+
+ private:
+  struct Entry {
+    uint64_t version = 0;
+    std::chrono::steady_clock::time_point at;
+    http::Response response;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
+};
+
 [[noreturn]] void duplicate_name() {
   throw http::ApiError(http::ErrorKind::conflict, "you already have a session with this name",
                        json::object{{"session_name", "already used"}});
@@ -310,15 +344,23 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
           throw;
         }
         log::info("session created", {{"session_id", id}, {"user_id", user}});
+        mgr.bump_version();
         auto o = detail(row, view_of(row, mgr.snapshot(id)), t);
         co_return http::ok(
             o, "Session created successfully. Please start the session to get QR code.", 201);
       },
       Body::json);
 
+  // The list is the dashboard's (and monitoring's) most frequent call and grows with the number
+  // of sessions (1,000 sessions: ~300 KB of JSON). Each user's answer is kept while no session
+  // changed (Manager::state_version) and for at most kListCacheAge, so uptime_percentage, which
+  // moves with time alone, is never older than that.
+  auto cache = std::make_shared<ListCache>();
   router.add("GET", "/api/v1/sessions", Access::authenticated,
-             [&db, now, &mgr](http::Request& req) -> Res {
+             [&db, now, &mgr, cache](http::Request& req) -> Res {
                auto user = *req.user_id;
+               const auto version = mgr.state_version();
+               if (auto hit = cache->get(user, version)) co_return *hit;
                auto t = now();
                auto rows = co_await db.run(
                    [&](db::Connection& c) { return sessions::repo::list_for_user(c, user, t); });
@@ -327,7 +369,9 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                for (const auto& row : rows) {
                  out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id)), t));
                }
-               co_return http::ok(std::move(out), "Sessions retrieved successfully");
+               auto res = http::ok(std::move(out), "Sessions retrieved successfully");
+               cache->put(user, version, res);
+               co_return res;
              });
 
   router.add("GET", "/api/v1/sessions/:id", Access::authenticated,
@@ -355,6 +399,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
           throw;
         }
         if (!row) not_found();
+        mgr.bump_version();
         auto o = detail(*row, view_of(*row, mgr.snapshot(id)), t);
         co_return http::ok(o, "Session updated successfully");
       },
@@ -366,6 +411,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                auto guard = co_await mgr.lock(id);
                auto row = co_await load(req, id);
                bool logged_out = co_await mgr.remove(row);
+               mgr.bump_version();
                co_return http::ok(json::object{{"session_id", id}, {"logged_out", logged_out}},
                                   "Session deleted successfully");
              });
@@ -387,6 +433,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                auto guard = co_await mgr.lock(id);
                co_await load(req, id);
                auto s = co_await mgr.stop(id);
+               mgr.bump_version();
                co_return http::ok(state_of(id, s), "Session stopped");
              });
 

@@ -267,11 +267,13 @@ std::shared_ptr<Manager::Runtime> Manager::runtime_for(const std::string& id,
 void Manager::apply(const std::shared_ptr<Runtime>& rt,
                     const std::function<void(Snapshot&, steady_clock::time_point&)>& f) {
   bool status_changed = false, qr_changed = false, persisted_changed = false;
+  bool before_running = false;
   Snapshot after;
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;
   {
     std::lock_guard lock(rt->mu);
     Snapshot before = rt->snap;
+    before_running = before.running;
     f(rt->snap, rt->qr_deadline);
     const Snapshot& s = rt->snap;
     persisted_changed =
@@ -287,6 +289,7 @@ void Manager::apply(const std::shared_ptr<Runtime>& rt,
     }
     waiters.swap(rt->waiters);
   }
+  if (status_changed || qr_changed || before_running != after.running) version_.fetch_add(1);
   if (persisted_changed) {
     write_db("status", [&](db::Connection& c) {
       repo::set_status(c, rt->id, after.status, after.reason, after.detail);

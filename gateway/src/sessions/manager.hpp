@@ -125,6 +125,11 @@ class Manager {
   [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
   [[nodiscard]] int count_with_status(std::string_view status) const;
   [[nodiscard]] uint64_t reconnects() const noexcept { return reconnects_.load(); }
+  /// Grows with every change of any session's live state, and with bump_version(): caches of
+  /// what the API shows about sessions compare it (together with a short age limit).
+  [[nodiscard]] uint64_t state_version() const noexcept { return version_.load(); }
+  /// For changes made outside the manager (create, update, delete of a session row).
+  void bump_version() noexcept { version_.fetch_add(1); }
   [[nodiscard]] uint64_t pairings() const noexcept { return pairings_.load(); }
 
   /// Disconnects every client (no logout), closes their intervals and stops the pool. Blocking;
@@ -172,6 +177,7 @@ class Manager {
   std::map<std::string, std::shared_ptr<Runtime>, std::less<>> runtimes_;     // guarded by mutex_
   std::map<std::string, std::shared_ptr<OpLock::Queue>, std::less<>> locks_;  // by mutex_
   std::atomic<uint64_t> reconnects_{0};
+  std::atomic<uint64_t> version_{1};
   std::atomic<uint64_t> pairings_{0};
   std::atomic<bool> stopping_{false};
   struct Timer;
