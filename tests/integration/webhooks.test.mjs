@@ -219,6 +219,22 @@ for (const dialect of dialects()) {
       assert.deepEqual(order, ids.map((_, i) => `n${i}`));
       rx.respond = () => ({ status: 200, body: '{}' });
     });
+
+    test('session.status events reach the webhook when asked for: disconnect, then connect', async () => {
+      const put = await call(gw, 'PUT', `/api/v1/sessions/${sessionId}`, { token: user.token, body: { webhook_events: ['message.received', 'session.status'] } });
+      assert.equal(put.status, 200, put.text);
+      assert.deepEqual(put.json.data.webhook_events, ['message.received', 'session.status']);
+      const since = Date.now();
+      await emu.fault({ phone: bot, kind: 'drop' });
+      const down = await rx.next((q) => q.at >= since && q.json.event === 'session.status' && q.json.status === 'disconnected');
+      const up = await rx.next((q) => q.at >= since && q.json.event === 'session.status' && q.json.status === 'connected');
+      assert.ok(verify(secret, up.headers, up.body));
+      assert.equal(up.json.session_id, sessionId);
+      assert.equal(up.json.phone_number, bot);
+      assert.ok(down.at <= up.at, 'in order');
+      assert.equal(up.headers['x-webhook-event'], 'session.status');
+      await call(gw, 'PUT', `/api/v1/sessions/${sessionId}`, { token: user.token, body: { webhook_events: ['message.received'] } });
+    });
   });
 }
 

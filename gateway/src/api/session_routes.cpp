@@ -269,18 +269,23 @@ constexpr std::size_t kListCacheUsers = 10'000;
 
 class ListCache {
  public:
+  // The cached answer while no session changed and it is younger than kListCacheAge. When only
+  // its age ran out, the first caller rebuilds it and the others keep getting the previous answer
+  // meanwhile (up to twice the age), so an expiry costs one rebuild, not one per open connection.
   std::optional<http::Response> get(const std::string& user, uint64_t version) {
     std::lock_guard lock(mutex_);
     auto it = entries_.find(user);
-    if (it == entries_.end() || it->second.version != version ||
-        std::chrono::steady_clock::now() - it->second.at > kListCacheAge)
-      return std::nullopt;
-    return it->second.response;
+    if (it == entries_.end() || it->second.version != version) return std::nullopt;
+    auto age = std::chrono::steady_clock::now() - it->second.at;
+    if (age <= kListCacheAge) return it->second.response;
+    if (it->second.refreshing && age <= 2 * kListCacheAge) return it->second.response;
+    it->second.refreshing = true;
+    return std::nullopt;
   }
   void put(const std::string& user, uint64_t version, const http::Response& r) {
     std::lock_guard lock(mutex_);
     if (entries_.size() >= kListCacheUsers) entries_.clear();
-    entries_[user] = {version, std::chrono::steady_clock::now(), r};
+    entries_[user] = {version, std::chrono::steady_clock::now(), r, false};
   }
 
  private:
@@ -288,6 +293,7 @@ class ListCache {
     uint64_t version = 0;
     std::chrono::steady_clock::time_point at;
     http::Response response;
+    bool refreshing = false;
   };
   std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
@@ -353,8 +359,8 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 
   // The list is the dashboard's (and monitoring's) most frequent call and grows with the number
   // of sessions (1,000 sessions: ~300 KB of JSON). Each user's answer is kept while no session
-  // changed (Manager::state_version) and for at most kListCacheAge, so uptime_percentage, which
-  // moves with time alone, is never older than that.
+  // changed (Manager::state_version) and for about kListCacheAge (at most twice that while it is
+  // being rebuilt), so uptime_percentage, which moves with time alone, is never older.
   auto cache = std::make_shared<ListCache>();
   router.add("GET", "/api/v1/sessions", Access::authenticated,
              [&db, now, &mgr, cache](http::Request& req) -> Res {

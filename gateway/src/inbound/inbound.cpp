@@ -190,6 +190,42 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
   return r;
 }
 
+bool record_session_status(db::Connection& c, const std::string& session_id,
+                           const std::string& status, const std::optional<std::string>& reason,
+                           const std::optional<std::string>& detail,
+                           const std::optional<std::string>& phone_number, int64_t now_ms) {
+  auto r = c.query("SELECT session_name, webhook_events FROM sessions WHERE id = ?", {session_id});
+  if (r.rows.empty()) return false;
+  bool wanted = false;
+  for (const auto& e : util::split_list(r.rows.front().text(1), ',')) {
+    if (e == "session.status") wanted = true;
+  }
+  if (!wanted) return false;
+  auto id = auth::uuid_v4();
+  auto opt_json = [](const std::optional<std::string>& v) -> boost::json::value {
+    if (v) return boost::json::string(*v);
+    return nullptr;
+  };
+  boost::json::object o{
+      {"event", "session.status"},
+      {"event_id", id},
+      {"session_id", session_id},
+      {"session_name", r.rows.front().text(0)},
+      {"timestamp",
+       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)))},
+      {"status", status}};
+  o["status_reason"] = opt_json(reason);
+  o["status_detail"] = opt_json(detail);
+  o["phone_number"] = opt_json(phone_number);
+  // One ordering key for all of a session's status events: they arrive in the order they happened.
+  c.query(
+      "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, payload, status, "
+      "attempts, next_attempt_ms, created_ms) "
+      "VALUES (?, ?, 'session.status', 'session.status', ?, 'pending', 0, ?, ?)",
+      {id, session_id, boost::json::serialize(o), now_ms, now_ms});
+  return true;
+}
+
 std::optional<SessionSettings> load_settings(db::Connection& c, const std::string& session_id) {
   auto r = c.query(
       "SELECT s.id, s.session_name, s.phone_number, s.ignore_jids, s.webhook_events "

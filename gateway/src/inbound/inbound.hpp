@@ -61,6 +61,13 @@ struct Recorded {
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
                 const PnForLid& pn_for_lid, int64_t now_ms);
 
+/// Queues a session.status webhook event when the session's webhook_events include it; returns
+/// whether a row was written. Status fields as in the status_update WebSocket message.
+bool record_session_status(db::Connection& c, const std::string& session_id,
+                           const std::string& status, const std::optional<std::string>& reason,
+                           const std::optional<std::string>& detail,
+                           const std::optional<std::string>& phone_number, int64_t now_ms);
+
 /// Loads the settings of a session on `c` (nullopt when it no longer exists).
 std::optional<SessionSettings> load_settings(db::Connection& c, const std::string& session_id);
 

@@ -268,12 +268,14 @@ void Manager::apply(const std::shared_ptr<Runtime>& rt,
                     const std::function<void(Snapshot&, steady_clock::time_point&)>& f) {
   bool status_changed = false, qr_changed = false, persisted_changed = false;
   bool before_running = false;
+  std::string before_status;
   Snapshot after;
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;
   {
     std::lock_guard lock(rt->mu);
     Snapshot before = rt->snap;
     before_running = before.running;
+    before_status = before.status;
     f(rt->snap, rt->qr_deadline);
     const Snapshot& s = rt->snap;
     persisted_changed =
@@ -291,9 +293,20 @@ void Manager::apply(const std::shared_ptr<Runtime>& rt,
   }
   if (status_changed || qr_changed || before_running != after.running) version_.fetch_add(1);
   if (persisted_changed) {
+    bool queued = false;
     write_db("status", [&](db::Connection& c) {
+      db::Transaction tx(c);
       repo::set_status(c, rt->id, after.status, after.reason, after.detail);
+      // session.status webhook events: on connect, disconnect and logout (a change of status, or
+      // a logged-out session), when the session asked for them.
+      if (before_status != after.status ||
+          after.reason == std::optional<std::string>("logged_out")) {
+        queued = inbound::record_session_status(c, rt->id, after.status, after.reason, after.detail,
+                                                after.phone_number, now_ms());
+      }
+      tx.commit();
     });
+    if (queued && options_.outbox_written) options_.outbox_written();
   }
   if (status_changed) {
     hub_.publish(rt->user_id, rt->id,
