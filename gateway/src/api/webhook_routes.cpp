@@ -16,7 +16,7 @@ namespace {
 namespace json = boost::json;
 
 std::string iso_ms(int64_t ms) {
-  return util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(ms)));
+  return util::iso8601_from_ms(ms);
 }
 
 json::value opt_int(const db::Row& r, std::size_t i) {

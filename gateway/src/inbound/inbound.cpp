@@ -166,7 +166,7 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
       "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
       "is_mention, webhook_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
       {s.id, msg.id, msg.from, type, int64_t{msg.is_group ? 1 : 0}, int64_t{msg.is_mention ? 1 : 0},
-       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)))});
+       util::iso8601_from_ms(now_ms)});
   const int64_t analytics_id = a.rows.at(0).integer(0);
   if (!r.decision.forward) return r;
 
@@ -206,14 +206,12 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
     if (v) return boost::json::string(*v);
     return nullptr;
   };
-  boost::json::object o{
-      {"event", "session.status"},
-      {"event_id", id},
-      {"session_id", session_id},
-      {"session_name", r.rows.front().text(0)},
-      {"timestamp",
-       util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)))},
-      {"status", status}};
+  boost::json::object o{{"event", "session.status"},
+                        {"event_id", id},
+                        {"session_id", session_id},
+                        {"session_name", r.rows.front().text(0)},
+                        {"timestamp", util::iso8601_from_ms(now_ms)},
+                        {"status", status}};
   o["status_reason"] = opt_json(reason);
   o["status_detail"] = opt_json(detail);
   o["phone_number"] = opt_json(phone_number);

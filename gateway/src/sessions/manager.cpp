@@ -18,6 +18,7 @@
 #include "log/log.hpp"
 #include "sessions/qr_image.hpp"
 #include "util/coro.hpp"
+#include "util/time.hpp"
 #include "wa_store/sql_device_store.hpp"
 
 namespace gw::sessions {
@@ -30,9 +31,7 @@ using wa::client::DisconnectReason;
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return util::unix_millis_now();
 }
 
 // status_reason for a connection that ended for good (no automatic reconnect).

@@ -87,8 +87,7 @@ namespace repo {
 
 SessionRow insert(db::Connection& c, const std::string& id, const std::string& user_id,
                   const std::string& name, const std::string& webhook_url, int64_t now_ms) {
-  auto now =
-      util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
+  auto now = util::iso8601_from_ms(now_ms);
   c.query(
       "INSERT INTO sessions (id, user_id, session_name, webhook_url, status, desired_state, "
       "created_at, updated_at, created_ms, webhook_secret) "
@@ -128,8 +127,7 @@ std::optional<SessionRow> find(db::Connection& c, const std::string& id, const s
 std::optional<SessionRow> update(db::Connection& c, const std::string& id,
                                  const std::string& user_id, const SessionUpdate& u,
                                  int64_t now_ms) {
-  auto now =
-      util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
+  auto now = util::iso8601_from_ms(now_ms);
   std::string sql = "UPDATE sessions SET updated_at = ?";
   std::vector<db::Value> params{now};
   auto set = [&](const char* column, const std::optional<std::string>& v) {
@@ -208,8 +206,7 @@ int64_t open_interval(db::Connection& c, const std::string& id, int64_t now_ms) 
       "INSERT INTO session_connections (session_id, connected_ms, last_seen_ms) VALUES (?, ?, ?) "
       "RETURNING id",
       {id, now_ms, now_ms});
-  auto now =
-      util::iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(now_ms)));
+  auto now = util::iso8601_from_ms(now_ms);
   c.query("UPDATE sessions SET last_connected = ? WHERE id = ?", {now, id});
   tx.commit();
   return r.rows.at(0).integer(0);

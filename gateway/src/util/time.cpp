@@ -23,6 +23,16 @@ std::string iso8601_now() {
   return iso8601(std::chrono::system_clock::now());
 }
 
+int64_t unix_millis_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso8601_from_ms(int64_t unix_ms) {
+  return iso8601(std::chrono::system_clock::time_point(std::chrono::milliseconds(unix_ms)));
+}
+
 int64_t unix_seconds_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())

@@ -15,5 +15,9 @@ std::string iso8601_now();
 /// prints) into a UTC time point.
 std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_view s);
 int64_t unix_seconds_now();
+/// Wall clock in Unix milliseconds.
+int64_t unix_millis_now();
+/// iso8601() of a Unix time in milliseconds.
+std::string iso8601_from_ms(int64_t unix_ms);
 
 }  // namespace gw::util

@@ -20,9 +20,7 @@ using std::chrono::milliseconds;
 namespace {
 
 int64_t now_ms() {
-  return std::chrono::duration_cast<milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return util::unix_millis_now();
 }
 
 constexpr int kBatch = 200;
@@ -333,7 +331,7 @@ asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d, st
           {d->session_id, chat->user, text,
            chat->is_group() ? db::Value(chat->to_string()) : db::Value(nullptr),
            int64_t{chat->is_group() ? 1 : 0}, id.empty() ? db::Value(nullptr) : db::Value(id),
-           util::iso8601(std::chrono::system_clock::time_point(milliseconds(t)))});
+           util::iso8601_from_ms(t)});
     });
   } catch (const std::exception& e) {
     log::warn("reply not logged", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
