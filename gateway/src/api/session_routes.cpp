@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "auth/crypto.hpp"
+#include "events/translate.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
 #include "log/log.hpp"
@@ -28,7 +29,8 @@ using sessions::Snapshot;
 constexpr std::size_t kMaxSessionBody = 16 * 1024;
 constexpr int kMaxSessionDepth = 4;
 
-// The :id of the request, checked for form; lower-cased as stored.
+}  // namespace
+
 std::string session_id_of(const http::Request& req) {
   auto id = sessions::normalize_session_id(req.param("id"));
   if (!id) {
@@ -38,6 +40,8 @@ std::string session_id_of(const http::Request& req) {
   return *id;
 }
 
+namespace {
+
 [[noreturn]] void not_found() {
   throw http::ApiError(http::ErrorKind::not_found, "session not found");
 }
@@ -45,14 +49,6 @@ std::string session_id_of(const http::Request& req) {
 json::value opt(const std::optional<std::string>& v) {
   if (v) return json::string(*v);
   return nullptr;
-}
-
-json::value json_or_null(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  boost::system::error_code ec;
-  auto v = json::parse(*text, ec);
-  if (ec) return nullptr;
-  return v;
 }
 
 // The row as the API shows it, with the live state of the session manager over the stored one.
@@ -109,8 +105,8 @@ json::object detail(const SessionRow& row, const View& v, int64_t now_ms) {
   json::object o = list_item(row, v, now_ms);
   o["status_detail"] = opt(v.detail);
   put_qr(o, v);
-  o["device_info"] = json_or_null(v.device_info);
-  o["ignore_jids"] = json_or_null(row.ignore_jids);
+  o["device_info"] = events::json_or_null(v.device_info);
+  o["ignore_jids"] = events::json_or_null(row.ignore_jids);
   json::array events;
   for (auto e : util::split_list(row.webhook_events, ',')) events.emplace_back(e);
   o["webhook_events"] = std::move(events);

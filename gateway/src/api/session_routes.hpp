@@ -12,6 +12,9 @@
 
 namespace gw::api {
 
+/// The :id of a session route, lower-cased as stored; ApiError 400 when it is not a UUID.
+std::string session_id_of(const http::Request& req);
+
 void register_session_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager);
 /// /api/v1/sessions/:id/deliveries…: the webhook outbox of a session; `wake_worker` makes the
 /// delivery worker look at the queue now.

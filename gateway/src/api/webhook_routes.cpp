@@ -29,12 +29,6 @@ json::value opt_str(const db::Row& r, std::size_t i) {
   return json::string(r.text(i));
 }
 
-std::string session_id_or_400(const http::Request& req) {
-  auto id = sessions::normalize_session_id(req.param("id"));
-  if (!id) throw http::ApiError(http::ErrorKind::bad_request, "session id must be a UUID");
-  return *id;
-}
-
 bool owns(db::Connection& c, const std::string& id, const std::string& user) {
   return !c.query("SELECT 1 FROM sessions WHERE id = ? AND user_id = ?", {id, user}).rows.empty();
 }
@@ -49,7 +43,7 @@ void register_webhook_routes(http::Router& router, app::Context& ctx,
   router.add(
       "GET", "/api/v1/sessions/:id/deliveries", http::Access::authenticated,
       [&db](http::Request& req) -> Res {
-        auto id = session_id_or_400(req);
+        auto id = session_id_of(req);
         auto status = req.query_param("status");
         if (status && *status != "pending" && *status != "delivered" && *status != "failed") {
           throw http::ApiError(http::ErrorKind::validation, "invalid status filter",
@@ -120,7 +114,7 @@ void register_webhook_routes(http::Router& router, app::Context& ctx,
   router.add(
       "POST", "/api/v1/sessions/:id/deliveries/:delivery_id/retry", http::Access::authenticated,
       [&db, &ctx, wake_worker](http::Request& req) -> Res {
-        auto id = session_id_or_400(req);
+        auto id = session_id_of(req);
         auto delivery = sessions::normalize_session_id(req.param("delivery_id"));
         if (!delivery) throw http::ApiError(http::ErrorKind::not_found, "delivery not found");
         auto user = *req.user_id;

@@ -24,24 +24,18 @@ void initial_messages(const sessions::SessionRow& row,
   events::SessionStatus st;
   st.session_id = row.id;
   st.device_info = nullptr;
-  auto parse = [](const std::optional<std::string>& text) -> json::value {
-    if (!text) return nullptr;
-    boost::system::error_code ec;
-    auto v = json::parse(*text, ec);
-    return ec ? json::value(nullptr) : v;
-  };
   if (live) {
     st.status = live->status;
     st.reason = live->reason;
     st.detail = live->detail;
     st.phone_number = live->phone_number ? live->phone_number : row.phone_number;
-    st.device_info = parse(live->device_info ? live->device_info : row.device_info);
+    st.device_info = events::json_or_null(live->device_info ? live->device_info : row.device_info);
   } else {
     st.status = row.status;
     st.reason = row.status_reason;
     st.detail = row.status_detail;
     st.phone_number = row.phone_number;
-    st.device_info = parse(row.device_info);
+    st.device_info = events::json_or_null(row.device_info);
   }
   out.push_back(events::status_update(st));
   if (live && live->status == "qr" && !live->qr_text.empty()) {

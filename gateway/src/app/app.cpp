@@ -82,11 +82,7 @@ int run_server(const config::Config& cfg) {
     return 1;
   }
 
-  auto now_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  };
+  auto now_ms = [] { return util::unix_millis_now(); };
   std::optional<auth::Authenticator> authenticator;
   try {
     auto secrets = auth::resolve_secrets(cfg);

@@ -1,5 +1,6 @@
 #include "events/translate.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "util/time.hpp"
@@ -24,6 +25,14 @@ std::string envelope(std::string_view type, const std::string& session_id,
 }
 
 }  // namespace
+
+boost::json::value json_or_null(const std::optional<std::string>& text) {
+  if (!text) return nullptr;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(*text, ec);
+  if (ec) return nullptr;
+  return v;
+}
 
 std::string status_update(const SessionStatus& s) {
   boost::json::object d;

@@ -65,6 +65,9 @@ std::string message_received_webhook(const IncomingMessage& m);
 /// quoted_message}, timestamp}.
 std::string message_received_ws(const IncomingMessage& m);
 
+/// A stored JSON text (device_info, ignore_jids) as a value; null when absent or unparsable.
+boost::json::value json_or_null(const std::optional<std::string>& text);
+
 /// {type:"status_update", session_id, data:{status, status_reason, status_detail, phone_number,
 /// device_info}, timestamp}
 std::string status_update(const SessionStatus& s);

@@ -114,12 +114,7 @@ events::SessionStatus status_event(const Snapshot& s) {
   e.reason = s.reason;
   e.detail = s.detail;
   e.phone_number = s.phone_number;
-  e.device_info = nullptr;
-  if (s.device_info) {
-    boost::system::error_code ec;
-    auto v = boost::json::parse(*s.device_info, ec);
-    if (!ec) e.device_info = std::move(v);
-  }
+  e.device_info = events::json_or_null(s.device_info);
   return e;
 }
 
@@ -454,12 +449,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     rt->failures = 0;
     auto t = now_ms();
     if (!rt->interval_id) {
-      try {
-        rt->interval_id = db_.with_connection(
-            [&](db::Connection& c) { return repo::open_interval(c, rt->id, t); });
-      } catch (const std::exception& ex) {
-        log::warn("session state not saved", {{"what", "interval"}, {"error", ex.what()}});
-      }
+      write_db("interval",
+               [&](db::Connection& c) { rt->interval_id = repo::open_interval(c, rt->id, t); });
     }
     std::optional<std::string> info;
     {
