@@ -120,18 +120,27 @@ void DeliveryWorker::finished(int64_t id) {
 }
 
 asio::awaitable<void> DeliveryWorker::loop() {
+  // Sessions created before secrets existed (migration 0005) get one, once, before anything is
+  // signed; new sessions get theirs at creation.
+  try {
+    co_await db_.run([](db::Connection& c) {
+      auto r = c.query("SELECT id FROM sessions WHERE webhook_secret IS NULL");
+      for (const auto& row : r.rows) {
+        c.query("UPDATE sessions SET webhook_secret = ? WHERE id = ? AND webhook_secret IS NULL",
+                {auth::hex_encode(auth::random_bytes(32)), row.text(0)});
+      }
+    });
+  } catch (const std::exception& e) {
+    log::warn("webhook secrets not set", {{"error", e.what()}});
+  }
   while (running_) {
     std::vector<std::shared_ptr<Delivery>> due;
     std::optional<int64_t> next_due;
     try {
       auto t = now_ms();
       // Per chat only the oldest pending delivery is eligible (ordering); rows already in flight
-      // are skipped below. Sessions without a secret yet get one here.
+      // are skipped below.
       auto rows = co_await db_.run([t](db::Connection& c) {
-        c.query(
-            "UPDATE sessions SET webhook_secret = ? WHERE webhook_secret IS NULL AND id IN "
-            "(SELECT session_id FROM webhook_deliveries WHERE status = 'pending')",
-            {auth::hex_encode(auth::random_bytes(32))});
         auto due_rows = c.query(
             "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
             "d.analytics_id, d.attempts, s.webhook_url, s.webhook_secret, d.chat_key "
