@@ -70,6 +70,7 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
     const auto type = (*dec)->content.type;
     if (type == message::ContentType::none || type == message::ContentType::protocol) return {};
     event = receive::to_event(*src, (*dec)->content, *own);
+    if (const auto it = retries.find(src->id); it != retries.end()) event->retry_count = it->second;
     if (opt.persist && !opt.persist(*event)) {
       refused = true;
       return store::StoreError{store::StoreErrc::backend, "the application did not store it"};
@@ -94,6 +95,22 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
   send(c, receive::receipt_for(n, *src, c->active));
 }
 
+namespace {
+UndecryptableMessage undecryptable_event(const receive::Source& src, const Error& err, int count) {
+  UndecryptableMessage u;
+  u.id = src.id;
+  u.chat = src.chat;
+  u.sender = src.sender;
+  u.reason = err.message();
+  u.retry_count = count;
+  u.is_group = src.is_group;
+  u.sender_pn = src.sender_pn;
+  u.sender_lid = src.sender_lid;
+  u.timestamp = src.timestamp;
+  return u;
+}
+}  // namespace
+
 void Client::Impl::on_decrypt_failure(const std::shared_ptr<Conn>& c, const Node& n,
                                       const receive::Source& src, const Error& err) {
   // A replay of a message we already decrypted (redelivery after a lost receipt): acknowledge.
@@ -113,17 +130,20 @@ void Client::Impl::on_decrypt_failure(const std::shared_ptr<Conn>& c, const Node
       a->attrs.emplace_back("error", "500");
       send(c, *a);
     }
-    return emit(UndecryptableMessage{src.id, src.chat, src.sender, err.message(), 0});
+    return emit(undecryptable_event(src, err, 0));
   }
   auto d = load_device();
   if (!d || !d->has_value()) return;
+  // Our keys go along from the second attempt, or at once when our side of the session is
+  // unusable: the sender then builds a new session instead of re-encrypting on the broken one.
+  const auto reason = receive::retry_reason(err);
   std::optional<store::PreKey> key;
-  if (count > 1) {
+  if (count > 1 || receive::needs_new_session(reason)) {
     if (auto keys = signal::get_or_generate_prekeys(store, 1); keys && !keys->empty())
       key = keys->front();
   }
-  send(c, receive::retry_receipt(n, count, **d, key));
-  emit(UndecryptableMessage{src.id, src.chat, src.sender, err.message(), count});
+  send(c, receive::retry_receipt(n, count, reason, **d, key));
+  emit(undecryptable_event(src, err, count));
 }
 
 void Client::Impl::on_receipt(const std::shared_ptr<Conn>& c, const Node& n) {

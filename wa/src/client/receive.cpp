@@ -232,7 +232,31 @@ Node receipt_for(const Node& m, const Source& src, bool active) {
   return r;
 }
 
-Node retry_receipt(const Node& m, int count, const store::DeviceRecord& device,
+RetryReason retry_reason(const Error& e) {
+  const std::string what = e.message();
+  // Most specific names first: "signal_invalid_key_id" contains "signal_invalid_key".
+  static constexpr std::pair<std::string_view, RetryReason> kNames[] = {
+      {"signal_no_session", RetryReason::no_session},
+      {"signal_no_device", RetryReason::no_session},
+      {"signal_invalid_key_id", RetryReason::invalid_key_id},
+      {"signal_invalid_key", RetryReason::invalid_key},
+      {"signal_invalid_mac", RetryReason::bad_mac},
+      {"signal_invalid_message", RetryReason::invalid_message},
+      {"signal_invalid_version", RetryReason::invalid_message},
+      {"signal_legacy_message", RetryReason::invalid_message},
+      {"signal_untrusted_identity", RetryReason::invalid_signature},
+  };
+  for (const auto& [name, reason] : kNames)
+    if (what.find(name) != std::string::npos) return reason;
+  return RetryReason::unknown;
+}
+
+bool needs_new_session(RetryReason r) {
+  return r == RetryReason::no_session || r == RetryReason::bad_mac ||
+         r == RetryReason::invalid_message;
+}
+
+Node retry_receipt(const Node& m, int count, RetryReason reason, const store::DeviceRecord& device,
                    const std::optional<store::PreKey>& prekey) {
   Node r{"receipt", {{"type", "retry"}}, {}};
   if (const auto* id = m.attr("id")) r.attrs.emplace_back("id", *id);
@@ -246,10 +270,11 @@ Node retry_receipt(const Node& m, int count, const store::DeviceRecord& device,
                       {{"count", std::to_string(count)},
                        {"id", m.attr("id") ? *m.attr("id") : std::string()},
                        {"t", m.attr("t") ? *m.attr("t") : std::string("0")},
-                       {"v", "1"}},
+                       {"v", "1"},
+                       {"error", std::to_string(static_cast<int>(reason))}},
                       {}});
   kids.push_back(leaf("registration", be(device.registration_id, 4)));
-  if (count > 1 && prekey) {
+  if (prekey) {
     std::vector<Node> keys;
     keys.push_back(leaf("type", binary::Bytes{5}));
     keys.push_back(leaf("identity", device.identity_key.pub));
@@ -306,8 +331,10 @@ std::optional<RetryRequest> parse_retry(const Node& n) {
   r.id = *id;
   r.from = *from;
   r.participant = opt_jid(n, "participant");
-  if (const auto* retry = n.child("retry"))
+  if (const auto* retry = n.child("retry")) {
     r.count = static_cast<int>(int_attr(*retry, "count", 1));
+    r.reason = static_cast<int>(int_attr(*retry, "error", 0));
+  }
   if (const auto* keys = n.child("keys")) {
     const auto bytes_of = [](const Node* x) -> std::string_view {
       return x ? x->content_view() : std::string_view{};

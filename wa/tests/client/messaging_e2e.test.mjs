@@ -446,6 +446,13 @@ const scenarios = {
     assert.equal(u.retry_count, 1)
     const e2 = await l.next(e => e.event === 'message' && e.id === m2.key.id)
     assert.equal(e2.text, 'two')
+    // One retry receipt was enough: it said "no session" and carried our keys, so Bob built a
+    // new session from them at once, without asking the server for our keys again.
+    const events = (await ctx.get('/log?since=0')).events
+    const retries = events.filter(e => e.kind === 'receipt' && e.type === 'retry' && e.id === m2.key.id)
+    assert.equal(retries.length, 1, JSON.stringify(retries))
+    const after = events.slice(events.indexOf(retries[0]))
+    assert.ok(!after.some(e => e.kind === 'keys_fetched' && e.by.startsWith(bob.phone)), 'Bob used the keys of the retry receipt')
     await assertAllAcked(ctx, bot)
     assert.equal(await l.interrupt(), 0)
     return ctx

@@ -106,19 +106,21 @@ TEST(ReceiveReceipts, ReceiptTypes) {
   EXPECT_EQ(*orc.attr("recipient"), "222@s.whatsapp.net");
 }
 
-TEST(ReceiveReceipts, RetryReceiptCarriesKeysFromTheSecondAttempt) {
+TEST(ReceiveReceipts, RetryReceiptCarriesTheReasonAndKeysWhenGiven) {
   store::DeviceRecord dev;
   dev.registration_id = 0x1234;
   dev.account = {9, 9};
   auto m = message({{"from", "222:1@s.whatsapp.net"}, {"id", "M"}, {"t", "5"}});
-  auto first = receive::retry_receipt(m, 1, dev, std::nullopt);
+  auto first = receive::retry_receipt(m, 1, receive::RetryReason::unknown, dev, std::nullopt);
   EXPECT_EQ(*first.attr("type"), "retry");
   EXPECT_EQ(*first.child("retry")->attr("count"), "1");
   EXPECT_EQ(*first.child("retry")->attr("t"), "5");
+  EXPECT_EQ(*first.child("retry")->attr("error"), "0");
   EXPECT_EQ(first.child("registration")->content_view(), std::string_view("\0\0\x12\x34", 4));
   EXPECT_EQ(first.child("keys"), nullptr);
   store::PreKey pk{7, {}, false};
-  auto second = receive::retry_receipt(m, 2, dev, pk);
+  auto second = receive::retry_receipt(m, 2, receive::RetryReason::bad_mac, dev, pk);
+  EXPECT_EQ(*second.child("retry")->attr("error"), "7");
   ASSERT_NE(second.child("keys"), nullptr);
   EXPECT_NE(second.child("keys")->child("device-identity"), nullptr);
   // …and the sender side reads those keys back as a bundle.
@@ -127,9 +129,29 @@ TEST(ReceiveReceipts, RetryReceiptCarriesKeysFromTheSecondAttempt) {
   auto req = receive::parse_retry(incoming);
   ASSERT_TRUE(req);
   EXPECT_EQ(req->count, 2);
+  EXPECT_EQ(req->reason, 7);
   ASSERT_TRUE(req->bundle);
   EXPECT_EQ(req->bundle->registration_id, 0x1234u);
   EXPECT_EQ(*req->bundle->prekey_id, 7u);
+}
+
+TEST(ReceiveReceipts, DecryptionErrorsMapToWhatsAppRetryReasons) {
+  using receive::RetryReason;
+  const auto reason = [](std::string detail) {
+    return receive::retry_reason(Error{Errc::invalid_argument, std::move(detail)});
+  };
+  EXPECT_EQ(reason("pkmsg: signal_no_session: none"), RetryReason::no_session);
+  EXPECT_EQ(reason("msg: signal_invalid_mac: bad"), RetryReason::bad_mac);
+  EXPECT_EQ(reason("pkmsg: signal_invalid_key_id: prekey 9"), RetryReason::invalid_key_id);
+  EXPECT_EQ(reason("pkmsg: signal_invalid_key: short"), RetryReason::invalid_key);
+  EXPECT_EQ(reason("msg: signal_invalid_message: garbage"), RetryReason::invalid_message);
+  EXPECT_EQ(reason("padding: too short"), RetryReason::unknown);
+  // A session that is gone or out of step needs a new one; a missing prekey does not.
+  EXPECT_TRUE(receive::needs_new_session(RetryReason::no_session));
+  EXPECT_TRUE(receive::needs_new_session(RetryReason::bad_mac));
+  EXPECT_TRUE(receive::needs_new_session(RetryReason::invalid_message));
+  EXPECT_FALSE(receive::needs_new_session(RetryReason::invalid_key_id));
+  EXPECT_FALSE(receive::needs_new_session(RetryReason::unknown));
 }
 
 TEST(ReceiveReceipts, IncomingReceiptsBecomeEvents) {

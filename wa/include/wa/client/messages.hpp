@@ -35,6 +35,9 @@ struct MessageReceived {
   std::optional<message::MediaDescriptor> media;
   bool edited = false;
   bool view_once = false;
+  /// Retry receipts we sent before this decrypted (0 normally): an UndecryptableMessage with
+  /// the same id came first.
+  int retry_count = 0;
 };
 
 /// A receipt for messages we sent: delivered, read, played, … (§7.6). Fires once per receipt
@@ -49,13 +52,19 @@ struct ReceiptReceived {
 };
 
 /// A message we could not decrypt (§7.5). Fires after the retry receipt was sent; the sender
-/// will normally re-send it (up to 5 times) and a MessageReceived follows.
+/// will normally re-send it (up to 5 times) and a MessageReceived with the same id follows.
+/// retry_count 0: we gave up (the message was nacked and is lost unless the sender's phone
+/// re-sends it on its own).
 struct UndecryptableMessage {
   std::string id;
   Jid chat;
   Jid sender;
   std::string reason;   ///< e.g. "signal_no_session: …"
   int retry_count = 0;  ///< the count of the retry receipt we sent
+  bool is_group = false;
+  std::optional<Jid> sender_pn;   ///< with device, when known
+  std::optional<Jid> sender_lid;  ///< with device, when known
+  std::int64_t timestamp = 0;     ///< unix seconds (`t`)
 };
 
 /// Options of Client::send_text.

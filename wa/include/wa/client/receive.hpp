@@ -70,9 +70,29 @@ MessageReceived to_event(const Source& src, const message::Content& content, con
 /// The receipt (which doubles as the ack) for a handled message (§6.4). `active`: we sent
 /// presence available (else type=inactive).
 Node receipt_for(const Node& message, const Source& src, bool active);
-/// A retry receipt (§7.5) with our registration id and, when count > 1, fresh keys.
-Node retry_receipt(const Node& message, int count, const store::DeviceRecord& device,
-                   const std::optional<store::PreKey>& prekey);
+/// Why a message could not be decrypted, as the `error` attribute of a retry receipt's <retry>
+/// carries it (docs/wa-protocol.md §7.5). The codes are WhatsApp's.
+enum class RetryReason : int {
+  unknown = 0,
+  no_session = 1,
+  invalid_key = 2,
+  invalid_key_id = 3,
+  invalid_message = 4,
+  invalid_signature = 5,
+  future_message = 6,
+  bad_mac = 7,
+};
+/// The reason for a decryption error (the Signal error named in its message).
+RetryReason retry_reason(const Error& decrypt_error);
+/// Whether our side of the Signal session is unusable, so the sender must start a new one from
+/// the keys in the retry receipt at once (no session, bad MAC, unreadable message) instead of
+/// re-encrypting on the old session first.
+bool needs_new_session(RetryReason reason);
+
+/// A retry receipt (§7.5) with our registration id, the reason, and — when `prekey` is given —
+/// our keys, from which the sender builds a new session.
+Node retry_receipt(const Node& message, int count, RetryReason reason,
+                   const store::DeviceRecord& device, const std::optional<store::PreKey>& prekey);
 
 /// The event of an incoming <receipt> (nullopt for retry receipts and malformed ones).
 std::optional<ReceiptReceived> parse_receipt(const Node& receipt);
@@ -82,6 +102,7 @@ struct RetryRequest {
   Jid from;  ///< the device asking
   std::optional<Jid> participant;
   int count = 1;
+  int reason = 0;                              ///< the <retry error> code (RetryReason)
   std::optional<signal::PreKeyBundle> bundle;  ///< keys sent along, when present
 };
 std::optional<RetryRequest> parse_retry(const Node& receipt);
