@@ -177,7 +177,7 @@ export class Peer extends EventEmitter {
     })
     sock.ev.on('messages.update', (updates) => { for (const u of updates) this.emit('update', u) })
     sock.ev.on('message-receipt.update', (updates) => { for (const u of updates) this.emit('receipt', u) })
-    sock.ev.on('presence.update', (u) => { this.presences.push(u); this.emit('presence', u) })
+    sock.ev.on('presence.update', (u) => { this.presences.push({ ...u, at: Date.now() }); this.emit('presence', u) })
     sock.ev.on('group-participants.update', (u) => { this.groupEvents.push(u); this.emit('group-participants', u) })
     sock.ev.on('groups.upsert', (groups) => { for (const g of groups) this.emit('group-upsert', g) })
     return sock

@@ -114,6 +114,18 @@ export async function startGateway({ dialect = 'sqlite', env = {}, dataDir } = {
   return gw;
 }
 
+/**
+ * Runs one SQL statement on the gateway's own database with the database's own command-line
+ * client (sqlite3 on DATA_DIR/gateway.db, psql on DATABASE_URL); returns the rows as arrays of
+ * strings. For tests that inspect stored rows or break stored state on purpose.
+ */
+export function sql(gw, statement) {
+  const out = gw.env.DATABASE_URL
+    ? execFileSync('psql', [gw.env.DATABASE_URL, '-qAt', '-F', '|', '-c', statement], { encoding: 'utf8' })
+    : execFileSync('sqlite3', ['-cmd', '.timeout 10000', path.join(gw.dir, 'gateway.db'), statement], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('|'));
+}
+
 /** Sends raw bytes on a new TCP connection; resolves with everything received until close. */
 export function rawRequest(port, chunks, { delayMs = 0, timeoutMs = 10000 } = {}) {
   return new Promise((resolve, reject) => {

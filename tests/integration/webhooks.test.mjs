@@ -5,8 +5,10 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { pairedPeer } from '../../emulator/src/peer.mjs';
-import { call, dialects, sleep, startGateway, waitFor } from './harness.mjs';
+import { call, dialects, sleep, sql, startGateway, waitFor } from './harness.mjs';
 import { WsClient, createSession, newUser, startEmulator, waitSession, wsUrl } from './wa_env.mjs';
 
 const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
@@ -106,9 +108,13 @@ for (const dialect of dialects()) {
       assert.equal(m.is_mention, false);
       assert.equal(m.quoted_message, null);
       assert.equal(m.chat_id.split('@')[0], m.chat_id.endsWith('@lid') ? alice.lid.split(':')[0] : alicePhone);
-      // The reply from the response body reaches Alice.
+      // The reply from the response body reaches Alice, who saw "typing…" while n8n worked.
       const reply = await alice.waitMessage((x) => (x.message?.conversation ?? x.message?.extendedTextMessage?.text) === 'pong from n8n');
       assert.ok(reply);
+      const replyAt = Date.now();
+      const composing = alice.presences.filter((u) => u.at >= req.at - 2000 && Object.values(u.presences).some((v) => v.lastKnownPresence === 'composing'));
+      assert.ok(composing.length > 0 && composing[0].at <= replyAt, `typing before the reply: ${JSON.stringify(alice.presences)}`);
+      await waitFor(() => alice.presences.some((u) => u.at >= composing[0].at && Object.values(u.presences).some((v) => v.lastKnownPresence === 'paused')), { timeoutMs: 5000 });
       // ... and the dashboard saw the message live.
       const lm = await live.next('message_received');
       assert.equal(lm.data.message_id, sent.key.id);
@@ -135,9 +141,73 @@ for (const dialect of dialects()) {
       assert.equal(m.is_mention, true);
       assert.deepEqual(m.mentioned_numbers, [bot]);
       assert.equal(m.from, alicePhone);
+      assert.equal(m.group_name, 'Team', 'group_name from the group metadata');
+      assert.ok(verify(secret, req.headers, req.body), 'the body with the group name is what was signed');
       // The reply quotes the mention, in the group.
       const got = await alice.waitMessage((x) => x.key.remoteJid === group && x.message?.extendedTextMessage?.text === 'on it');
       assert.equal(got.message.extendedTextMessage.contextInfo.stanzaId, mention.key.id);
+    });
+
+    test('a LID-addressed group: a mention of the bot by its LID is delivered, with phone numbers', async () => {
+      const detail = await call(gw, 'GET', `/api/v1/sessions/${sessionId}`, { token: user.token });
+      const botLid = detail.json.data.device_info.lid.split(/[:@]/)[0];
+      assert.match(botLid, /^\d+$/);
+      const g = await emu.control('POST', '/groups', { subject: 'LID team', owner: carolPhone, participants: [bot, alicePhone], addressing_mode: 'lid' });
+      assert.equal(g.status, 200, JSON.stringify(g.body));
+      const group = g.body.jid;
+      rx.respond = () => ({ status: 200, body: '{}' });
+      const other = await carol.sendText(group, `@${alice.lid.split(/[:@]/)[0]} hi`, { mentions: [`${alice.lid.split(/[:@]/)[0]}@lid`] });
+      const byLid = await carol.sendText(group, `@${botLid} status?`, { mentions: [`${botLid}@lid`] });
+      const req = await rx.next((q) => q.json.message?.id === byLid.key.id);
+      assert.ok(!rx.requests.some((q) => q.json.message?.id === other.key.id), 'a mention of someone else is not forwarded');
+      const m = req.json.message;
+      assert.equal(m.is_group, true);
+      assert.equal(m.is_mention, true);
+      assert.equal(m.group_id, group);
+      assert.equal(m.group_name, 'LID team');
+      assert.equal(m.from, carolPhone, 'the sender as a phone number, not a LID');
+      assert.equal(m.from_lid, carol.lid.split(/[:@]/)[0]);
+      assert.deepEqual(m.mentioned_numbers, [bot], 'the mentioned LID as our phone number');
+      // Both messages were counted; only the mention went out.
+      const counted = sql(gw, `SELECT message_id, is_mention FROM analytics WHERE session_id = '${sessionId}' AND message_id IN ('${other.key.id}', '${byLid.key.id}') ORDER BY message_id`);
+      assert.equal(counted.length, 2);
+    });
+
+    test('message.waiting: a message we cannot decrypt yet is announced, then delivered with the same id', async () => {
+      const put = await call(gw, 'PUT', `/api/v1/sessions/${sessionId}`, { token: user.token, body: { webhook_events: ['message.received', 'message.waiting'] } });
+      assert.equal(put.status, 200, put.text);
+      const live = await WsClient.open(wsUrl(gw, `/ws/sessions/${sessionId}`, user.token));
+      rx.respond = () => ({ status: 200, body: '{}' });
+      // Alice and the bot talk on an established session (msg, not pkmsg) ...
+      const warm = await alice.sendText(`${bot}@s.whatsapp.net`, 'warm up');
+      await rx.next((q) => q.json.message?.id === warm.key.id);
+      await sleep(300);
+      // ... then the gateway loses its Signal sessions, as after a restore of an old backup.
+      sql(gw, `DELETE FROM wa_signal_sessions WHERE session_id = '${sessionId}'`);
+      const sent = await alice.sendText(`${bot}@s.whatsapp.net`, 'can you read me?');
+      const waiting = await rx.next((q) => q.json.event === 'message.waiting' && q.json.message.id === sent.key.id);
+      const received = await rx.next((q) => q.json.event === 'message.received' && q.json.message.id === sent.key.id);
+      assert.ok(waiting.at <= received.at, 'waiting first');
+      assert.ok(verify(secret, waiting.headers, waiting.body));
+      assert.equal(waiting.headers['x-webhook-event'], 'message.waiting');
+      assert.equal(waiting.json.event_id, waiting.headers['x-webhook-id']);
+      assert.notEqual(waiting.headers['x-webhook-id'], received.headers['x-webhook-id']);
+      const w = waiting.json.message;
+      assert.equal(w.from, alicePhone);
+      assert.equal(w.chat_id, received.json.message.chat_id);
+      assert.equal(w.is_group, false);
+      assert.equal(w.reason, 'signal_no_session');
+      assert.equal(received.json.message.content, 'can you read me?');
+      const lw = await live.next('message_waiting');
+      assert.equal(lw.data.message_id, sent.key.id);
+      const lr = await live.next('message_received');
+      assert.equal(lr.data.message_id, sent.key.id);
+      live.close();
+      // Counted once, and no longer as an error once it decrypted.
+      const rows = sql(gw, `SELECT message_type, error_message FROM analytics WHERE session_id = '${sessionId}' AND message_id = '${sent.key.id}'`);
+      assert.deepEqual(rows, [['text', '']]);
+      assert.match((await call(gw, 'GET', '/metrics')).text, /wa_messages_undecryptable_total [1-9]/);
+      await call(gw, 'PUT', `/api/v1/sessions/${sessionId}`, { token: user.token, body: { webhook_events: ['message.received'] } });
     });
 
     test('500, 500, 500, 200: four attempts 1, 2 and 4 s apart with one X-Webhook-Id', async () => {
@@ -192,6 +262,31 @@ for (const dialect of dialects()) {
       assert.ok(done, 'delivered after the retry');
       const twice = await call(gw, 'POST', `/api/v1/sessions/${sessionId}/deliveries/${id}/retry`, { token: user.token });
       assert.equal(twice.status, 409, 'only failed deliveries are retried');
+    });
+
+    test('a receiver that never answers times out (WEBHOOK_TIMEOUT_SECONDS) and is retried; huge or malformed answers are bounded', async () => {
+      let n = 0;
+      rx.respond = () => (++n === 1
+        ? { status: 200, body: '{}', delayMs: 8000 } // longer than the 2 s timeout of this gateway
+        : { status: 200, body: `{"reply": "${'x'.repeat(300 * 1024)}` }); // 300 KiB, cut at 64 KiB: not JSON
+      const sent = await alice.sendText(`${bot}@s.whatsapp.net`, 'are you there?');
+      const second = await rx.next((q) => q.json.message?.id === sent.key.id && q.headers['x-webhook-attempt'] === '2', 20000);
+      const first = rx.requests.find((q) => q.json.message?.id === sent.key.id && q.headers['x-webhook-attempt'] === '1');
+      assert.ok(second.at - first.at >= 2900 && second.at - first.at < 7000, `timeout (2 s) + backoff (1 s): ${second.at - first.at} ms`);
+      const done = await waitFor(async () => {
+        const r = await call(gw, 'GET', `/api/v1/sessions/${sessionId}/deliveries?status=delivered`, { token: user.token });
+        return r.json.data.find((d) => d.message_id === sent.key.id);
+      }, { timeoutMs: 10000 });
+      assert.equal(done.attempts.length, 2);
+      assert.equal(done.attempts[0].status_code, null);
+      assert.match(done.attempts[0].error, /time/i);
+      assert.ok(done.attempts[0].duration_ms >= 1900 && done.attempts[0].duration_ms < 4000, `${done.attempts[0].duration_ms}`);
+      assert.equal(done.attempts[1].status_code, 200);
+      // The cut body is not a reply: nothing is sent back, and the gateway is fine.
+      await sleep(1000);
+      assert.ok(!alice.inbox.some((x) => (x.message?.conversation ?? '').startsWith('xxxx')));
+      assert.equal((await call(gw, 'GET', '/health')).status, 200);
+      rx.respond = () => ({ status: 200, body: '{}' });
     });
 
     test('ignore_jids: an ignored number is not forwarded; removing it forwards again', async () => {
@@ -253,6 +348,13 @@ test('kill -9 while a delivery is failing: after the restart it is delivered wit
     peer = await pairedPeer(emu.control_url, '6281800000002', { pushName: 'Dina' });
     const sent = await peer.sendText('6281800000001@s.whatsapp.net', 'survive this');
     const first = await rx.next((q) => q.json.message?.id === sent.key.id);
+    // The backlog is visible in /metrics.
+    const backlog = await waitFor(async () => {
+      const m = /^webhook_pending (\d+)/m.exec((await call(gw, 'GET', '/metrics')).text);
+      return m && Number(m[1]) >= 1 ? Number(m[1]) : null;
+    }, { timeoutMs: 5000 });
+    assert.equal(backlog, 1);
+    assert.match((await call(gw, 'GET', '/metrics')).text, /^webhook_oldest_pending_seconds \d/m);
     assert.equal((await gw.stop('SIGKILL')).signal, 'SIGKILL');
     rx.respond = () => ({ status: 200, body: '{}' });
     const restartedAt = Date.now();
@@ -272,3 +374,70 @@ test('kill -9 while a delivery is failing: after the restart it is delivered wit
     await emu.stop();
   }
 });
+
+/**
+ * Holds a write lock on the gateway's database from outside (sqlite3: an exclusive transaction;
+ * psql: an exclusive lock on messages_log), so that the gateway can receive a message but not
+ * store it. Resolves once the lock is held; release() ends it.
+ */
+async function holdWriteLock(gw) {
+  const child = gw.env.DATABASE_URL
+    ? spawn('psql', [gw.env.DATABASE_URL, '-qAt'], { stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn('sqlite3', [path.join(gw.dir, 'gateway.db')], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  child.stderr.on('data', (d) => { out += d; });
+  child.stdin.write(gw.env.DATABASE_URL
+    ? 'BEGIN;\nLOCK TABLE messages_log IN ACCESS EXCLUSIVE MODE;\nSELECT 4242;\n'
+    : '.timeout 10000\nBEGIN EXCLUSIVE;\nSELECT 4242;\n');
+  await waitFor(() => out.includes('4242'), { timeoutMs: 15000 });
+  return {
+    release: async () => {
+      child.stdin.end('ROLLBACK;\n');
+      await new Promise((ok) => child.on('exit', ok));
+    },
+  };
+}
+
+for (const dialect of dialects()) {
+  test(`kill -9 between receiving and storing (${dialect}): WhatsApp redelivers, the receiver gets it once`, async () => {
+    const emu = await startEmulator();
+    const rx = await startReceiver();
+    let gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env } });
+    const botPhone = dialect === 'sqlite' ? '6281800000011' : '6281800000021';
+    let peer, lock;
+    try {
+      const u = await newUser(gw);
+      const s = await createSession(gw, u.token, 'crash before commit', rx.url);
+      const st = await call(gw, 'POST', `/api/v1/sessions/${s.session_id}/start`, { token: u.token });
+      await emu.scan(botPhone, st.json.data.qr_text);
+      await waitSession(gw, u.token, s.session_id, (d) => d.status === 'connected', { what: 'connected' });
+      peer = await pairedPeer(emu.control_url, dialect === 'sqlite' ? '6281800000012' : '6281800000022', { pushName: 'Eko' });
+      const first = await peer.sendText(`${botPhone}@s.whatsapp.net`, 'before');
+      await rx.next((q) => q.json.message?.id === first.key.id);
+      lock = await holdWriteLock(gw);
+      const sent = await peer.sendText(`${botPhone}@s.whatsapp.net`, 'in flight when the gateway dies');
+      // The gateway has it (the emulator waits for its receipt) but cannot store it.
+      const pending = await waitFor(async () => (await emu.control('GET', '/unacked')).body.find((x) => x.id === sent.key.id && !x.queued), { timeoutMs: 15000 });
+      assert.ok(pending, 'delivered to the gateway and not acknowledged');
+      await sleep(500);
+      assert.equal((await gw.stop('SIGKILL')).signal, 'SIGKILL');
+      assert.ok(!rx.requests.some((q) => q.json.message?.id === sent.key.id), 'nothing was forwarded before the crash');
+      await lock.release();
+      lock = null;
+      gw = await startGateway({ dataDir: gw.dir, env: gw.env });
+      const got = await rx.next((q) => q.json.message?.id === sent.key.id, 30000);
+      assert.equal(got.json.message.content, 'in flight when the gateway dies');
+      await sleep(1500);
+      assert.equal(rx.requests.filter((q) => q.json.message?.id === sent.key.id).length, 1, 'received once');
+      assert.equal(sql(gw, `SELECT COUNT(*) FROM messages_log WHERE session_id = '${s.session_id}' AND content = 'in flight when the gateway dies'`)[0][0], '1');
+      assert.equal(sql(gw, `SELECT COUNT(*) FROM analytics WHERE session_id = '${s.session_id}' AND message_id = '${sent.key.id}'`)[0][0], '1');
+    } finally {
+      await lock?.release();
+      await peer?.stop();
+      await gw.cleanup();
+      await rx.close();
+      await emu.stop();
+    }
+  });
+}

@@ -163,6 +163,15 @@ int run_server(const config::Config& cfg) {
                       [&worker] { return static_cast<double>(worker.attempts()); });
   metrics.add_gauge("webhook_in_flight", "Webhook requests in flight.", "",
                     [&worker] { return static_cast<double>(worker.in_flight()); });
+  metrics.add_gauge("webhook_pending", "Webhook deliveries waiting to be sent (the backlog).", "",
+                    [&worker] { return static_cast<double>(worker.pending()); });
+  metrics.add_gauge("webhook_oldest_pending_seconds",
+                    "Age of the oldest webhook delivery still waiting.", "",
+                    [&worker] { return worker.oldest_pending_seconds(); });
+  metrics.add_counter("wa_messages_undecryptable_total",
+                      "Incoming messages that could not be decrypted at first (a retry receipt "
+                      "asked the sender to re-send).",
+                      "", [&manager] { return static_cast<double>(manager.undecryptable()); });
   metrics.add_counter("webhook_replies_failed_total",
                       "Replies from webhook responses that could not be sent.", "",
                       [&worker] { return static_cast<double>(worker.replies_failed()); });

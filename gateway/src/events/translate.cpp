@@ -113,4 +113,36 @@ std::string message_received_ws(const IncomingMessage& m) {
   return envelope("message_received", m.session_id, std::move(d));
 }
 
+namespace {
+boost::json::object waiting_fields(const WaitingMessage& m) {
+  boost::json::object o;
+  o["chat_id"] = m.chat_id;
+  o["from"] = m.from;
+  o["from_lid"] = opt(m.from_lid);
+  o["is_group"] = m.is_group;
+  o["group_id"] = opt(m.group_id);
+  o["reason"] = m.reason;
+  return o;
+}
+}  // namespace
+
+std::string message_waiting_webhook(const WaitingMessage& m) {
+  boost::json::object msg{{"id", m.id}};
+  for (auto& kv : waiting_fields(m)) msg[kv.key()] = kv.value();
+  boost::json::object o;
+  o["event"] = "message.waiting";
+  o["event_id"] = m.event_id;
+  o["session_id"] = m.session_id;
+  o["session_name"] = m.session_name;
+  o["timestamp"] = m.timestamp;
+  o["message"] = std::move(msg);
+  return boost::json::serialize(o);
+}
+
+std::string message_waiting_ws(const WaitingMessage& m) {
+  boost::json::object d{{"message_id", m.id}};
+  for (auto& kv : waiting_fields(m)) d[kv.key()] = kv.value();
+  return envelope("message_waiting", m.session_id, std::move(d));
+}
+
 }  // namespace gw::events

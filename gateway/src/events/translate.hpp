@@ -65,6 +65,29 @@ std::string message_received_webhook(const IncomingMessage& m);
 /// quoted_message}, timestamp}.
 std::string message_received_ws(const IncomingMessage& m);
 
+/// An incoming message that could not be decrypted yet: WhatsApp was asked to have the sender
+/// re-send it, and a message.received with the same id follows when that works.
+struct WaitingMessage {
+  std::string session_id;
+  std::string session_name;
+  std::string event_id;   // = the delivery id when a webhook is queued
+  std::string timestamp;  // ISO-8601 UTC, the message's own time
+  std::string id;
+  std::string chat_id;
+  std::string from;
+  std::optional<std::string> from_lid;
+  bool is_group = false;
+  std::optional<std::string> group_id;
+  std::string reason;  // e.g. signal_no_session, signal_invalid_mac
+};
+
+/// {event:"message.waiting", event_id, session_id, session_name, timestamp, message:{id, chat_id,
+/// from, from_lid, is_group, group_id, reason}}
+std::string message_waiting_webhook(const WaitingMessage& m);
+/// {type:"message_waiting", session_id, data:{message_id, chat_id, from, from_lid, is_group,
+/// group_id, reason}, timestamp}
+std::string message_waiting_ws(const WaitingMessage& m);
+
 /// A stored JSON text (device_info, ignore_jids) as a value; null when absent or unparsable.
 boost::json::value json_or_null(const std::optional<std::string>& text);
 

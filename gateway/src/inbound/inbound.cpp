@@ -93,12 +93,16 @@ Decision decide(const wa::client::MessageReceived& m, const SessionSettings& s) 
 // The chat as one stable string: a 1:1 chat addressed by LID is named by the phone number when
 // the map knows it, so that one person's messages keep one order and one chat_id whichever
 // addressing WhatsApp used for each of them.
-std::string chat_key(const wa::client::MessageReceived& m, const PnForLid& pn_for_lid) {
-  auto chat = m.chat.to_non_ad();
+std::string chat_key(const wa::Jid& chat_jid, const PnForLid& pn_for_lid) {
+  auto chat = chat_jid.to_non_ad();
   if (chat.is_lid() && pn_for_lid) {
     if (auto pn = pn_for_lid(chat.user)) return wa::Jid::user_jid(*pn).to_string();
   }
   return chat.to_string();
+}
+
+std::string chat_key(const wa::client::MessageReceived& m, const PnForLid& pn_for_lid) {
+  return chat_key(m.chat, pn_for_lid);
 }
 
 events::IncomingMessage describe(const wa::client::MessageReceived& m, const SessionSettings& s,
@@ -148,11 +152,13 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
 }
 
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
-                const PnForLid& pn_for_lid, int64_t now_ms) {
+                const PnForLid& pn_for_lid, int64_t now_ms,
+                const std::optional<std::string>& group_name) {
   Recorded r;
   r.decision = decide(m, s);
   if (!r.decision.record) return r;
   r.message = describe(m, s, pn_for_lid);
+  if (m.is_group) r.message.group_name = group_name;
   const auto& msg = r.message;
   const auto type = analytics_type(m.type);
   c.query(
@@ -162,12 +168,25 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
       {s.id, msg.from, msg.to, type, msg.content, opt(msg.group_id), opt(msg.group_name),
        int64_t{msg.is_group ? 1 : 0}, msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr),
        msg.timestamp});
-  auto a = c.query(
-      "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
-      "is_mention, webhook_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
-      {s.id, msg.id, msg.from, type, int64_t{msg.is_group ? 1 : 0}, int64_t{msg.is_mention ? 1 : 0},
-       util::iso8601_from_ms(now_ms)});
-  const int64_t analytics_id = a.rows.at(0).integer(0);
+  std::optional<int64_t> analytics_id;
+  if (m.retry_count > 0) {
+    // It was counted as undecryptable when its first copy failed: that row now tells the truth.
+    auto u = c.query(
+        "UPDATE analytics SET from_number = ?, message_type = ?, is_group = ?, is_mention = ?, "
+        "error_message = NULL WHERE session_id = ? AND message_id = ? "
+        "AND error_message LIKE 'undecryptable%' RETURNING id",
+        {msg.from, type, int64_t{msg.is_group ? 1 : 0}, int64_t{msg.is_mention ? 1 : 0}, s.id,
+         msg.id});
+    if (!u.rows.empty()) analytics_id = u.rows.front().integer(0);
+  }
+  if (!analytics_id) {
+    auto a = c.query(
+        "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
+        "is_mention, webhook_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
+        {s.id, msg.id, msg.from, type, int64_t{msg.is_group ? 1 : 0},
+         int64_t{msg.is_mention ? 1 : 0}, util::iso8601_from_ms(now_ms)});
+    analytics_id = a.rows.at(0).integer(0);
+  }
   if (!r.decision.forward) return r;
 
   r.delivery_id = auth::uuid_v4();
@@ -185,9 +204,100 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
       "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
       "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
       "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      {*r.delivery_id, s.id, r.message.chat_id, m.id, analytics_id,
+      {*r.delivery_id, s.id, r.message.chat_id, m.id, *analytics_id,
        events::message_received_webhook(r.message), boost::json::serialize(ctx), now_ms, now_ms});
   return r;
+}
+
+std::string reason_code(std::string_view error_message) {
+  auto at = error_message.find("signal_");
+  if (at == std::string_view::npos) return "undecryptable";
+  auto end = error_message.find_first_of(": ", at);
+  return std::string(error_message.substr(at, end == std::string_view::npos ? end : end - at));
+}
+
+namespace {
+
+events::WaitingMessage describe_waiting(const wa::client::UndecryptableMessage& u,
+                                        const SessionSettings& s, const PnForLid& pn_for_lid) {
+  events::WaitingMessage w;
+  w.session_id = s.id;
+  w.session_name = s.name;
+  w.timestamp = iso_from_unix(u.timestamp > 0 ? u.timestamp : util::unix_seconds_now());
+  w.id = u.id;
+  w.chat_id = chat_key(u.chat, pn_for_lid);
+  w.is_group = u.is_group;
+  if (u.is_group) w.group_id = u.chat.to_non_ad().to_string();
+  if (u.sender_lid) w.from_lid = u.sender_lid->user;
+  if (u.sender_pn) {
+    w.from = u.sender_pn->user;
+  } else if (u.sender.is_lid()) {
+    auto pn = pn_for_lid ? pn_for_lid(u.sender.user) : std::nullopt;
+    w.from = pn ? *pn : u.sender.user;
+    if (!w.from_lid) w.from_lid = u.sender.user;
+  } else {
+    w.from = u.sender.user;
+  }
+  w.reason = reason_code(u.reason);
+  return w;
+}
+
+// Status broadcasts, newsletters and our own devices' messages are never reported.
+bool reportable(const wa::client::UndecryptableMessage& u, const events::WaitingMessage& w,
+                const SessionSettings& s) {
+  if (u.chat.is_status_broadcast() || u.chat.is_newsletter() || u.chat.is_broadcast()) return false;
+  return s.own_phone.empty() || w.from != s.own_phone;
+}
+
+}  // namespace
+
+WaitingRecorded record_waiting(db::Connection& c, const wa::client::UndecryptableMessage& u,
+                               const SessionSettings& s, const PnForLid& pn_for_lid,
+                               int64_t now_ms) {
+  WaitingRecorded r;
+  auto w = describe_waiting(u, s, pn_for_lid);
+  if (!reportable(u, w, s)) return r;
+  auto seen =
+      c.query("SELECT 1 FROM analytics WHERE session_id = ? AND message_id = ?", {s.id, u.id});
+  if (!seen.rows.empty()) return r;  // reported already (e.g. before a restart)
+  c.query(
+      "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
+      "is_mention, webhook_sent, error_message, created_at) "
+      "VALUES (?, ?, ?, 'unknown', ?, FALSE, FALSE, ?, ?)",
+      {s.id, u.id, w.from, int64_t{u.is_group ? 1 : 0}, "undecryptable: " + w.reason,
+       util::iso8601_from_ms(now_ms)});
+  r.recorded = true;
+  const bool ignored = listed(s.ignore, w.from) || (w.from_lid && listed(s.ignore, *w.from_lid)) ||
+                       listed(s.ignore, u.chat.to_non_ad().to_string());
+  if (s.waiting_events && !u.is_group && !ignored) {
+    r.delivery_id = auth::uuid_v4();
+    w.event_id = *r.delivery_id;
+    c.query(
+        "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
+        "payload, status, attempts, next_attempt_ms, created_ms) "
+        "VALUES (?, ?, 'message.waiting', ?, ?, ?, 'pending', 0, ?, ?)",
+        {*r.delivery_id, s.id, w.chat_id, u.id, events::message_waiting_webhook(w), now_ms,
+         now_ms});
+  }
+  r.live = events::message_waiting_ws(w);
+  return r;
+}
+
+void record_given_up(db::Connection& c, const wa::client::UndecryptableMessage& u,
+                     const SessionSettings& s, const PnForLid& pn_for_lid, int64_t now_ms) {
+  auto w = describe_waiting(u, s, pn_for_lid);
+  if (!reportable(u, w, s)) return;
+  const std::string error = "undecryptable: " + w.reason + " (the sender did not re-send it)";
+  auto u1 = c.query(
+      "UPDATE analytics SET error_message = ? WHERE session_id = ? AND message_id = ? "
+      "AND error_message LIKE 'undecryptable%' RETURNING id",
+      {error, s.id, u.id});
+  if (!u1.rows.empty()) return;
+  c.query(
+      "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
+      "is_mention, webhook_sent, error_message, created_at) "
+      "VALUES (?, ?, ?, 'unknown', ?, FALSE, FALSE, ?, ?)",
+      {s.id, u.id, w.from, int64_t{u.is_group ? 1 : 0}, error, util::iso8601_from_ms(now_ms)});
 }
 
 bool record_session_status(db::Connection& c, const std::string& session_id,
@@ -245,6 +355,7 @@ std::optional<SessionSettings> load_settings(db::Connection& c, const std::strin
   s.message_events = false;
   for (const auto& e : util::split_list(row.text(4), ',')) {
     if (e == "message.received") s.message_events = true;
+    if (e == "message.waiting") s.waiting_events = true;
   }
   return s;
 }

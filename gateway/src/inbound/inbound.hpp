@@ -32,6 +32,7 @@ struct SessionSettings {
   std::string own_phone;            // our number (digits)
   std::vector<std::string> ignore;  // numbers, group JIDs/ids, "status", "newsletter"
   bool message_events = true;       // webhook_events contains message.received
+  bool waiting_events = false;      // webhook_events contains message.waiting
 };
 
 /// SPEC-NOTES §4: private messages from others always; group messages only when the bot is
@@ -45,6 +46,7 @@ using PnForLid = std::function<std::optional<std::string>(const std::string& lid
 /// The chat of a message as one stable string (a LID-addressed 1:1 chat by its phone number when
 /// known): the webhook's chat_id and the outbox's ordering key.
 std::string chat_key(const wa::client::MessageReceived& m, const PnForLid& pn_for_lid);
+std::string chat_key(const wa::Jid& chat, const PnForLid& pn_for_lid);
 
 /// The message as reported to webhooks and dashboards.
 events::IncomingMessage describe(const wa::client::MessageReceived& m, const SessionSettings& s,
@@ -57,9 +59,37 @@ struct Recorded {
   std::optional<std::string> delivery_id;  // set when an outbox row was written
 };
 
-/// Writes the rows of one message on `c` (the caller holds the transaction). Throws DbError.
+/// Writes the rows of one message on `c` (the caller holds the transaction). `group_name`: the
+/// group's subject when known. A message that arrives after retry receipts (m.retry_count > 0)
+/// completes the analytics row record_waiting() wrote instead of adding one. Throws DbError.
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
-                const PnForLid& pn_for_lid, int64_t now_ms);
+                const PnForLid& pn_for_lid, int64_t now_ms,
+                const std::optional<std::string>& group_name = std::nullopt);
+
+/// What record_waiting() wrote.
+struct WaitingRecorded {
+  bool recorded = false;                   // an analytics row was written
+  std::optional<std::string> delivery_id;  // a message.waiting webhook was queued
+  std::string live;                        // the message_waiting WebSocket message ("" if none)
+};
+
+/// A message that could not be decrypted yet (the first retry receipt went out): counted in
+/// analytics as an error ("undecryptable: <reason>") until its re-send decrypts, and — for
+/// private chats, when the session's webhook_events include message.waiting and the sender is
+/// not ignored — a message.waiting webhook queued in the chat's order, so it reaches n8n before
+/// the message.received that follows. Group messages get no webhook (whether they mention the
+/// bot is unknown until they decrypt). Nothing is written twice for one message id.
+/// Throws DbError.
+WaitingRecorded record_waiting(db::Connection& c, const wa::client::UndecryptableMessage& u,
+                               const SessionSettings& s, const PnForLid& pn_for_lid,
+                               int64_t now_ms);
+
+/// The sender never re-sent it (the library gave up): the analytics row says so. Throws DbError.
+void record_given_up(db::Connection& c, const wa::client::UndecryptableMessage& u,
+                     const SessionSettings& s, const PnForLid& pn_for_lid, int64_t now_ms);
+
+/// The short reason of a decryption error ("signal_no_session", …; "undecryptable" otherwise).
+std::string reason_code(std::string_view error_message);
 
 /// Queues a session.status webhook event when the session's webhook_events include it; returns
 /// whether a row was written. Status fields as in the status_update WebSocket message.

@@ -34,6 +34,9 @@ int64_t now_ms() {
   return util::unix_millis_now();
 }
 
+// How long a group's subject is reused before WhatsApp is asked again (subjects rarely change).
+constexpr auto kGroupNameTtl = std::chrono::minutes(10);
+
 // status_reason for a connection that ended for good (no automatic reconnect).
 std::string terminal_reason(DisconnectReason r) {
   switch (r) {
@@ -141,6 +144,9 @@ struct Manager::Runtime {
   // Live messages of the message being received, published once its transaction committed.
   std::vector<std::string> pending_live;
   bool outbox_dirty = false;
+  // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
+  // group_name; refreshed after kGroupNameTtl.
+  std::map<std::string, std::pair<std::string, steady_clock::time_point>, std::less<>> group_names;
 
   // Guarded by mu (read from any thread).
   mutable std::mutex mu;
@@ -563,6 +569,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       clear_qr(s);
     });
     release_later(rt);
+  } else if (const auto* u = std::get_if<UndecryptableMessage>(&event)) {
+    on_undecryptable(rt, *u);
   } else if (std::holds_alternative<MessageReceived>(event)) {
     // Committed by persist_message(): now it may be shown and delivered.
     auto live = std::move(rt->pending_live);
@@ -586,9 +594,15 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
   try {
     auto settings = inbound::load_settings(*c, rt->id);
     if (!settings) return true;  // the session is being deleted: nothing to keep
+    std::optional<std::string> group_name;
+    if (m.is_group) {
+      if (auto it = rt->group_names.find(m.chat.to_non_ad().to_string());
+          it != rt->group_names.end() && steady_clock::now() - it->second.second < kGroupNameTtl)
+        group_name = it->second.first;
+    }
     auto rec = inbound::record(
         *c, m, *settings, [&rt](const std::string& lid) { return rt->store->phone_for_lid(lid); },
-        now_ms());
+        now_ms(), group_name);
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     rt->outbox_dirty = rec.delivery_id.has_value();
     return true;
@@ -597,6 +611,68 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
               {{"session_id", rt->id}, {"message_id", m.id}, {"error", e.what()}});
     return false;
   }
+}
+
+void Manager::on_undecryptable(const std::shared_ptr<Runtime>& rt,
+                               const wa::client::UndecryptableMessage& u) {
+  // Reported once, at the first retry receipt; and once more if the library gives up.
+  if (u.retry_count != 1 && u.retry_count != 0) return;
+  if (u.retry_count == 1) undecryptable_.fetch_add(1);
+  std::string live;
+  bool queued = false;
+  write_db("undecryptable", [&](db::Connection& c) {
+    db::Transaction tx(c);
+    auto settings = inbound::load_settings(c, rt->id);
+    if (!settings) return;
+    auto pn_for_lid = [&c, &rt](const std::string& lid) -> std::optional<std::string> {
+      auto r = c.query("SELECT pn FROM wa_lid_map WHERE session_id = ? AND lid = ?", {rt->id, lid});
+      if (r.rows.empty()) return std::nullopt;
+      return r.rows.front().text(0);
+    };
+    if (u.retry_count == 0) {
+      inbound::record_given_up(c, u, *settings, pn_for_lid, now_ms());
+    } else {
+      auto w = inbound::record_waiting(c, u, *settings, pn_for_lid, now_ms());
+      live = std::move(w.live);
+      queued = w.delivery_id.has_value();
+    }
+    tx.commit();
+  });
+  log::info(u.retry_count == 0 ? "undecryptable message given up" : "message waiting for a re-send",
+            {{"session_id", rt->id}, {"message_id", u.id}, {"reason", u.reason}});
+  if (!live.empty())
+    hub_.publish(rt->user_id, rt->id, std::make_shared<const std::string>(std::move(live)));
+  if (queued && options_.outbox_written) options_.outbox_written();
+}
+
+asio::awaitable<void> Manager::group_name_on_strand(const std::shared_ptr<Runtime>& rt,
+                                                    const wa::Jid& group,
+                                                    std::optional<std::string>& out) {
+  const auto key = group.to_non_ad().to_string();
+  if (auto it = rt->group_names.find(key);
+      it != rt->group_names.end() && steady_clock::now() - it->second.second < kGroupNameTtl) {
+    out = it->second.first;
+    co_return;
+  }
+  if (!rt->client) co_return;
+  auto info = co_await rt->client->group_info(group);
+  if (!info) {
+    log::debug("group subject unknown",
+               {{"session_id", rt->id}, {"group", key}, {"error", info.error().message()}});
+    co_return;
+  }
+  if (rt->group_names.size() >= 1000) rt->group_names.clear();
+  rt->group_names[key] = {info->subject, steady_clock::now()};
+  out = info->subject;
+}
+
+asio::awaitable<std::optional<std::string>> Manager::group_name(const std::string& session_id,
+                                                                const wa::Jid& group) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return std::nullopt;
+  std::optional<std::string> out;
+  co_await asio::co_spawn(rt->strand, group_name_on_strand(rt, group, out), asio::use_awaitable);
+  co_return out;
 }
 
 // Runs on the session's strand; the result goes to `out` (co_spawn needs a default-constructible

@@ -118,6 +118,10 @@ class Manager {
   boost::asio::awaitable<wa::Result<wa::client::SendResult>> send_text(
       const std::string& session_id, const wa::Jid& to, const std::string& text,
       const wa::client::SendOptions& options);
+  /// A group's subject (cached per session for kGroupNameTtl; asked from WhatsApp otherwise);
+  /// nullopt when the session is not running or WhatsApp does not answer.
+  boost::asio::awaitable<std::optional<std::string>> group_name(const std::string& session_id,
+                                                                const wa::Jid& group);
   /// "typing…" (composing) or its end in a chat; ignored when the session is not running.
   void chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing);
 
@@ -131,6 +135,8 @@ class Manager {
   /// For changes made outside the manager (create, update, delete of a session row).
   void bump_version() noexcept { version_.fetch_add(1); }
   [[nodiscard]] uint64_t pairings() const noexcept { return pairings_.load(); }
+  /// Incoming messages that failed to decrypt at first (counted at the first retry receipt).
+  [[nodiscard]] uint64_t undecryptable() const noexcept { return undecryptable_.load(); }
 
   /// Disconnects every client (no logout), closes their intervals and stops the pool. Blocking;
   /// called once when the process stops.
@@ -160,6 +166,11 @@ class Manager {
       std::optional<wa::Result<wa::client::SendResult>>& out);
   static boost::asio::awaitable<void> presence_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
                                                          bool composing);
+  boost::asio::awaitable<void> group_name_on_strand(const std::shared_ptr<Runtime>& rt,
+                                                    const wa::Jid& group,
+                                                    std::optional<std::string>& out);
+  void on_undecryptable(const std::shared_ptr<Runtime>& rt,
+                        const wa::client::UndecryptableMessage& u);
   // The client's persist hook: records the message inside the store's transaction.
   bool persist_message(const std::shared_ptr<Runtime>& rt, const wa::client::MessageReceived& m);
   using Predicate = bool (*)(const Snapshot&);
@@ -179,6 +190,7 @@ class Manager {
   std::atomic<uint64_t> reconnects_{0};
   std::atomic<uint64_t> version_{1};
   std::atomic<uint64_t> pairings_{0};
+  std::atomic<uint64_t> undecryptable_{0};
   std::atomic<bool> stopping_{false};
   struct Timer;
   std::shared_ptr<Timer> heartbeat_;

@@ -111,6 +111,12 @@ std::size_t DeliveryWorker::in_flight() const {
   return in_flight_.size();
 }
 
+double DeliveryWorker::oldest_pending_seconds() const {
+  const auto oldest = oldest_pending_ms_.load();
+  if (oldest == 0) return 0;
+  return static_cast<double>(std::max<int64_t>(0, now_ms() - oldest)) / 1000.0;
+}
+
 void DeliveryWorker::finished(int64_t id) {
   {
     std::lock_guard lock(mutex_);
@@ -138,6 +144,19 @@ asio::awaitable<void> DeliveryWorker::loop() {
     std::optional<int64_t> next_due;
     try {
       auto t = now_ms();
+      // The backlog for /metrics, at most once a second (a count over a large backlog is not
+      // free).
+      const bool count = t - counted_ms_ >= 1000;
+      if (count) {
+        counted_ms_ = t;
+        auto backlog = co_await db_.run([](db::Connection& c) {
+          return c.query(
+              "SELECT COUNT(*), MIN(created_ms) FROM webhook_deliveries WHERE status = 'pending'");
+        });
+        const auto& row = backlog.rows.at(0);
+        pending_.store(static_cast<uint64_t>(row.integer(0)));
+        oldest_pending_ms_.store(row.is_null(1) ? 0 : row.integer(1));
+      }
       // Per chat only the oldest pending delivery is eligible (ordering); rows already in flight
       // are skipped below.
       auto rows = co_await db_.run([t](db::Connection& c) {
@@ -207,11 +226,44 @@ asio::awaitable<void> DeliveryWorker::typing(std::shared_ptr<Delivery> d,
   }
 }
 
+asio::awaitable<void> DeliveryWorker::fill_group_name(std::shared_ptr<Delivery> d) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(d->payload, ec);
+  if (ec || !v.is_object()) co_return;
+  auto* msg = v.as_object().if_contains("message");
+  if (!msg || !msg->is_object()) co_return;
+  auto& m = msg->as_object();
+  const auto* group_id = m.if_contains("group_id");
+  const auto* name = m.if_contains("group_name");
+  if (!group_id || !group_id->is_string() || (name && !name->is_null())) co_return;
+  const std::string group(group_id->as_string());
+  auto jid = wa::Jid::parse(group);
+  if (!jid || !jid->is_group()) co_return;
+  auto subject = co_await sessions_.group_name(d->session_id, *jid);
+  if (!subject) co_return;
+  m["group_name"] = *subject;
+  d->payload = boost::json::serialize(v);
+  try {
+    // Later attempts send the same body; the log rows of the group get the name too.
+    co_await db_.run([&](db::Connection& c) {
+      c.query("UPDATE webhook_deliveries SET payload = ? WHERE id = ?", {d->payload, d->id});
+      c.query(
+          "UPDATE messages_log SET group_name = ? WHERE session_id = ? AND group_id = ? "
+          "AND group_name IS NULL",
+          {*subject, d->session_id, group});
+    });
+  } catch (const std::exception& e) {
+    log::warn("group name not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+}
+
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
   auto done = std::make_shared<std::atomic<bool>>(false);
   if (message) asio::co_spawn(strand_, typing(d, done), asio::detached);
+  // Messages recorded before the session knew the group's subject get it now.
+  if (message) co_await fill_group_name(d);
 
   const auto ts = std::to_string(util::unix_seconds_now());
   std::vector<std::pair<std::string, std::string>> headers{

@@ -66,6 +66,10 @@ class DeliveryWorker {
   [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
   [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
   [[nodiscard]] std::size_t in_flight() const;
+  /// Deliveries waiting to be sent (refreshed about once a second; bounded only by disk).
+  [[nodiscard]] uint64_t pending() const noexcept { return pending_.load(); }
+  /// Age of the oldest pending delivery in seconds (0 when none).
+  [[nodiscard]] double oldest_pending_seconds() const;
 
   struct Delivery;
 
@@ -74,6 +78,7 @@ class DeliveryWorker {
   boost::asio::awaitable<void> deliver(std::shared_ptr<Delivery> d);
   boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d,
                                       std::shared_ptr<std::atomic<bool>> done);
+  boost::asio::awaitable<void> fill_group_name(std::shared_ptr<Delivery> d);
   boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d, std::string text);
   void finished(int64_t id);
 
@@ -88,6 +93,9 @@ class DeliveryWorker {
   std::set<int64_t> in_flight_;  // guarded by mutex_
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};
+  std::atomic<uint64_t> pending_{0};
+  std::atomic<int64_t> oldest_pending_ms_{0};  // created_ms; 0 when none
+  int64_t counted_ms_ = 0;                     // on the strand
 };
 
 }  // namespace gw::webhooks

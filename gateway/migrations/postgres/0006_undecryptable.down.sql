@@ -1,0 +1,1 @@
+DROP INDEX idx_analytics_session_message;
