@@ -140,6 +140,19 @@ TEST_P(DbTest, PoolBoundsConnectionsAndRunsOffThread) {
   EXPECT_EQ(s.max, 3);
 }
 
+// No store call may wait without bound (docs/sessions.md, "Threads and the database"): SQLite
+// waits at most its busy timeout, PostgreSQL statements and lock waits end after 10 s — except
+// while migrating, which lifts the limit and restores it.
+TEST(PostgresConnection, StatementsAndLockWaitsAreBounded) {
+  TestDatabase t(Dialect::postgres);
+  GW_REQUIRE_DB(t);
+  Migrator(t.db()).up();
+  t.db().with_connection([](Connection& c) {
+    EXPECT_EQ(c.query("SHOW statement_timeout").rows.at(0).text(0), "10s");
+    EXPECT_EQ(c.query("SHOW lock_timeout").rows.at(0).text(0), "10s");
+  });
+}
+
 TEST_P(DbTest, MigrationsUpDownStatus) {
   TestDatabase t(GetParam());
   GW_REQUIRE_DB(t);

@@ -441,3 +441,53 @@ for (const dialect of dialects()) {
     }
   });
 }
+
+for (const dialect of dialects()) {
+  test(`a database locked for longer than the store timeout (${dialect}): nothing lost, other sessions stay connected`, async () => {
+    const emu = await startEmulator();
+    const rx = await startReceiver();
+    // One WhatsApp thread: the blocked session and the healthy one share it.
+    let gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env, WHATSAPP_THREADS: '1' } });
+    const phones = dialect === 'sqlite' ? ['6281800000031', '6281800000032', '6281800000033'] : ['6281800000041', '6281800000042', '6281800000043'];
+    let peer, lock;
+    try {
+      const u = await newUser(gw);
+      const ids = [];
+      for (const [i, phone] of phones.slice(0, 2).entries()) {
+        const s = await createSession(gw, u.token, `bot ${i}`, rx.url);
+        const st = await call(gw, 'POST', `/api/v1/sessions/${s.session_id}/start`, { token: u.token });
+        await emu.scan(phone, st.json.data.qr_text);
+        await waitSession(gw, u.token, s.session_id, (d) => d.status === 'connected', { what: 'connected' });
+        ids.push(s.session_id);
+      }
+      const live = await WsClient.open(wsUrl(gw, `/ws/sessions/${ids[1]}`, u.token));
+      await live.next('status_update');
+      peer = await pairedPeer(emu.control_url, phones[2], { pushName: 'Fajar' });
+      const warm = await peer.sendText(`${phones[0]}@s.whatsapp.net`, 'hello');
+      await rx.next((q) => q.json.message?.id === warm.key.id);
+      lock = await holdWriteLock(gw);
+      const lockedAt = Date.now();
+      const sent = await peer.sendText(`${phones[0]}@s.whatsapp.net`, 'written while the database is locked');
+      await sleep(15000); // longer than the 10 s a store call may wait
+      await lock.release();
+      lock = null;
+      // The store call gave up, the message stayed unacknowledged, and the session reconnected so
+      // that WhatsApp re-sent it: it arrives, once.
+      const got = await rx.next((q) => q.json.message?.id === sent.key.id, 40000);
+      assert.ok(got.at > lockedAt);
+      await sleep(1500);
+      assert.equal(rx.requests.filter((q) => q.json.message?.id === sent.key.id).length, 1);
+      // The other session never dropped its connection, and still works.
+      assert.ok(!live.messages.some((m) => m.type === 'status_update' && m.data.status !== 'connected'), JSON.stringify(live.messages));
+      const other = await peer.sendText(`${phones[1]}@s.whatsapp.net`, 'and you?');
+      await rx.next((q) => q.json.message?.id === other.key.id);
+      live.close();
+    } finally {
+      await lock?.release();
+      await peer?.stop();
+      await gw.cleanup();
+      await rx.close();
+      await emu.stop();
+    }
+  });
+}

@@ -14,14 +14,19 @@ constexpr int64_t kPgAdvisoryLockKey = 0x7761677731;  // "wagw1"
 
 class MigrationLock {
  public:
+  // Migrations (and waiting for another process's) may take longer than the statement and lock
+  // timeouts every connection has (db/postgres.cpp): lifted here, restored at the end.
   explicit MigrationLock(Connection& c) : c_(c) {
-    if (c_.dialect() == Dialect::postgres)
+    if (c_.dialect() == Dialect::postgres) {
+      c_.execute_script("SET statement_timeout = 0; SET lock_timeout = 0;");
       c_.query("SELECT pg_advisory_lock(?)", {kPgAdvisoryLockKey});
+    }
   }
   ~MigrationLock() {
     if (c_.dialect() == Dialect::postgres) {
       try {
         c_.query("SELECT pg_advisory_unlock(?)", {kPgAdvisoryLockKey});
+        c_.execute_script("RESET statement_timeout; RESET lock_timeout;");
       } catch (const std::exception&) {
       }
     }

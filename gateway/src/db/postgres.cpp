@@ -48,10 +48,17 @@ class PgConnection final : public Connection {
  public:
   explicit PgConnection(const std::string& url) {
     std::string conninfo = url;
-    if (conninfo.find("connect_timeout=") == std::string::npos) {
+    auto add = [&conninfo](const char* param) {
       conninfo += conninfo.find('?') == std::string::npos ? "?" : "&";
-      conninfo += "connect_timeout=2";
-    }
+      conninfo += param;
+    };
+    if (conninfo.find("connect_timeout=") == std::string::npos) add("connect_timeout=2");
+    // No statement waits for ever: a stuck query or a lock held elsewhere fails after 10 s, as
+    // SQLite's busy timeout does (db/sqlite.cpp). The WhatsApp clients call their store
+    // synchronously on a small pool; unbounded waits there would stall every session's
+    // keepalive (docs/sessions.md). Given at connection start, so RESET returns to it.
+    if (conninfo.find("options=") == std::string::npos)
+      add("options=-c%20statement_timeout%3D10000%20-c%20lock_timeout%3D10000");
     conn_ = PQconnectdb(conninfo.c_str());
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";

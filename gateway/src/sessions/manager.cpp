@@ -147,6 +147,9 @@ struct Manager::Runtime {
   // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
   // group_name; refreshed after kGroupNameTtl.
   std::map<std::string, std::pair<std::string, steady_clock::time_point>, std::less<>> group_names;
+  // A reconnect is scheduled so that WhatsApp re-sends messages that could not be stored.
+  bool redelivery_pending = false;
+  milliseconds redelivery_delay{0};  // the next one's; 0 = options' base
 
   // Guarded by mu (read from any thread).
   mutable std::mutex mu;
@@ -345,6 +348,10 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
     auto r = weak.lock();
     if (!r || r->generation != gen) return false;
     return persist_message(r, m);
+  };
+  opts.unstored = [this, weak, gen](const std::string&) {
+    auto r = weak.lock();
+    if (r && r->generation == gen) schedule_redelivery(r);
   };
   rt->client = std::make_unique<wa::client::Client>(
       rt->strand, *rt->store, std::move(opts), [this, weak, gen](const wa::client::Event& e) {
@@ -605,12 +612,38 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
         now_ms(), group_name);
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     rt->outbox_dirty = rec.delivery_id.has_value();
+    rt->redelivery_delay = milliseconds(0);  // storing works again
     return true;
   } catch (const std::exception& e) {
     log::warn("message not stored; left for redelivery",
               {{"session_id", rt->id}, {"message_id", m.id}, {"error", e.what()}});
-    return false;
+    return false;  // the client reports it through Options::unstored
   }
+}
+
+// WhatsApp re-sends unacknowledged messages when the device logs in again, not on the same
+// connection: after a message could not be stored, the session reconnects (once the delay has
+// passed; the delay doubles while storing keeps failing). Other sessions are not touched.
+void Manager::schedule_redelivery(const std::shared_ptr<Runtime>& rt) {
+  if (rt->redelivery_pending || stopping_) return;
+  rt->redelivery_pending = true;
+  const auto base = options_.redelivery_delay;
+  const auto delay = rt->redelivery_delay.count() > 0 ? rt->redelivery_delay : base;
+  rt->redelivery_delay = std::min<milliseconds>(delay * 2, std::chrono::minutes(1));
+  auto timer = std::make_shared<asio::steady_timer>(rt->strand, delay);
+  std::weak_ptr<Runtime> weak = rt;
+  const auto gen = rt->generation;
+  timer->async_wait([this, weak, gen, timer](const boost::system::error_code& ec) {
+    auto r = weak.lock();
+    if (!r) return;
+    r->redelivery_pending = false;
+    if (ec || stopping_ || r->generation != gen || !r->client) return;
+    log::info("reconnecting so that WhatsApp re-sends the messages that could not be stored",
+              {{"session_id", r->id}});
+    release_client(r);
+    close_interval(r, "redelivery");
+    launch(r, true);
+  });
 }
 
 void Manager::on_undecryptable(const std::shared_ptr<Runtime>& rt,

@@ -39,6 +39,10 @@ struct ManagerOptions {
   /// How long start/reconnect wait for a QR code or a login before answering.
   std::chrono::milliseconds start_wait{20'000};
   std::chrono::milliseconds heartbeat_interval{30'000};
+  /// After a received message could not be stored (database down or too slow), the session
+  /// reconnects after this delay (doubling while it keeps failing, up to a minute), so that
+  /// WhatsApp re-sends what was left unacknowledged.
+  std::chrono::milliseconds redelivery_delay{2'000};
   /// Called (on a WhatsApp thread) after a received message was committed with an outbox row:
   /// wakes the webhook delivery worker. Must not block.
   std::function<void()> outbox_written;
@@ -169,6 +173,7 @@ class Manager {
   boost::asio::awaitable<void> group_name_on_strand(const std::shared_ptr<Runtime>& rt,
                                                     const wa::Jid& group,
                                                     std::optional<std::string>& out);
+  void schedule_redelivery(const std::shared_ptr<Runtime>& rt);
   void on_undecryptable(const std::shared_ptr<Runtime>& rt,
                         const wa::client::UndecryptableMessage& u);
   // The client's persist hook: records the message inside the store's transaction.

@@ -56,7 +56,9 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
   auto addr = receive::decryption_address(store, *src);
   if (!addr) {
     // The store failed: leave the message with the server (redelivered on the next login).
-    return log(1, "message " + src->id + " left unacknowledged: " + addr.error().message());
+    log(1, "message " + src->id + " left unacknowledged: " + addr.error().message());
+    if (opt.unstored) opt.unstored(src->id);
+    return;
   }
   // Decrypting and persisting the message form one store transaction: the application's
   // Options::persist hook stores the message with the Signal state that decrypted it, so a crash
@@ -79,9 +81,10 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
   });
   if (!tx || refused) {
     // Nothing committed: the server redelivers the message (next login) and it decrypts again.
-    return log(1,
-               "message " + src->id + " left unacknowledged: " +
-                   (refused ? std::string("not stored by the application") : tx.error().message()));
+    log(1, "message " + src->id + " left unacknowledged: " +
+               (refused ? std::string("not stored by the application") : tx.error().message()));
+    if (opt.unstored) opt.unstored(src->id);
+    return;
   }
   if (!*dec) return on_decrypt_failure(c, n, *src, dec->error());
   retries.erase(src->id);

@@ -156,6 +156,11 @@ struct Options {
   /// login, when it decrypts again. An application whose DeviceStore shares its database can thus
   /// commit the message and the ratchet together (the gateway does). Must not block for long.
   std::function<bool(const MessageReceived&)> persist;
+  /// Optional: a received message was left unacknowledged because it could not be stored (a
+  /// store error, or persist returned false). Called on the client's strand with the message id.
+  /// The server re-sends such messages only when the device logs in again; an application may
+  /// reconnect (once its storage works again) to get them sooner.
+  std::function<void(const std::string& message_id)> unstored;
 };
 
 // --- client ------------------------------------------------------------------------------------
