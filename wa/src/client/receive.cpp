@@ -171,10 +171,11 @@ Result<Decrypted> decrypt(signal::SignalProtocol& signal, const Node& m, const S
         return Error{Errc::invalid_argument,
                      std::string(signal::to_string(*type)) + ": " + plain.error().message()};
       const auto* v = enc.attr("v");
-      Result<std::vector<std::uint8_t>> unpadded =
-          (v && *v == "3") ? Result<std::vector<std::uint8_t>>(*plain) : message::unpad(*plain);
-      if (!unpadded) return Error{Errc::proto_invalid, "padding: " + unpadded.error().message()};
-      auto content = message::parse_content(*unpadded);
+      // Viewed in place: `plain` outlives the parse.
+      auto body = (v && *v == "3") ? Result<std::span<const std::uint8_t>>(std::span(*plain))
+                                   : message::unpadded(*plain);
+      if (!body) return Error{Errc::proto_invalid, "padding: " + body.error().message()};
+      auto content = message::parse_content(*body);
       if (!content) return content.error();
       if (content->sender_key_distribution && src.is_group) {
         const auto& skdm = content->sender_key_distribution->payload;

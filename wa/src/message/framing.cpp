@@ -19,7 +19,7 @@ std::vector<std::uint8_t> pad_random(std::span<const std::uint8_t> plaintext) {
   return pad(plaintext, static_cast<std::uint8_t>(1 + r % 15));
 }
 
-Result<std::vector<std::uint8_t>> unpad(std::span<const std::uint8_t> padded) {
+Result<std::span<const std::uint8_t>> unpadded(std::span<const std::uint8_t> padded) {
   if (padded.empty()) return Error{Errc::invalid_argument, "empty plaintext"};
   std::size_t n = padded.back();
   if (n == 0 || n > padded.size()) {
@@ -28,7 +28,13 @@ Result<std::vector<std::uint8_t>> unpad(std::span<const std::uint8_t> padded) {
   for (std::size_t i = padded.size() - n; i < padded.size(); ++i) {
     if (padded[i] != n) return Error{Errc::invalid_argument, "padding bytes differ"};
   }
-  return std::vector<std::uint8_t>(padded.begin(), padded.end() - static_cast<std::ptrdiff_t>(n));
+  return padded.first(padded.size() - n);
+}
+
+Result<std::vector<std::uint8_t>> unpad(std::span<const std::uint8_t> padded) {
+  auto body = unpadded(padded);
+  if (!body) return std::move(body).error();
+  return std::vector<std::uint8_t>(body->begin(), body->end());
 }
 
 std::string message_id(std::int64_t unix_seconds, std::string_view own_user,

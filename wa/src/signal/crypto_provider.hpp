@@ -9,7 +9,8 @@ namespace wa::signal::detail {
 /// told apart from the library's own codes).
 inline constexpr int kCryptoFailure = SG_ERR_MINIMUM - 2;
 
-/// The provider (a static table; user_data unused). Thread-safe: contexts are per call.
+/// The provider (a static table; user_data unused). Thread-safe: algorithms are fetched once and
+/// shared, contexts are pooled per thread.
 const signal_crypto_provider& openssl_crypto_provider() noexcept;
 
 }  // namespace wa::signal::detail

@@ -93,7 +93,7 @@ StoreResult<std::optional<Bytes>> MemoryStore::get_session(const Address& addres
 
 StoreResult<void> MemoryStore::put_session(const Address& address,
                                            std::span<const std::uint8_t> record) {
-  state_.sessions[address] = Bytes(record.begin(), record.end());
+  state_.sessions[address].assign(record.begin(), record.end());  // reuses the old capacity
   return {};
 }
 

@@ -64,6 +64,41 @@ TEST(CryptoProvider, HmacSha256Rfc4231) {
             "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
+// Contexts are pooled per thread: several may be open at once (libsignal nests them), and one
+// returned to the pool must not carry anything into the next HMAC.
+TEST(CryptoProvider, HmacContextsInterleaveAndAreReused) {
+  const std::vector<std::uint8_t> k1(20, 0x0b), k2(20, 0xaa);
+  const auto d1 = bytes("Hi There");
+  const std::vector<std::uint8_t> d2(50, 0xdd);
+  for (int round = 0; round < 3; ++round) {
+    void* a = nullptr;
+    void* b = nullptr;
+    ASSERT_EQ(P().hmac_sha256_init_func(&a, k1.data(), k1.size(), P().user_data), 0);
+    ASSERT_EQ(P().hmac_sha256_init_func(&b, k2.data(), k2.size(), P().user_data), 0);
+    ASSERT_EQ(P().hmac_sha256_update_func(b, d2.data(), d2.size(), P().user_data), 0);
+    ASSERT_EQ(P().hmac_sha256_update_func(a, d1.data(), d1.size(), P().user_data), 0);
+    signal_buffer* ra = nullptr;
+    signal_buffer* rb = nullptr;
+    ASSERT_EQ(P().hmac_sha256_final_func(b, &rb, P().user_data), 0);
+    ASSERT_EQ(P().hmac_sha256_final_func(a, &ra, P().user_data), 0);
+    P().hmac_sha256_cleanup_func(a, P().user_data);
+    P().hmac_sha256_cleanup_func(b, P().user_data);
+    Buffer oa(ra), ob(rb);
+    EXPECT_EQ(hex(view(oa.get())),
+              "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+    EXPECT_EQ(hex(view(ob.get())),
+              "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
+  }
+  // A context cleaned up without a final (libsignal's error paths) leaves nothing behind.
+  void* abandoned = nullptr;
+  ASSERT_EQ(P().hmac_sha256_init_func(&abandoned, k2.data(), k2.size(), P().user_data), 0);
+  ASSERT_EQ(P().hmac_sha256_update_func(abandoned, d2.data(), 7, P().user_data), 0);
+  P().hmac_sha256_cleanup_func(abandoned, P().user_data);
+  EXPECT_EQ(hmac(k1, d1), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  // An empty key is a block of zeros.
+  EXPECT_EQ(hmac({}, {}), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
 std::string sha512_final(void* ctx) {
   signal_buffer* out = nullptr;
   EXPECT_EQ(P().sha512_digest_final_func(ctx, &out, P().user_data), 0);
@@ -148,6 +183,17 @@ TEST(CryptoProvider, Aes256CbcSp80038a) {
   auto bad = e2.data;
   bad.back() ^= 0x01;
   EXPECT_LT(run(false, SG_CIPHER_AES_CBC_PKCS5, kAesKey, iv, bad).rc, 0);
+  // Cipher contexts are reused per thread: a failed decryption does not spoil the next one, and
+  // encryption and decryption alternate on the same context.
+  EXPECT_EQ(run(false, SG_CIPHER_AES_CBC_PKCS5, kAesKey, iv, e2.data).data, msg);
+  auto e3 = run(true, SG_CIPHER_AES_CBC_PKCS5, kAesKey, iv, msg);
+  EXPECT_EQ(e3.data, e2.data);
+  auto empty = run(true, SG_CIPHER_AES_CBC_PKCS5, kAesKey, iv, {});
+  ASSERT_EQ(empty.rc, 0);
+  EXPECT_EQ(empty.data.size(), 16u);
+  auto back = run(false, SG_CIPHER_AES_CBC_PKCS5, kAesKey, iv, empty.data);
+  EXPECT_EQ(back.rc, 0);
+  EXPECT_TRUE(back.data.empty());
 }
 
 TEST(CryptoProvider, Aes256CtrSp80038a) {

@@ -18,6 +18,8 @@ std::vector<std::uint8_t> pad(std::span<const std::uint8_t> plaintext, std::uint
 std::vector<std::uint8_t> pad_random(std::span<const std::uint8_t> plaintext);
 /// Strips the padding: the last byte N (1..size), all N bytes equal to N. Error: invalid_argument.
 Result<std::vector<std::uint8_t>> unpad(std::span<const std::uint8_t> padded);
+/// unpad() without the copy: the unpadded part of `padded`, which it views.
+Result<std::span<const std::uint8_t>> unpadded(std::span<const std::uint8_t> padded);
 
 /// "3EB0" + upper-case hex of the first 9 bytes of SHA-256(8-byte BE unix seconds ‖ own user ‖
 /// "@c.us" ‖ 16 random bytes): 22 characters.
