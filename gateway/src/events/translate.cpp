@@ -24,6 +24,21 @@ std::string envelope(std::string_view type, const std::string& session_id,
   return boost::json::serialize(o);
 }
 
+// {event, event_id, session_id, session_name, timestamp, message}: the webhook body of a message
+// event.
+std::string webhook_body(std::string_view event, const std::string& event_id,
+                         const std::string& session_id, const std::string& session_name,
+                         const std::string& timestamp, boost::json::object message) {
+  boost::json::object o;
+  o["event"] = event;
+  o["event_id"] = event_id;
+  o["session_id"] = session_id;
+  o["session_name"] = session_name;
+  o["timestamp"] = timestamp;
+  o["message"] = std::move(message);
+  return boost::json::serialize(o);
+}
+
 }  // namespace
 
 boost::json::value json_or_null(const std::optional<std::string>& text) {
@@ -87,14 +102,8 @@ std::string message_received_webhook(const IncomingMessage& m) {
   msg["is_mention"] = m.is_mention;
   msg["mentioned_numbers"] = numbers(m.mentioned_numbers);
   msg["quoted_message"] = quoted_json(m);
-  boost::json::object o;
-  o["event"] = "message.received";
-  o["event_id"] = m.event_id;
-  o["session_id"] = m.session_id;
-  o["session_name"] = m.session_name;
-  o["timestamp"] = m.timestamp;
-  o["message"] = std::move(msg);
-  return boost::json::serialize(o);
+  return webhook_body("message.received", m.event_id, m.session_id, m.session_name, m.timestamp,
+                      std::move(msg));
 }
 
 std::string message_received_ws(const IncomingMessage& m) {
@@ -129,14 +138,8 @@ boost::json::object waiting_fields(const WaitingMessage& m) {
 std::string message_waiting_webhook(const WaitingMessage& m) {
   boost::json::object msg{{"id", m.id}};
   for (auto& kv : waiting_fields(m)) msg[kv.key()] = kv.value();
-  boost::json::object o;
-  o["event"] = "message.waiting";
-  o["event_id"] = m.event_id;
-  o["session_id"] = m.session_id;
-  o["session_name"] = m.session_name;
-  o["timestamp"] = m.timestamp;
-  o["message"] = std::move(msg);
-  return boost::json::serialize(o);
+  return webhook_body("message.waiting", m.event_id, m.session_id, m.session_name, m.timestamp,
+                      std::move(msg));
 }
 
 std::string message_waiting_ws(const WaitingMessage& m) {
