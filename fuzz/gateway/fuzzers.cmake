@@ -41,3 +41,8 @@ add_fuzzer(retry_after
 # clang 14's -fsanitize=function cannot emit its prologue data for coroutine funclets ("Cannot
 # represent a difference across sections"); the client is full of coroutines.
 target_compile_options(fuzz_retry_after PRIVATE -fno-sanitize=function)
+
+# Text from WhatsApp senders made storable (invalid UTF-8 and NUL replaced) before the database.
+add_fuzzer(storable_text
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/storable_text_fuzz.cpp ${GW_SRC}/util/strings.cpp
+  INCLUDES ${GW_SRC})

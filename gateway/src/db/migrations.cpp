@@ -17,24 +17,34 @@ class MigrationLock {
   // Migrations (and waiting for another process's) may take longer than the statement and lock
   // timeouts every connection has (db/postgres.cpp): lifted here, restored at the end.
   explicit MigrationLock(Connection& c) : c_(c) {
-    if (c_.dialect() == Dialect::postgres) {
-      c_.execute_script("SET statement_timeout = 0; SET lock_timeout = 0;");
+    if (c_.dialect() != Dialect::postgres) return;
+    c_.execute_script("SET statement_timeout = 0; SET lock_timeout = 0;");
+    try {
       c_.query("SELECT pg_advisory_lock(?)", {kPgAdvisoryLockKey});
+    } catch (...) {
+      restore_timeouts();
+      throw;
     }
   }
   ~MigrationLock() {
-    if (c_.dialect() == Dialect::postgres) {
-      try {
-        c_.query("SELECT pg_advisory_unlock(?)", {kPgAdvisoryLockKey});
-        c_.execute_script("RESET statement_timeout; RESET lock_timeout;");
-      } catch (const std::exception&) {
-      }
+    if (c_.dialect() != Dialect::postgres) return;
+    try {
+      c_.query("SELECT pg_advisory_unlock(?)", {kPgAdvisoryLockKey});
+    } catch (const std::exception&) {
     }
+    restore_timeouts();
   }
   MigrationLock(const MigrationLock&) = delete;
   MigrationLock& operator=(const MigrationLock&) = delete;
 
  private:
+  void restore_timeouts() noexcept {
+    try {
+      c_.execute_script("RESET statement_timeout; RESET lock_timeout;");
+    } catch (const std::exception&) {
+    }
+  }
+
   Connection& c_;
 };
 

@@ -122,10 +122,12 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
   } else if (m.sender) {
     out.from = m.sender->user;
   }
-  out.from_name = m.push_name;
+  // Text from the sender is stored and forwarded as is, except bytes no database or JSON reader
+  // accepts (invalid UTF-8, NUL): they would fail the insert every time WhatsApp re-sends it.
+  out.from_name = util::to_storable_text(m.push_name);
   out.to = s.own_phone;
   out.type = std::string(wa::message::to_string(m.type));
-  out.content = m.text;
+  out.content = util::to_storable_text(m.text);
   out.is_group = m.is_group;
   if (m.is_group) out.group_id = m.chat.to_non_ad().to_string();
   out.is_mention = m.is_group && m.mentions_me;
@@ -144,7 +146,7 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
       if (auto pn = pn_for_lid(from)) from = *pn;
     }
     q.from = from;
-    q.content = m.quoted->text;
+    q.content = util::to_storable_text(m.quoted->text);
     q.type = std::string(wa::message::to_string(m.quoted->type));
     out.quoted = std::move(q);
   }
@@ -169,8 +171,10 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
        int64_t{msg.is_group ? 1 : 0}, msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr),
        msg.timestamp});
   std::optional<int64_t> analytics_id;
-  if (m.retry_count > 0) {
-    // It was counted as undecryptable when its first copy failed: that row now tells the truth.
+  {
+    // If its first copy could not be decrypted it was counted then (record_waiting): that row
+    // now tells the truth. Looked up for every message, not only when the client says it sent
+    // retry receipts, because a reconnect or restart in between makes the client forget that.
     auto u = c.query(
         "UPDATE analytics SET from_number = ?, message_type = ?, is_group = ?, is_mention = ?, "
         "error_message = NULL WHERE session_id = ? AND message_id = ? "
@@ -191,7 +195,8 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
 
   r.delivery_id = auth::uuid_v4();
   r.message.event_id = *r.delivery_id;
-  boost::json::object ctx{{"chat", m.chat.to_non_ad().to_string()}, {"id", m.id}, {"text", m.text}};
+  boost::json::object ctx{
+      {"chat", m.chat.to_non_ad().to_string()}, {"id", m.id}, {"text", r.message.content}};
   // The participant of a quoted reply: the sender as the group addresses it.
   if (m.is_group) {
     if (m.sender_lid && !m.sender) {

@@ -60,8 +60,8 @@ struct Recorded {
 };
 
 /// Writes the rows of one message on `c` (the caller holds the transaction). `group_name`: the
-/// group's subject when known. A message that arrives after retry receipts (m.retry_count > 0)
-/// completes the analytics row record_waiting() wrote instead of adding one. Throws DbError.
+/// group's subject when known. A message whose first copy could not be decrypted completes the
+/// analytics row record_waiting() wrote instead of adding one. Throws DbError.
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
                 const PnForLid& pn_for_lid, int64_t now_ms,
                 const std::optional<std::string>& group_name = std::nullopt);

@@ -34,6 +34,10 @@ int64_t now_ms() {
   return util::unix_millis_now();
 }
 
+// A message whose store fails makes the session reconnect (WhatsApp re-sends it at login) at most
+// this many times.
+constexpr int kMaxRedeliveries = 3;
+
 // How long a group's subject is reused before WhatsApp is asked again (subjects rarely change).
 constexpr auto kGroupNameTtl = std::chrono::minutes(10);
 
@@ -147,9 +151,12 @@ struct Manager::Runtime {
   // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
   // group_name; refreshed after kGroupNameTtl.
   std::map<std::string, std::pair<std::string, steady_clock::time_point>, std::less<>> group_names;
-  // A reconnect is scheduled so that WhatsApp re-sends messages that could not be stored.
-  bool redelivery_pending = false;
+  // A reconnect is scheduled (for this client generation; 0 = none) so that WhatsApp re-sends
+  // messages that could not be stored.
+  uint64_t redelivery_for = 0;
   milliseconds redelivery_delay{0};  // the next one's; 0 = options' base
+  // Failed stores per message id: a message that keeps failing stops causing reconnects.
+  std::map<std::string, int, std::less<>> unstored;
 
   // Guarded by mu (read from any thread).
   mutable std::mutex mu;
@@ -349,9 +356,18 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
     if (!r || r->generation != gen) return false;
     return persist_message(r, m);
   };
-  opts.unstored = [this, weak, gen](const std::string&) {
+  opts.unstored = [this, weak, gen](const std::string& id) {
     auto r = weak.lock();
-    if (r && r->generation == gen) schedule_redelivery(r);
+    if (!r || r->generation != gen) return;
+    if (r->unstored.size() >= 1000) r->unstored.clear();
+    if (++r->unstored[id] > kMaxRedeliveries) {
+      // Something about this message itself fails (not the database): reconnecting again would
+      // loop. It stays with WhatsApp until the next login.
+      log::error("message keeps failing to store; no more reconnects for it",
+                 {{"session_id", r->id}, {"message_id", id}});
+      return;
+    }
+    schedule_redelivery(r);
   };
   rt->client = std::make_unique<wa::client::Client>(
       rt->strand, *rt->store, std::move(opts), [this, weak, gen](const wa::client::Event& e) {
@@ -613,6 +629,7 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     rt->outbox_dirty = rec.delivery_id.has_value();
     rt->redelivery_delay = milliseconds(0);  // storing works again
+    rt->unstored.erase(m.id);
     return true;
   } catch (const std::exception& e) {
     log::warn("message not stored; left for redelivery",
@@ -625,8 +642,8 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
 // connection: after a message could not be stored, the session reconnects (once the delay has
 // passed; the delay doubles while storing keeps failing). Other sessions are not touched.
 void Manager::schedule_redelivery(const std::shared_ptr<Runtime>& rt) {
-  if (rt->redelivery_pending || stopping_) return;
-  rt->redelivery_pending = true;
+  if (rt->redelivery_for == rt->generation || stopping_) return;
+  rt->redelivery_for = rt->generation;
   const auto base = options_.redelivery_delay;
   const auto delay = rt->redelivery_delay.count() > 0 ? rt->redelivery_delay : base;
   rt->redelivery_delay = std::min<milliseconds>(delay * 2, std::chrono::minutes(1));
@@ -635,9 +652,20 @@ void Manager::schedule_redelivery(const std::shared_ptr<Runtime>& rt) {
   const auto gen = rt->generation;
   timer->async_wait([this, weak, gen, timer](const boost::system::error_code& ec) {
     auto r = weak.lock();
-    if (!r) return;
-    r->redelivery_pending = false;
+    if (!r || r->redelivery_for != gen) return;
+    r->redelivery_for = 0;
     if (ec || stopping_ || r->generation != gen || !r->client) return;
+    // Logging in again reads the device from the database: while it does not answer, a new
+    // login would fail for good (keys_unreadable), so wait for it first.
+    bool answers = false;
+    try {
+      db_.with_connection([](db::Connection& c) { c.query("SELECT 1"); });
+      answers = true;
+    } catch (const std::exception& e) {
+      log::warn("database not answering; redelivery reconnect postponed",
+                {{"session_id", r->id}, {"error", e.what()}});
+    }
+    if (!answers) return schedule_redelivery(r);
     log::info("reconnecting so that WhatsApp re-sends the messages that could not be stored",
               {{"session_id", r->id}});
     release_client(r);
@@ -650,7 +678,6 @@ void Manager::on_undecryptable(const std::shared_ptr<Runtime>& rt,
                                const wa::client::UndecryptableMessage& u) {
   // Reported once, at the first retry receipt; and once more if the library gives up.
   if (u.retry_count != 1 && u.retry_count != 0) return;
-  if (u.retry_count == 1) undecryptable_.fetch_add(1);
   std::string live;
   bool queued = false;
   write_db("undecryptable", [&](db::Connection& c) {
@@ -666,6 +693,7 @@ void Manager::on_undecryptable(const std::shared_ptr<Runtime>& rt,
       inbound::record_given_up(c, u, *settings, pn_for_lid, now_ms());
     } else {
       auto w = inbound::record_waiting(c, u, *settings, pn_for_lid, now_ms());
+      if (w.recorded) undecryptable_.fetch_add(1);  // once per message, even across reconnects
       live = std::move(w.live);
       queued = w.delivery_id.has_value();
     }

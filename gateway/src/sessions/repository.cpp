@@ -160,7 +160,15 @@ std::optional<std::string> webhook_secret(db::Connection& c, const std::string& 
 }
 
 bool remove(db::Connection& c, const std::string& id) {
-  return c.query("DELETE FROM sessions WHERE id = ?", {id}).affected > 0;
+  // The delete cascades over the session's whole history (messages, analytics, deliveries),
+  // which may take longer than the statement timeout every PostgreSQL connection has
+  // (db/postgres.cpp): lifted for this transaction only.
+  db::Transaction tx(c);
+  if (c.dialect() == db::Dialect::postgres)
+    c.execute_script("SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0;");
+  const bool gone = c.query("DELETE FROM sessions WHERE id = ?", {id}).affected > 0;
+  tx.commit();
+  return gone;
 }
 
 std::vector<SessionRow> running(db::Connection& c) {

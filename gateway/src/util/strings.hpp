@@ -18,5 +18,9 @@ std::string_view trim_ows(std::string_view s) noexcept;
 std::vector<std::string> split_list(std::string_view s, char sep);
 /// Value of a hex digit, -1 when not one.
 int hex_value(char c) noexcept;
+/// `s` as text any database and JSON reader accepts: each byte that does not start a valid UTF-8
+/// sequence (overlong forms, surrogates and code points above U+10FFFF included) and each NUL
+/// becomes U+FFFD. Valid input comes back unchanged.
+std::string to_storable_text(std::string_view s);
 
 }  // namespace gw::util

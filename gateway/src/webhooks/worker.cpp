@@ -262,8 +262,9 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   const bool message = d->event == "message.received";
   auto done = std::make_shared<std::atomic<bool>>(false);
   if (message) asio::co_spawn(strand_, typing(d, done), asio::detached);
-  // Messages recorded before the session knew the group's subject get it now.
-  if (message) co_await fill_group_name(d);
+  // Messages recorded before the session knew the group's subject get it now (asked once, before
+  // the first attempt; retries send what was stored).
+  if (message && d->attempts == 0) co_await fill_group_name(d);
 
   const auto ts = std::to_string(util::unix_seconds_now());
   std::vector<std::pair<std::string, std::string>> headers{
