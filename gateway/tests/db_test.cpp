@@ -98,6 +98,7 @@ TEST_P(DbTest, PoolBoundsConnectionsAndRunsOffThread) {
   PoolOptions o;
   o.max_connections = 3;
   o.max_idle = 2;
+  o.surplus_idle = std::chrono::seconds(0);  // connections beyond max_idle close at once
   TestDatabase t(GetParam(), o);
   GW_REQUIRE_DB(t);
   auto caller = std::this_thread::get_id();
@@ -151,6 +152,29 @@ TEST(PostgresConnection, StatementsAndLockWaitsAreBounded) {
     EXPECT_EQ(c.query("SHOW statement_timeout").rows.at(0).text(0), "10s");
     EXPECT_EQ(c.query("SHOW lock_timeout").rows.at(0).text(0), "10s");
   });
+}
+
+TEST_P(DbTest, PoolKeepsRecentlyUsedSurplusConnections) {
+  PoolOptions o;
+  o.max_connections = 4;
+  o.max_idle = 1;  // surplus_idle: the default (30 s)
+  TestDatabase t(GetParam(), o);
+  GW_REQUIRE_DB(t);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      t.db().with_connection([&](Connection& c) {
+        c.query("SELECT 1");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      });
+    });
+  }
+  for (auto& th : threads) th.join();
+  // Just used: all kept (a burst does not close and reopen them), still within the bound.
+  auto s = t.db().stats();
+  EXPECT_EQ(s.in_use, 0);
+  EXPECT_GE(s.idle, 2);
+  EXPECT_LE(s.idle, 4);
 }
 
 TEST_P(DbTest, MigrationsUpDownStatus) {

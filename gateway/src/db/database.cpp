@@ -1,5 +1,7 @@
 #include "db/database.hpp"
 
+#include <vector>
+
 namespace gw::db {
 
 Database::Database(Dialect dialect, Factory factory, PoolOptions options, int blocking_threads)
@@ -38,9 +40,10 @@ Database::Lease::Lease(Database& d) : db(d) {
   std::unique_lock lock(db.mutex_);
   auto deadline = std::chrono::steady_clock::now() + db.options_.acquire_timeout;
   while (true) {
+    // The most recently used connection first: its caches are warm, and the others age out.
     while (!db.idle_.empty()) {
-      Pooled p = std::move(db.idle_.front());
-      db.idle_.pop_front();
+      Pooled p = std::move(db.idle_.back());
+      db.idle_.pop_back();
       if (std::chrono::steady_clock::now() - p.created < db.options_.max_lifetime &&
           p.conn->healthy()) {
         conn = std::move(p.conn);
@@ -72,13 +75,25 @@ Database::Lease::Lease(Database& d) : db(d) {
   }
 }
 
+// Connections beyond max_idle are not closed as soon as they come back: under a steady load that
+// closed and reopened one per burst (a new SQLite handle re-prepares every statement and starts
+// with a cold page cache; a new PostgreSQL connection is a TCP and authentication round trip).
+// They are closed once none of them was needed for surplus_idle.
 Database::Lease::~Lease() {
-  std::lock_guard lock(db.mutex_);
-  --db.in_use_;
-  bool keep = conn && conn->healthy() && static_cast<int>(db.idle_.size()) < db.options_.max_idle &&
-              std::chrono::steady_clock::now() - created < db.options_.max_lifetime;
-  if (keep) db.idle_.push_back({std::move(conn), created});
-  db.available_.notify_one();
+  std::vector<Pooled> closing;  // closed after the lock is released
+  {
+    std::lock_guard lock(db.mutex_);
+    --db.in_use_;
+    const auto now = std::chrono::steady_clock::now();
+    bool keep = conn && conn->healthy() && now - created < db.options_.max_lifetime;
+    if (keep) db.idle_.push_back({std::move(conn), created, now});
+    while (static_cast<int>(db.idle_.size()) > db.options_.max_idle &&
+           now - db.idle_.front().idle_since >= db.options_.surplus_idle) {
+      closing.push_back(std::move(db.idle_.front()));
+      db.idle_.pop_front();
+    }
+    db.available_.notify_one();
+  }
 }
 
 }  // namespace gw::db

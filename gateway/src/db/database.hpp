@@ -22,7 +22,8 @@ namespace gw::db {
 
 struct PoolOptions {
   int max_connections = 20;
-  int max_idle = 5;
+  int max_idle = 5;  // more are kept while they were used in the last surplus_idle
+  std::chrono::seconds surplus_idle{30};
   std::chrono::seconds max_lifetime{300};
   std::chrono::milliseconds acquire_timeout{5000};
 };
@@ -76,6 +77,7 @@ class Database {
   struct Pooled {
     std::unique_ptr<Connection> conn;
     std::chrono::steady_clock::time_point created;
+    std::chrono::steady_clock::time_point idle_since{};
   };
   // A connection borrowed from the pool; returned (or discarded when broken) on destruction.
   struct Lease {

@@ -103,7 +103,10 @@ void DeliveryWorker::stop() {
 }
 
 void DeliveryWorker::wake() {
-  asio::post(strand_, [this] { timer_.cancel(); });
+  asio::post(strand_, [this] {
+    wake_pending_ = true;
+    timer_.cancel();
+  });
 }
 
 std::size_t DeliveryWorker::in_flight() const {
@@ -121,6 +124,7 @@ void DeliveryWorker::finished(int64_t id) {
   {
     std::lock_guard lock(mutex_);
     in_flight_.erase(id);
+    finished_at_[id] = ++finish_seq_;
   }
   wake();  // the next delivery of that chat may now be due
 }
@@ -142,6 +146,12 @@ asio::awaitable<void> DeliveryWorker::loop() {
   while (running_) {
     std::vector<std::shared_ptr<Delivery>> due;
     std::optional<int64_t> next_due;
+    uint64_t seq_before = 0;
+    {
+      std::lock_guard lock(mutex_);
+      seq_before = finish_seq_;
+    }
+    wake_pending_ = false;
     try {
       auto t = now_ms();
       // The backlog for /metrics, at most once a second (a count over a large backlog is not
@@ -196,17 +206,24 @@ asio::awaitable<void> DeliveryWorker::loop() {
     } catch (const std::exception& e) {
       log::warn("webhook outbox not readable", {{"error", e.what()}});
     }
-    for (auto& d : due) {
-      {
-        std::lock_guard lock(mutex_);
-        if (in_flight_.count(d->id) ||
+    std::vector<std::shared_ptr<Delivery>> start;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& d : due) {
+        // In flight, or finished after the query began (its row may be stale in the result).
+        auto f = finished_at_.find(d->id);
+        if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
           continue;
         in_flight_.insert(d->id);
+        start.push_back(std::move(d));
       }
-      asio::co_spawn(strand_, deliver(d), asio::detached);
+      // What finished before the query began is no longer pending in any later result.
+      std::erase_if(finished_at_, [seq_before](const auto& e) { return e.second <= seq_before; });
     }
+    for (auto& d : start) asio::co_spawn(strand_, deliver(d), asio::detached);
     if (!running_) break;
+    if (wake_pending_) continue;
     auto wait = options_.poll_interval;
     if (next_due) wait = std::min(wait, milliseconds(std::max<int64_t>(1, *next_due - now_ms())));
     timer_.expires_after(wait);

@@ -23,6 +23,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "db/database.hpp"
 #include "sessions/manager.hpp"
@@ -91,6 +92,11 @@ class DeliveryWorker {
   std::atomic<bool> running_{false};
   mutable std::mutex mutex_;
   std::set<int64_t> in_flight_;  // guarded by mutex_
+  // Deliveries finished while the loop's outbox query ran may still show as pending in its
+  // result: they are skipped by their finish sequence number (guarded by mutex_).
+  uint64_t finish_seq_ = 0;
+  std::unordered_map<int64_t, uint64_t> finished_at_;
+  bool wake_pending_ = false;  // on strand_: a wake() that came while the loop was not waiting
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};
   std::atomic<uint64_t> pending_{0};

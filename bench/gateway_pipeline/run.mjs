@@ -1,0 +1,491 @@
+// Driver of bench/gateway_pipeline (started by run.sh): the incoming-message pipeline
+// emulator -> wa-gateway -> webhook receiver, on SQLite and on PostgreSQL, for several rounds.
+//   node bench/gateway_pipeline/run.mjs --bin GATEWAY [--pg-url URL] [--sessions 100]
+//     [--senders 10] [--rounds 2] [--only sqlite,postgres] [--latency-rate 100] [--latency-s 30]
+//     [--rates 250,500,750,1000,1500,2000,2500] [--step-s 30] [--skip-latency] [--skip-ramp] [--out FILE]
+// Per measurement: a fresh emulator (emulator_host.mjs, its own process, with the Baileys sender
+// peers), a fresh gateway and database, SESSIONS bot sessions whose webhook_url is a receiver in
+// this process. Then:
+//   latency: LATENCY_RATE messages/s for LATENCY_S seconds, spread evenly over the bots; per
+//     message, the time from the emulator handing the stanza to the bot's WebSocket to the
+//     receiver having read the whole webhook request.
+//   ramp: for each rate, STEP_S seconds of messages at that rate; sustained when every message
+//     reached the receiver and the backlog at the end of the step is under half a second's worth.
+// Every message is encrypted by a Baileys sender before the measured phase and held by the
+// emulator; the measured phase only releases them (see emulator_host.mjs).
+// One JSON line per measurement on stdout (and appended to --out), a summary at the end;
+// progress on stderr.
+import { fork, execFileSync, spawn } from 'node:child_process'
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+
+const { values: opt } = parseArgs({
+  options: {
+    bin: { type: 'string' },
+    'pg-url': { type: 'string' },
+    sessions: { type: 'string', default: '100' },
+    senders: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'sqlite,postgres' },
+    'latency-rate': { type: 'string', default: '100' },
+    'latency-s': { type: 'string', default: '30' },
+    rates: { type: 'string', default: '250,500,750,1000,1500,2000,2500' },
+    'step-s': { type: 'string', default: '30' },
+    'skip-latency': { type: 'boolean', default: false },
+    'skip-ramp': { type: 'boolean', default: false },
+    out: { type: 'string' }
+  }
+})
+const B = Number(opt.sessions)
+const S = Number(opt.senders)
+const ROUNDS = Number(opt.rounds)
+const ONLY = opt.only.split(',').map((s) => s.trim()).filter(Boolean)
+const LAT_RATE = Number(opt['latency-rate'])
+const LAT_S = Number(opt['latency-s'])
+const RATES = opt.rates.split(',').map(Number).filter((x) => x > 0)
+const STEP_S = Number(opt['step-s'])
+if (!opt.bin) throw new Error('--bin is required')
+if (ONLY.includes('postgres') && !opt['pg-url']) throw new Error('--pg-url is required for postgres')
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const HOST = path.join(here, 'emulator_host.mjs')
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6 // CLOCK_MONOTONIC, as in the host
+const note = (s) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`)
+const children = new Set()
+const track = (child) => { children.add(child); child.on('exit', () => children.delete(child)); return child }
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
+
+const results = []
+const emit = (o) => {
+  const line = JSON.stringify({ date: new Date().toISOString(), ...o })
+  results.push(o)
+  process.stdout.write(line + '\n')
+  if (opt.out) appendFileSync(opt.out, line + '\n')
+}
+
+const freePort = () => new Promise((resolve, reject) => {
+  const s = net.createServer()
+  s.once('error', reject)
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
+})
+
+const pool = async (items, limit, fn) => {
+  let next = 0
+  const worker = async () => { while (next < items.length) { const i = next++; await fn(items[i], i) } }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+/** CPU seconds (user + system) of a process so far. */
+const cpuOf = (pid) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 Hz)
+}
+const rssOf = (pid) => parseInt(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1], 10)
+
+// ---- emulator host (child process) --------------------------------------------------------
+
+const startHost = async () => {
+  const child = track(fork(HOST, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  let seq = 0
+  const waiting = new Map()
+  child.on('message', (m) => {
+    const w = waiting.get(m.seq)
+    if (!w) return
+    waiting.delete(m.seq)
+    if (m.ok) w.resolve(m.result)
+    else w.reject(new Error(`emulator host: ${m.error}`))
+  })
+  child.once('exit', (code) => { for (const w of waiting.values()) w.reject(new Error(`emulator host exited ${code}`)) })
+  const call = (op, args = {}) => new Promise((resolve, reject) => {
+    const s = ++seq
+    waiting.set(s, { resolve, reject })
+    child.send({ op, seq: s, ...args })
+  })
+  const ready = await call('start')
+  const control = async (method, p, body) => {
+    const r = await fetch(ready.control_url + p, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
+    const json = await r.json().catch(() => null)
+    if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status} ${JSON.stringify(json)}`)
+    return json
+  }
+  return {
+    ...ready,
+    pid: child.pid,
+    call,
+    control,
+    stop: async () => {
+      await call('stop').catch(() => {})
+      child.disconnect()
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
+    }
+  }
+}
+
+// ---- webhook receiver (this process) --------------------------------------------------------
+
+/**
+ * Records, per message id, when the whole request was read (monotonic ms) and how often it
+ * came. Answers 200 {} — or, for the warm-up messages, a reply, so that each chat has a message
+ * back from the bot before the measured messages.
+ */
+const startReceiver = async () => {
+  const r = { first: new Map(), seen: new Map(), count: 0, dups: 0, bad: 0 }
+  r.server = http.createServer((req, res) => {
+    const chunks = []
+    req.on('data', (c) => chunks.push(c))
+    req.on('end', () => {
+      const t = nowMs()
+      let id; let warm = false
+      try {
+        const m = JSON.parse(Buffer.concat(chunks).toString('utf8')).message
+        id = m?.id
+        warm = typeof m?.content === 'string' && m.content.startsWith('warm-up')
+      } catch {}
+      if (!id) { r.bad++; res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); return }
+      r.count++
+      r.seen.set(id, (r.seen.get(id) ?? 0) + 1)
+      if (r.first.has(id)) r.dups++
+      else r.first.set(id, t)
+      const body = warm ? '{"reply":"warm-up reply"}' : '{}'
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      res.end(body)
+    })
+  })
+  r.server.keepAliveTimeout = 60000
+  await new Promise((resolve) => r.server.listen(0, '127.0.0.1', resolve))
+  r.url = `http://127.0.0.1:${r.server.address().port}/webhook/whatsapp`
+  r.close = () => new Promise((resolve) => { r.server.closeAllConnections?.(); r.server.close(resolve) })
+  return r
+}
+
+// ---- gateway ------------------------------------------------------------------------------
+
+const startGateway = async ({ env, dataDir, port, logFile }) => {
+  const log = openSync(logFile, 'a')
+  const proc = track(spawn(opt.bin, [], { env, cwd: dataDir, stdio: ['ignore', log, log] }))
+  closeSync(log)
+  let exited = null
+  const exit = new Promise((resolve) => proc.once('exit', (code, signal) => { exited = { code, signal }; resolve(exited) }))
+  const deadline = Date.now() + 120000
+  for (;;) {
+    if (exited) throw new Error(`gateway exited ${JSON.stringify(exited)} before answering; see ${logFile}`)
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/health`)
+      await r.arrayBuffer()
+      break
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`gateway did not answer in 120 s; see ${logFile}`)
+    await sleep(10)
+  }
+  return {
+    pid: proc.pid,
+    stop: async () => {
+      if (!exited) proc.kill('SIGTERM')
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 60000)
+      const r = await exit
+      clearTimeout(timer)
+      return r
+    }
+  }
+}
+
+const api = (base, token) => async (method, p, body) => {
+  const headers = {}
+  if (token) headers.authorization = `Bearer ${token}`
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await r.text()
+  let json = null
+  try { json = JSON.parse(text) } catch {}
+  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`)
+  return json
+}
+
+const metric = (text, name) => {
+  const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\S+)$`, 'm').exec(text)
+  return m ? Number(m[1]) : null
+}
+
+// ---- one measured release -----------------------------------------------------------------
+
+const pct = (sorted, p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null
+const r2 = (x) => x === null || x === undefined ? null : Math.round(x * 100) / 100
+
+/**
+ * Encrypts and holds rate*seconds messages, releases them at `rate`, waits for the receiver,
+ * and describes what arrived.
+ */
+const measure = async ({ host, rx, gw, rate, seconds, drainMs = 30000 }) => {
+  const count = Math.round(rate * seconds)
+  const prep = await host.call('prepare', { count })
+  if (prep.held !== count) throw new Error(`prepared ${prep.held} of ${count} messages`)
+  await sleep(1000)
+  const before = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), self: process.cpuUsage() }
+  const rel = await host.call('release', { rate })
+  const afterRelease = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), self: process.cpuUsage(before.self) }
+  // Wait for everything, or until nothing new arrived for a while (bounded by drainMs).
+  const ids = rel.ids
+  const deadline = nowMs() + drainMs
+  let last = -1; let lastChange = nowMs()
+  for (;;) {
+    let got = 0
+    for (const id of ids) if (rx.first.has(id)) got++
+    if (got === ids.length || nowMs() > deadline) break
+    if (got !== last) { last = got; lastChange = nowMs() }
+    if (nowMs() - lastChange > 10000) break
+    await sleep(200)
+  }
+  await sleep(500) // late duplicates
+  const settled = await host.call('settle')
+  const lat = []
+  let lost = 0
+  const recvTimes = []
+  for (let i = 0; i < ids.length; i++) {
+    const t = rx.first.get(ids[i])
+    if (t === undefined) { lost++; continue }
+    lat.push(t - rel.at[i])
+    recvTimes.push(t)
+  }
+  lat.sort((a, b) => a - b)
+  recvTimes.sort((a, b) => a - b)
+  // Backlog (released, not yet received) at the end of the release, and its largest value over
+  // the first and the second half of the step, sampled every 100 ms.
+  const backlogAt = (t) => {
+    let released = 0; let lo = 0; let hi = rel.at.length
+    while (lo < hi) { const m = (lo + hi) >> 1; if (rel.at[m] <= t) lo = m + 1; else hi = m }
+    released = lo
+    lo = 0; hi = recvTimes.length
+    while (lo < hi) { const m = (lo + hi) >> 1; if (recvTimes[m] <= t) lo = m + 1; else hi = m }
+    return released - lo
+  }
+  let maxFirst = 0; let maxSecond = 0
+  const mid = (rel.start + rel.end) / 2
+  for (let t = rel.start; t <= rel.end; t += 100) {
+    const b = backlogAt(t)
+    if (t < mid) maxFirst = Math.max(maxFirst, b); else maxSecond = Math.max(maxSecond, b)
+  }
+  const backlogEnd = backlogAt(rel.end)
+  const span = (rel.end - rel.start) / 1000
+  const out = {
+    rate,
+    seconds,
+    messages: ids.length,
+    prepare: prep,
+    offered_per_s: Math.round(rel.achieved_per_s),
+    received: lat.length,
+    lost,
+    duplicates: rx.dups,
+    latency_ms: { p50: r2(pct(lat, 50)), p90: r2(pct(lat, 90)), p99: r2(pct(lat, 99)), max: r2(lat[lat.length - 1]) },
+    backlog: { end: backlogEnd, max_first_half: maxFirst, max_second_half: maxSecond },
+    drain_ms: recvTimes.length ? Math.round(recvTimes[recvTimes.length - 1] - rel.end) : null,
+    cpu_cores: {
+      gateway: r2((afterRelease.gw - before.gw) / span),
+      emulator_host: r2((afterRelease.host - before.host) / span),
+      driver_receiver: r2((afterRelease.self.user + afterRelease.self.system) / 1e6 / span)
+    },
+    dropped_for_senders: settled.dropped
+  }
+  out.sustained = out.lost === 0 && out.duplicates === 0 && backlogEnd <= rate * 0.5 && rel.achieved_per_s >= rate * 0.95
+  Object.defineProperty(out, 'ids', { value: ids, enumerable: false, writable: true, configurable: true })
+  Object.defineProperty(out, 'releasedAt', { value: rel.at, enumerable: false, writable: true, configurable: true })
+  return out
+}
+
+/**
+ * Where the time of each message went, from the gateway's own records (Unix milliseconds, so
+ * millisecond resolution): released by the emulator -> outbox row written (webhook_deliveries.
+ * created_ms, taken in the message's transaction before its commit) -> first webhook attempt
+ * started (webhook_attempts.started_ms) -> the receiver had the request.
+ */
+const stages = (m, rx, { dialect, dataDir, dbUrl }) => {
+  const sql = 'SELECT d.message_id, d.created_ms, a.started_ms FROM webhook_deliveries d ' +
+    'JOIN webhook_attempts a ON a.delivery_id = d.id AND a.attempt = 1'
+  const text = dialect === 'postgres'
+    ? execFileSync('psql', [dbUrl, '-At', '-F', '|', '-c', sql], { encoding: 'utf8', maxBuffer: 1 << 28 })
+    : execFileSync('sqlite3', ['-separator', '|', path.join(dataDir, 'gateway.db'), sql], { encoding: 'utf8', maxBuffer: 1 << 28 })
+  const rows = new Map(text.trim().split('\n').map((l) => l.split('|')).map(([id, c, st]) => [id, [Number(c), Number(st)]]))
+  const offset = Date.now() - nowMs() // monotonic -> Unix ms
+  const a = []; const b = []; const c = []
+  m.ids.forEach((id, i) => {
+    const r = rows.get(id); const got = rx.first.get(id)
+    if (!r || got === undefined) return
+    a.push(r[0] - (m.releasedAt[i] + offset))
+    b.push(r[1] - r[0])
+    c.push(got + offset - r[1])
+  })
+  const d = (xs) => { xs.sort((x, y) => x - y); return { p50: r2(pct(xs, 50)), p99: r2(pct(xs, 99)) } }
+  return { n: a.length, to_outbox_row: d(a), outbox_to_attempt: d(b), attempt_to_receiver: d(c) }
+}
+
+// ---- one round on one database -------------------------------------------------------------
+
+const round = async (dialect, roundNo) => {
+  note(`${dialect}, round ${roundNo}: ${B} bot sessions, ${S} senders`)
+  const host = await startHost()
+  const rx = await startReceiver()
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `gw-pipe-${dialect}-`))
+  const logFile = path.join(dataDir, 'gateway.log')
+  let dbUrl
+  if (dialect === 'postgres') {
+    const name = `gwpipe_${process.pid}_${roundNo}`
+    execFileSync('psql', [opt['pg-url'], '-q', '-c', `CREATE DATABASE ${name}`])
+    const u = new URL(opt['pg-url'])
+    u.pathname = `/${name}`
+    dbUrl = u.toString()
+  }
+  const port = await freePort()
+  const env = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    BIND_ADDRESS: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    WHATSAPP_SERVER_URL: host.ws_url,
+    WHATSAPP_ROOT_PUBLIC_KEY: host.root_public_key,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    GENERATE_PIN_PER_HOUR: '1000000',
+    LOGIN_FAILURES_PER_MINUTE: '1000000',
+    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
+    ...Object.fromEntries((process.env.GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  }
+  const base = `http://127.0.0.1:${port}`
+  const out = { kind: 'pipeline', dialect, round: roundNo, sessions: B, senders: S, log_level: env.LOG_LEVEL, load_before: os.loadavg()[0] }
+  let gw
+  try {
+    gw = await startGateway({ env, dataDir, port, logFile })
+    const anon = api(base)
+    const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).data
+    const auth = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${pin}:`).toString('base64')}` } })
+    if (!auth.ok) throw new Error(`login: ${auth.status} ${await auth.text()}`)
+    const call = api(base, (await auth.json()).data.token)
+
+    // Bots: create, start, scan through the emulator's control API, wait connected.
+    const t0 = performance.now()
+    const ids = new Array(B)
+    const phones = Array.from({ length: B }, (_, i) => String(15550000000 + i))
+    await pool([...Array(B).keys()], 16, async (i) => {
+      ids[i] = (await call('POST', '/api/v1/sessions', { session_name: `bot ${String(i).padStart(4, '0')}`, webhook_url: rx.url })).data.session_id
+    })
+    await pool(ids, dialect === 'postgres' ? 20 : 50, async (id, i) => {
+      const s = (await call('POST', `/api/v1/sessions/${id}/start`)).data
+      if (s.status !== 'qr' || !s.qr_text) throw new Error(`start ${id}: ${JSON.stringify(s).slice(0, 300)}`)
+      await host.control('POST', '/accounts', { phone: phones[i] })
+      await host.control('POST', `/accounts/${phones[i]}/scan`, { qr: s.qr_text })
+      const deadline = Date.now() + 120000
+      for (;;) {
+        if ((await call('GET', `/api/v1/sessions/${id}`)).data.status === 'connected') break
+        if (Date.now() > deadline) throw new Error(`session ${id} not connected 120 s after the scan`)
+        await sleep(200)
+      }
+    })
+    out.pair_bots_ms = Math.round(performance.now() - t0)
+    await host.call('bots', { phones })
+    note(`  ${B} bots connected (${(out.pair_bots_ms / 1000).toFixed(1)} s); pairing ${S} Baileys senders`)
+    out.pair_senders = await host.call('senders', { count: S, base: 16660000000 })
+
+    // Warm-up: one message per (sender, bot) chat, answered with a reply through the gateway.
+    const warm = await host.call('warmup', {})
+    const wdl = Date.now() + 60000
+    while (warm.ids.some((id) => !rx.first.has(id)) && Date.now() < wdl) await sleep(100)
+    out.warmup_ms = warm.ms
+    note(`  warm-up done (${(warm.ms / 1000).toFixed(1)} s)`)
+    rx.dups = 0
+    await sleep(2000)
+
+    if (!opt['skip-latency']) {
+      note(`  latency: ${LAT_RATE} msg/s for ${LAT_S} s`)
+      out.latency = await measure({ host, rx, gw, rate: LAT_RATE, seconds: LAT_S })
+      try { out.latency.stages_ms = stages(out.latency, rx, { dialect, dataDir, dbUrl }) } catch (err) { note(`  stages: ${err.message}`) }
+      note(`    p50 ${out.latency.latency_ms.p50} ms, p99 ${out.latency.latency_ms.p99} ms, lost ${out.latency.lost}, dups ${out.latency.duplicates} (encrypting took ${(out.latency.prepare.ms / 1000).toFixed(1)} s)`)
+      rx.dups = 0
+    }
+    if (!opt['skip-ramp']) {
+      out.ramp = []
+      for (const rate of RATES) {
+        note(`  ramp: ${rate} msg/s for ${STEP_S} s`)
+        const m = await measure({ host, rx, gw, rate, seconds: STEP_S })
+        rx.dups = 0
+        out.ramp.push(m)
+        note(`    offered ${m.offered_per_s}/s, received ${m.received}/${m.messages}, dups ${m.duplicates}, backlog end ${m.backlog.end}, drain ${m.drain_ms} ms, p50 ${m.latency_ms.p50} p99 ${m.latency_ms.p99} ms, gateway ${m.cpu_cores.gateway} cores, emulator ${m.cpu_cores.emulator_host} -> ${m.sustained ? 'sustained' : 'NOT sustained'} (encrypting took ${(m.prepare.ms / 1000).toFixed(1)} s)`)
+        if (!m.sustained) break
+        await sleep(2000)
+      }
+      // Steps that were not sustained may still be draining: wait for everything released, then
+      // count what never came (lost) and what came more than once, per step.
+      const all = out.ramp.flatMap((m) => m.ids)
+      const fdl = nowMs() + 300000
+      let lastGot = -1; let lastChange = nowMs()
+      for (;;) {
+        const got = all.reduce((n, id) => n + (rx.first.has(id) ? 1 : 0), 0)
+        if (got === all.length || nowMs() > fdl) break
+        if (got !== lastGot) { lastGot = got; lastChange = nowMs() }
+        if (nowMs() - lastChange > 20000) break
+        await sleep(500)
+      }
+      await sleep(1000)
+      for (const m of out.ramp) {
+        m.lost_final = m.ids.reduce((n, id) => n + (rx.first.has(id) ? 0 : 1), 0)
+        m.duplicates_final = m.ids.reduce((n, id) => n + (rx.seen.get(id) > 1 ? rx.seen.get(id) - 1 : 0), 0)
+        delete m.ids
+      }
+      const ok = out.ramp.filter((m) => m.sustained)
+      out.max_sustained_per_s = ok.length ? Math.max(...ok.map((m) => m.rate)) : 0
+    }
+    const metrics = await (await fetch(base + '/metrics')).text()
+    out.webhook_attempts_total = metric(metrics, 'wa_webhook_attempts_total')
+    out.gateway_rss_kb = rssOf(gw.pid)
+    out.emulator_log = (await host.call('log', {})).events.filter((e) => !['connect', 'login', 'account', 'registration', 'pair', 'paired', 'disconnect'].includes(e.kind)).slice(-20)
+    out.ok = true
+  } catch (err) {
+    out.ok = false
+    out.error = err.message
+    note(`  FAILED: ${err.message}`)
+    try { note(`  gateway log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`) } catch {}
+  } finally {
+    await gw?.stop().catch(() => {})
+    await host.stop()
+    await rx.close()
+    if (process.env.KEEP_DATA) note(`  kept ${dataDir}`)
+    else rmSync(dataDir, { recursive: true, force: true })
+    if (dbUrl) { try { execFileSync('psql', [opt['pg-url'], '-q', '-c', `DROP DATABASE ${new URL(dbUrl).pathname.slice(1)}`]) } catch {} }
+  }
+  emit(out)
+  return out
+}
+
+// ---- rounds and summary --------------------------------------------------------------------
+
+const started = Date.now()
+for (let r = 1; r <= ROUNDS; r++) {
+  for (const dialect of ONLY) await round(dialect, r)
+}
+
+const range = (xs, f = (x) => String(x)) => {
+  xs = xs.filter((x) => x !== null && x !== undefined)
+  if (!xs.length) return '-'
+  const lo = Math.min(...xs); const hi = Math.max(...xs)
+  return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
+}
+const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]
+for (const r of results) {
+  if (!r.ok) { lines.push(`  ${r.dialect} round ${r.round}: FAILED ${r.error}`); continue }
+  const l = r.latency
+  lines.push(`  ${r.dialect} round ${r.round}:` +
+    (l ? ` latency at ${l.rate}/s p50 ${l.latency_ms.p50} ms p99 ${l.latency_ms.p99} ms max ${l.latency_ms.max} ms (lost ${l.lost}, dups ${l.duplicates});` : '') +
+    (r.ramp ? ` ramp ${r.ramp.map((m) => `${m.rate}:${m.sustained ? 'ok' : 'NO'}(p99 ${m.latency_ms.p99} ms, backlog ${m.backlog.end}, lost ${m.lost}, dups ${m.duplicates})`).join(' ')}; max sustained ${r.max_sustained_per_s}/s` : ''))
+}
+for (const dialect of ONLY) {
+  const g = results.filter((r) => r.dialect === dialect && r.ok)
+  if (!g.length) continue
+  lines.push(`  ${dialect}: latency p50 ${range(g.map((r) => r.latency?.latency_ms.p50))} ms, p99 ${range(g.map((r) => r.latency?.latency_ms.p99))} ms; max sustained ${range(g.map((r) => r.max_sustained_per_s))} msg/s`)
+}
+process.stdout.write(lines.join('\n') + '\n')
+process.exit(results.every((r) => r.ok) ? 0 : 1)
