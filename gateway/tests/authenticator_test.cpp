@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <chrono>
+#include <thread>
 
 #include "auth/accounts.hpp"
 #include "db/migrations.hpp"
@@ -62,10 +64,21 @@ TEST_P(AuthenticatorTest, QueryTokenForWebSocketUpgrades) {
   EXPECT_TRUE(refused(with_query("token=not-a-jwt")));
   EXPECT_TRUE(refused(with_query("token=" + token + "x")));
 
-  // Revoked (logout) -> refused.
+  // Revoked (logout: stored, and forgotten by this process's cache) -> refused at once.
   t.db().with_connection(
       [&](db::Connection& c) { auth::Accounts::revoke(c, id.jti, id.user_id, id.expires_unix); });
+  a.forget(id.jti);
   EXPECT_TRUE(refused(with_query("token=" + token)));
+
+  // Revoked by another process sharing the database: refused within a second.
+  auto other = a.issue(user.user_id);
+  auto other_id = run(a.authenticate(other));
+  ASSERT_TRUE(other_id.has_value());
+  t.db().with_connection([&](db::Connection& c) {
+    auth::Accounts::revoke(c, other_id->jti, other_id->user_id, other_id->expires_unix);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(refused(with_query("token=" + other)));
 
   // Expiry follows the injected clock.
   auto fresh = a.issue(user.user_id);
@@ -86,6 +99,8 @@ TEST_P(AuthenticatorTest, TokenOfDeletedUserIsRefused) {
   EXPECT_TRUE(run(a.authenticate(token)).has_value());
   t.db().with_connection(
       [&](db::Connection& c) { c.query("DELETE FROM users WHERE id = ?", {user.user_id}); });
+  // A confirmed token is trusted for up to a second without asking the database again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   EXPECT_FALSE(run(a.authenticate(token)).has_value());
 }
 

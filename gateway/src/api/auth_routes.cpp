@@ -110,6 +110,7 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
                co_await s.ctx.db.run([&req](db::Connection& c) {
                  auth::Accounts::revoke(c, *req.token_jti, *req.user_id, req.token_exp);
                });
+               s.ctx.auth.forget(*req.token_jti);
                co_return http::ok(nullptr, "Logout successful");
              });
 

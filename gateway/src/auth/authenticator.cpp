@@ -6,6 +6,11 @@
 
 namespace gw::auth {
 
+namespace {
+constexpr auto kConfirmedFor = std::chrono::seconds(1);
+constexpr std::size_t kConfirmedMax = 100'000;
+}  // namespace
+
 Authenticator::Authenticator(db::Database& db, std::string jwt_key, std::chrono::seconds ttl,
                              Clock now)
     : db_(db), key_(std::move(jwt_key)), ttl_(ttl), now_(std::move(now)) {}
@@ -19,11 +24,25 @@ boost::asio::awaitable<std::optional<Identity>> Authenticator::authenticate(
   auto verified = jwt::verify(token, key_, now_());
   if (!verified) co_return std::nullopt;
   Identity id{verified.claims->sub, verified.claims->jti, verified.claims->exp};
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(mutex_);
+    auto it = confirmed_.find(id.jti);
+    if (it != confirmed_.end() && now - it->second < kConfirmedFor) co_return id;
+  }
   bool valid = co_await db_.run([&id](db::Connection& c) {
     return !Accounts::is_revoked(c, id.jti) && Accounts::user_exists(c, id.user_id);
   });
   if (!valid) co_return std::nullopt;
+  std::lock_guard lock(mutex_);
+  if (confirmed_.size() >= kConfirmedMax) confirmed_.clear();
+  confirmed_[id.jti] = now;
   co_return id;
+}
+
+void Authenticator::forget(const std::string& jti) const {
+  std::lock_guard lock(mutex_);
+  confirmed_.erase(jti);
 }
 
 std::optional<std::string_view> Authenticator::bearer(const http::Request& req) {

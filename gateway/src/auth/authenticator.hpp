@@ -4,10 +4,13 @@
 // `?token=` before the upgrade (a browser cannot set headers on a WebSocket handshake).
 // Thread safety: safe from any thread; database work runs on the blocking pool.
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "auth/jwt.hpp"
 #include "db/database.hpp"
@@ -36,12 +39,20 @@ class Authenticator {
   boost::asio::awaitable<Identity> require_query_token(const http::Request& req) const;
 
   [[nodiscard]] int64_t now() const { return now_(); }
+  /// A token was revoked (logout): it is refused from now on, not after the cache below expires.
+  void forget(const std::string& jti) const;
 
  private:
   db::Database& db_;
   std::string key_;
   std::chrono::seconds ttl_;
   Clock now_;
+  // Tokens the database confirmed (not revoked, user exists) in the last kConfirmedFor, by jti:
+  // a dashboard or n8n making many requests costs one database round trip per second, not one
+  // per request. Logout in this process removes the entry at once (forget()); another process
+  // sharing the database sees a revocation within kConfirmedFor.
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<std::string, std::chrono::steady_clock::time_point> confirmed_;
 };
 
 }  // namespace gw::auth

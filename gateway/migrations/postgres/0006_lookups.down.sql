@@ -1,0 +1,2 @@
+DROP INDEX idx_webhook_deliveries_pending_chat;
+DROP INDEX idx_analytics_session_message;

@@ -1,1 +1,0 @@
-DROP INDEX idx_analytics_session_message;
