@@ -15,14 +15,14 @@
 // emulator; the measured phase only releases them (see emulator_host.mjs).
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
 // progress on stderr.
-import { fork, execFileSync, spawn } from 'node:child_process'
-import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { fork, execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { api, freePort, note, pool, range, resultLog, sleep, startGateway, track } from '../lib/gateway_bench.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -54,33 +54,8 @@ if (ONLY.includes('postgres') && !opt['pg-url']) throw new Error('--pg-url is re
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const HOST = path.join(here, 'emulator_host.mjs')
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6 // CLOCK_MONOTONIC, as in the host
-const note = (s) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`)
-const children = new Set()
-const track = (child) => { children.add(child); child.on('exit', () => children.delete(child)); return child }
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
-
-const results = []
-const emit = (o) => {
-  const line = JSON.stringify({ date: new Date().toISOString(), ...o })
-  results.push(o)
-  process.stdout.write(line + '\n')
-  if (opt.out) appendFileSync(opt.out, line + '\n')
-}
-
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer()
-  s.once('error', reject)
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
-})
-
-const pool = async (items, limit, fn) => {
-  let next = 0
-  const worker = async () => { while (next < items.length) { const i = next++; await fn(items[i], i) } }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
+const { results, emit } = resultLog(opt.out)
 
 /** CPU seconds (user + system) of a process so far. */
 const cpuOf = (pid) => {
@@ -164,49 +139,6 @@ const startReceiver = async () => {
   r.url = `http://127.0.0.1:${r.server.address().port}/webhook/whatsapp`
   r.close = () => new Promise((resolve) => { r.server.closeAllConnections?.(); r.server.close(resolve) })
   return r
-}
-
-// ---- gateway ------------------------------------------------------------------------------
-
-const startGateway = async ({ env, dataDir, port, logFile }) => {
-  const log = openSync(logFile, 'a')
-  const proc = track(spawn(opt.bin, [], { env, cwd: dataDir, stdio: ['ignore', log, log] }))
-  closeSync(log)
-  let exited = null
-  const exit = new Promise((resolve) => proc.once('exit', (code, signal) => { exited = { code, signal }; resolve(exited) }))
-  const deadline = Date.now() + 120000
-  for (;;) {
-    if (exited) throw new Error(`gateway exited ${JSON.stringify(exited)} before answering; see ${logFile}`)
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/health`)
-      await r.arrayBuffer()
-      break
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`gateway did not answer in 120 s; see ${logFile}`)
-    await sleep(10)
-  }
-  return {
-    pid: proc.pid,
-    stop: async () => {
-      if (!exited) proc.kill('SIGTERM')
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 60000)
-      const r = await exit
-      clearTimeout(timer)
-      return r
-    }
-  }
-}
-
-const api = (base, token) => async (method, p, body) => {
-  const headers = {}
-  if (token) headers.authorization = `Bearer ${token}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await r.text()
-  let json = null
-  try { json = JSON.parse(text) } catch {}
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`)
-  return json
 }
 
 const metric = (text, name) => {
@@ -360,9 +292,9 @@ const round = async (dialect, roundNo) => {
   const out = { kind: 'pipeline', dialect, round: roundNo, sessions: B, senders: S, log_level: env.LOG_LEVEL, load_before: os.loadavg()[0] }
   let gw
   try {
-    gw = await startGateway({ env, dataDir, port, logFile })
+    gw = await startGateway(opt.bin, { env, dataDir, port, logFile })
     const anon = api(base)
-    const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).data
+    const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).json.data
     const auth = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${pin}:`).toString('base64')}` } })
     if (!auth.ok) throw new Error(`login: ${auth.status} ${await auth.text()}`)
     const call = api(base, (await auth.json()).data.token)
@@ -372,16 +304,16 @@ const round = async (dialect, roundNo) => {
     const ids = new Array(B)
     const phones = Array.from({ length: B }, (_, i) => String(15550000000 + i))
     await pool([...Array(B).keys()], 16, async (i) => {
-      ids[i] = (await call('POST', '/api/v1/sessions', { session_name: `bot ${String(i).padStart(4, '0')}`, webhook_url: rx.url })).data.session_id
+      ids[i] = (await call('POST', '/api/v1/sessions', { session_name: `bot ${String(i).padStart(4, '0')}`, webhook_url: rx.url })).json.data.session_id
     })
     await pool(ids, dialect === 'postgres' ? 20 : 50, async (id, i) => {
-      const s = (await call('POST', `/api/v1/sessions/${id}/start`)).data
+      const s = (await call('POST', `/api/v1/sessions/${id}/start`)).json.data
       if (s.status !== 'qr' || !s.qr_text) throw new Error(`start ${id}: ${JSON.stringify(s).slice(0, 300)}`)
       await host.control('POST', '/accounts', { phone: phones[i] })
       await host.control('POST', `/accounts/${phones[i]}/scan`, { qr: s.qr_text })
       const deadline = Date.now() + 120000
       for (;;) {
-        if ((await call('GET', `/api/v1/sessions/${id}`)).data.status === 'connected') break
+        if ((await call('GET', `/api/v1/sessions/${id}`)).json.data.status === 'connected') break
         if (Date.now() > deadline) throw new Error(`session ${id} not connected 120 s after the scan`)
         await sleep(200)
       }
@@ -468,12 +400,6 @@ for (let r = 1; r <= ROUNDS; r++) {
   for (const dialect of ONLY) await round(dialect, r)
 }
 
-const range = (xs, f = (x) => String(x)) => {
-  xs = xs.filter((x) => x !== null && x !== undefined)
-  if (!xs.length) return '-'
-  const lo = Math.min(...xs); const hi = Math.max(...xs)
-  return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
-}
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]
 for (const r of results) {
   if (!r.ok) { lines.push(`  ${r.dialect} round ${r.round}: FAILED ${r.error}`); continue }

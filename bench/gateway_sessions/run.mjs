@@ -9,13 +9,13 @@
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
 // progress on stderr.
 import { spawn, execFileSync } from 'node:child_process'
-import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import net from 'node:net'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
+import { api, freePort, note, pool, range, resultLog, sleep, startGateway, track } from '../lib/gateway_bench.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -46,20 +46,7 @@ if (ONLY.includes('postgres') && !opt['pg-url']) throw new Error('--pg-url is re
 const here = path.dirname(fileURLToPath(import.meta.url))
 const EMULATOR = path.join(here, '../../emulator/src/main.mjs')
 const PEERS = path.join(here, 'baileys_peers.mjs')
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const note = (s) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${s}\n`)
-const children = new Set()
-const track = (child) => { children.add(child); child.on('exit', () => children.delete(child)); return child }
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL') })
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
-
-const results = []
-const emit = (o) => {
-  const line = JSON.stringify({ date: new Date().toISOString(), ...o })
-  results.push(o)
-  process.stdout.write(line + '\n')
-  if (opt.out) appendFileSync(opt.out, line + '\n')
-}
+const { results, emit } = resultLog(opt.out)
 
 /** VmRSS and parts (KiB) of a process. */
 const memoryOf = (pid) => {
@@ -69,19 +56,6 @@ const memoryOf = (pid) => {
     if (['VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmHWM', 'Threads'].includes(k)) m[k] = parseInt(v, 10)
   }
   return m
-}
-
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer()
-  s.once('error', reject)
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)) })
-})
-
-/** Runs `fn` over items with at most `limit` in flight. */
-const pool = async (items, limit, fn) => {
-  let next = 0
-  const worker = async () => { while (next < items.length) { const i = next++; await fn(items[i], i) } }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
 // ---- emulator -----------------------------------------------------------------------------
@@ -110,57 +84,6 @@ const startEmulator = async () => {
 }
 
 // ---- gateway ------------------------------------------------------------------------------
-
-/**
- * Starts the gateway and resolves once it answers GET /health. At LOG_LEVEL=warn the gateway does
- * not print its "listening" line (it is logged at info), so the port is chosen here and polled:
- * the HTTP server only answers once the process runs its I/O loop, right after that log line.
- */
-const startGateway = async ({ env, dataDir, port, logFile }) => {
-  const t0 = performance.now()
-  const log = openSync(logFile, 'a')
-  const proc = track(spawn(opt.bin, [], { env, cwd: dataDir, stdio: ['ignore', log, log] }))
-  closeSync(log)
-  let exited = null
-  const exit = new Promise((resolve) => proc.once('exit', (code, signal) => { exited = { code, signal }; resolve(exited) }))
-  const deadline = Date.now() + 120000
-  for (;;) {
-    if (exited) throw new Error(`gateway exited ${JSON.stringify(exited)} before answering; see ${logFile}`)
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/health`)
-      await r.arrayBuffer()
-      break
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`gateway did not answer in 120 s; see ${logFile}`)
-    await sleep(10)
-  }
-  const readyMs = performance.now() - t0
-  return {
-    pid: proc.pid,
-    readyAt: performance.now(),
-    readyMs,
-    stop: async () => {
-      const t = performance.now()
-      if (!exited) proc.kill('SIGTERM')
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 60000)
-      const r = await exit
-      clearTimeout(timer)
-      return { ...r, ms: performance.now() - t }
-    }
-  }
-}
-
-const api = (base, token) => async (method, p, body) => {
-  const headers = {}
-  if (token) headers.authorization = `Bearer ${token}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const r = await fetch(base + p, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  const text = await r.text()
-  let json = null
-  try { json = JSON.parse(text) } catch {}
-  if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`)
-  return { json, bytes: Buffer.byteLength(text) }
-}
 
 /** The session list, whichever way `data` is shaped. */
 const listOf = (json) => Array.isArray(json?.data) ? json.data : (json?.data?.sessions ?? [])
@@ -247,7 +170,7 @@ const gatewayRound = async (dialect, round) => {
   const out = { kind: 'gateway', dialect, round, sessions: N, batch: BATCH, idle_s: IDLE_MS / 1000 }
   let gw
   try {
-    gw = await startGateway({ env, dataDir, port, logFile })
+    gw = await startGateway(opt.bin, { env, dataDir, port, logFile })
     out.first_start_ms = Math.round(gw.readyMs)
     const anon = api(base)
     const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).json.data
@@ -317,7 +240,7 @@ const gatewayRound = async (dialect, round) => {
     const stopped = await gw.stop()
     out.shutdown = { code: stopped.code, signal: stopped.signal, ms: Math.round(stopped.ms) }
     const tSpawn = performance.now()
-    gw = await startGateway({ env, dataDir, port, logFile })
+    gw = await startGateway(opt.bin, { env, dataDir, port, logFile })
     out.restart_listening_ms = Math.round(gw.readyMs)
     const back = await waitAllConnected(base, call, gw.readyAt, 300000)
     out.restart_all_connected_ms = Math.round(back.ms)
@@ -387,11 +310,6 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 const kb = (x) => x >= 10240 ? `${(x / 1024).toFixed(1)} MB` : `${Math.round(x)} KB`
-const range = (xs, f) => {
-  if (!xs.length) return '-'
-  const lo = Math.min(...xs); const hi = Math.max(...xs)
-  return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
-}
 const ms = (x) => x >= 1000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 2 : 0)} ms`
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]
 const bai = results.filter((r) => r.kind === 'baileys' && r.ok)
