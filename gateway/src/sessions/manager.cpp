@@ -165,6 +165,17 @@ struct Manager::Runtime {
   std::vector<std::shared_ptr<asio::steady_timer>> waiters;  // woken on every change
 };
 
+namespace {
+// A LID user's phone number from the session's stored LID map (the device store's own lookup:
+// inside its transaction when one is open).
+inbound::PnForLid stored_phone_for_lid(const std::shared_ptr<Manager::Runtime>& rt) {
+  return [store = rt->store](const std::string& lid) -> std::optional<std::string> {
+    if (!store) return std::nullopt;
+    return store->phone_for_lid(lid);
+  };
+}
+}  // namespace
+
 struct Manager::OpLock::Queue {
   std::mutex mu;
   bool locked = false;
@@ -623,9 +634,7 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
           it != rt->group_names.end() && steady_clock::now() - it->second.second < kGroupNameTtl)
         group_name = it->second.first;
     }
-    auto rec = inbound::record(
-        *c, m, *settings, [&rt](const std::string& lid) { return rt->store->phone_for_lid(lid); },
-        now_ms(), group_name);
+    auto rec = inbound::record(*c, m, *settings, stored_phone_for_lid(rt), now_ms(), group_name);
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     rt->outbox_dirty = rec.delivery_id.has_value();
     rt->redelivery_delay = milliseconds(0);  // storing works again
@@ -684,11 +693,7 @@ void Manager::on_undecryptable(const std::shared_ptr<Runtime>& rt,
     db::Transaction tx(c);
     auto settings = inbound::load_settings(c, rt->id);
     if (!settings) return;
-    auto pn_for_lid = [&c, &rt](const std::string& lid) -> std::optional<std::string> {
-      auto r = c.query("SELECT pn FROM wa_lid_map WHERE session_id = ? AND lid = ?", {rt->id, lid});
-      if (r.rows.empty()) return std::nullopt;
-      return r.rows.front().text(0);
-    };
+    const auto pn_for_lid = stored_phone_for_lid(rt);
     if (u.retry_count == 0) {
       inbound::record_given_up(c, u, *settings, pn_for_lid, now_ms());
     } else {
