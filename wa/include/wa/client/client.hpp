@@ -207,6 +207,11 @@ class Client {
   /// A group's subject, addressing mode and participants, asked from the server (§7.3).
   /// Errors: client_disconnected, iq_error (e.g. 403 not a member, 404 no such group).
   boost::asio::awaitable<Result<GroupInfo>> group_info(Jid group);
+  /// Asks the server which of `phones` (digits, country code first) are on WhatsApp (§5.3), in
+  /// one query; learned LIDs are stored in the LID map. Errors: client_disconnected, iq_*,
+  /// invalid_argument (empty list, or a number that is not 5–20 digits).
+  boost::asio::awaitable<Result<std::vector<PhoneLookup>>> lookup_phones(
+      std::vector<std::string> phones);
   /// How many received messages could not be decrypted (each got a retry receipt) since start.
   std::uint64_t undecryptable_count() const noexcept;
 
