@@ -46,3 +46,10 @@ target_compile_options(fuzz_retry_after PRIVATE -fno-sanitize=function)
 add_fuzzer(storable_text
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/storable_text_fuzz.cpp ${GW_SRC}/util/strings.cpp
   INCLUDES ${GW_SRC})
+
+# A media download's Range header and the exp/sig of its signed URL.
+add_fuzzer(media_range
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/media_range_fuzz.cpp ${GW_SRC}/media/range.cpp
+          ${GW_SRC}/media/signing.cpp ${GW_SRC}/auth/crypto.cpp
+  LIBS OpenSSL::Crypto
+  INCLUDES ${GW_SRC})

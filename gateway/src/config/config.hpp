@@ -72,6 +72,15 @@ struct Config {
   std::chrono::milliseconds webhook_retry_backoff{1'000};
   int webhook_concurrency = 64;
 
+  // Media (issue 12; docs/media.md)
+  std::string media_dir;  // empty before load(): DATA_DIR/media
+  std::size_t media_max_bytes = 16 * 1024 * 1024;
+  int media_retention_days = 30;  // 0: keep forever
+  std::chrono::seconds media_url_ttl{7 * 24 * 3600};
+  /// Whether media_url downloads may reach private/loopback addresses (cloud metadata never may).
+  bool media_allow_private_networks = true;
+  std::chrono::milliseconds media_fetch_timeout{60'000};
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;
