@@ -55,3 +55,10 @@ add_fuzzer(send_request
           ${GW_SRC}/util/strings.cpp ${REPO_ROOT}/wa/src/jid/jid.cpp ${REPO_ROOT}/wa/src/error.cpp
   LIBS Boost::json OpenSSL::Crypto
   INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
+
+# A media download's Range header and the exp/sig of its signed URL.
+add_fuzzer(media_range
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/media_range_fuzz.cpp ${GW_SRC}/media/range.cpp
+          ${GW_SRC}/media/signing.cpp ${GW_SRC}/auth/crypto.cpp
+  LIBS OpenSSL::Crypto
+  INCLUDES ${GW_SRC})

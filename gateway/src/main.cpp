@@ -1,6 +1,7 @@
 // wa-gateway: the WhatsApp multi-session API gateway.
 //   wa-gateway                       serve (configuration from the environment and .env)
 //   wa-gateway migrate up|down [N]|status
+//   wa-gateway media-url <id>
 //   wa-gateway --help | --version
 #include <cstdlib>
 #include <iostream>
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
                  "Usage:\n"
                  "  wa-gateway                               start the server\n"
                  "  wa-gateway migrate up|down [N]|status    manage the database schema\n"
+                 "  wa-gateway media-url <id>                print a signed URL of stored media\n"
                  "  wa-gateway --version                     print the version\n\n"
               << gw::config::help_text();
     return 0;
@@ -32,7 +34,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   bool migrate = !args.empty() && args[0] == "migrate";
-  if (!args.empty() && !migrate) {
+  bool media_url = !args.empty() && args[0] == "media-url";
+  if (!args.empty() && !migrate && !media_url) {
     std::cerr << "wa-gateway: unknown argument \"" << args[0] << "\" (see wa-gateway --help)\n";
     return 2;
   }
@@ -53,8 +56,9 @@ int main(int argc, char** argv) {
   }
   const auto& cfg = std::get<gw::config::Config>(loaded);
   gw::log::init(cfg.log_level, cfg.log_format);
-  int rc = migrate ? gw::app::run_migrate(cfg, {args.begin() + 1, args.end()})
-                   : gw::app::run_server(cfg);
+  int rc = migrate     ? gw::app::run_migrate(cfg, {args.begin() + 1, args.end()})
+           : media_url ? gw::app::run_media_url(cfg, {args.begin() + 1, args.end()})
+                       : gw::app::run_server(cfg);
   gw::log::shutdown();
   return rc;
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/auth_routes.hpp"
+#include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
 #include "app/context.hpp"
@@ -23,6 +24,8 @@
 #include "events/hub.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "media/signing.hpp"
+#include "media/store.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "util/time.hpp"
@@ -65,6 +68,17 @@ sessions::ManagerOptions manager_options(const config::Config& cfg) {
   return o;
 }
 
+media::StoreOptions media_store_options(const config::Config& cfg) {
+  media::StoreOptions o;
+  o.dir = cfg.media_dir;
+  o.max_bytes = cfg.media_max_bytes;
+  o.retention = std::chrono::days(cfg.media_retention_days);
+  return o;
+}
+
+// How often stored media past MEDIA_RETENTION_DAYS (and orphan files) are removed.
+constexpr std::chrono::hours kMediaSweepInterval{1};
+
 const char* dialect_name(db::Dialect d) {
   return d == db::Dialect::sqlite ? "sqlite" : "postgres";
 }
@@ -85,14 +99,24 @@ int run_server(const config::Config& cfg) {
 
   auto now_ms = [] { return util::unix_millis_now(); };
   std::optional<auth::Authenticator> authenticator;
+  std::string media_key;
   try {
     auto secrets = auth::resolve_secrets(cfg);
     authenticator.emplace(*db, secrets.jwt_key, cfg.jwt_ttl,
                           [] { return util::unix_seconds_now(); });
+    media_key = media::UrlSigner::derive_key(secrets.jwt_key);
   } catch (const std::exception& e) {
     log::error("cannot start: secrets", {{"error", e.what()}});
     return 1;
   }
+  std::optional<media::Store> media_store;
+  try {
+    media_store.emplace(media_store_options(cfg));
+  } catch (const std::exception& e) {
+    log::error("cannot start: media directory", {{"error", e.what()}});
+    return 1;
+  }
+  const media::UrlSigner media_signer(media_key, cfg.public_url);
   auth::RateLimiter api_limiter({cfg.rate_limit_per_minute, 60'000, cfg.rate_limit_max_keys});
 
   boost::asio::io_context ioc(cfg.http_threads);
@@ -194,6 +218,7 @@ int run_server(const config::Config& cfg) {
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
   api::register_message_routes(router, ctx, sender);
+  api::register_media_routes(router, ctx, *media_store, media_signer);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -237,6 +262,28 @@ int run_server(const config::Config& cfg) {
         }
       },
       boost::asio::detached);
+  // Media past MEDIA_RETENTION_DAYS, and files whose session was deleted: now and every hour.
+  boost::asio::steady_timer media_sweep_timer(strand);
+  boost::asio::co_spawn(
+      strand,
+      [&]() -> boost::asio::awaitable<void> {
+        while (true) {
+          try {
+            auto swept = co_await db->run(
+                [&](db::Connection& c) { return media_store->sweep(c, util::unix_millis_now()); });
+            if (swept.expired > 0 || swept.orphans > 0) {
+              log::info("media swept", {{"expired", swept.expired}, {"orphans", swept.orphans}});
+            }
+          } catch (const std::exception& e) {
+            log::warn("media sweep failed", {{"error", e.what()}});
+          }
+          media_sweep_timer.expires_after(kMediaSweepInterval);
+          auto [ec] = co_await media_sweep_timer.async_wait(
+              boost::asio::as_tuple(boost::asio::use_awaitable));
+          if (ec) break;
+        }
+      },
+      boost::asio::detached);
   log::info("listening",
             {{"address", cfg.bind_address},
              {"port", port},
@@ -257,6 +304,7 @@ int run_server(const config::Config& cfg) {
           bool drained = co_await server.shutdown(cfg.shutdown_timeout);
           health.stop();
           prune_timer.cancel();
+          media_sweep_timer.cancel();
           if (!drained) log::warn("shutdown timeout: closed requests still in flight");
           ioc.stop();
         },
@@ -316,6 +364,36 @@ int run_migrate(const config::Config& cfg, const std::vector<std::string>& args)
     db->close();
   } catch (const std::exception& e) {
     std::cerr << "wa-gateway migrate: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int run_media_url(const config::Config& cfg, const std::vector<std::string>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: wa-gateway media-url <media id>\n";
+    return 2;
+  }
+  const std::string& id = args[0];
+  if (!media::is_media_id(id)) {
+    std::cerr << "wa-gateway media-url: a media id is 32 lower-case hexadecimal characters, got \""
+              << id << "\"\n";
+    return 2;
+  }
+  try {
+    const auto secrets = auth::resolve_secrets(cfg);
+    auto db = open_database(cfg);
+    const media::Store store(media_store_options(cfg));
+    const auto record = db->with_connection([&](db::Connection& c) { return store.find(c, id); });
+    db->close();
+    if (!record) {
+      std::cerr << "wa-gateway media-url: no stored media with id " << id << "\n";
+      return 1;
+    }
+    const media::UrlSigner signer(media::UrlSigner::derive_key(secrets.jwt_key), cfg.public_url);
+    std::cout << signer.url(id, util::unix_seconds_now() + cfg.media_url_ttl.count()) << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "wa-gateway media-url: " << e.what() << "\n";
     return 1;
   }
   return 0;

@@ -11,4 +11,8 @@ int run_server(const config::Config& config);
 /// `wa-gateway migrate up|down [N]|status`; returns the process exit code.
 int run_migrate(const config::Config& config, const std::vector<std::string>& args);
 
+/// `wa-gateway media-url <id>`: prints a signed URL of a stored media file, valid for
+/// MEDIA_URL_TTL_SECONDS (absolute when PUBLIC_URL is set); returns the process exit code.
+int run_media_url(const config::Config& config, const std::vector<std::string>& args);
+
 }  // namespace gw::app

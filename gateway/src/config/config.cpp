@@ -346,6 +346,37 @@ const std::vector<Var>& vars() {
       {"SEND_TYPING", "false",
        "show \"typing...\" before each text for a time that grows with its length (human-like)",
        flag(&Config::send_typing)},
+      {"MEDIA_DIR", "", "directory of stored media files (default: DATA_DIR/media)",
+       text(&Config::media_dir)},
+      {"MEDIA_MAX_BYTES", "16777216",
+       "largest media file sent from media_url/media_base64 or stored; larger gets 413",
+       size_in(&Config::media_max_bytes, 1024, 100LL * 1024 * 1024)},
+      {"MEDIA_RETENTION_DAYS", "30", "stored media older than this are deleted (0: kept forever)",
+       int_in(&Config::media_retention_days, 0, 36'500)},
+      {"MEDIA_URL_TTL_SECONDS", "7d",
+       "how long a signed media URL stays valid (at most MEDIA_RETENTION_DAYS; 604800, 12h, 7d)",
+       [](Config& c, std::string_view v) -> std::string {
+         constexpr const char* kExpected =
+             "a duration like 604800, 3600s, 12h or 7d, between 1s and 3650d";
+         long long ms = 0;
+         if (v.ends_with("d") && v.size() > 1) {
+           long long days = 0;
+           if (!parse_int(v.substr(0, v.size() - 1), days) || days < 1 || days > 3650) {
+             return kExpected;
+           }
+           ms = days * 86'400'000LL;
+         } else if (!parse_duration_ms(v, ms) || ms < 1000 || ms > 3650LL * 86'400'000) {
+           return kExpected;
+         }
+         c.media_url_ttl = std::chrono::seconds(ms / 1000);
+         return {};
+       }},
+      {"MEDIA_ALLOW_PRIVATE_NETWORKS", "true",
+       "media_url downloads may reach private and loopback addresses (cloud metadata: never)",
+       flag(&Config::media_allow_private_networks)},
+      {"MEDIA_FETCH_TIMEOUT_SECONDS", "60s",
+       "how long downloading one media_url may take, redirects included (60, 60s or 500ms)",
+       duration_in(&Config::media_fetch_timeout, 1, 3'600'000)},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);
@@ -397,6 +428,13 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
   if (c.env == Env::production && c.jwt_secret.size() < 32) {
     return ConfigError{"JWT_SECRET",
                        "invalid JWT_SECRET: expected at least 32 characters when ENV=production"};
+  }
+  if (c.media_dir.empty()) c.media_dir = (std::filesystem::path(c.data_dir) / "media").string();
+  if (c.media_retention_days > 0 && c.media_url_ttl > std::chrono::days(c.media_retention_days)) {
+    return ConfigError{"MEDIA_URL_TTL_SECONDS",
+                       "invalid MEDIA_URL_TTL_SECONDS: expected at most MEDIA_RETENTION_DAYS (" +
+                           std::to_string(c.media_retention_days) +
+                           " days), or a file would be gone before its URL expires"};
   }
   const int cores = static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
   if (c.http_threads == 0) c.http_threads = cores;

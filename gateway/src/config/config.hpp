@@ -75,6 +75,14 @@ struct Config {
   // Sending
   int send_rate_per_minute = 120;  // per session: API sends and webhook replies together
   bool send_typing = false;        // human-like "typing…" before each text unless told otherwise
+  // Media (issue 12; docs/media.md)
+  std::string media_dir;  // empty before load(): DATA_DIR/media
+  std::size_t media_max_bytes = 16 * 1024 * 1024;
+  int media_retention_days = 30;  // 0: keep forever
+  std::chrono::seconds media_url_ttl{7 * 24 * 3600};
+  /// Whether media_url downloads may reach private/loopback addresses (cloud metadata never may).
+  bool media_allow_private_networks = true;
+  std::chrono::milliseconds media_fetch_timeout{60'000};
 
   // Logging
   LogLevel log_level = LogLevel::info;

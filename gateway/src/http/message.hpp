@@ -64,6 +64,9 @@ struct Response {
   Headers headers;
   std::string body;
   bool close = false;  // force Connection: close
+  /// In answer to HEAD (whose body the server never sends): the Content-Length a GET would get,
+  /// for a handler that spares itself reading that body. Unset: the length of `body`.
+  std::optional<std::uint64_t> head_content_length;
   /// Set (with status 101) to accept a WebSocket handshake: the server completes it and runs this.
   UpgradeHandler upgrade;
 };

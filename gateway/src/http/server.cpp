@@ -195,7 +195,9 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     return r;
   }
 
-  asio::awaitable<void> write(Conn& c, Response& res, unsigned version, bool keep_alive) {
+  // `head`: the answer to a HEAD request, whose header is sent without the body (RFC 9110 §9.3.2).
+  asio::awaitable<void> write(Conn& c, Response& res, unsigned version, bool keep_alive,
+                              bool head = false) {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
     for (const auto& [name, value] : res.headers.all()) out.insert(name, value);
     if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
@@ -203,6 +205,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     out.keep_alive(keep_alive);
     out.prepare_payload();
     c.stream.expires_after(options.write_timeout);
+    if (head) {
+      if (res.head_content_length) out.content_length(*res.head_content_length);
+      bhttp::response_serializer<bhttp::string_body> sr{out};
+      co_await bhttp::async_write_header(c.stream, sr, kAsTuple);
+      co_return;
+    }
     co_await bhttp::async_write(c.stream, out, kAsTuple);
   }
 
@@ -300,7 +308,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       }
       if (res.status == 101) res = refuse_upgrade(std::move(res));
       bool keep_alive = req.keep_alive && !res.close && !stopping;
-      co_await write(c, res, version, keep_alive);
+      co_await write(c, res, version, keep_alive, req.method == "HEAD");
       c.busy = false;
       if (!keep_alive) break;
     }

@@ -19,6 +19,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
 #include <cerrno>
 #include <cstdint>
 #include <map>
@@ -67,8 +68,9 @@ struct Target {
   std::string pool_key;  // connections are shared by scheme, host and port
 };
 
+// post() says "webhook URL …", get() "URL …".
 [[noreturn]] void bad_url(const std::string& why) {
-  throw std::invalid_argument("webhook URL " + why);
+  throw std::invalid_argument("URL " + why);
 }
 
 Target parse_target(std::string_view url) {
@@ -183,6 +185,21 @@ std::optional<std::string> build_request(const Target& t, const HttpClientOption
   return std::nullopt;
 }
 
+// A GET with no body: identity encoding, since the size cap counts the bytes as they will be
+// used (a compressed body could expand past it after the check).
+void build_get_request(const Target& t, const HttpClientOptions& options,
+                       bhttp::request<bhttp::string_body>& req) {
+  req.method(bhttp::verb::get);
+  req.target(t.path_and_query);
+  req.version(11);
+  req.set(bhttp::field::host, t.host_header);
+  req.set(bhttp::field::user_agent, options.user_agent);
+  req.set(bhttp::field::accept, "*/*");
+  req.set(bhttp::field::accept_encoding, "identity");
+  req.set(bhttp::field::connection, "keep-alive");
+  req.prepare_payload();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 
@@ -208,6 +225,32 @@ std::string failure(std::string_view stage, const beast::error_code& ec,
                     Clock::time_point deadline) {
   if (ec == beast::error::timeout || Clock::now() >= deadline) return "timeout";
   return std::string(stage) + ": " + ec.message();
+}
+
+// The kind of a failed exchange, from the prefixes HttpResult::error documents (and "too large"
+// of BodyPolicy::whole_or_error).
+FetchError fetch_error_of(std::string_view error) {
+  if (error == "timeout") return FetchError::timeout;
+  if (error.starts_with("refused address")) return FetchError::refused_address;
+  if (error.starts_with("too large")) return FetchError::too_large;
+  return FetchError::network;
+}
+
+// The statuses that send a GET elsewhere with a Location (RFC 9110 §15.4); 300 and 304 do not.
+bool is_redirect(int status) {
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// The absolute URL a Location names, relative to the URL that answered (RFC 9110 §10.2.2),
+// without its fragment; nullopt when it cannot be parsed.
+std::optional<std::string> resolve_location(const std::string& base, std::string_view location) {
+  const auto b = boost::urls::parse_uri(base);
+  const auto ref = boost::urls::parse_uri_reference(util::trim_ows(location));
+  if (!b || !ref) return std::nullopt;
+  boost::urls::url dest;
+  if (!boost::urls::resolve(*b, *ref, dest)) return std::nullopt;
+  dest.remove_fragment();
+  return std::string(dest.buffer());
 }
 
 // How a connection that the server closed while it sat in the pool shows up on first use.
@@ -304,16 +347,31 @@ asio::awaitable<void> shutdown_tls(std::shared_ptr<Connection> c) {
 enum class Outcome {
   keep,    // a complete response; the connection may serve another request
   close,   // a complete response, but the connection ends (Connection: close, HTTP/1.0, EOF)
-  failed,  // no usable response (out.error says why) or a truncated one: close abruptly
+  failed,  // no usable response (out.error says why), a truncated one, or one whose body was
+           // not read (a fetch's non-2xx answer): close abruptly
   stale,   // a pooled connection died before any response byte: try a fresh one
 };
+
+// What exchange() does with a body longer than its cap.
+enum class BodyPolicy {
+  truncate,  // post(): keep the first max_body bytes and say so (HttpResult::body_truncated)
+  // get(): a 2xx body over the cap is an error ("too large: …"), found from Content-Length
+  // before any body byte is read when the server declares one; the body of any other status is
+  // not read at all (the caller only wants its status and Location).
+  whole_or_error,
+};
+
+// The error of a body over the cap, for get().
+std::string too_large(std::size_t max_body) {
+  return "too large: the body exceeds " + std::to_string(max_body) + " bytes";
+}
 
 // Writes the request and reads the response into `out`.
 template <class Stream>
 asio::awaitable<Outcome> exchange(Stream& stream, Connection& c,
                                   const bhttp::request<bhttp::string_body>& req,
                                   Clock::time_point deadline, std::size_t max_body,
-                                  HttpResult& out) {
+                                  BodyPolicy policy, HttpResult& out) {
   beast::tcp_stream& lowest = c.lowest();
   lowest.expires_at(deadline);
   auto [wec, wn] = co_await bhttp::async_write(stream, req, kAsTuple);
@@ -348,6 +406,16 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& c,
     }
   }
   auto& msg = parser->get();
+  if (policy == BodyPolicy::whole_or_error) {
+    out.status = static_cast<int>(msg.result_int());
+    out.content_type = std::string(msg[bhttp::field::content_type]);
+    out.location = std::string(msg[bhttp::field::location]);
+    if (out.status < 200 || out.status >= 300) co_return Outcome::failed;
+    if (const auto declared = parser->content_length(); declared && *declared > max_body) {
+      out.error = too_large(max_body);
+      co_return Outcome::failed;
+    }
+  }
 
   std::string body;
   std::string slice(kBodySlice, '\0');
@@ -370,6 +438,10 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& c,
       co_return Outcome::failed;
     }
     if (body.size() > max_body) {
+      if (policy == BodyPolicy::whole_or_error) {
+        out.error = too_large(max_body);
+        co_return Outcome::failed;
+      }
       body.resize(max_body);
       truncated = true;
       break;
@@ -378,6 +450,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, Connection& c,
 
   out.status = static_cast<int>(msg.result_int());
   out.content_type = std::string(msg[bhttp::field::content_type]);
+  out.location = std::string(msg[bhttp::field::location]);
   if (auto ra = msg[bhttp::field::retry_after]; !ra.empty()) {
     out.retry_after = parse_retry_after(ra, std::chrono::system_clock::now());
   }
@@ -596,6 +669,51 @@ struct HttpClient::Impl {
     co_return c;
   }
 
+  // One request on a connection from the pool or a new one, its response in `out`. A member
+  // coroutine taking references: the caller (run or run_get) holds `self` and the arguments
+  // until it returns.
+  asio::awaitable<void> perform(const Target& target, const bhttp::request<bhttp::string_body>& req,
+                                Clock::time_point deadline, std::size_t cap, BodyPolicy policy,
+                                HttpResult& out) {
+    std::optional<std::vector<tcp::endpoint>> endpoints;
+    std::shared_ptr<Connection> conn = acquire(target.pool_key);
+    // At most two rounds: a pooled connection found dead, then a fresh one.
+    for (int round = 0; round < 2; ++round) {
+      if (!conn) {
+        if (!endpoints) {
+          endpoints = co_await resolve_allowed(target, deadline, out);
+          if (!out.error.empty()) break;
+        }
+        conn = co_await open(target, *endpoints, deadline, out);
+        if (!conn) break;
+      }
+      Outcome outcome = Outcome::failed;
+      if (conn->tls) {
+        outcome = co_await exchange(*conn->tls, *conn, req, deadline, cap, policy, out);
+      } else {
+        outcome = co_await exchange(*conn->plain, *conn, req, deadline, cap, policy, out);
+      }
+      switch (outcome) {
+        case Outcome::stale:
+          close_now(*conn);
+          conn.reset();
+          continue;
+        case Outcome::keep:
+          release(target.pool_key, std::move(conn));
+          break;
+        case Outcome::close: {
+          std::vector<std::shared_ptr<Connection>> done{std::move(conn)};
+          retire(done);
+          break;
+        }
+        case Outcome::failed:
+          close_now(*conn);
+          break;
+      }
+      break;
+    }
+  }
+
   // One POST on the strand post() made for it. A coroutine function taking named arguments,
   // not a capturing lambda (util/coro.hpp); `self` keeps the pool alive until it returns.
   static asio::awaitable<HttpResult> run(std::shared_ptr<Impl> self, Target target,
@@ -609,46 +727,67 @@ struct HttpClient::Impl {
       out.error = std::move(*err);
       co_return out;
     }
-    std::optional<std::vector<tcp::endpoint>> endpoints;
-    std::shared_ptr<Connection> conn = self->acquire(target.pool_key);
-    // At most two rounds: a pooled connection found dead, then a fresh one.
-    for (int round = 0; round < 2; ++round) {
-      if (!conn) {
-        if (!endpoints) {
-          endpoints = co_await self->resolve_allowed(target, deadline, out);
-          if (!out.error.empty()) break;
-        }
-        conn = co_await self->open(target, *endpoints, deadline, out);
-        if (!conn) break;
-      }
-      const std::size_t cap = self->options.max_response_bytes;
-      Outcome outcome = Outcome::failed;
-      if (conn->tls) {
-        outcome = co_await exchange(*conn->tls, *conn, req, deadline, cap, out);
-      } else {
-        outcome = co_await exchange(*conn->plain, *conn, req, deadline, cap, out);
-      }
-      switch (outcome) {
-        case Outcome::stale:
-          close_now(*conn);
-          conn.reset();
-          continue;
-        case Outcome::keep:
-          self->release(target.pool_key, std::move(conn));
-          break;
-        case Outcome::close: {
-          std::vector<std::shared_ptr<Connection>> done{std::move(conn)};
-          self->retire(done);
-          break;
-        }
-        case Outcome::failed:
-          close_now(*conn);
-          break;
-      }
-      break;
-    }
+    co_await self->perform(target, req, deadline, self->options.max_response_bytes,
+                           BodyPolicy::truncate, out);
     out.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     co_return out;
+  }
+
+  // One GET with its redirects on the strand get() made for it; see HttpClient::get.
+  static asio::awaitable<FetchResult> run_get(std::shared_ptr<Impl> self, std::string url,
+                                              std::chrono::milliseconds timeout,
+                                              std::size_t max_bytes, int max_redirects) {
+    const auto start = Clock::now();
+    const auto deadline = start + timeout;
+    FetchResult result;
+    std::string current = std::move(url);
+    for (int hop = 0;; ++hop) {
+      Target target;
+      try {
+        target = parse_target(current);
+      } catch (const std::invalid_argument& e) {
+        result.error = FetchError::invalid_url;
+        result.message = hop == 0 ? e.what() : "redirect to an unusable " + std::string(e.what());
+        break;
+      }
+      bhttp::request<bhttp::string_body> req;
+      build_get_request(target, self->options, req);
+      HttpResult out;
+      co_await self->perform(target, req, deadline, max_bytes, BodyPolicy::whole_or_error, out);
+      result.status = out.status;
+      if (!out.error.empty()) {
+        result.error = fetch_error_of(out.error);
+        result.message = std::move(out.error);
+        break;
+      }
+      if (is_redirect(out.status) && !out.location.empty()) {
+        if (hop >= max_redirects) {  // a negative bound follows none
+          result.error = FetchError::too_many_redirects;
+          result.message = "more than " + std::to_string(max_redirects) + " redirects";
+          break;
+        }
+        auto next = resolve_location(current, out.location);
+        if (!next) {
+          result.error = FetchError::invalid_url;
+          result.message = "redirect to an unusable URL: Location cannot be parsed";
+          break;
+        }
+        current = std::move(*next);
+        ++result.redirects;
+        continue;
+      }
+      if (out.status < 200 || out.status >= 300) {
+        result.error = FetchError::http_status;
+        result.message = "the server answered HTTP " + std::to_string(out.status);
+        break;
+      }
+      result.body = std::move(out.body);
+      result.content_type = std::move(out.content_type);
+      result.final_url = std::move(current);
+      break;
+    }
+    result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+    co_return result;
   }
 };
 
@@ -670,13 +809,49 @@ HttpClient::~HttpClient() {
 
 asio::awaitable<HttpResult> HttpClient::post(std::string url, std::string body, Headers headers,
                                              std::chrono::milliseconds timeout) {
-  Target target = parse_target(url);  // the one exception: a URL we cannot use
+  Target target;
+  try {
+    target = parse_target(url);  // the one exception: a URL we cannot use
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("webhook ") + e.what());
+  }
   std::shared_ptr<Impl> self = impl_;
   auto strand = asio::make_strand(self->ex);
   co_return co_await asio::co_spawn(
       strand,
       Impl::run(std::move(self), std::move(target), std::move(body), std::move(headers), timeout),
       asio::use_awaitable);
+}
+
+asio::awaitable<FetchResult> HttpClient::get(std::string url, std::chrono::milliseconds timeout,
+                                             std::size_t max_bytes, int max_redirects) {
+  std::shared_ptr<Impl> self = impl_;
+  auto strand = asio::make_strand(self->ex);
+  co_return co_await asio::co_spawn(
+      strand, Impl::run_get(std::move(self), std::move(url), timeout, max_bytes, max_redirects),
+      asio::use_awaitable);
+}
+
+std::string_view fetch_error_name(FetchError e) noexcept {
+  switch (e) {
+    case FetchError::none:
+      return "none";
+    case FetchError::invalid_url:
+      return "invalid_url";
+    case FetchError::refused_address:
+      return "refused_address";
+    case FetchError::too_large:
+      return "too_large";
+    case FetchError::timeout:
+      return "timeout";
+    case FetchError::network:
+      return "network";
+    case FetchError::http_status:
+      return "http_status";
+    case FetchError::too_many_redirects:
+      return "too_many_redirects";
+  }
+  return "network";
 }
 
 std::size_t HttpClient::idle_connections() const {

@@ -1,0 +1,3 @@
+DROP INDEX idx_media_session;
+DROP INDEX idx_media_created;
+DROP TABLE media;
