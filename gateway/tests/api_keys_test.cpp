@@ -1,15 +1,25 @@
 // API keys for machine clients (SPEC-NOTES §8): the key format and hash, storage and scoping on
-// both databases.
+// both databases, authentication through the Authenticator (with its cache), and what the request
+// pipeline lets a key call.
 #include "auth/api_keys.hpp"
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 #include <algorithm>
 #include <set>
+#include <thread>
 
+#include "app/pipeline.hpp"
 #include "auth/accounts.hpp"
+#include "auth/authenticator.hpp"
 #include "auth/crypto.hpp"
 #include "db/migrations.hpp"
+#include "events/hub.hpp"
+#include "http/errors.hpp"
+#include "http/router.hpp"
 #include "sessions/repository.hpp"
 #include "test_db.hpp"
 
@@ -17,6 +27,14 @@ using namespace gw;
 using gw::testing::TestDatabase;
 
 namespace {
+
+template <typename T>
+T run(boost::asio::awaitable<T> a) {
+  boost::asio::io_context ioc;
+  auto f = boost::asio::co_spawn(ioc, std::move(a), boost::asio::use_future);
+  ioc.run();
+  return f.get();
+}
 
 constexpr int64_t kNowMs = 1'800'000'000'000;
 
@@ -83,6 +101,119 @@ TEST(ApiKeyFormat, HashIsHexSha256OfTheWholeKey) {
   auto key = auth::generate_api_key();
   EXPECT_EQ(auth::api_key_hash(key).size(), 64u);
   EXPECT_NE(auth::api_key_hash(key), auth::api_key_hash(key.substr(0, 46) + "A"));
+}
+
+TEST(ApiKeyGrant, CoversAllWhenUnlimitedAndOnlyItsListOtherwise) {
+  http::ApiKeyGrant all{"k", std::nullopt};
+  EXPECT_FALSE(all.limited());
+  EXPECT_TRUE(all.covers("anything"));
+  http::ApiKeyGrant some{"k", std::vector<std::string>{"aaaa-1", "bbbb-2"}};
+  EXPECT_TRUE(some.limited());
+  EXPECT_TRUE(some.covers("aaaa-1"));
+  EXPECT_TRUE(some.covers("AAAA-1"));  // ids compare as stored, lower-case
+  EXPECT_FALSE(some.covers("cccc-3"));
+  http::ApiKeyGrant none{"k", std::vector<std::string>{}};
+  EXPECT_TRUE(none.limited());
+  EXPECT_FALSE(none.covers("aaaa-1"));
+
+  http::Request req;
+  EXPECT_TRUE(req.may_access_session("x"));  // a login token reaches every session it owns
+  req.api_key = some;
+  EXPECT_TRUE(req.may_access_session("bbbb-2"));
+  EXPECT_FALSE(req.may_access_session("x"));
+
+  // The event hub's filter for sockets opened with such a key.
+  events::SessionFilter f{some.session_ids};
+  EXPECT_TRUE(f.matches("aaaa-1"));
+  EXPECT_FALSE(f.matches("cccc-3"));
+  EXPECT_TRUE(events::SessionFilter::all().matches("cccc-3"));
+  EXPECT_FALSE(events::SessionFilter{std::vector<std::string>{}}.matches("aaaa-1"));
+}
+
+TEST(ApiKeyAccess, RouterFindsTheSessionParameter) {
+  http::Router r;
+  auto noop = [](http::Request&) -> boost::asio::awaitable<http::Response> {
+    co_return http::Response{};
+  };
+  r.add("GET", "/api/v1/sessions", http::Access::any_caller, noop);
+  r.add("GET", "/api/v1/sessions/:id/deliveries/:delivery_id", http::Access::authenticated, noop);
+  r.add("GET", "/api/v1/analytics/sessions/:sid", http::Access::authenticated, noop);
+  r.add("GET", "/ws/sessions/:id", http::Access::public_route, noop);
+  r.add("DELETE", "/api/v1/api-keys/:id", http::Access::login_only, noop);
+  EXPECT_EQ(r.routes()[0].session_param, "");
+  EXPECT_EQ(r.routes()[1].session_param, "id");
+  EXPECT_EQ(r.routes()[2].session_param, "sid");
+  EXPECT_EQ(r.routes()[3].session_param, "id");
+  EXPECT_EQ(r.routes()[4].session_param, "");
+}
+
+TEST(ApiKeyAccess, PipelineLetsAKeyCallOnlyWhatItsScopeAllows) {
+  http::Router r;
+  auto noop = [](http::Request&) -> boost::asio::awaitable<http::Response> {
+    co_return http::Response{};
+  };
+  r.add("GET", "/api/v1/sessions", http::Access::any_caller, noop);
+  r.add("POST", "/api/v1/sessions", http::Access::unlimited, noop);
+  r.add("GET", "/api/v1/sessions/:id", http::Access::authenticated, noop);
+  r.add("DELETE", "/api/v1/sessions/:id", http::Access::unlimited, noop);
+  r.add("GET", "/api/v1/analytics/overview", http::Access::authenticated, noop);
+  r.add("GET", "/api/v1/api-keys", http::Access::login_only, noop);
+
+  const std::string mine = "0b6a3c1e-0000-4000-8000-000000000001";
+  const std::string other = "0b6a3c1e-0000-4000-8000-000000000002";
+  auto outcome = [&](const std::optional<std::vector<std::string>>& scope,
+                     const std::string& method, const std::string& path) -> int {
+    auto m = r.match(method, path);
+    EXPECT_EQ(m.outcome, http::Router::Outcome::found) << path;
+    http::Request req;
+    req.method = method;
+    req.path = path;
+    req.params = m.params;
+    req.api_key = http::ApiKeyGrant{"key-1", scope};
+    try {
+      app::check_api_key_access(*m.route, req);
+      return 200;
+    } catch (const http::ApiError& e) {
+      return http::http_status(e.kind());
+    }
+  };
+  const std::optional<std::vector<std::string>> unlimited;
+  const std::optional<std::vector<std::string>> limited = std::vector<std::string>{mine};
+
+  // An unlimited key: everything its user can do, except key management (and logout).
+  EXPECT_EQ(outcome(unlimited, "GET", "/api/v1/sessions"), 200);
+  EXPECT_EQ(outcome(unlimited, "POST", "/api/v1/sessions"), 200);
+  EXPECT_EQ(outcome(unlimited, "GET", "/api/v1/sessions/" + other), 200);
+  EXPECT_EQ(outcome(unlimited, "DELETE", "/api/v1/sessions/" + other), 200);
+  EXPECT_EQ(outcome(unlimited, "GET", "/api/v1/analytics/overview"), 200);
+  EXPECT_EQ(outcome(unlimited, "GET", "/api/v1/api-keys"), 403);
+
+  // A limited key: its sessions only; nothing that spans sessions unless the route filters.
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/sessions"), 200);
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/sessions/" + mine), 200);
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/sessions/" + other), 404);
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/sessions/not-a-uuid"), 404);
+  EXPECT_EQ(outcome(limited, "POST", "/api/v1/sessions"), 403);
+  EXPECT_EQ(outcome(limited, "DELETE", "/api/v1/sessions/" + mine), 403);
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/analytics/overview"), 403);
+  EXPECT_EQ(outcome(limited, "GET", "/api/v1/api-keys"), 403);
+}
+
+TEST(ApiKeyAccess, CredentialComesFromBearerElseXApiKey) {
+  const std::string key = "wag_" + std::string(43, 'A');
+  http::Request req;
+  EXPECT_FALSE(auth::Authenticator::credential(req).has_value());
+  req.headers.set("X-Api-Key", key);
+  EXPECT_EQ(auth::Authenticator::credential(req), key);
+  // Another scheme (a reverse proxy's Basic login) does not hide X-Api-Key.
+  req.headers.set("Authorization", "Basic dXNlcjpwYXNz");
+  EXPECT_EQ(auth::Authenticator::credential(req), key);
+  req.headers.set("Authorization", "Bearer eyJ.x.y");
+  EXPECT_EQ(auth::Authenticator::credential(req), "eyJ.x.y");
+  // X-Api-Key carries API keys only, never a login token.
+  http::Request jwt_in_header;
+  jwt_in_header.headers.set("X-Api-Key", "eyJhbGciOiJIUzI1NiJ9.e30.sig");
+  EXPECT_FALSE(auth::Authenticator::credential(jwt_in_header).has_value());
 }
 
 class ApiKeysDbTest : public ::testing::TestWithParam<db::Dialect> {};
@@ -237,6 +368,66 @@ TEST_P(ApiKeysDbTest, LastUsedIsWrittenAtMostOnceAMinute) {
     auth::find_api_key(c, created.key, kNowMs + 61'000);
     EXPECT_EQ(stored(), "2027-01-15T08:01:01.000Z");
   });
+}
+
+TEST_P(ApiKeysDbTest, AuthenticatorAcceptsKeysAndRefusesADeletedOneAtOnce) {
+  TestDatabase t(GetParam());
+  GW_REQUIRE_DB(t);
+  db::Migrator(t.db()).up();
+  int64_t now = kNowMs / 1000;
+  auth::Authenticator a(t.db(), std::string(32, 's'), std::chrono::seconds(60),
+                        [&] { return now; });
+  auto user = new_user(t.db());
+  auto s1 = new_session(t.db(), user, "one");
+  auto created = t.db().with_connection([&](db::Connection& c) {
+    return auth::create_api_key(c, user, "n8n", std::vector<std::string>{s1}, kNowMs);
+  });
+
+  auto id = run(a.authenticate(created.key));
+  ASSERT_TRUE(id.has_value());
+  EXPECT_EQ(id->user_id, user);
+  ASSERT_TRUE(id->api_key.has_value());
+  EXPECT_EQ(id->api_key->key_id, created.record.id);
+  EXPECT_EQ(id->api_key->session_ids, std::vector<std::string>{s1});
+  EXPECT_TRUE(id->jti.empty());
+  // A JWT still works beside it, without a grant.
+  auto jwt = run(a.authenticate(a.issue(user)));
+  ASSERT_TRUE(jwt.has_value());
+  EXPECT_FALSE(jwt->api_key.has_value());
+
+  // Unknown and malformed keys.
+  EXPECT_FALSE(run(a.authenticate(auth::generate_api_key())).has_value());
+  EXPECT_FALSE(run(a.authenticate("wag_")).has_value());
+  EXPECT_FALSE(run(a.authenticate("wag_" + std::string(400, 'x'))).has_value());
+
+  // The key is now confirmed (cached). Deleted in the database and forgotten by this process:
+  // refused on the very next call, not after the cache's second.
+  EXPECT_TRUE(run(a.authenticate(created.key)).has_value());
+  t.db().with_connection(
+      [&](db::Connection& c) { EXPECT_TRUE(auth::delete_api_key(c, user, created.record.id)); });
+  a.forget_api_key(created.record.id);
+  EXPECT_FALSE(run(a.authenticate(created.key)).has_value());
+
+  // Deleted by another process sharing the database (this one was not told): refused within a
+  // second, like a revoked login token.
+  auto elsewhere = t.db().with_connection([&](db::Connection& c) {
+    return auth::create_api_key(c, user, "elsewhere", std::nullopt, kNowMs);
+  });
+  EXPECT_TRUE(run(a.authenticate(elsewhere.key)).has_value());
+  t.db().with_connection(
+      [&](db::Connection& c) { EXPECT_TRUE(auth::delete_api_key(c, user, elsewhere.record.id)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_FALSE(run(a.authenticate(elsewhere.key)).has_value());
+
+  // A WebSocket ?token= takes a key as well.
+  auto second = t.db().with_connection(
+      [&](db::Connection& c) { return auth::create_api_key(c, user, "ws", std::nullopt, kNowMs); });
+  http::Request ws;
+  ws.query = "token=" + second.key;
+  auto who = run(a.require_query_token(ws));
+  EXPECT_EQ(who.user_id, user);
+  ASSERT_TRUE(who.api_key.has_value());
+  EXPECT_FALSE(who.api_key->limited());
 }
 
 INSTANTIATE_TEST_SUITE_P(Dialects, ApiKeysDbTest,
