@@ -202,7 +202,8 @@ class WebSocketTest : public ::testing::Test {
     std::string session = req.query_param("session").value_or("");
     res.upgrade = [this, user, session](std::shared_ptr<http::WebSocket> ws) {
       return ws::serve_event_socket(
-          std::move(ws), hub_, user, session,
+          std::move(ws), hub_, user,
+          session.empty() ? events::SessionFilter::all() : events::SessionFilter::one(session),
           [this]() -> asio::awaitable<std::vector<std::string>> {
             if (during_initial_) during_initial_();
             co_return initial_;

@@ -20,8 +20,10 @@ test('docs/CURL_COLLECTION.md runs top to bottom and gets the documented answers
     assert.match(r.stdout, /PIN: [A-Z0-9]{6}\n/);
     assert.match(r.stdout, /"message":"Login successful"/);
     assert.match(r.stdout, /"message":"Logout successful"/);
+    assert.match(r.stdout, /"key":"wag_[A-Za-z0-9_-]{43}"/);
+    assert.match(r.stdout, /"message":"API key revoked"/);
     const codes = r.stdout.split('\n').filter((l) => /^\d{3}$/.test(l));
-    assert.deepEqual(codes, ['401', '401'], 'wrong PIN and revoked token are refused');
+    assert.deepEqual(codes, ['401', '401', '401'], 'wrong PIN, revoked API key and revoked token are refused');
   } finally {
     await gw.cleanup();
   }

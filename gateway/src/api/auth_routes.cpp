@@ -104,7 +104,8 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
       },
       http::Body::json);
 
-  router.add("POST", "/api/v1/auth/logout", http::Access::authenticated,
+  // A login token only: an API key is revoked with DELETE /api/v1/api-keys/:id.
+  router.add("POST", "/api/v1/auth/logout", http::Access::login_only,
              [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
                auto& s = *state;
                co_await s.ctx.db.run([&req](db::Connection& c) {
@@ -114,7 +115,7 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
                co_return http::ok(nullptr, "Logout successful");
              });
 
-  router.add("GET", "/api/v1/auth/me", http::Access::authenticated,
+  router.add("GET", "/api/v1/auth/me", http::Access::any_caller,
              [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
                auto& s = *state;
                auto p = co_await s.ctx.db.run(

@@ -329,8 +329,9 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
     co_return *row;
   };
 
+  // A key limited to some sessions cannot create one (Access::unlimited): it could not reach it.
   router.add(
-      "POST", "/api/v1/sessions", Access::authenticated,
+      "POST", "/api/v1/sessions", Access::unlimited,
       [&db, now, allow_private, &mgr](http::Request& req) -> Res {
         auto f = validated_fields(body_object(req), true, allow_private);
         auto id = auth::uuid_v4();
@@ -357,22 +358,27 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
   // of sessions (1,000 sessions: ~300 KB of JSON). Each user's answer is kept while no session
   // changed (Manager::state_version) and for about kListCacheAge (at most twice that while it is
   // being rebuilt), so uptime_percentage, which moves with time alone, is never older.
+  // An API key limited to some sessions sees only those: its answer is cached under the key's id
+  // (its list never grows, and a deletion changes the state version).
   auto cache = std::make_shared<ListCache>();
-  router.add("GET", "/api/v1/sessions", Access::authenticated,
+  router.add("GET", "/api/v1/sessions", Access::any_caller,
              [&db, now, &mgr, cache](http::Request& req) -> Res {
                auto user = *req.user_id;
+               const bool limited = req.api_key && req.api_key->limited();
+               const auto cache_key = limited ? "key:" + req.api_key->key_id : user;
                const auto version = mgr.state_version();
-               if (auto hit = cache->get(user, version)) co_return *hit;
+               if (auto hit = cache->get(cache_key, version)) co_return *hit;
                auto t = now();
                auto rows = co_await db.run(
                    [&](db::Connection& c) { return sessions::repo::list_for_user(c, user, t); });
                json::array out;
                out.reserve(rows.size());
                for (const auto& row : rows) {
+                 if (!req.may_access_session(row.id)) continue;
                  out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id)), t));
                }
                auto res = http::ok(std::move(out), "Sessions retrieved successfully");
-               cache->put(user, version, res);
+               cache->put(cache_key, version, res);
                co_return res;
              });
 
@@ -407,7 +413,8 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
       },
       Body::json);
 
-  router.add("DELETE", "/api/v1/sessions/:id", Access::authenticated,
+  // Not with a key limited to sessions (Access::unlimited): such a key is for using sessions.
+  router.add("DELETE", "/api/v1/sessions/:id", Access::unlimited,
              [load, &mgr](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto guard = co_await mgr.lock(id);

@@ -1,7 +1,9 @@
 // The dashboard's WebSockets (PRD §4.5, SPEC-NOTES §3): /ws/sessions/:id (one session) and /ws
 // (all of the user's sessions). The token comes as ?token= (browsers cannot set headers on a
 // WebSocket handshake); a bad, expired or revoked token is 401 and another user's session 404,
-// both before the upgrade. After it, ws/event_socket.cpp serves the connection.
+// both before the upgrade. After it, ws/event_socket.cpp serves the connection. An API key works
+// as the token too: a key limited to some sessions gets 404 for the others on /ws/sessions/:id,
+// and only its own on /ws.
 #include <boost/json/parse.hpp>
 
 #include "api/session_routes.hpp"
@@ -50,8 +52,10 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
   using Res = boost::asio::awaitable<http::Response>;
 
   // Builds the 101 answer that hands the connection to the event socket.
+  // `session_id` empty: every session `grant` lets through (all without an API key).
   auto accept = [&ctx, &mgr, &hub](const http::Request& req, std::string user_id,
-                                   std::string session_id, std::string token) {
+                                   std::string session_id, std::string token,
+                                   std::optional<http::ApiKeyGrant> grant) {
     if (!req.websocket_upgrade) {
       http::ApiError err(http::ErrorKind::upgrade_required,
                          "this is a WebSocket endpoint: connect with a WebSocket client");
@@ -61,12 +65,19 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
     }
     http::Response res;
     res.status = 101;
-    res.upgrade = [&ctx, &mgr, &hub, user_id, session_id,
-                   token](std::shared_ptr<http::WebSocket> socket) -> boost::asio::awaitable<void> {
+    events::SessionFilter filter;
+    if (!session_id.empty()) {
+      filter = events::SessionFilter::one(session_id);
+    } else if (grant && grant->limited()) {
+      filter.only = grant->session_ids;
+    }
+    res.upgrade = [&ctx, &mgr, &hub, user_id, session_id, token, filter](
+                      std::shared_ptr<http::WebSocket> socket) -> boost::asio::awaitable<void> {
       // Named std::function objects, moved in: no closure temporary becomes a coroutine argument
       // (see on() in sessions/manager.cpp for the g++ 12 issue this avoids).
       std::function<boost::asio::awaitable<std::vector<std::string>>()> initial =
-          [&ctx, &mgr, user_id, session_id]() -> boost::asio::awaitable<std::vector<std::string>> {
+          [&ctx, &mgr, user_id, session_id,
+           filter]() -> boost::asio::awaitable<std::vector<std::string>> {
         auto t = ctx.now_ms();
         auto rows = co_await ctx.db.run([&](db::Connection& c) {
           if (session_id.empty()) return sessions::repo::list_for_user(c, user_id, t);
@@ -75,7 +86,9 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
           return one;
         });
         std::vector<std::string> out;
-        for (const auto& row : rows) initial_messages(row, mgr.snapshot(row.id), out);
+        for (const auto& row : rows) {
+          if (filter.matches(row.id)) initial_messages(row, mgr.snapshot(row.id), out);
+        }
         co_return out;
       };
       std::function<boost::asio::awaitable<bool>()> still_authorized =
@@ -83,8 +96,8 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
         auto who = co_await ctx.auth.authenticate(token);
         co_return who.has_value();
       };
-      co_await ws::serve_event_socket(std::move(socket), hub, user_id, session_id,
-                                      std::move(initial), std::move(still_authorized));
+      co_await ws::serve_event_socket(std::move(socket), hub, user_id, filter, std::move(initial),
+                                      std::move(still_authorized));
     };
     return res;
   };
@@ -92,7 +105,7 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
   router.add("GET", "/ws", http::Access::public_route, [&ctx, accept](http::Request& req) -> Res {
     auto who = co_await ctx.auth.require_query_token(req);
     req.user_id = who.user_id;
-    co_return accept(req, who.user_id, "", req.query_param("token").value_or(""));
+    co_return accept(req, who.user_id, "", req.query_param("token").value_or(""), who.api_key);
   });
 
   router.add("GET", "/ws/sessions/:id", http::Access::public_route,
@@ -103,12 +116,16 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
                auto sid = sessions::normalize_session_id(req.param("id"));
                if (!sid) throw http::ApiError(http::ErrorKind::not_found, "session not found");
                auto id = *sid;
+               if (who.api_key && !who.api_key->covers(id)) {
+                 throw http::ApiError(http::ErrorKind::not_found, "session not found");
+               }
                auto user = who.user_id;
                auto t = ctx.now_ms();
                auto row = co_await ctx.db.run(
                    [&](db::Connection& c) { return sessions::repo::find(c, id, user, t); });
                if (!row) throw http::ApiError(http::ErrorKind::not_found, "session not found");
-               co_return accept(req, who.user_id, id, req.query_param("token").value_or(""));
+               co_return accept(req, who.user_id, id, req.query_param("token").value_or(""),
+                                who.api_key);
              });
 }
 

@@ -11,6 +11,7 @@
 #include <iostream>
 #include <thread>
 
+#include "api/api_key_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
@@ -214,6 +215,7 @@ int run_server(const config::Config& cfg) {
   http::Router router;
   api::register_system_routes(router, ctx);
   api::register_auth_routes(router, ctx);
+  api::register_api_key_routes(router, ctx);
   api::register_session_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });

@@ -47,6 +47,35 @@ bool is_api_path(std::string_view path) {
 }
 }  // namespace
 
+void check_api_key_access(const http::Route& route, const http::Request& req) {
+  const auto& grant = *req.api_key;
+  switch (route.access) {
+    case http::Access::public_route:
+    case http::Access::any_caller:
+      return;
+    case http::Access::login_only:
+      throw http::ApiError(http::ErrorKind::forbidden,
+                           "API keys cannot call " + req.method + " " + route.pattern +
+                               ": log in (POST /api/v1/auth/login) and use the login token");
+    case http::Access::unlimited:
+      if (!grant.limited()) return;
+      break;
+    case http::Access::authenticated:
+      if (!grant.limited()) return;
+      if (!route.session_param.empty()) {
+        // Answered like a session of another user: nothing to learn about what exists.
+        if (!grant.covers(req.param(route.session_param))) {
+          throw http::ApiError(http::ErrorKind::not_found, "session not found");
+        }
+        return;
+      }
+      break;
+  }
+  throw http::ApiError(http::ErrorKind::forbidden,
+                       "this API key is limited to some sessions and cannot call " + req.method +
+                           " " + route.pattern);
+}
+
 http::Response rate_limited_response(const auth::RateLimitDecision& d, std::string_view what) {
   auto res = http::error_response(
       http::ErrorKind::rate_limited,
@@ -121,15 +150,21 @@ boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
   req.params = std::move(m.params);
   const http::Route& route = *m.route;
 
-  // Who is calling, then whether they may call again now: per user when authenticated, per
-  // client IP otherwise (a bad token counts against the IP).
+  // Who is calling, then whether they may call again now: per user when authenticated (a
+  // user's API keys and login tokens share one budget), per client IP otherwise (a bad
+  // credential counts against the IP).
+  const bool needs_caller = route.access != http::Access::public_route;
   bool authenticated = false;
-  if (route.access == http::Access::authenticated) {
-    if (auto token = auth::Authenticator::bearer(req)) {
-      if (auto id = co_await ctx_.auth.authenticate(*token)) {
+  if (needs_caller) {
+    if (auto credential = auth::Authenticator::credential(req)) {
+      if (auto id = co_await ctx_.auth.authenticate(*credential)) {
         req.user_id = id->user_id;
-        req.token_jti = id->jti;
-        req.token_exp = id->expires_unix;
+        if (id->api_key) {
+          req.api_key = std::move(id->api_key);
+        } else {
+          req.token_jti = id->jti;
+          req.token_exp = id->expires_unix;
+        }
         authenticated = true;
       }
     }
@@ -140,9 +175,10 @@ boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
     set_rate_limit_headers(req.response_headers, decision);
     if (!decision.allowed) co_return rate_limited_response(decision, "too many requests");
   }
-  if (route.access == http::Access::authenticated && !authenticated) {
+  if (needs_caller && !authenticated) {
     throw http::ApiError(http::ErrorKind::unauthorized, "missing, invalid or expired token");
   }
+  if (req.api_key) check_api_key_access(route, req);
   if (route.body == http::Body::json && !req.body.empty()) {
     auto type = req.headers.get("Content-Type");
     if (!type || !http::is_json_content_type(*type)) {

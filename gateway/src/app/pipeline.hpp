@@ -1,8 +1,9 @@
 #pragma once
 // The request pipeline every HTTP request goes through, in this order:
 //   client IP (X-Forwarded-For from trusted proxies only) -> request id -> CORS preflight ->
-//   route match (404/405) -> authentication -> rate limit (/api) -> 401 -> Content-Type (415) ->
-//   handler -> error mapping -> rate-limit, CORS and security headers -> metrics + access log.
+//   route match (404/405) -> authentication (login token or API key) -> rate limit (/api) ->
+//   401 -> what an API key may call (403/404, http::Access) -> Content-Type (415) -> handler ->
+//   error mapping -> rate-limit, CORS and security headers -> metrics + access log.
 // Handlers throw http::ApiError (or db::DbError) and never build error envelopes themselves.
 // Thread safety: handle()/reject() are called concurrently from connection strands; the pipeline
 // holds no mutable state of its own.
@@ -31,6 +32,11 @@ class Pipeline {
   Context& ctx_;
   const http::Router& router_;
 };
+
+/// Whether the API key of `req` (req.api_key set) may call `route` (http::Access); throws
+/// ApiError 403 when the route is not for such a key, 404 when it names a session the key does not
+/// cover (as for another user's session).
+void check_api_key_access(const http::Route& route, const http::Request& req);
 
 /// 429 in the error envelope with Retry-After and the X-RateLimit-* headers.
 http::Response rate_limited_response(const auth::RateLimitDecision& d, std::string_view what);

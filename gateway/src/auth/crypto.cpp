@@ -125,6 +125,16 @@ Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+Sha256Digest sha256(std::string_view data) {
+  Sha256Digest out{};
+  unsigned int out_len = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &out_len, EVP_sha256(), nullptr) != 1 ||
+      out_len != out.size()) {
+    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  }
+  return out;
+}
+
 void random_fill(std::span<std::uint8_t> out) {
   std::size_t done = 0;
   while (done < out.size()) {

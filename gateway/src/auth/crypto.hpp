@@ -1,6 +1,6 @@
 #pragma once
 // Small cryptographic helpers over OpenSSL 3 used by the auth code: constant-time comparison,
-// HMAC-SHA256, CSPRNG bytes, hex and base64 codecs, UUID v4.
+// SHA-256, HMAC-SHA256, CSPRNG bytes, hex and base64 codecs, UUID v4.
 //
 // Thread safety: every function is stateless and safe to call from any thread.
 // Errors: decoders return std::nullopt on any malformed input; random_bytes() and uuid_v4()
@@ -24,6 +24,9 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 
 /// HMAC-SHA256 (RFC 2104). An empty key is valid and equals a key of zero bytes.
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data);
+
+/// SHA-256 (FIPS 180-4) of data.
+Sha256Digest sha256(std::string_view data);
 
 /// n bytes from the OpenSSL CSPRNG. Throws std::runtime_error if the generator fails.
 std::vector<std::uint8_t> random_bytes(std::size_t n);

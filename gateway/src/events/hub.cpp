@@ -1,5 +1,6 @@
 #include "events/hub.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace gw::events {
@@ -27,13 +28,17 @@ void Hub::Subscription::reset() {
   hub_ = nullptr;
 }
 
-Hub::Subscription Hub::subscribe(std::string user_id, std::string session_id,
+bool SessionFilter::matches(const std::string& session_id) const {
+  return !only || std::find(only->begin(), only->end(), session_id) != only->end();
+}
+
+Hub::Subscription Hub::subscribe(std::string user_id, SessionFilter sessions,
                                  std::weak_ptr<Subscriber> subscriber) {
   Subscription s;
   std::lock_guard lock(mutex_);
   s.hub_ = this;
   s.id_ = next_id_++;
-  entries_.push_back({s.id_, std::move(user_id), std::move(session_id), std::move(subscriber)});
+  entries_.push_back({s.id_, std::move(user_id), std::move(sessions), std::move(subscriber)});
   return s;
 }
 
@@ -43,7 +48,7 @@ void Hub::publish(const std::string& user_id, const std::string& session_id,
   {
     std::lock_guard lock(mutex_);
     for (auto it = entries_.begin(); it != entries_.end();) {
-      if (it->user_id == user_id && (it->session_id.empty() || it->session_id == session_id)) {
+      if (it->user_id == user_id && it->sessions.matches(session_id)) {
         auto sub = it->subscriber.lock();
         if (!sub) {
           it = entries_.erase(it);

@@ -10,9 +10,23 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace gw::events {
+
+/// Which of one user's sessions a subscriber hears of: all, one (a session's socket), or some
+/// (an API key limited to sessions; none when the list is empty).
+struct SessionFilter {
+  std::optional<std::vector<std::string>> only;  // nullopt: all
+
+  static SessionFilter all() { return {}; }
+  static SessionFilter one(std::string session_id) {
+    return {std::vector<std::string>{std::move(session_id)}};
+  }
+  [[nodiscard]] bool matches(const std::string& session_id) const;
+};
 
 using Message = std::shared_ptr<const std::string>;
 
@@ -47,9 +61,9 @@ class Hub {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
-  /// Messages of `user_id`'s sessions; only of `session_id` when it is non-empty. The hub keeps
-  /// a weak reference: a subscriber that is gone is skipped and dropped.
-  [[nodiscard]] Subscription subscribe(std::string user_id, std::string session_id,
+  /// Messages of those of `user_id`'s sessions that `sessions` lets through. The hub keeps a
+  /// weak reference: a subscriber that is gone is skipped and dropped.
+  [[nodiscard]] Subscription subscribe(std::string user_id, SessionFilter sessions,
                                        std::weak_ptr<Subscriber> subscriber);
   /// Delivers `message` to the subscribers of this user (all sessions) and of this session.
   void publish(const std::string& user_id, const std::string& session_id, const Message& message);
@@ -58,7 +72,8 @@ class Hub {
  private:
   struct Entry {
     std::uint64_t id;
-    std::string user_id, session_id;
+    std::string user_id;
+    SessionFilter sessions;
     std::weak_ptr<Subscriber> subscriber;
   };
   void remove(std::uint64_t id);

@@ -27,6 +27,12 @@ std::optional<std::string_view> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+bool ApiKeyGrant::covers(std::string_view id) const {
+  if (!session_ids) return true;
+  return std::any_of(session_ids->begin(), session_ids->end(),
+                     [id](const std::string& s) { return util::iequals(s, id); });
+}
+
 std::string_view Request::param(std::string_view name) const {
   for (const auto& [n, v] : params) {
     if (n == name) return v;

@@ -27,6 +27,20 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
+/// What an API key lets its caller reach (SPEC-NOTES §8, machine clients). Set on a Request
+/// that an API key authenticated; a login token (JWT) leaves it unset and reaches everything its
+/// user owns.
+struct ApiKeyGrant {
+  std::string key_id;
+  /// nullopt: every session of the key's user. Otherwise only these (lower-case UUIDs); the list
+  /// may be empty once all of them were deleted, and then the key reaches no session at all.
+  std::optional<std::vector<std::string>> session_ids;
+
+  [[nodiscard]] bool limited() const noexcept { return session_ids.has_value(); }
+  /// Whether the key may reach session `id` (compared as stored: lower-case).
+  [[nodiscard]] bool covers(std::string_view id) const;
+};
+
 /// One HTTP request after parsing, plus what the middleware learned about it.
 struct Request {
   std::string method;  // upper case, e.g. "GET"
@@ -45,9 +59,10 @@ struct Request {
   std::string request_id;
   std::string route;  // matched pattern ("/api/v1/sessions/:id") or "unmatched"
   std::vector<std::pair<std::string, std::string>> params;
-  std::optional<std::string> user_id;  // set once authenticated
-  std::optional<std::string> token_jti;
-  int64_t token_exp = 0;
+  std::optional<std::string> user_id;    // set once authenticated
+  std::optional<std::string> token_jti;  // login tokens only
+  int64_t token_exp = 0;                 // login tokens only
+  std::optional<ApiKeyGrant> api_key;    // set when an API key authenticated the request
   /// Headers middleware wants on the final response, whatever it is (e.g. X-RateLimit-*).
   Headers response_headers;
 
@@ -55,6 +70,11 @@ struct Request {
   [[nodiscard]] std::string_view param(std::string_view name) const;
   /// Query parameter by name, percent-decoded; nullopt when absent.
   [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+  /// Whether the caller may reach session `id` of its user: always with a login token, with an
+  /// API key when the key is not limited or lists it. Ownership is checked separately.
+  [[nodiscard]] bool may_access_session(std::string_view id) const {
+    return !api_key || api_key->covers(id);
+  }
 };
 
 /// One HTTP response. `content_type` is sent as Content-Type when non-empty.

@@ -42,8 +42,15 @@ void Router::add(std::string method, std::string pattern, Access access, Handler
   if (pattern.empty() || pattern.front() != '/') {
     throw std::invalid_argument("route pattern must start with '/': " + pattern);
   }
-  Route r{std::move(method), std::move(pattern), access, std::move(handler), body, {}};
+  Route r{std::move(method), std::move(pattern), access, std::move(handler), body, {}, {}};
   for (auto part : split_path(r.pattern)) r.segments.emplace_back(part);
+  for (size_t i = 1; i < r.segments.size(); ++i) {
+    const auto& seg = r.segments[i];
+    if (r.segments[i - 1] == "sessions" && !seg.empty() && seg.front() == ':') {
+      r.session_param = seg.substr(1);
+      break;
+    }
+  }
   routes_.push_back(std::move(r));
 }
 

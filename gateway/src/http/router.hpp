@@ -14,10 +14,21 @@ namespace gw::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
-/// Who may call a route.
+/// Who may call a route. Credentials are a login token (JWT) or an API key (SPEC-NOTES §8); the
+/// pipeline enforces this, so a route that forgets about API keys fails closed for them.
 enum class Access {
-  public_route,   // no token needed
-  authenticated,  // a valid, unrevoked bearer token
+  public_route,  // no credentials needed (WebSocket routes check ?token= themselves)
+  /// A login token or an API key. A key limited to some sessions may call it only when the path
+  /// names one of them (the ":param" after a "sessions" segment, Route::session_param): another
+  /// session is 404, a route that names none is 403.
+  authenticated,
+  /// A login token or any API key; the handler itself shows a limited key only its sessions
+  /// (Request::may_access_session), e.g. the session list.
+  any_caller,
+  /// A login token or an API key not limited to sessions (create or delete a session).
+  unlimited,
+  /// A login token only: managing API keys and logging out need a user login; keys get 403.
+  login_only,
 };
 
 /// What a route's body is. A JSON route refuses a non-empty body of another Content-Type (415).
@@ -30,6 +41,9 @@ struct Route {
   Handler handler;
   Body body = Body::none;
   std::vector<std::string> segments;  // pattern split on '/', ":name" marks a parameter
+  /// The name of the parameter that holds a session id: the ":name" right after a literal
+  /// "sessions" segment ("/api/v1/sessions/:id/qr" -> "id"); empty when the path names none.
+  std::string session_param;
 };
 
 class Router {

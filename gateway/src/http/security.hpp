@@ -21,7 +21,8 @@ class CorsPolicy {
   void apply(const Request& req, Response& res) const;
 
   static constexpr const char* kAllowedMethods = "GET, POST, PUT, DELETE, OPTIONS";
-  static constexpr const char* kAllowedHeaders = "Authorization, Content-Type, X-Request-Id";
+  static constexpr const char* kAllowedHeaders =
+      "Authorization, Content-Type, X-Api-Key, X-Request-Id";
   static constexpr const char* kExposedHeaders =
       "X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset";
 

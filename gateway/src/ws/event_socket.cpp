@@ -214,12 +214,13 @@ class EventSocket final : public events::Subscriber,
 
 asio::awaitable<void> serve_event_socket(
     std::shared_ptr<http::WebSocket> ws, events::Hub& hub, std::string user_id,
-    std::string session_id, std::function<asio::awaitable<std::vector<std::string>>()> initial,
+    events::SessionFilter sessions,
+    std::function<asio::awaitable<std::vector<std::string>>()> initial,
     std::function<asio::awaitable<bool>()> still_authorized, EventSocketOptions options) {
   auto socket = std::make_shared<EventSocket>(ws, options);
   // Subscribed before the current state is read: an event published meanwhile waits in the queue
   // and follows the state instead of being lost.
-  socket->set_subscription(hub.subscribe(std::move(user_id), std::move(session_id), socket));
+  socket->set_subscription(hub.subscribe(std::move(user_id), std::move(sessions), socket));
   std::vector<std::string> first;
   bool failed = false;
   try {

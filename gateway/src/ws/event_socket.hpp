@@ -30,7 +30,7 @@ struct EventSocketOptions {
 
 /// Serves one dashboard connection until it ends; the socket is closed when this returns.
 ///
-/// Subscribes to `hub` for `user_id` (only `session_id` when it is non-empty) before calling
+/// Subscribes to `hub` for the `sessions` of `user_id` before calling
 /// `initial`, so nothing published meanwhile is lost (a message may then arrive twice: once in
 /// the current state and once as an event). Sends the `initial` messages, then every published
 /// message in publication order. Closes with
@@ -43,7 +43,7 @@ struct EventSocketOptions {
 /// database hiccup must not drop every dashboard) and is asked again at the next interval.
 boost::asio::awaitable<void> serve_event_socket(
     std::shared_ptr<http::WebSocket> ws, events::Hub& hub, std::string user_id,
-    std::string session_id,
+    events::SessionFilter sessions,
     std::function<boost::asio::awaitable<std::vector<std::string>>()> initial,
     std::function<boost::asio::awaitable<bool>()> still_authorized,
     EventSocketOptions options = {});

@@ -1,0 +1,2 @@
+DROP TABLE api_key_sessions;
+DROP TABLE api_keys;
