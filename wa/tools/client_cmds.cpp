@@ -13,7 +13,19 @@
 //       prints {"id","timestamp"} after the server's ack; exit 1 with the reason on stderr
 //       otherwise. --typing-ms shows "typing…" for N ms first; --linger-ms stays connected N ms
 //       after the ack (retry receipts are answered meanwhile)
-// Options: --push-name NAME, --qr-first-ms N, --qr-next-ms N, --keepalive-ms MIN,MAX,
+//   wa-tool upload --store FILE --type TYPE --file PATH [--repeat N]   encrypts and uploads the
+//       file N times (default 1); one {"event":"uploaded", url, direct_path, media_key,
+//       file_sha256, file_enc_sha256, file_length, ms} line each (hex byte strings)
+//   wa-tool download --store FILE --type TYPE --media JSON --out PATH [--max-bytes N]
+//       downloads, verifies and decrypts the attachment described by JSON (the fields of an
+//       "uploaded" line); prints {"event":"downloaded","bytes","sha256"} or
+//       {"event":"download_error","code","error"} (exit 1)
+//   listen --download DIR [--max-bytes N]: every received attachment is downloaded to DIR/<id>
+//       ({"event":"media","id","path","bytes","sha256"} or {"event":"media_error","id","code",…})
+// TYPE: image, video, audio, document, sticker (wa::media::MediaType names).
+// Options: --media-timeout-ms N (connect and idle timeout of media transfers), --ca-file PEM
+//   (trusted besides the system CAs, e.g. the emulator's media CA), --push-name NAME,
+// --qr-first-ms N, --qr-next-ms N, --keepalive-ms MIN,MAX,
 //   --keepalive-timeout-ms N, --keepalive-dead-ms N, --backoff-ms BASE,CAP, --timeout-ms N,
 //   --version A.B.C, --no-reconnect, --verbose (client diagnostics on stderr).
 // Every event is one JSON line on stdout: {"event":"<name>", …}.
@@ -27,13 +39,17 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
 #include <string>
 
 #include "tool_commands.hpp"
 #include "tool_util.hpp"
 #include "wa/client/client.hpp"
+#include "wa/crypto/primitives.hpp"
 #include "wa/store/sqlite_store.hpp"
 
 namespace wa_tool {
@@ -46,16 +62,6 @@ using namespace wa::client;
 using std::chrono::milliseconds;
 
 using wa_tool::parse_key;
-
-std::string to_hex(const wa::crypto::PublicKey& k) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (auto b : k) {
-    s.push_back(kDigits[b >> 4]);
-    s.push_back(kDigits[b & 15]);
-  }
-  return s;
-}
 
 std::optional<long> parse_num(std::string_view v) {
   long n = 0;
@@ -71,6 +77,44 @@ std::optional<std::pair<long, long>> parse_pair(std::string_view v) {
   auto a = parse_num(v.substr(0, comma)), b = parse_num(v.substr(comma + 1));
   if (!a || !b) return std::nullopt;
   return std::pair{*a, *b};
+}
+
+json::object media_json(const wa::message::MediaDescriptor& m) {
+  return json::object{{"url", m.url},
+                      {"direct_path", m.direct_path},
+                      {"media_key", wa_tool::to_hex(m.media_key)},
+                      {"file_sha256", wa_tool::to_hex(m.file_sha256)},
+                      {"file_enc_sha256", wa_tool::to_hex(m.file_enc_sha256)},
+                      {"file_length", m.file_length},
+                      {"mimetype", m.mimetype},
+                      {"file_name", m.file_name}};
+}
+
+// The JSON of media_json (or of an "uploaded" line) back into a descriptor.
+std::optional<wa::message::MediaDescriptor> parse_media_json(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto str = [&](std::string_view k) -> std::string {
+    const auto* x = o.if_contains(k);
+    return x && x->is_string() ? std::string(x->as_string()) : std::string();
+  };
+  wa::message::MediaDescriptor m;
+  m.url = str("url");
+  m.direct_path = str("direct_path");
+  m.mimetype = str("mimetype");
+  m.file_name = str("file_name");
+  for (auto [key, field] : {std::pair{"media_key", &m.media_key},
+                            {"file_sha256", &m.file_sha256},
+                            {"file_enc_sha256", &m.file_enc_sha256}}) {
+    auto b = wa_tool::from_hex(str(key));
+    if (!b) return std::nullopt;
+    *field = std::move(*b);
+  }
+  if (const auto* n = o.if_contains("file_length"); n && n->is_number())
+    m.file_length = n->to_number<std::uint64_t>();
+  return m;
 }
 
 json::value jid_json(const std::optional<wa::Jid>& j) {
@@ -139,6 +183,11 @@ json::object event_json(const Event& e) {
           } else {
             o["quoted"] = nullptr;
           }
+          if (ev.media) {
+            o["media"] = media_json(*ev.media);
+          } else {
+            o["media"] = nullptr;
+          }
         } else if constexpr (std::is_same_v<T, ReceiptReceived>) {
           json::array ids;
           for (const auto& i : ev.ids) ids.emplace_back(i);
@@ -178,6 +227,9 @@ struct Args {
   std::vector<std::string> mentions;
   bool mark_read = false;
   long typing_ms = 0, linger_ms = 0;
+  std::optional<std::string> type, file, media, out, download_dir;
+  long repeat = 1;
+  std::size_t max_bytes = std::size_t{100} << 20;
   Options opt;
   bool verbose = false;
 };
@@ -222,6 +274,28 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
       auto n = parse_num(v);
       if (!n) return std::nullopt;
       (k == "--typing-ms" ? a.typing_ms : a.linger_ms) = *n;
+    } else if (k == "--type" && (cmd == "upload" || cmd == "download")) {
+      a.type = std::string(v);
+    } else if (k == "--file" && cmd == "upload") {
+      a.file = std::string(v);
+    } else if (k == "--media" && cmd == "download") {
+      a.media = std::string(v);
+    } else if (k == "--out" && cmd == "download") {
+      a.out = std::string(v);
+    } else if (k == "--download" && cmd == "listen") {
+      a.download_dir = std::string(v);
+    } else if ((k == "--repeat" && cmd == "upload") ||
+               (k == "--max-bytes" && (cmd == "download" || cmd == "listen"))) {
+      auto n = parse_num(v);
+      if (!n || *n == 0) return std::nullopt;
+      if (k == "--repeat") a.repeat = *n;
+      if (k == "--max-bytes") a.max_bytes = static_cast<std::size_t>(*n);
+    } else if (k == "--ca-file") {
+      a.opt.extra_ca_file = std::string(v);
+    } else if (k == "--media-timeout-ms") {
+      auto n = parse_num(v);
+      if (!n || *n == 0) return std::nullopt;
+      a.opt.media_connect_timeout = a.opt.media_idle_timeout = milliseconds(*n);
     } else if (k == "--store") {
       a.store = std::string(v);
     } else if (k == "--push-name") {
@@ -265,6 +339,8 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
   if (!a.store) return std::nullopt;
   if (cmd == "pair" && (!a.url || !a.root_key)) return std::nullopt;
   if (cmd == "send" && (!a.to || !a.text)) return std::nullopt;
+  if (cmd == "upload" && (!a.type || !a.file)) return std::nullopt;
+  if (cmd == "download" && (!a.type || !a.media || !a.out)) return std::nullopt;
   return a;
 }
 
@@ -282,7 +358,55 @@ std::optional<wa::Jid> user_arg(std::string_view v) {
   return wa::Jid::user_jid(digits);
 }
 
-enum class Mode { pair, connect, logout, listen, send };
+enum class Mode { pair, connect, logout, listen, send, upload, download };
+
+std::optional<std::vector<std::uint8_t>> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::vector<std::uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+// Writes through a temporary name and renames: a failed write leaves nothing behind.
+bool write_file(const std::string& path, std::span<const std::uint8_t> bytes) {
+  const auto tmp = path + ".part";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+    if (!out) {
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+json::object error_json(std::string_view event, const wa::Error& e) {
+  return json::object{{"event", event}, {"code", wa::errc_name(e.code)}, {"error", e.message()}};
+}
+
+// A coroutine function, not a capturing lambda: the frame owns its arguments.
+asio::awaitable<void> listen_download_task(Client& client, wa::message::MediaDescriptor media,
+                                           wa::media::MediaType type, std::string id,
+                                           std::string path, std::size_t max_bytes) {
+  auto r = co_await client.download_media(media, type, max_bytes);
+  if (!r) {
+    auto o = error_json("media_error", r.error());
+    o["id"] = id;
+    co_return print(o);
+  }
+  if (!write_file(path, *r)) {
+    co_return print(json::object{{"event", "media_error"},
+                                 {"id", id},
+                                 {"code", "write"},
+                                 {"error", "cannot write " + path}});
+  }
+  print(json::object{{"event", "media"},
+                     {"id", id},
+                     {"path", path},
+                     {"bytes", r->size()},
+                     {"sha256", wa_tool::to_hex(wa::crypto::sha256({*r}))}});
+}
 
 // A coroutine function, not a capturing lambda: the frame owns its arguments.
 asio::awaitable<void> mark_read_task(Client& client, wa::Jid chat, std::vector<std::string> ids,
@@ -347,6 +471,30 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
           *args->quote, args->quote_participant.value_or(to->to_non_ad().to_string()),
           args->quote_text.value_or("")};
   }
+  std::optional<wa::media::MediaType> media_type;
+  if (args->type) {
+    media_type = wa::media::media_type_from_string(*args->type);
+    if (!media_type) {
+      std::cerr << cmd << ": unknown --type " << *args->type << '\n';
+      return 2;
+    }
+  }
+  std::optional<std::vector<std::uint8_t>> upload_bytes;
+  if (mode == Mode::upload) {
+    upload_bytes = read_file(*args->file);
+    if (!upload_bytes) {
+      std::cerr << "upload: cannot read " << *args->file << '\n';
+      return 2;
+    }
+  }
+  std::optional<wa::message::MediaDescriptor> descriptor;
+  if (mode == Mode::download) {
+    descriptor = parse_media_json(*args->media);
+    if (!descriptor) {
+      std::cerr << "download: --media must be the JSON of an uploaded line\n";
+      return 2;
+    }
+  }
   if (mode != Mode::pair) {
     auto dev = store.load_device();
     if (!dev || !dev->has_value() || !(**dev).paired()) {
@@ -374,8 +522,17 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
   };
   bool send_started = false;
   client = std::make_unique<Client>(io.get_executor(), store, opt, [&](const Event& e) {
-    // `send` prints only its result; the others print every event.
-    if (mode != Mode::send) print(event_json(e));
+    // `send`, `upload` and `download` print only their results; the others print every event.
+    if (mode != Mode::send && mode != Mode::upload && mode != Mode::download) print(event_json(e));
+    if (const auto* m = std::get_if<MessageReceived>(&e); m && args->download_dir && m->media) {
+      if (auto t = wa::media::media_type_of(m->type)) {
+        auto media = *m->media;
+        auto id = m->id;
+        auto path = *args->download_dir + "/" + m->id;
+        asio::co_spawn(io, listen_download_task(*client, media, *t, id, path, args->max_bytes),
+                       asio::detached);
+      }
+    }
     if (const auto* m = std::get_if<MessageReceived>(&e); m && args->mark_read && !m->is_from_me) {
       std::vector<std::string> ids{m->id};
       std::optional<wa::Jid> sender = m->sender ? m->sender : m->sender_lid;
@@ -385,8 +542,8 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
     if (const auto* d = std::get_if<Disconnected>(&e); d && !d->will_reconnect) {
       // The run loop emits LoggedOut / QrTimeout right after; stop once it has.
       if (!finishing) rc = (mode == Mode::connect || mode == Mode::listen) ? 3 : 1;
-      if (mode == Mode::send && !finishing)
-        std::cerr << "send: disconnected: " << to_string(d->reason) << " " << d->detail << '\n';
+      if ((mode == Mode::send || mode == Mode::upload || mode == Mode::download) && !finishing)
+        std::cerr << cmd << ": disconnected: " << to_string(d->reason) << " " << d->detail << '\n';
       finishing = true;
       asio::post(io, [&io] { io.stop(); });
       return;
@@ -418,6 +575,60 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
                 std::cerr << "send: " << r.error().message() << '\n';
               }
               finish(r ? 0 : 1);
+            },
+            asio::detached);
+      } else if (mode == Mode::upload && !send_started) {
+        send_started = true;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+              bool ok = true;
+              for (long i = 0; i < args->repeat && ok; ++i) {
+                const auto t0 = std::chrono::steady_clock::now();
+                auto r = co_await client->upload_media(*media_type, *upload_bytes);
+                const auto ms =
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count();
+                if (!r) {
+                  print(error_json("upload_error", r.error()));
+                  std::cerr << "upload: " << r.error().message() << '\n';
+                  ok = false;
+                  break;
+                }
+                wa::message::MediaDescriptor d;
+                d.url = r->url;
+                d.direct_path = r->direct_path;
+                d.media_key = r->media_key;
+                d.file_sha256 = r->file_sha256;
+                d.file_enc_sha256 = r->file_enc_sha256;
+                d.file_length = r->file_length;
+                auto o = media_json(d);
+                o["event"] = "uploaded";
+                o["ms"] = ms;
+                print(o);
+              }
+              finish(ok ? 0 : 1);
+            },
+            asio::detached);
+      } else if (mode == Mode::download && !send_started) {
+        send_started = true;
+        asio::co_spawn(
+            io,
+            [&]() -> asio::awaitable<void> {
+              auto r = co_await client->download_media(*descriptor, *media_type, args->max_bytes);
+              if (!r) {
+                print(error_json("download_error", r.error()));
+                std::cerr << "download: " << r.error().message() << '\n';
+                co_return finish(1);
+              }
+              if (!write_file(*args->out, *r)) {
+                std::cerr << "download: cannot write " << *args->out << '\n';
+                co_return finish(1);
+              }
+              print(json::object{{"event", "downloaded"},
+                                 {"bytes", r->size()},
+                                 {"sha256", wa_tool::to_hex(wa::crypto::sha256({*r}))}});
+              finish(0);
             },
             asio::detached);
       } else if (mode == Mode::logout && !logout_started) {
@@ -463,6 +674,12 @@ int listen(std::span<const std::string_view> args) {
 }
 int send(std::span<const std::string_view> args) {
   return run(Mode::send, "send", args);
+}
+int upload(std::span<const std::string_view> args) {
+  return run(Mode::upload, "upload", args);
+}
+int download(std::span<const std::string_view> args) {
+  return run(Mode::download, "download", args);
 }
 
 }  // namespace wa_tool

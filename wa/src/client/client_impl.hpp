@@ -144,6 +144,9 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::map<std::string, GroupInfo> group_cache;
   static constexpr std::size_t kGroupCache = 256;
   std::atomic<std::uint64_t> undecryptable{0};
+  /// The last media_conn answer and when it expires (§8.1).
+  std::optional<media::MediaConn> media_conn;
+  Clock::time_point media_conn_expires{};
   static constexpr int kMaxRetries = 5;
   static constexpr std::size_t kRecentSent = 256;
   static constexpr std::size_t kMaxRetryEntries = 1024;
@@ -275,6 +278,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<Result<SendResult>> await_ack(std::shared_ptr<Conn> c, std::string id);
 
   asio::awaitable<Result<SendResult>> do_send_text(Jid to, std::string text, SendOptions options);
+
+  // --- media (§8), defined in media.cpp -------------------------------------------------------
+  /// The cached media_conn, or a fresh one from the server (on the strand).
+  asio::awaitable<std::optional<Result<media::MediaConn>>> get_media_conn(bool refresh);
 
   /// Answers a retry receipt for a message we sent (§7.5): a fresh session with the asking device
   /// (from the keys it sent, else a new bundle), the message encrypted again for it alone.

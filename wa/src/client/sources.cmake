@@ -12,4 +12,5 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/send.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/media.cpp
 )

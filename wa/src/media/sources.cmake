@@ -4,3 +4,7 @@
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
 )
+target_sources(wa PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/transfer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/https.cpp
+)

@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -36,6 +37,7 @@
 #include "wa/crypto/curve25519.hpp"
 #include "wa/error.hpp"
 #include "wa/jid.hpp"
+#include "wa/media/transfer.hpp"
 #include "wa/store/device_store.hpp"
 
 namespace wa::client {
@@ -144,6 +146,13 @@ struct Options {
   milliseconds backoff_cap{60'000};
   /// Outgoing frames waiting for the writer; beyond this the connection is dropped (too slow).
   std::size_t max_send_queue = 1024;
+
+  /// Media transfers (§8): connect (resolve + TCP + TLS) and idle timeouts of one HTTPS request
+  /// to a media host; `extra_ca_file` is trusted there too.
+  milliseconds media_connect_timeout{20'000};
+  milliseconds media_idle_timeout{30'000};
+  /// Cap on an upload's plaintext (a host may announce a lower one in media_conn).
+  std::size_t media_max_upload = std::size_t{100} << 20;
   /// Seed of backoff jitter and keepalive intervals; 0 = random.
   std::uint64_t seed = 0;
 
@@ -207,6 +216,25 @@ class Client {
   /// A group's subject, addressing mode and participants, asked from the server (§7.3).
   /// Errors: client_disconnected, iq_error (e.g. 403 not a member, 404 no such group).
   boost::asio::awaitable<Result<GroupInfo>> group_info(Jid group);
+  /// Encrypts `bytes` as `type` (§8.2) and uploads the blob to a media host (§8.1, §8.4): the
+  /// media_conn answer is cached until its TTL; hosts are tried in order; an upload refused with
+  /// 401/403 refreshes media_conn once. Completes with what a message needs to point at it. The
+  /// encryption runs on the caller's executor (not the client's strand): call it from a worker when
+  /// that matters. `bytes` must stay valid until completion. Errors: client_disconnected (no
+  /// connection and no cached media_conn), iq_* (media_conn), media_too_large (beyond
+  /// Options::media_max_upload or the host's limit), media_timeout, media_http (the host refused),
+  /// transport_* (the host could not be reached).
+  boost::asio::awaitable<Result<media::UploadedMedia>> upload_media(
+      media::MediaType type, std::span<const std::uint8_t> bytes);
+  /// Downloads, verifies and decrypts an attachment (§8.5): its direct path on the media_conn hosts
+  /// (tried in order), or its URL when it has no direct path. `type` chooses the keys
+  /// (media::media_type_of(content type)); `max_bytes` caps the file size (the blob may be 26 bytes
+  /// longer). Nothing partial is ever returned. The verification runs on the caller's executor.
+  /// Errors: media_invalid (descriptor without key or path), media_hash_mismatch /
+  /// media_mac_mismatch (tampered or garbage blob), media_too_large, media_timeout, media_http
+  /// (detail "HTTP 404", …), transport_*, client_disconnected / iq_* (media_conn).
+  boost::asio::awaitable<Result<std::vector<std::uint8_t>>> download_media(
+      const message::MediaDescriptor& media, media::MediaType type, std::size_t max_bytes);
   /// How many received messages could not be decrypted (each got a retry receipt) since start.
   std::uint64_t undecryptable_count() const noexcept;
 
