@@ -13,6 +13,11 @@
 //       prints {"id","timestamp"} after the server's ack; exit 1 with the reason on stderr
 //       otherwise. --typing-ms shows "typing…" for N ms first; --linger-ms stays connected N ms
 //       after the ack (retry receipts are answered meanwhile)
+//     instead of --text, one of: --image FILE | --video FILE | --audio FILE | --document FILE |
+//       --sticker FILE (uploaded by the library), with [--caption TEXT] [--mimetype TYPE]
+//       [--file-name NAME] [--seconds N] [--ptt] [--gif] [--waveform HEX] [--width N --height N]
+//       [--page-count N]; or --location LAT,LNG [--name TEXT] [--address TEXT]; or
+//       --contact NAME --vcard TEXT. --quote-type TYPE: the quoted message's content type
 //   wa-tool upload --store FILE --type TYPE --file PATH [--repeat N]   encrypts and uploads the
 //       file N times (default 1); one {"event":"uploaded", url, direct_path, media_key,
 //       file_sha256, file_enc_sha256, file_length, ms} line each (hex byte strings)
@@ -45,6 +50,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "tool_commands.hpp"
 #include "tool_util.hpp"
@@ -228,6 +234,12 @@ struct Args {
   bool mark_read = false;
   long typing_ms = 0, linger_ms = 0;
   std::optional<std::string> type, file, media, out, download_dir;
+  // send: the content
+  std::optional<std::string> content_kind, content_file, caption, mimetype, file_name, name,
+      address, vcard, waveform, quote_type;
+  std::optional<std::pair<double, double>> location;
+  long seconds = 0, width = 0, height = 0, page_count = 0;
+  bool ptt = false, gif = false;
   long repeat = 1;
   std::size_t max_bytes = std::size_t{100} << 20;
   Options opt;
@@ -246,6 +258,10 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
       a.verbose = true;
       continue;
     }
+    if ((k == "--ptt" || k == "--gif") && cmd == "send") {
+      (k == "--ptt" ? a.ptt : a.gif) = true;
+      continue;
+    }
     if (k == "--mark-read" && cmd == "listen") {
       a.mark_read = true;
       continue;
@@ -262,6 +278,41 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
       a.to = std::string(v);
     } else if (k == "--text" && cmd == "send") {
       a.text = std::string(v);
+    } else if ((k == "--image" || k == "--video" || k == "--audio" || k == "--document" ||
+                k == "--sticker" || k == "--contact") &&
+               cmd == "send") {
+      a.content_kind = std::string(k.substr(2));
+      a.content_file = std::string(v);
+    } else if (k == "--location" && cmd == "send") {
+      const auto comma = v.find(',');
+      if (comma == std::string_view::npos) return std::nullopt;
+      try {
+        a.location = std::pair{std::stod(std::string(v.substr(0, comma))),
+                               std::stod(std::string(v.substr(comma + 1)))};
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+      a.content_kind = "location";
+    } else if (cmd == "send" &&
+               (k == "--caption" || k == "--mimetype" || k == "--file-name" || k == "--name" ||
+                k == "--address" || k == "--vcard" || k == "--waveform" || k == "--quote-type")) {
+      auto& field = k == "--caption"     ? a.caption
+                    : k == "--mimetype"  ? a.mimetype
+                    : k == "--file-name" ? a.file_name
+                    : k == "--name"      ? a.name
+                    : k == "--address"   ? a.address
+                    : k == "--vcard"     ? a.vcard
+                    : k == "--waveform"  ? a.waveform
+                                         : a.quote_type;
+      field = std::string(v);
+    } else if (cmd == "send" &&
+               (k == "--seconds" || k == "--width" || k == "--height" || k == "--page-count")) {
+      auto n = parse_num(v);
+      if (!n) return std::nullopt;
+      (k == "--seconds"  ? a.seconds
+       : k == "--width"  ? a.width
+       : k == "--height" ? a.height
+                         : a.page_count) = *n;
     } else if (k == "--quote" && cmd == "send") {
       a.quote = std::string(v);
     } else if (k == "--quote-participant" && cmd == "send") {
@@ -338,7 +389,7 @@ std::optional<Args> parse_args(std::string_view cmd, std::span<const std::string
   }
   if (!a.store) return std::nullopt;
   if (cmd == "pair" && (!a.url || !a.root_key)) return std::nullopt;
-  if (cmd == "send" && (!a.to || !a.text)) return std::nullopt;
+  if (cmd == "send" && (!a.to || (!a.text && !a.content_kind))) return std::nullopt;
   if (cmd == "upload" && (!a.type || !a.file)) return std::nullopt;
   if (cmd == "download" && (!a.type || !a.media || !a.out)) return std::nullopt;
   return a;
@@ -359,6 +410,70 @@ std::optional<wa::Jid> user_arg(std::string_view v) {
 }
 
 enum class Mode { pair, connect, logout, listen, send, upload, download };
+
+std::optional<std::vector<std::uint8_t>> read_file(const std::string& path);
+
+// The content of `send` from its flags; an error text when a file cannot be read.
+std::variant<OutgoingMessage, std::string> outgoing_of(const Args& a) {
+  namespace o = wa::client::out;
+  if (!a.content_kind) return OutgoingMessage{o::Text{*a.text}};
+  const auto& kind = *a.content_kind;
+  if (kind == "location")
+    return OutgoingMessage{o::Location{a.location->first, a.location->second, a.name.value_or(""),
+                                       a.address.value_or("")}};
+  if (kind == "contact") return OutgoingMessage{o::Contact{*a.content_file, a.vcard.value_or("")}};
+  auto bytes = read_file(*a.content_file);
+  if (!bytes) return "cannot read " + *a.content_file;
+  wa::client::MediaInput in{std::move(*bytes), {}};
+  const auto w = static_cast<std::uint32_t>(a.width), h = static_cast<std::uint32_t>(a.height);
+  const auto secs = static_cast<std::uint32_t>(a.seconds);
+  const auto caption = a.caption.value_or("");
+  if (kind == "image") {
+    o::Image x;
+    x.media = std::move(in);
+    if (a.mimetype) x.mimetype = *a.mimetype;
+    x.caption = caption;
+    x.width = w;
+    x.height = h;
+    return OutgoingMessage{std::move(x)};
+  }
+  if (kind == "video") {
+    o::Video x;
+    x.media = std::move(in);
+    if (a.mimetype) x.mimetype = *a.mimetype;
+    x.caption = caption;
+    x.seconds = secs;
+    x.gif_playback = a.gif;
+    x.width = w;
+    x.height = h;
+    return OutgoingMessage{std::move(x)};
+  }
+  if (kind == "audio") {
+    o::Audio x;
+    x.media = std::move(in);
+    if (a.mimetype) x.mimetype = *a.mimetype;
+    x.seconds = secs;
+    x.ptt = a.ptt;
+    if (a.waveform)
+      x.waveform = wa_tool::from_hex(*a.waveform).value_or(std::vector<std::uint8_t>{});
+    return OutgoingMessage{std::move(x)};
+  }
+  if (kind == "document") {
+    o::Document x;
+    x.media = std::move(in);
+    if (a.mimetype) x.mimetype = *a.mimetype;
+    x.file_name = a.file_name.value_or("");
+    x.caption = caption;
+    x.page_count = static_cast<std::uint32_t>(a.page_count);
+    return OutgoingMessage{std::move(x)};
+  }
+  o::Sticker x;
+  x.media = std::move(in);
+  if (a.mimetype) x.mimetype = *a.mimetype;
+  x.width = w;
+  x.height = h;
+  return OutgoingMessage{std::move(x)};
+}
 
 std::optional<std::vector<std::uint8_t>> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -452,6 +567,7 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
   }
   std::optional<wa::Jid> to;
   SendOptions send_opt;
+  OutgoingMessage outgoing;
   if (mode == Mode::send) {
     to = user_arg(*args->to);
     if (!to) {
@@ -469,7 +585,30 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
     if (args->quote)
       send_opt.quote = SendOptions::Quote{
           *args->quote, args->quote_participant.value_or(to->to_non_ad().to_string()),
-          args->quote_text.value_or("")};
+          args->quote_text.value_or(""), wa::message::ContentType::text};
+    if (args->quote_type) {
+      static constexpr wa::message::ContentType kTypes[] = {
+          wa::message::ContentType::text,     wa::message::ContentType::image,
+          wa::message::ContentType::video,    wa::message::ContentType::audio,
+          wa::message::ContentType::document, wa::message::ContentType::sticker,
+          wa::message::ContentType::location, wa::message::ContentType::contact};
+      bool known = false;
+      for (auto t : kTypes)
+        if (send_opt.quote && wa::message::to_string(t) == *args->quote_type) {
+          send_opt.quote->type = t;
+          known = true;
+        }
+      if (!known) {
+        std::cerr << "send: --quote-type needs --quote and a content type name\n";
+        return 2;
+      }
+    }
+    auto content = outgoing_of(*args);
+    if (auto* err = std::get_if<std::string>(&content)) {
+      std::cerr << "send: " << *err << '\n';
+      return 2;
+    }
+    outgoing = std::move(std::get<OutgoingMessage>(content));
   }
   std::optional<wa::media::MediaType> media_type;
   if (args->type) {
@@ -564,7 +703,7 @@ int run(Mode mode, std::string_view cmd, std::span<const std::string_view> raw) 
                 co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
                 (void)co_await client->send_chat_presence(*to, false);
               }
-              auto r = co_await client->send_text(*to, *args->text, send_opt);
+              auto r = co_await client->send_message(*to, outgoing, send_opt);
               if (r) {
                 print(json::object{{"id", r->id}, {"timestamp", r->timestamp}});
                 if (args->linger_ms > 0) {

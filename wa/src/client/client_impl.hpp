@@ -138,6 +138,8 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     std::string id;
     Jid chat;
     std::string message;  // serialized Message
+    std::string stanza_type = "text";
+    std::string mediatype;
   };
   std::deque<Sent> recent_sent;
   /// Group metadata by group JID (refreshed by group_info()).
@@ -259,7 +261,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                                                                  std::vector<Jid> devices,
                                                                  bool force);
 
-  void remember_sent(std::string id, Jid chat, std::string message);
+  void remember_sent(std::string id, Jid chat, const send::Composed& composed);
 
   /// Group metadata, from the cache or a w:g2 query (§7.3 step 1). Records LID↔PN pairs.
   asio::awaitable<Result<GroupInfo>> group_info_of(std::shared_ptr<Conn> c, Jid group,
@@ -271,13 +273,14 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   /// style: on every message), the content once as skmsg.
   asio::awaitable<Result<SendResult>> send_group(std::shared_ptr<Conn> c,
                                                  const store::DeviceRecord& dev, Jid group,
-                                                 std::string text, SendOptions options);
+                                                 send::Composed composed);
 
   Result<void> do_send_node(const Node& n);
 
   asio::awaitable<Result<SendResult>> await_ack(std::shared_ptr<Conn> c, std::string id);
 
-  asio::awaitable<Result<SendResult>> do_send_text(Jid to, std::string text, SendOptions options);
+  /// Sends a composed message (1:1 or group) and waits for the server's ack.
+  asio::awaitable<Result<SendResult>> do_send(Jid to, send::Composed composed);
 
   // --- media (§8), defined in media.cpp -------------------------------------------------------
   /// The cached media_conn, or a fresh one from the server (on the strand).

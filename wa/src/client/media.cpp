@@ -13,8 +13,9 @@ asio::awaitable<std::optional<Result<media::MediaConn>>> Client::Impl::get_media
     bool refresh) {
   auto self = shared_from_this();
   if (!refresh && media_conn && Clock::now() < media_conn_expires) co_return *media_conn;
+  // Logged in is enough (messages received before Connected may need their media at once).
   auto c = conn;
-  if (!c || !c->ready) {
+  if (!c || !c->logged_in || c->ending) {
     co_return Result<media::MediaConn>(Errc::client_disconnected,
                                        "not logged in (media_conn needed)");
   }

@@ -6,5 +6,8 @@ target_sources(wa PRIVATE
 )
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/transfer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/inspect.cpp
   ${CMAKE_CURRENT_LIST_DIR}/https.cpp
 )
+# Thumbnails: libjpeg-turbo (Debian libjpeg-dev) and libpng (found in cmake/Dependencies.cmake).
+target_link_libraries(wa PRIVATE JPEG::JPEG PkgConfig::LIBPNG)

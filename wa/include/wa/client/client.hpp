@@ -33,6 +33,7 @@
 
 #include "wa/client/disconnect.hpp"
 #include "wa/client/messages.hpp"
+#include "wa/client/outgoing.hpp"
 #include "wa/constants.hpp"
 #include "wa/crypto/curve25519.hpp"
 #include "wa/error.hpp"
@@ -196,15 +197,26 @@ class Client {
   /// follows. Errors: client_disconnected when not logged in, iq_* when the server refused.
   boost::asio::awaitable<Result<void>> logout();
 
-  /// Sends an end-to-end encrypted text to a user (phone-number or LID JID) (§7.2, §7.4): to every
-  /// device of the recipient and, as deviceSentMessage, to our other devices; or to a group
-  /// (§7.3): our sender key distributed pairwise to every member device, the text as skmsg.
-  /// Completes on the server's ack with the message id and the server's timestamp. Errors:
-  /// client_disconnected (not logged in / connection lost), message_rejected (detail: the server's
-  /// code, e.g. "463"), message_undeliverable (no device could be encrypted to), iq_* (device list
-  /// / key fetch / group metadata), invalid_argument (broadcast / newsletter targets).
+  /// Sends an end-to-end encrypted text (send_message with out::Text) to a user (phone-number or
+  /// LID JID) (§7.2, §7.4): to every device of the recipient and, as deviceSentMessage, to our
+  /// other devices; or to a group (§7.3): our sender key distributed pairwise to every member
+  /// device, the text as skmsg. Completes on the server's ack with the message id and the server's
+  /// timestamp. Errors: client_disconnected (not logged in / connection lost), message_rejected
+  /// (detail: the server's code, e.g. "463"), message_undeliverable (no device could be encrypted
+  /// to), iq_* (device list / key fetch / group metadata), invalid_argument (broadcast / newsletter
+  /// targets).
   boost::asio::awaitable<Result<SendResult>> send_text(Jid to, std::string text,
                                                        SendOptions options = {});
+  /// Sends any content type (outgoing.hpp): text, image, video, audio (voice notes with ptt),
+  /// document, sticker, location, contact card; with an optional quote (any type) and mentions
+  /// (text and captions). An attachment given as bytes is completed (complete_media_fields:
+  /// dimensions, thumbnail, page count), encrypted and uploaded first (upload_media, on the
+  /// caller's executor); one given as an upload is sent as is. The stanza is `type=media` with
+  /// `<enc mediatype>` for attachments and contact cards (§8.4). Completes on the server's ack
+  /// like send_text, with its errors plus those of upload_media, and invalid_argument for an
+  /// attachment without bytes or upload.
+  boost::asio::awaitable<Result<SendResult>> send_message(Jid to, OutgoingMessage message,
+                                                          SendOptions options = {});
   /// Marks received messages of one chat read (§6.4): Baileys shows blue ticks. `sender` is the
   /// participant in groups (ignored for 1:1). Completes once queued; client_disconnected when not
   /// logged in, invalid_argument without ids. Called from the event handler, it is sent after the
