@@ -301,6 +301,27 @@ const scenarios = {
     return ctx
   },
 
+  // The connection drops while a send waits for the server's ack: the send fails at once with
+  // client_disconnected (not after the 20 s ack timeout); the next send works.
+  async send_disconnect () {
+    const ctx = await startEmulator()
+    const bot = await pairBot(ctx, '15551000101', store('bot'))
+    const mia = await peer(ctx, '15551000102', 'Mia')
+    const f = await ctx.post('/faults', { phone: bot.phone, kind: 'drop_before_ack' })
+    assert.equal(f.status, 200, JSON.stringify(f.body))
+    const started = Date.now()
+    const t = new Tool(['send', '--store', bot.file, '--to', mia.phone, '--text', 'lost', ...VERBOSE], 'send')
+    assert.equal(await t.exit, 1, t.stderr)
+    const ms = Date.now() - started
+    assert.match(t.stderr, /client_disconnected/, t.stderr)
+    assert.ok(ms < 8000, `failed after ${ms} ms`)
+    const log = (await ctx.get('/log?since=0')).events
+    assert.ok(log.some(e => e.kind === 'dropped_before_ack'), 'the emulator dropped the message')
+    const s = await send(bot, mia.phone, 'after')
+    assert.equal(textOf(await mia.waitMessage(m => m.key.id === s.id)), 'after')
+    return ctx
+  },
+
   // We lose our session with the peer: its next message fails, a retry receipt recovers it.
   async retry () {
     const ctx = await startEmulator()
