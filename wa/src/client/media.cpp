@@ -141,15 +141,17 @@ asio::awaitable<Result<std::vector<std::uint8_t>>> Client::download_media(
   std::vector<std::string> urls;
   if (!m.direct_path.empty()) {
     auto mc = co_await media_conn_of(impl, false);
-    if (!mc) co_return mc.error();
-    for (const auto& host : mc->hosts) {
-      auto u = media::download_url(host.hostname, m, type);
-      if (!u) co_return u.error();
-      urls.push_back(std::move(*u));
+    // Without media_conn (not logged in, no cached answer) the message's own URL is the fallback.
+    if (!mc && m.url.empty()) co_return mc.error();
+    if (mc) {
+      for (const auto& host : mc->hosts) {
+        auto u = media::download_url(host.hostname, m, type);
+        if (!u) co_return u.error();
+        urls.push_back(std::move(*u));
+      }
     }
-  } else {
-    urls.push_back(m.url);
   }
+  if (urls.empty()) urls.push_back(m.url);
   Error last{Errc::media_unavailable, "no media host"};
   for (const auto& url : urls) {
     media::HttpsRequest req;

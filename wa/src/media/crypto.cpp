@@ -18,6 +18,9 @@ struct CipherCtxFree {
   void operator()(EVP_CIPHER_CTX* c) const noexcept { EVP_CIPHER_CTX_free(c); }
 };
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
 struct MacFree {
   void operator()(EVP_MAC* m) const noexcept { EVP_MAC_free(m); }
 };
@@ -184,32 +187,59 @@ Result<Encrypted> encrypt_with_key(std::span<const std::uint8_t> plaintext,
   Encrypted out;
   out.media_key.assign(media_key.begin(), media_key.end());
   out.file_length = plaintext.size();
-  out.file_sha256 = crypto::sha256({plaintext});
   // PKCS#7 always adds 1..16 bytes.
   const std::size_t ct_size = (plaintext.size() / kBlock + 1) * kBlock;
   out.blob.resize(ct_size + kMacSize);
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_cbc(), nullptr, keys->cipher_key.data(),
-                                 keys->iv.data()) != 1)
-    return Error{Errc::noise_crypto, "AES-CBC init failed"};
+  // One pass in cache-sized chunks: SHA-256 of the plaintext, AES-CBC, then the HMAC and the
+  // SHA-256 of the ciphertext just written (the blob's hash gets the MAC at the end).
+  CipherCtx aes(EVP_CIPHER_CTX_new());
+  std::unique_ptr<EVP_MD_CTX, MdCtxFree> plain_hash(EVP_MD_CTX_new()), blob_hash(EVP_MD_CTX_new());
+  std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> hmac(mac ? EVP_MAC_CTX_new(mac.get()) : nullptr);
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (!aes || !plain_hash || !blob_hash || !hmac ||
+      EVP_EncryptInit_ex(aes.get(), EVP_aes_256_cbc(), nullptr, keys->cipher_key.data(),
+                         keys->iv.data()) != 1 ||
+      EVP_DigestInit_ex(plain_hash.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestInit_ex(blob_hash.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_MAC_init(hmac.get(), keys->mac_key.data(), keys->mac_key.size(), params) != 1 ||
+      EVP_MAC_update(hmac.get(), keys->iv.data(), keys->iv.size()) != 1)
+    return Error{Errc::noise_crypto, "media encryption init failed"};
+  constexpr std::size_t kPiece = 64 * 1024;
   std::size_t written = 0;
-  for (std::size_t off = 0; off < plaintext.size(); off += kChunk) {
-    const auto n = std::min(kChunk, plaintext.size() - off);
+  const auto absorb = [&](std::size_t from, std::size_t n) {
+    const auto* p = out.blob.data() + from;
+    return EVP_MAC_update(hmac.get(), p, n) == 1 && EVP_DigestUpdate(blob_hash.get(), p, n) == 1;
+  };
+  for (std::size_t off = 0; off < plaintext.size(); off += kPiece) {
+    const auto n = std::min(kPiece, plaintext.size() - off);
     int len = 0;
-    if (EVP_EncryptUpdate(ctx.get(), out.blob.data() + written, &len, plaintext.data() + off,
-                          static_cast<int>(n)) != 1)
-      return Error{Errc::noise_crypto, "AES-CBC encryption failed"};
+    if (EVP_DigestUpdate(plain_hash.get(), plaintext.data() + off, n) != 1 ||
+        EVP_EncryptUpdate(aes.get(), out.blob.data() + written, &len, plaintext.data() + off,
+                          static_cast<int>(n)) != 1 ||
+        !absorb(written, static_cast<std::size_t>(len)))
+      return Error{Errc::noise_crypto, "media encryption failed"};
     written += static_cast<std::size_t>(len);
   }
   int fin = 0;
-  if (EVP_EncryptFinal_ex(ctx.get(), out.blob.data() + written, &fin) != 1)
+  if (EVP_EncryptFinal_ex(aes.get(), out.blob.data() + written, &fin) != 1 ||
+      !absorb(written, static_cast<std::size_t>(fin)))
     return Error{Errc::noise_crypto, "AES-CBC final failed"};
   written += static_cast<std::size_t>(fin);
   if (written != ct_size) return Error{Errc::noise_crypto, "AES-CBC produced an odd length"};
-  auto mac = blob_mac(*keys, std::span<const std::uint8_t>(out.blob.data(), ct_size));
-  if (!mac) return mac.error();
-  std::copy(mac->begin(), mac->end(), out.blob.begin() + static_cast<std::ptrdiff_t>(ct_size));
-  out.file_enc_sha256 = crypto::sha256({out.blob});
+  std::array<std::uint8_t, 32> full{};
+  std::size_t mac_len = 0;
+  unsigned plain_len = 0, blob_len = 0;
+  if (EVP_MAC_final(hmac.get(), full.data(), &mac_len, full.size()) != 1 || mac_len != 32)
+    return Error{Errc::noise_crypto, "HMAC final failed"};
+  std::copy_n(full.begin(), kMacSize, out.blob.begin() + static_cast<std::ptrdiff_t>(ct_size));
+  if (EVP_DigestUpdate(blob_hash.get(), full.data(), kMacSize) != 1 ||
+      EVP_DigestFinal_ex(blob_hash.get(), out.file_enc_sha256.data(), &blob_len) != 1 ||
+      EVP_DigestFinal_ex(plain_hash.get(), out.file_sha256.data(), &plain_len) != 1 ||
+      blob_len != 32 || plain_len != 32)
+    return Error{Errc::noise_crypto, "SHA-256 failed"};
   return out;
 }
 

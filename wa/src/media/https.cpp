@@ -97,6 +97,9 @@ asio::awaitable<Result<HttpsResponse>> https_request(const HttpsRequest& request
     if (cec)
       co_return Error{Errc::transport_connect,
                       "connect " + target->host_header + ": " + cec.message()};
+    // The request's last segment must not wait for the ACK of the previous one (Nagle).
+    boost::system::error_code ignored;
+    tcp_layer.socket().set_option(tcp::no_delay(true), ignored);
   }
   if (!SSL_set_tlsext_host_name(stream.native_handle(), target->host.c_str()))
     co_return Error{Errc::transport_connect, "TLS: cannot set SNI"};

@@ -239,11 +239,11 @@ class Client {
   boost::asio::awaitable<Result<media::UploadedMedia>> upload_media(
       media::MediaType type, std::span<const std::uint8_t> bytes);
   /// Downloads, verifies and decrypts an attachment (§8.5): its direct path on the media_conn hosts
-  /// (tried in order), or its URL when it has no direct path. `type` chooses the keys
-  /// (media::media_type_of(content type)); `max_bytes` caps the file size (the blob may be 26 bytes
-  /// longer). Nothing partial is ever returned. The verification runs on the caller's executor.
-  /// Errors: media_invalid (descriptor without key or path), media_hash_mismatch /
-  /// media_mac_mismatch (tampered or garbage blob), media_too_large, media_timeout, media_http
+  /// (tried in order), or its URL when it has no direct path or no media_conn can be had. `type`
+  /// chooses the keys (media::media_type_of(content type)); `max_bytes` caps the file size (the
+  /// blob may be 26 bytes longer). Nothing partial is ever returned. The verification runs on the
+  /// caller's executor. Errors: media_invalid (descriptor without key or path), media_hash_mismatch
+  /// / media_mac_mismatch (tampered or garbage blob), media_too_large, media_timeout, media_http
   /// (detail "HTTP 404", …), transport_*, client_disconnected / iq_* (media_conn).
   boost::asio::awaitable<Result<std::vector<std::uint8_t>>> download_media(
       const message::MediaDescriptor& media, media::MediaType type, std::size_t max_bytes);
