@@ -211,6 +211,14 @@ const ops = {
     return { ids, at, start: t0, end: t1, achieved_per_s: n > 1 ? (n - 1) / ((at[n - 1] - at[0]) / 1000) : 0, cpu_s: (cpu.user + cpu.system) / 1e6 }
   },
 
+  /** Drops (on) or delivers (off) stanzas for the senders' devices (bench/gateway_send). */
+  sink ({ on }) {
+    emu.sink = Boolean(on)
+    const dropped = emu.dropped
+    emu.dropped = 0
+    return { dropped }
+  },
+
   /** Ends the sink mode once the gateway is done with a release. */
   settle () {
     emu.sink = false

@@ -16,13 +16,13 @@
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
 // progress on stderr.
 import { fork, execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { api, freePort, note, pool, range, resultLog, sleep, startGateway, track } from '../lib/gateway_bench.mjs'
+import { gatewayWithBots, note, range, resultLog, sleep, track } from '../lib/gateway_bench.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -263,62 +263,12 @@ const round = async (dialect, roundNo) => {
   note(`${dialect}, round ${roundNo}: ${B} bot sessions, ${S} senders`)
   const host = await startHost()
   const rx = await startReceiver()
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `gw-pipe-${dialect}-`))
-  const logFile = path.join(dataDir, 'gateway.log')
-  let dbUrl
-  if (dialect === 'postgres') {
-    const name = `gwpipe_${process.pid}_${roundNo}`
-    execFileSync('psql', [opt['pg-url'], '-q', '-c', `CREATE DATABASE ${name}`])
-    const u = new URL(opt['pg-url'])
-    u.pathname = `/${name}`
-    dbUrl = u.toString()
-  }
-  const port = await freePort()
-  const env = {
-    PATH: process.env.PATH,
-    PORT: String(port),
-    BIND_ADDRESS: '127.0.0.1',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'warn',
-    WHATSAPP_SERVER_URL: host.ws_url,
-    WHATSAPP_ROOT_PUBLIC_KEY: host.root_public_key,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    GENERATE_PIN_PER_HOUR: '1000000',
-    LOGIN_FAILURES_PER_MINUTE: '1000000',
-    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
-    ...Object.fromEntries((process.env.GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-  }
-  const base = `http://127.0.0.1:${port}`
-  const out = { kind: 'pipeline', dialect, round: roundNo, sessions: B, senders: S, log_level: env.LOG_LEVEL, load_before: os.loadavg()[0] }
-  let gw
+  const out = { kind: 'pipeline', dialect, round: roundNo, sessions: B, senders: S, log_level: 'warn', load_before: os.loadavg()[0] }
+  let setup
   try {
-    gw = await startGateway(opt.bin, { env, dataDir, port, logFile })
-    const anon = api(base)
-    const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).json.data
-    const auth = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${pin}:`).toString('base64')}` } })
-    if (!auth.ok) throw new Error(`login: ${auth.status} ${await auth.text()}`)
-    const call = api(base, (await auth.json()).data.token)
-
-    // Bots: create, start, scan through the emulator's control API, wait connected.
-    const t0 = performance.now()
-    const ids = new Array(B)
-    const phones = Array.from({ length: B }, (_, i) => String(15550000000 + i))
-    await pool([...Array(B).keys()], 16, async (i) => {
-      ids[i] = (await call('POST', '/api/v1/sessions', { session_name: `bot ${String(i).padStart(4, '0')}`, webhook_url: rx.url })).json.data.session_id
-    })
-    await pool(ids, dialect === 'postgres' ? 20 : 50, async (id, i) => {
-      const s = (await call('POST', `/api/v1/sessions/${id}/start`)).json.data
-      if (s.status !== 'qr' || !s.qr_text) throw new Error(`start ${id}: ${JSON.stringify(s).slice(0, 300)}`)
-      await host.control('POST', '/accounts', { phone: phones[i] })
-      await host.control('POST', `/accounts/${phones[i]}/scan`, { qr: s.qr_text })
-      const deadline = Date.now() + 120000
-      for (;;) {
-        if ((await call('GET', `/api/v1/sessions/${id}`)).json.data.status === 'connected') break
-        if (Date.now() > deadline) throw new Error(`session ${id} not connected 120 s after the scan`)
-        await sleep(200)
-      }
-    })
-    out.pair_bots_ms = Math.round(performance.now() - t0)
+    setup = await gatewayWithBots({ bin: opt.bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url })
+    const { gw, phones, base, dataDir, dbUrl } = setup
+    out.pair_bots_ms = setup.pairMs
     await host.call('bots', { phones })
     note(`  ${B} bots connected (${(out.pair_bots_ms / 1000).toFixed(1)} s); pairing ${S} Baileys senders`)
     out.pair_senders = await host.call('senders', { count: S, base: 16660000000 })
@@ -380,14 +330,11 @@ const round = async (dialect, roundNo) => {
     out.ok = false
     out.error = err.message
     note(`  FAILED: ${err.message}`)
-    try { note(`  gateway log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`) } catch {}
+    if (setup) try { note(`  gateway log tail:\n${readFileSync(setup.logFile, 'utf8').split('\n').slice(-15).join('\n')}`) } catch {}
   } finally {
-    await gw?.stop().catch(() => {})
+    await setup?.close()
     await host.stop()
     await rx.close()
-    if (process.env.KEEP_DATA) note(`  kept ${dataDir}`)
-    else rmSync(dataDir, { recursive: true, force: true })
-    if (dbUrl) { try { execFileSync('psql', [opt['pg-url'], '-q', '-c', `DROP DATABASE ${new URL(dbUrl).pathname.slice(1)}`]) } catch {} }
   }
   emit(out)
   return out

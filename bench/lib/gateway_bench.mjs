@@ -1,10 +1,13 @@
-// What the gateway benchmarks (bench/gateway_sessions, bench/gateway_pipeline) share: child
-// process tracking (every child is killed when the driver exits), the JSON-lines result log, a
-// free port, a bounded worker pool, starting the Release gateway and waiting until it answers,
-// a small API client, and the min-max range of the summaries.
-import { spawn } from 'node:child_process'
-import { appendFileSync, closeSync, openSync } from 'node:fs'
+// What the gateway benchmarks (bench/gateway_sessions, bench/gateway_pipeline, bench/gateway_send)
+// share: child process tracking (every child is killed when the driver exits), the JSON-lines
+// result log, a free port, a bounded worker pool, starting the Release gateway and waiting until
+// it answers, a small API client, a gateway on a fresh database with bot sessions linked through
+// an emulator, and the min-max range of the summaries.
+import { execFileSync, spawn } from 'node:child_process'
+import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -101,4 +104,82 @@ export const range = (xs, f = (x) => String(x)) => {
   if (!xs.length) return '-'
   const lo = Math.min(...xs); const hi = Math.max(...xs)
   return lo === hi ? f(lo) : `${f(lo)}-${f(hi)}`
+}
+
+/**
+ * A fresh database (SQLite in a temp dir, or a new database on the PostgreSQL server `pgUrl`), a
+ * gateway `bin` on it pointed at the emulator `host` ({ws_url, root_public_key, control()}), one
+ * logged-in user and `bots` sessions (webhook `webhookUrl`) linked by the emulator's scan and
+ * connected. `env` adds gateway variables (GATEWAY_ENV from the shell adds more). Resolves with
+ * {gw, call, token, ids, phones, base, dataDir, dbUrl, logFile, pairMs, close()}; close() stops the
+ * gateway and removes the database (KEEP_DATA keeps the data directory).
+ */
+export const gatewayWithBots = async ({ bin, dialect, pgUrl, tag, host, bots, webhookUrl, env = {}, phoneBase = 15550000000 }) => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `gw-${tag}-${dialect}-`))
+  const logFile = path.join(dataDir, 'gateway.log')
+  let dbUrl
+  if (dialect === 'postgres') {
+    const name = `gw${tag.replace(/[^a-z0-9]/g, '')}_${process.pid}_${Date.now()}`
+    execFileSync('psql', [pgUrl, '-q', '-c', `CREATE DATABASE ${name}`])
+    const u = new URL(pgUrl)
+    u.pathname = `/${name}`
+    dbUrl = u.toString()
+  }
+  const port = await freePort()
+  const fullEnv = {
+    PATH: process.env.PATH,
+    PORT: String(port),
+    BIND_ADDRESS: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    WHATSAPP_SERVER_URL: host.ws_url,
+    WHATSAPP_ROOT_PUBLIC_KEY: host.root_public_key,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    GENERATE_PIN_PER_HOUR: '1000000',
+    LOGIN_FAILURES_PER_MINUTE: '1000000',
+    ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
+    ...env,
+    ...Object.fromEntries((process.env.GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  }
+  const base = `http://127.0.0.1:${port}`
+  let gw
+  const close = async () => {
+    await gw?.stop().catch(() => {})
+    if (process.env.KEEP_DATA) note(`  kept ${dataDir}`)
+    else rmSync(dataDir, { recursive: true, force: true })
+    if (dbUrl) { try { execFileSync('psql', [pgUrl, '-q', '-c', `DROP DATABASE ${new URL(dbUrl).pathname.slice(1)}`]) } catch {} }
+  }
+  try {
+    gw = await startGateway(bin, { env: fullEnv, dataDir, port, logFile })
+    const anon = api(base)
+    const { pin } = (await anon('POST', '/api/v1/auth/generate-pin')).json.data
+    const auth = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${pin}:`).toString('base64')}` } })
+    if (!auth.ok) throw new Error(`login: ${auth.status} ${await auth.text()}`)
+    const token = (await auth.json()).data.token
+    const call = api(base, token)
+    // Bots: create, start, scan through the emulator's control API, wait connected.
+    const t0 = performance.now()
+    const ids = new Array(bots)
+    const phones = Array.from({ length: bots }, (_, i) => String(phoneBase + i))
+    await pool([...Array(bots).keys()], 16, async (i) => {
+      ids[i] = (await call('POST', '/api/v1/sessions', { session_name: `bot ${String(i).padStart(4, '0')}`, webhook_url: webhookUrl })).json.data.session_id
+    })
+    await pool(ids, dialect === 'postgres' ? 20 : 50, async (id, i) => {
+      const s = (await call('POST', `/api/v1/sessions/${id}/start`)).json.data
+      if (s.status !== 'qr' || !s.qr_text) throw new Error(`start ${id}: ${JSON.stringify(s).slice(0, 300)}`)
+      await host.control('POST', '/accounts', { phone: phones[i] })
+      await host.control('POST', `/accounts/${phones[i]}/scan`, { qr: s.qr_text })
+      const deadline = Date.now() + 120000
+      for (;;) {
+        if ((await call('GET', `/api/v1/sessions/${id}`)).json.data.status === 'connected') break
+        if (Date.now() > deadline) throw new Error(`session ${id} not connected 120 s after the scan`)
+        await sleep(200)
+      }
+    })
+    return { gw, call, token, ids, phones, base, dataDir, dbUrl, logFile, pairMs: Math.round(performance.now() - t0), close }
+  } catch (err) {
+    try { note(`  gateway log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`) } catch {}
+    await close()
+    throw err
+  }
 }

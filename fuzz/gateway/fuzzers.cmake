@@ -46,3 +46,12 @@ target_compile_options(fuzz_retry_after PRIVATE -fno-sanitize=function)
 add_fuzzer(storable_text
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/storable_text_fuzz.cpp ${GW_SRC}/util/strings.cpp
   INCLUDES ${GW_SRC})
+
+# The send API's request body: recipient, type, media (base64 / data: URLs), location, contact,
+# mentions.
+add_fuzzer(send_request
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/send_request_fuzz.cpp ${GW_SRC}/outbound/request.cpp
+          ${GW_SRC}/http/json_body.cpp ${GW_SRC}/http/errors.cpp ${GW_SRC}/auth/crypto.cpp
+          ${GW_SRC}/util/strings.cpp ${REPO_ROOT}/wa/src/jid/jid.cpp ${REPO_ROOT}/wa/src/error.cpp
+  LIBS Boost::json OpenSSL::Crypto
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)

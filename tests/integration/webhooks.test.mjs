@@ -4,49 +4,14 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import http from 'node:http';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { pairedPeer } from '../../emulator/src/peer.mjs';
 import { call, dialects, sleep, sql, startGateway, waitFor } from './harness.mjs';
 import { WsClient, createSession, newUser, startEmulator, waitSession, wsUrl } from './wa_env.mjs';
+import { startReceiver } from './receiver.mjs';
 
 const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
-
-/** A webhook receiver: records every request; `respond(req)` decides each answer. */
-async function startReceiver() {
-  const r = {
-    requests: [],
-    respond: () => ({ status: 200, body: '{}' }),
-    waiters: [],
-  };
-  r.server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => { body += d; });
-    req.on('end', async () => {
-      const entry = { headers: req.headers, body, json: JSON.parse(body), at: Date.now() };
-      r.requests.push(entry);
-      for (const w of r.waiters.splice(0)) w();
-      const a = await r.respond(entry);
-      if (a.delayMs) await sleep(a.delayMs);
-      res.writeHead(a.status, { 'content-type': 'application/json' });
-      res.end(a.body ?? '');
-    });
-  });
-  await new Promise((ok) => r.server.listen(0, '127.0.0.1', ok));
-  r.url = `http://127.0.0.1:${r.server.address().port}/webhook/whatsapp`;
-  r.next = async (pred, timeoutMs = 20000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = r.requests.find(pred);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`receiver: nothing matched; got ${JSON.stringify(r.requests.map((q) => q.json))}`);
-      await new Promise((ok) => { const t = setTimeout(ok, 100); r.waiters.push(() => { clearTimeout(t); ok(); }); });
-    }
-  };
-  r.close = () => new Promise((ok) => { r.server.closeAllConnections?.(); r.server.close(ok); });
-  return r;
-}
 
 const verify = (secret, h, body) => {
   const expected = `sha256=${crypto.createHmac('sha256', secret).update(`${h['x-webhook-timestamp']}.${body}`).digest('hex')}`;

@@ -8,6 +8,7 @@
 #include "app/context.hpp"
 #include "events/hub.hpp"
 #include "http/router.hpp"
+#include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 
 namespace gw::api {
@@ -20,6 +21,8 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 /// delivery worker look at the queue now.
 void register_webhook_routes(http::Router& router, app::Context& ctx,
                              std::function<void()> wake_worker);
+/// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status.
+void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender);
 void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
                         events::Hub& hub);
 

@@ -23,6 +23,7 @@
 #include "events/hub.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "util/time.hpp"
 #include "webhooks/http_client.hpp"
@@ -157,7 +158,17 @@ int run_server(const config::Config& cfg) {
   wo.backoff = cfg.webhook_retry_backoff;
   wo.concurrency = cfg.webhook_concurrency;
   wo.user_agent = hco.user_agent;
-  webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, wo);
+  outbound::SenderOptions sender_options;
+  sender_options.rate_per_minute = cfg.send_rate_per_minute;
+  sender_options.typing_default = cfg.send_typing;
+  outbound::Sender sender(*db, manager, sender_options);
+  metrics.add_counter("messages_sent_total",
+                      "Messages sent (API and webhook replies), acked by WhatsApp.", "",
+                      [&sender] { return static_cast<double>(sender.sent()); });
+  metrics.add_counter("messages_send_failed_total",
+                      "Sends WhatsApp refused or that could not complete.", "",
+                      [&sender] { return static_cast<double>(sender.failed()); });
+  webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
                       [&worker] { return static_cast<double>(worker.attempts()); });
@@ -182,6 +193,7 @@ int run_server(const config::Config& cfg) {
   api::register_session_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
+  api::register_message_routes(router, ctx, sender);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;

@@ -339,6 +339,13 @@ const std::vector<Var>& vars() {
        duration_in(&Config::webhook_retry_backoff, 1, 3'600'000)},
       {"WEBHOOK_CONCURRENCY", "64", "webhook requests in flight at once (across all sessions)",
        int_in(&Config::webhook_concurrency, 1, 10'000)},
+      {"SEND_RATE_PER_MINUTE", "120",
+       "messages one session may send per minute (API and webhook replies); beyond it the API "
+       "answers 429 and replies wait",
+       int_in(&Config::send_rate_per_minute, 1, 1'000'000)},
+      {"SEND_TYPING", "false",
+       "show \"typing...\" before each text for a time that grows with its length (human-like)",
+       flag(&Config::send_typing)},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);

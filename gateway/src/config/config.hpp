@@ -72,6 +72,10 @@ struct Config {
   std::chrono::milliseconds webhook_retry_backoff{1'000};
   int webhook_concurrency = 64;
 
+  // Sending
+  int send_rate_per_minute = 120;  // per session: API sends and webhook replies together
+  bool send_typing = false;        // human-like "typing…" before each text unless told otherwise
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;

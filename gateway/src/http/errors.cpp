@@ -38,6 +38,10 @@ constexpr KindInfo info(ErrorKind kind) noexcept {
       return {429, "rate_limited"};
     case ErrorKind::internal:
       return {500, "internal_error"};
+    case ErrorKind::bad_gateway:
+      return {502, "bad_gateway"};
+    case ErrorKind::gateway_timeout:
+      return {504, "gateway_timeout"};
     case ErrorKind::unavailable:
       return {503, "service_unavailable"};
   }

@@ -23,7 +23,9 @@ enum class ErrorKind {
   headers_too_large,       // 431
   rate_limited,            // 429
   internal,                // 500
+  bad_gateway,             // 502: WhatsApp (or a media host) refused or failed
   unavailable,             // 503
+  gateway_timeout,         // 504: WhatsApp did not answer in time
 };
 
 /// HTTP status for an error kind (the one mapping table).

@@ -153,6 +153,13 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
   return out;
 }
 
+std::string quote_participant(const wa::client::MessageReceived& m) {
+  if (!m.is_group) return m.chat.to_non_ad().to_string();
+  if (m.sender_lid && !m.sender) return m.sender_lid->to_non_ad().to_string();
+  if (m.sender) return m.sender->to_non_ad().to_string();
+  return {};
+}
+
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
                 const PnForLid& pn_for_lid, int64_t now_ms,
                 const std::optional<std::string>& group_name) {
@@ -163,13 +170,16 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
   if (m.is_group) r.message.group_name = group_name;
   const auto& msg = r.message;
   const auto type = analytics_type(m.type);
+  const auto participant = quote_participant(m);
   c.query(
-      "INSERT INTO messages_log (session_id, direction, from_number, to_number, message_type, "
-      "content, group_id, group_name, is_group, quoted_message_id, timestamp) "
-      "VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {s.id, msg.from, msg.to, type, msg.content, opt(msg.group_id), opt(msg.group_name),
-       int64_t{msg.is_group ? 1 : 0}, msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr),
-       msg.timestamp});
+      "INSERT INTO messages_log (session_id, direction, message_id, chat_id, chat_jid, "
+      "sender_jid, from_number, to_number, message_type, content, group_id, group_name, is_group, "
+      "quoted_message_id, timestamp) "
+      "VALUES (?, 'incoming', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {s.id, msg.id, msg.chat_id, m.chat.to_non_ad().to_string(),
+       participant.empty() ? db::Value(nullptr) : db::Value(participant), msg.from, msg.to, type,
+       msg.content, opt(msg.group_id), opt(msg.group_name), int64_t{msg.is_group ? 1 : 0},
+       msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr), msg.timestamp});
   std::optional<int64_t> analytics_id;
   {
     // If its first copy could not be decrypted it was counted then (record_waiting): that row
@@ -197,14 +207,7 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
   r.message.event_id = *r.delivery_id;
   boost::json::object ctx{
       {"chat", m.chat.to_non_ad().to_string()}, {"id", m.id}, {"text", r.message.content}};
-  // The participant of a quoted reply: the sender as the group addresses it.
-  if (m.is_group) {
-    if (m.sender_lid && !m.sender) {
-      ctx["participant"] = m.sender_lid->to_non_ad().to_string();
-    } else if (m.sender) {
-      ctx["participant"] = m.sender->to_non_ad().to_string();
-    }
-  }
+  if (m.is_group && !participant.empty()) ctx["participant"] = participant;
   c.query(
       "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
       "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "

@@ -52,6 +52,10 @@ std::string chat_key(const wa::Jid& chat, const PnForLid& pn_for_lid);
 events::IncomingMessage describe(const wa::client::MessageReceived& m, const SessionSettings& s,
                                  const PnForLid& pn_for_lid);
 
+/// The sender of a message as its chat addresses it — the participant a quoted reply names: in
+/// groups the sender (its LID when only that is known), in 1:1 chats the chat.
+std::string quote_participant(const wa::client::MessageReceived& m);
+
 /// What record() wrote.
 struct Recorded {
   Decision decision;

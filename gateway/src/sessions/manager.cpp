@@ -16,6 +16,7 @@
 #include "events/translate.hpp"
 #include "inbound/inbound.hpp"
 #include "log/log.hpp"
+#include "outbound/message_log.hpp"
 #include "sessions/qr_image.hpp"
 #include "util/coro.hpp"
 #include "util/time.hpp"
@@ -615,8 +616,35 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       rt->outbox_dirty = false;
       if (options_.outbox_written) options_.outbox_written();
     }
+  } else if (const auto* rc = std::get_if<ReceiptReceived>(&event)) {
+    on_receipt(rt, *rc);
   }
-  // Receipts and prekey uploads are not session state.
+  // Prekey uploads are not session state.
+}
+
+void Manager::on_receipt(const std::shared_ptr<Runtime>& rt, const wa::client::ReceiptReceived& r) {
+  auto status = outbound::status_of_receipt(r.type);
+  if (!status || r.ids.empty()) return;
+  {
+    // Our own other devices confirm what they saw of our sends; only other people's receipts
+    // say the message reached its recipient.
+    std::lock_guard lock(rt->mu);
+    if (rt->snap.phone_number && r.from.is_pn() && r.from.user == *rt->snap.phone_number) return;
+  }
+  std::vector<outbound::StatusChange> changes;
+  int queued = 0;
+  const auto t = r.timestamp > 0 ? r.timestamp * 1000 : now_ms();
+  write_db("receipt", [&](db::Connection& c) {
+    db::Transaction tx(c);
+    changes = outbound::apply_status(c, rt->id, r.ids, *status, t);
+    queued = outbound::queue_status_webhooks(c, rt->id, changes, now_ms());
+    tx.commit();
+  });
+  for (const auto& ch : changes) {
+    hub_.publish(rt->user_id, rt->id,
+                 std::make_shared<const std::string>(outbound::message_status_ws(rt->id, ch)));
+  }
+  if (queued > 0 && options_.outbox_written) options_.outbox_written();
 }
 
 bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
@@ -763,6 +791,34 @@ asio::awaitable<wa::Result<wa::client::SendResult>> Manager::send_text(
   co_await asio::co_spawn(rt->strand, send_on_strand(rt, to, text, options, out),
                           asio::use_awaitable);
   if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the send did not complete"};
+  co_return std::move(*out);
+}
+
+asio::awaitable<void> Manager::lookup_on_strand(
+    const std::shared_ptr<Runtime>& rt, const std::string& phone,
+    std::optional<wa::Result<wa::client::PhoneLookup>>& out) {
+  if (!rt->client) {
+    out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
+    co_return;
+  }
+  std::vector<std::string> phones{phone};
+  auto r = co_await rt->client->lookup_phones(std::move(phones));
+  if (!r) {
+    out.emplace(r.error());
+  } else if (r->empty()) {
+    out.emplace(wa::Error{wa::Errc::iq_error, "no answer for the number"});
+  } else {
+    out.emplace(std::move(r->front()));
+  }
+}
+
+asio::awaitable<wa::Result<wa::client::PhoneLookup>> Manager::lookup_phone(
+    const std::string& session_id, const std::string& phone) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<wa::client::PhoneLookup>> out;
+  co_await asio::co_spawn(rt->strand, lookup_on_strand(rt, phone, out), asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the lookup did not complete"};
   co_return std::move(*out);
 }
 

@@ -128,6 +128,10 @@ class Manager {
                                                                 const wa::Jid& group);
   /// "typing…" (composing) or its end in a chat; ignored when the session is not running.
   void chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing);
+  /// Whether a phone number (digits) is on WhatsApp, asked from WhatsApp through the session.
+  /// Errors: client_disconnected when the session is not running here, else the library's.
+  boost::asio::awaitable<wa::Result<wa::client::PhoneLookup>> lookup_phone(
+      const std::string& session_id, const std::string& phone);
 
   /// The live state, or nullopt when the session never ran in this process.
   [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
@@ -168,6 +172,11 @@ class Manager {
       const std::shared_ptr<Runtime>& rt, const wa::Jid& to, const std::string& text,
       const wa::client::SendOptions& options,
       std::optional<wa::Result<wa::client::SendResult>>& out);
+  boost::asio::awaitable<void> lookup_on_strand(
+      const std::shared_ptr<Runtime>& rt, const std::string& phone,
+      std::optional<wa::Result<wa::client::PhoneLookup>>& out);
+  // A receipt for messages we sent: their status moves forward (outbound/message_log.hpp).
+  void on_receipt(const std::shared_ptr<Runtime>& rt, const wa::client::ReceiptReceived& r);
   static boost::asio::awaitable<void> presence_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
                                                          bool composing);
   boost::asio::awaitable<void> group_name_on_strand(const std::shared_ptr<Runtime>& rt,

@@ -82,11 +82,13 @@ struct DeliveryWorker::Delivery {
 };
 
 DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpClient& http,
-                               sessions::Manager& sessions, WorkerOptions options)
+                               sessions::Manager& sessions, outbound::Sender& sender,
+                               WorkerOptions options)
     : strand_(asio::make_strand(ex)),
       db_(db),
       http_(http),
       sessions_(sessions),
+      sender_(sender),
       options_(std::move(options)),
       timer_(strand_) {}
 
@@ -388,34 +390,15 @@ asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d, st
   if (chat_text.empty()) chat_text = d->chat;
   auto chat = wa::Jid::parse(chat_text);
   if (!chat) co_return;
-  wa::client::SendOptions opts;
-  if (chat->is_group() && !id.empty() && !participant.empty()) {
-    opts.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
-  }
-  auto r = co_await sessions_.send_text(d->session_id, *chat, text, opts);
-  if (!r) {
+  outbound::Reply reply{d->session_id, *chat, d->chat, std::move(text), std::nullopt};
+  if (chat->is_group() && !id.empty() && !participant.empty())
+    reply.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
+  auto sent = co_await sender_.reply(reply);
+  if (!sent) {
     replies_failed_.fetch_add(1);
-    log::warn("webhook reply not sent",
-              {{"delivery_id", d->delivery_id}, {"error", r.error().message()}});
     co_return;
   }
-  const auto sent_id = r->id;
-  const auto t = now_ms();
-  try {
-    co_await db_.run([&](db::Connection& c) {
-      c.query(
-          "INSERT INTO messages_log (session_id, direction, to_number, message_type, content, "
-          "group_id, is_group, quoted_message_id, timestamp) "
-          "VALUES (?, 'outgoing', ?, 'text', ?, ?, ?, ?, ?)",
-          {d->session_id, chat->user, text,
-           chat->is_group() ? db::Value(chat->to_string()) : db::Value(nullptr),
-           int64_t{chat->is_group() ? 1 : 0}, id.empty() ? db::Value(nullptr) : db::Value(id),
-           util::iso8601_from_ms(t)});
-    });
-  } catch (const std::exception& e) {
-    log::warn("reply not logged", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
-  }
-  log::info("webhook reply sent", {{"delivery_id", d->delivery_id}, {"message_id", sent_id}});
+  log::info("webhook reply sent", {{"delivery_id", d->delivery_id}, {"message_id", *sent}});
 }
 
 }  // namespace gw::webhooks

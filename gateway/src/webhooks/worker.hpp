@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "db/database.hpp"
+#include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "webhooks/http_client.hpp"
 
@@ -52,7 +53,7 @@ std::optional<std::string> reply_text(std::string_view response_body);
 class DeliveryWorker {
  public:
   DeliveryWorker(boost::asio::any_io_executor ex, db::Database& db, HttpClient& http,
-                 sessions::Manager& sessions, WorkerOptions options);
+                 sessions::Manager& sessions, outbound::Sender& sender, WorkerOptions options);
   ~DeliveryWorker();
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -87,6 +88,7 @@ class DeliveryWorker {
   db::Database& db_;
   HttpClient& http_;
   sessions::Manager& sessions_;
+  outbound::Sender& sender_;
   WorkerOptions options_;
   boost::asio::steady_timer timer_;
   std::atomic<bool> running_{false};

@@ -269,6 +269,10 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<std::optional<Result<GroupInfo>>> do_group_info(Jid group);
 
+  /// Client::lookup_phones on the strand (contacts.cpp).
+  asio::awaitable<std::optional<Result<std::vector<PhoneLookup>>>> do_lookup_phones(
+      std::vector<std::string> phones);
+
   /// A group send (§7.3): our sender key's SKDM pairwise to every member device (whatsmeow
   /// style: on every message), the content once as skmsg.
   asio::awaitable<Result<SendResult>> send_group(std::shared_ptr<Conn> c,

@@ -14,4 +14,5 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
   ${CMAKE_CURRENT_LIST_DIR}/media.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/contacts.cpp
 )

@@ -247,6 +247,11 @@ class Client {
   /// (detail "HTTP 404", …), transport_*, client_disconnected / iq_* (media_conn).
   boost::asio::awaitable<Result<std::vector<std::uint8_t>>> download_media(
       const message::MediaDescriptor& media, media::MediaType type, std::size_t max_bytes);
+  /// Asks the server which of `phones` (digits, country code first) are on WhatsApp (§5.3), in
+  /// one query; learned LIDs are stored in the LID map. Errors: client_disconnected, iq_*,
+  /// invalid_argument (empty list, or a number that is not 5–20 digits).
+  boost::asio::awaitable<Result<std::vector<PhoneLookup>>> lookup_phones(
+      std::vector<std::string> phones);
   /// How many received messages could not be decrypted (each got a retry receipt) since start.
   std::uint64_t undecryptable_count() const noexcept;
 

@@ -99,6 +99,14 @@ struct GroupInfo {
   std::vector<Participant> participants;
 };
 
+/// Whether a phone number is on WhatsApp (Client::lookup_phones).
+struct PhoneLookup {
+  std::string phone;       ///< as asked (digits)
+  bool exists = false;     ///< the server says the number has an account
+  std::optional<Jid> jid;  ///< its phone-number user JID when it exists
+  std::optional<Jid> lid;  ///< its LID user when the server told
+};
+
 /// The server's acknowledgement of a sent message.
 struct SendResult {
   std::string id;

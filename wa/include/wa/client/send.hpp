@@ -64,6 +64,14 @@ std::string device_sent_message(std::string_view message, const Jid& destination
 Node group_info_query(const Jid& group);
 /// The <group> of a w:g2 query result. Error: node_invalid when absent.
 Result<GroupInfo> parse_group_info(const Node& iq_result, const Jid& group);
+
+/// <iq xmlns=usync> asking whether phone numbers (digits) are on WhatsApp, with their LIDs
+/// (contact protocol; wa-protocol.md §5.3).
+Node usync_contacts_query(std::span<const std::string> phones, std::string_view sid);
+/// The answer for each number asked, in the order of `phones`; a number absent from the answer
+/// counts as not on WhatsApp.
+std::vector<PhoneLookup> parse_usync_contacts(const Node& iq_result,
+                                              std::span<const std::string> phones);
 /// Message{senderKeyDistributionMessage{groupId, axolotlSenderKeyDistributionMessage}} (§7.3).
 std::string sender_key_distribution_message(const Jid& group, std::span<const std::uint8_t> skdm);
 

@@ -1,0 +1,13 @@
+DROP INDEX idx_messages_session_chat;
+DROP INDEX idx_messages_session_message;
+ALTER TABLE messages_log DROP COLUMN error;
+ALTER TABLE messages_log DROP COLUMN failed_at;
+ALTER TABLE messages_log DROP COLUMN played_at;
+ALTER TABLE messages_log DROP COLUMN read_at;
+ALTER TABLE messages_log DROP COLUMN delivered_at;
+ALTER TABLE messages_log DROP COLUMN sent_at;
+ALTER TABLE messages_log DROP COLUMN status;
+ALTER TABLE messages_log DROP COLUMN sender_jid;
+ALTER TABLE messages_log DROP COLUMN chat_jid;
+ALTER TABLE messages_log DROP COLUMN chat_id;
+ALTER TABLE messages_log DROP COLUMN message_id;

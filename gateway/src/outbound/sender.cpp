@@ -1,0 +1,232 @@
+#include "outbound/sender.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
+
+#include "auth/crypto.hpp"
+#include "http/errors.hpp"
+#include "log/log.hpp"
+#include "outbound/message_log.hpp"
+#include "util/time.hpp"
+
+namespace gw::outbound {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto kKnownFor = std::chrono::hours(1);      // a number that is on WhatsApp
+constexpr auto kUnknownFor = std::chrono::minutes(1);  // one that is not (it may register)
+constexpr std::size_t kMaxKnown = 10'000;
+constexpr auto kReplyWaitMax = std::chrono::seconds(60);
+
+asio::awaitable<void> sleep_for(milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+[[noreturn]] void not_connected(const std::optional<sessions::Snapshot>& s) {
+  std::string status = s ? s->status : "disconnected";
+  std::string msg = "the session is not connected (status: " + status;
+  if (s && s->reason) msg += ", " + *s->reason;
+  msg += "); start it and link it first";
+  json::object details{{"status", status}};
+  if (s && s->reason) details["status_reason"] = *s->reason;
+  throw http::ApiError(http::ErrorKind::conflict, msg, details);
+}
+
+// The library's error as the API's.
+[[noreturn]] void send_failed(const wa::Error& e, const std::optional<sessions::Snapshot>& s) {
+  switch (e.code) {
+    case wa::Errc::client_disconnected:
+      not_connected(s);
+    case wa::Errc::iq_timeout:
+      throw http::ApiError(http::ErrorKind::gateway_timeout,
+                           "WhatsApp did not confirm the message in time: " + e.message());
+    case wa::Errc::invalid_argument:
+      throw http::ApiError(http::ErrorKind::bad_request, "cannot send: " + e.message());
+    case wa::Errc::message_undeliverable:
+      throw http::ApiError(http::ErrorKind::bad_gateway,
+                           "no device of the recipient could be reached: " + e.message());
+    default:
+      throw http::ApiError(http::ErrorKind::bad_gateway,
+                           "WhatsApp refused the message: " + e.message());
+  }
+  std::abort();  // unreachable: every case throws
+}
+
+}  // namespace
+
+Sender::Sender(db::Database& db, sessions::Manager& sessions, SenderOptions options)
+    : db_(db),
+      sessions_(sessions),
+      options_(std::move(options)),
+      limiter_(auth::RateLimitConfig{std::max<int64_t>(1, options_.rate_per_minute), 60'000}) {}
+
+auth::RateLimitDecision Sender::take_rate(const std::string& session_id) {
+  return limiter_.check(session_id, util::unix_millis_now());
+}
+
+asio::awaitable<Sender::Target> Sender::resolve(const std::string& session_id,
+                                                const Recipient& to) {
+  Target t{to.jid, to.jid.to_string(), to.jid.user};
+  if (!to.from_phone) co_return t;
+  const auto& phone = to.jid.user;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = numbers_.find(phone);
+        it != numbers_.end() && steady_clock::now() < it->second.until) {
+      if (!it->second.exists) {
+        throw http::ApiError(http::ErrorKind::not_found,
+                             "the number " + phone + " is not on WhatsApp",
+                             json::object{{"to", "not on WhatsApp"}});
+      }
+      if (it->second.jid) t.jid = *it->second.jid;
+      t.chat_id = t.jid.to_string();
+      co_return t;
+    }
+  }
+  auto r = co_await sessions_.lookup_phone(session_id, phone);
+  if (!r) {
+    if (r.error().code == wa::Errc::client_disconnected)
+      not_connected(sessions_.snapshot(session_id));
+    if (r.error().code == wa::Errc::iq_timeout)
+      throw http::ApiError(http::ErrorKind::gateway_timeout,
+                           "WhatsApp did not answer whether " + phone + " is on WhatsApp");
+    throw http::ApiError(http::ErrorKind::bad_gateway,
+                         "could not ask WhatsApp about " + phone + ": " + r.error().message());
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (numbers_.size() >= kMaxKnown) numbers_.clear();
+    numbers_[phone] =
+        Known{r->exists, r->jid, steady_clock::now() + (r->exists ? kKnownFor : kUnknownFor)};
+  }
+  if (!r->exists) {
+    throw http::ApiError(http::ErrorKind::not_found, "the number " + phone + " is not on WhatsApp",
+                         json::object{{"to", "not on WhatsApp"}});
+  }
+  if (r->jid) t.jid = *r->jid;
+  t.chat_id = t.jid.to_string();
+  co_return t;
+}
+
+asio::awaitable<void> Sender::type_for(const std::string& session_id, const wa::Jid& chat,
+                                       std::size_t text_size) {
+  auto d = options_.typing_per_char * static_cast<int64_t>(text_size);
+  d = std::clamp(d, options_.typing_min, options_.typing_max);
+  sessions_.chat_presence(session_id, chat, true);
+  co_await sleep_for(d);
+}
+
+void Sender::log_outcome(const std::string& session_id, const Target& t, const SendRequest& request,
+                         const std::optional<std::string>& message_id, const std::string& error) {
+  OutgoingRecord rec;
+  rec.session_id = session_id;
+  // A send that failed before WhatsApp gave it an id is logged under a local one ("GW…").
+  rec.message_id = message_id ? *message_id : "GW" + auth::uuid_v4();
+  rec.chat_id = t.chat_id;
+  rec.chat_jid = t.jid.to_string();
+  rec.to_number = t.to_number;
+  rec.type = std::string(to_string(request.type));
+  rec.content = request.content;
+  rec.media_url = request.media_url;
+  rec.is_group = t.jid.is_group();
+  rec.quoted_message_id = request.quoted_message_id;
+  rec.status = error.empty() ? "sent" : "failed";
+  rec.at_ms = util::unix_millis_now();
+  if (!error.empty()) rec.error = error;
+  if (auto s = sessions_.snapshot(session_id); s && s->phone_number)
+    rec.own_jid = wa::Jid::user_jid(*s->phone_number).to_string();
+  try {
+    db_.with_connection([&](db::Connection& c) { insert_outgoing(c, rec); });
+  } catch (const std::exception& e) {
+    log::warn("sent message not logged", {{"session_id", session_id}, {"error", e.what()}});
+  }
+}
+
+asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequest& request) {
+  auto snap = sessions_.snapshot(session_id);
+  if (!snap || snap->status != "connected") not_connected(snap);
+  if (request.type != SendType::text) {
+    throw http::ApiError(http::ErrorKind::validation,
+                         "type " + std::string(to_string(request.type)) +
+                             " cannot be sent yet by this build; only text",
+                         json::object{{"type", "not supported yet"}});
+  }
+  auto target = co_await resolve(session_id, request.to);
+
+  wa::client::SendOptions opts;
+  if (request.quoted_message_id) {
+    const auto& qid = *request.quoted_message_id;
+    auto q = co_await db_.run([&](db::Connection& c) { return quote_source(c, session_id, qid); });
+    if (!q) {
+      throw http::ApiError(http::ErrorKind::validation,
+                           "quoted_message_id: no message " + qid + " in this session's log",
+                           json::object{{"quoted_message_id", "unknown message"}});
+    }
+    opts.quote = wa::client::SendOptions::Quote{qid, q->sender_jid, q->text};
+  }
+  for (const auto& m : request.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
+
+  if (request.typing.value_or(options_.typing_default))
+    co_await type_for(session_id, target.jid, request.content.size());
+
+  auto r = co_await sessions_.send_text(session_id, target.jid, request.content, opts);
+  if (!r) {
+    failed_.fetch_add(1);
+    log_outcome(session_id, target, request, std::nullopt, r.error().message());
+    send_failed(r.error(), sessions_.snapshot(session_id));
+  }
+  sent_.fetch_add(1);
+  log_outcome(session_id, target, request, r->id, "");
+  const auto ts = r->timestamp > 0 ? r->timestamp * 1000 : util::unix_millis_now();
+  co_return Sent{r->id, util::iso8601_from_ms(ts), target.chat_id};
+}
+
+asio::awaitable<std::optional<std::string>> Sender::reply(const Reply& rp) {
+  // Wait for the rate limit rather than drop the bot's answer.
+  const auto deadline = steady_clock::now() + kReplyWaitMax;
+  while (true) {
+    auto d = take_rate(rp.session_id);
+    if (d.allowed) break;
+    if (steady_clock::now() >= deadline) {
+      failed_.fetch_add(1);
+      log::warn("webhook reply dropped: send rate limit",
+                {{"session_id", rp.session_id}, {"chat", rp.chat.to_string()}});
+      co_return std::nullopt;
+    }
+    co_await sleep_for(
+        std::min<milliseconds>(milliseconds(d.retry_after_seconds * 1000), milliseconds(5'000)));
+  }
+  SendRequest req;
+  req.to = Recipient{rp.chat, false};
+  req.content = rp.text;
+  wa::client::SendOptions opts;
+  if (rp.quote) {
+    req.quoted_message_id = rp.quote->id;
+    opts.quote = *rp.quote;
+  }
+  const Target target{rp.chat, rp.chat_id.empty() ? rp.chat.to_string() : rp.chat_id, rp.chat.user};
+  if (options_.typing_default) co_await type_for(rp.session_id, rp.chat, rp.text.size());
+  auto r = co_await sessions_.send_text(rp.session_id, rp.chat, rp.text, opts);
+  if (!r) {
+    failed_.fetch_add(1);
+    log_outcome(rp.session_id, target, req, std::nullopt, r.error().message());
+    log::warn("webhook reply not sent",
+              {{"session_id", rp.session_id}, {"error", r.error().message()}});
+    co_return std::nullopt;
+  }
+  sent_.fetch_add(1);
+  log_outcome(rp.session_id, target, req, r->id, "");
+  co_return r->id;
+}
+
+}  // namespace gw::outbound
