@@ -12,6 +12,8 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 # QR codes of pairing strings as PNG images (gateway/src/sessions/qr_image.cpp).
 pkg_check_modules(LIBQRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng)
+# Media thumbnails in the WhatsApp library (wa/src/media/inspect.cpp): libjpeg-turbo.
+find_package(JPEG REQUIRED)
 
 # Asio/Beast as used everywhere in this project: C++20 coroutines, no deprecated API.
 add_library(asio_options INTERFACE)

@@ -12,7 +12,7 @@ packages=(
   libssl-dev zlib1g-dev ca-certificates
   libpq-dev libsqlite3-dev sqlite3
   libsignal-protocol-c-dev libprotobuf-dev protobuf-compiler
-  libqrencode-dev libpng-dev
+  libqrencode-dev libpng-dev libjpeg-dev
   libspdlog-dev libfmt-dev
 )
 for arg in "$@"; do

@@ -27,6 +27,11 @@ const readJson = (req) => new Promise((resolve, reject) => {
   req.on('error', reject)
 })
 
+const mediaOf = (emu) => {
+  if (!emu.media) throw new HttpError(409, 'the emulator runs without its media host')
+  return emu.media
+}
+
 /** Route table: [method, pattern, handler(emu, params, body, query)]. */
 const ROUTES = [
   ['GET', /^\/info$/, (emu) => emu.info()],
@@ -43,6 +48,9 @@ const ROUTES = [
   ['POST', /^\/groups\/([0-9]+)(?:@g\.us)?\/participants$/, (emu, [id], b) => emu.groupParticipants(id, b)],
   ['POST', /^\/accounts\/([0-9]+)\/reset-identity$/, (emu, [phone]) => emu.resetIdentity(phone)],
   ['POST', /^\/faults$/, (emu, _, b) => emu.fault(b)],
+  // Media host test hooks (issue 12): misbehaving downloads, a tampered stored blob.
+  ['POST', /^\/media\/faults$/, (emu, _, b) => mediaOf(emu).setFault(b)],
+  ['POST', /^\/media\/corrupt$/, (emu, _, b) => mediaOf(emu).corrupt(b)],
   ['GET', /^\/log$/, (emu, _, __, q) => {
     const since = q.get('since') === null ? 0 : Number(q.get('since'))
     if (!Number.isInteger(since) || since < 0) throw new HttpError(400, 'since must be a non-negative integer')

@@ -38,17 +38,47 @@ export class MediaServer {
     this.blobs = new Map() // token -> Buffer
     this.total = 0
     this.auth = randomBytes(24).toString('base64url')
+    this.faults = [] // one entry per upcoming download (GET): {mode, status}
+    this.sockets = new Set()
+  }
+
+  /**
+   * Test hook (POST /media/faults): the next `count` downloads misbehave. Modes: `stall` (no
+   * answer at all), `slow` (headers, then silence), `huge_length` (Content-Length far beyond any
+   * cap), `short_body` (Content-Length longer than the body, then close), `oversize` (a chunked
+   * body of `bytes`, default 8 MiB), `garbage` (200 with random bytes of the blob's length),
+   * `status` (HTTP `status`, default 404), `not_http` (bytes that are not HTTP).
+   */
+  setFault ({ mode, count = 1, status, bytes }) {
+    const modes = ['stall', 'slow', 'huge_length', 'short_body', 'oversize', 'garbage', 'status', 'not_http']
+    if (!modes.includes(mode)) throw Object.assign(new Error(`mode must be one of ${modes.join(', ')}`), { status: 400 })
+    if (!Number.isInteger(count) || count < 1 || count > 100) throw Object.assign(new Error('count must be in [1, 100]'), { status: 400 })
+    for (let i = 0; i < count; i++) this.faults.push({ mode, status: status ?? 404, bytes: bytes ?? 8 * 1024 * 1024 })
+    this.emu.log.add('media_fault', { mode, count })
+    return { pending: this.faults.length }
+  }
+
+  /** Test hook (POST /media/corrupt): flips one byte of a stored blob (by token, else the newest). */
+  corrupt ({ token } = {}) {
+    const key = token ? token.replace(/=+$/, '') : [...this.blobs.keys()].at(-1)
+    const blob = key && this.blobs.get(key)
+    if (!blob) throw Object.assign(new Error('no such blob'), { status: 404 })
+    blob[Math.floor(blob.length / 2)] ^= 0x5a
+    this.emu.log.add('media_corrupted', { token: key })
+    return { token: key, bytes: blob.length }
   }
 
   async start (host) {
     const { caPem, certPem, keyPem } = makeMediaCertificates()
     this.caPem = caPem
     this.server = createServer({ cert: certPem, key: keyPem }, (req, res) => this.handle(req, res))
+    this.server.on('secureConnection', (sock) => { this.sockets.add(sock); sock.on('close', () => this.sockets.delete(sock)) })
     await new Promise((resolve, reject) => { this.server.once('error', reject); this.server.listen(0, host, resolve) })
     this.hostname = `${host}:${this.server.address().port}`
   }
 
   stop () {
+    for (const s of this.sockets) s.destroy()
     return new Promise(resolve => { this.server.closeAllConnections?.(); this.server.close(() => resolve()) })
   }
 
@@ -98,6 +128,8 @@ export class MediaServer {
     if (req.method === 'GET' && m && m[1] === 'v') {
       const blob = this.blobs.get(m[3].replace(/=+$/, ''))
       if (!blob) return reply(404, { error: 'not found' })
+      const fault = this.faults.shift()
+      if (fault) return this.misbehave(fault, blob, req, res)
       const range = req.headers.range?.match(/^bytes=(\d+)-(\d*)$/)
       if (range) {
         const start = Number(range[1]); const end = range[2] ? Math.min(Number(range[2]), blob.length - 1) : blob.length - 1
@@ -109,5 +141,47 @@ export class MediaServer {
     }
     this.emu.log.add('media_error', { reason: 'no route', method: req.method, path: url.pathname })
     reply(404, { error: 'no route' })
+  }
+
+  misbehave ({ mode, status, bytes }, blob, req, res) {
+    this.emu.log.add('media_misbehaved', { mode, path: req.url })
+    const sock = res.socket
+    switch (mode) {
+      case 'stall': return // the socket stays open and silent until the client gives up
+      case 'slow':
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length })
+        res.flushHeaders()
+        return
+      case 'huge_length':
+        sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${1024 ** 4}\r\n\r\n`)
+        sock.write(blob)
+        return
+      case 'short_body':
+        sock.write(`HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${blob.length + 1000}\r\n\r\n`)
+        sock.end(blob)
+        return
+      case 'oversize': {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' }) // chunked
+        const chunk = Buffer.alloc(64 * 1024, 0x61)
+        let left = bytes
+        const pump = () => {
+          while (left > 0) {
+            left -= chunk.length
+            if (!res.write(chunk)) return res.once('drain', pump)
+          }
+          res.end()
+        }
+        res.on('error', () => {})
+        return pump()
+      }
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/octet-stream' })
+        return res.end(randomBytes(blob.length))
+      case 'status':
+        res.writeHead(status, { 'content-type': 'application/json' })
+        return res.end(JSON.stringify({ error: `status ${status}` }))
+      case 'not_http':
+        return sock.end('SSH-2.0-OpenSSH_9.2\r\n\r\ngarbage garbage\r\n')
+    }
   }
 }

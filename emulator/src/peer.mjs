@@ -252,6 +252,30 @@ export class Peer extends EventEmitter {
     return msg
   }
 
+  /** Sends any Baileys content object (image, video, audio, document, sticker, location, …). */
+  async sendContent (to, content, options) {
+    const msg = await this.sock.sendMessage(to, content, options)
+    this.sent.set(msg.key.id, msg)
+    return msg
+  }
+
+  sendDocument (to, document, { fileName = 'file.bin', mimetype = 'application/octet-stream', caption } = {}) {
+    return this.sendContent(to, { document, fileName, mimetype, caption })
+  }
+
+  /** Audio; `ptt` makes it a voice note. Seconds and waveform are given so Baileys need not decode it. */
+  sendAudio (to, audio, { ptt = false, mimetype = 'audio/ogg; codecs=opus', seconds = 3, waveform } = {}) {
+    return this.sendContent(to, { audio, ptt, mimetype, seconds, ...(ptt ? { waveform: waveform ?? new Uint8Array(64).fill(40) } : {}) })
+  }
+
+  sendVideo (to, video, { caption, gifPlayback = false, mimetype = 'video/mp4' } = {}) {
+    return this.sendContent(to, { video, caption, gifPlayback, mimetype })
+  }
+
+  sendSticker (to, sticker) {
+    return this.sendContent(to, { sticker, mimetype: 'image/webp' })
+  }
+
   /** Downloads and decrypts a received media message through the emulator's media host. */
   download (msg) {
     return downloadMediaMessage(msg, 'buffer', { options: { dispatcher: this.dispatcher } }, { logger: this.logger, reuploadRequest: this.sock.updateMediaMessage })

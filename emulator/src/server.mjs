@@ -45,6 +45,7 @@ export class Emulator {
     this.certChain = makeCertChain(this.rootKey, this.serverStatic.public)
     this.conns = new Set()
     this.nextConnId = 1
+    this.dropBeforeAck = new Set() // phones (or '*') whose next <message> drops the connection
   }
 
   async start () {
@@ -199,7 +200,18 @@ export class Emulator {
       return
     }
     switch (tag) {
-      case 'message': return routeMessage(this, conn, node)
+      case 'message': {
+        const phone = conn.device.account.phone
+        const armed = this.dropBeforeAck.has(phone) ? phone : (this.dropBeforeAck.has('*') ? '*' : undefined)
+        if (armed !== undefined) {
+          // fault drop_before_ack: the message is lost with the connection, never acknowledged
+          this.dropBeforeAck.delete(armed)
+          this.log.add('dropped_before_ack', { who: conn.label, id: node.attrs.id })
+          conn.drop()
+          return
+        }
+        return routeMessage(this, conn, node)
+      }
       case 'receipt': return routeReceipt(this, conn, node)
       case 'presence': return this.presence.onPresence(conn, node)
       case 'chatstate': return this.presence.onChatstate(conn, node)
@@ -309,8 +321,10 @@ export class Emulator {
       const s = Number(seconds)
       if (!Number.isFinite(s) || s <= 0 || s > 3600) throw new StateError(400, 'seconds must be in (0, 3600]')
       for (const c of conns) c.pause(s * 1000)
+    } else if (kind === 'drop_before_ack') {
+      this.dropBeforeAck.add(phone ?? '*')
     } else {
-      throw new StateError(400, 'kind must be drop, stream_error or pause')
+      throw new StateError(400, 'kind must be drop, stream_error, pause or drop_before_ack')
     }
     this.log.add('fault', { phone, kind, code, seconds, connections: conns.length })
     return { connections: conns.length }

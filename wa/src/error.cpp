@@ -49,6 +49,13 @@ const char* errc_name(Errc e) noexcept {
     WA_ERRC_NAME(iq_error)
     WA_ERRC_NAME(message_rejected)
     WA_ERRC_NAME(message_undeliverable)
+    WA_ERRC_NAME(media_invalid)
+    WA_ERRC_NAME(media_hash_mismatch)
+    WA_ERRC_NAME(media_mac_mismatch)
+    WA_ERRC_NAME(media_too_large)
+    WA_ERRC_NAME(media_timeout)
+    WA_ERRC_NAME(media_http)
+    WA_ERRC_NAME(media_unavailable)
 #undef WA_ERRC_NAME
   }
   return "unknown";

@@ -20,4 +20,9 @@ int listen(std::span<const std::string_view> args);
 /// {"id","timestamp"} after the server's ack.
 int send(std::span<const std::string_view> args);
 
+/// `wa-tool upload --store FILE --type TYPE --file PATH [--repeat N]`: encrypts and uploads.
+int upload(std::span<const std::string_view> args);
+/// `wa-tool download --store FILE --type TYPE --media JSON --out PATH [--max-bytes N]`.
+int download(std::span<const std::string_view> args);
+
 }  // namespace wa_tool

@@ -27,7 +27,15 @@ int usage() {
          "       wa-tool logout --store FILE [options]\n"
          "       wa-tool listen --store FILE [options]\n"
          "       wa-tool send --store FILE --to NUMBER_OR_JID --text TEXT [--quote ID]"
-         " [--quote-participant JID] [--quote-text TEXT] [--mention NUMBER]… [options]\n";
+         " [--quote-participant JID] [--quote-text TEXT] [--quote-type TYPE] [--mention NUMBER]…"
+         " [options]\n"
+         "       wa-tool send --store FILE --to NUMBER_OR_JID (--image|--video|--audio|--document|"
+         "--sticker FILE | --location LAT,LNG | --contact NAME --vcard TEXT) [--caption TEXT]"
+         " [--mimetype TYPE] [--file-name NAME] [--seconds N] [--ptt] [--gif] [--waveform HEX]"
+         " [--width N --height N] [--page-count N] [--name TEXT] [--address TEXT] [options]\n"
+         "       wa-tool upload --store FILE --type TYPE --file PATH [--repeat N] [options]\n"
+         "       wa-tool download --store FILE --type TYPE --media JSON --out PATH"
+         " [--max-bytes N] [options]\n";
   return 2;
 }
 
@@ -114,5 +122,7 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "logout") return wa_tool::logout(args.subspan(1));
   if (!args.empty() && args[0] == "listen") return wa_tool::listen(args.subspan(1));
   if (!args.empty() && args[0] == "send") return wa_tool::send(args.subspan(1));
+  if (!args.empty() && args[0] == "upload") return wa_tool::upload(args.subspan(1));
+  if (!args.empty() && args[0] == "download") return wa_tool::download(args.subspan(1));
   return usage();
 }

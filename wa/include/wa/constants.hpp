@@ -79,4 +79,14 @@ inline constexpr std::uint8_t kHosted = 128;
 inline constexpr std::uint8_t kHostedLid = 129;
 }  // namespace domain
 
+// --- media (wa-protocol.md §8) ----------------------------------------------------------------
+/// HKDF info strings of the media keys (§8.3); stickers use the image string.
+inline constexpr std::string_view kMediaInfoImage = "WhatsApp Image Keys";
+inline constexpr std::string_view kMediaInfoVideo = "WhatsApp Video Keys";
+inline constexpr std::string_view kMediaInfoAudio = "WhatsApp Audio Keys";
+inline constexpr std::string_view kMediaInfoDocument = "WhatsApp Document Keys";
+inline constexpr std::string_view kMediaInfoHistory = "WhatsApp History Keys";
+inline constexpr std::string_view kMediaInfoAppState = "WhatsApp App State Keys";
+inline constexpr std::string_view kMediaInfoLinkThumbnail = "WhatsApp Link Thumbnail Keys";
+
 }  // namespace wa::constants

@@ -61,6 +61,14 @@ enum class Errc {
   iq_error,                   ///< the server answered an IQ with type=error (detail: code text)
   message_rejected,           ///< the server's <ack> refused a sent message (detail: its code)
   message_undeliverable,      ///< no device of the recipient could be encrypted to
+  // media (wa-protocol.md §8)
+  media_invalid = 130,  ///< a media key, blob or descriptor of the wrong shape (size, padding)
+  media_hash_mismatch,  ///< SHA-256 of the downloaded blob or of the plaintext is not the expected
+  media_mac_mismatch,   ///< the blob's 10-byte HMAC does not verify
+  media_too_large,      ///< the body (announced or received) exceeds the byte cap
+  media_timeout,        ///< the media host did not connect or send within the timeout
+  media_http,           ///< the media host answered with an HTTP error or garbage (detail: status)
+  media_unavailable,    ///< no media host known (media_conn answered without hosts)
 };
 
 /// The std::error_category of wa::Errc ("wa").

@@ -94,6 +94,10 @@ void Client::Impl::end(const std::shared_ptr<Conn>& c, DisconnectInfo info) {
   for (auto* t : c->sleepers) t->cancel();
   c->wake.cancel();
   c->iq.fail_all(Error{Errc::client_disconnected, std::string(to_string(c->end_info->reason))});
+  // Sends waiting for their server ack fail at once too: the ack cannot come on a new connection.
+  c->acks.fail_all(
+      Error{Errc::client_disconnected, "connection lost before the server's ack (" +
+                                           std::string(to_string(c->end_info->reason)) + ")"});
 }
 
 void Client::Impl::spawn(asio::awaitable<void> task) {

@@ -138,12 +138,17 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
     std::string id;
     Jid chat;
     std::string message;  // serialized Message
+    std::string stanza_type = "text";
+    std::string mediatype;
   };
   std::deque<Sent> recent_sent;
   /// Group metadata by group JID (refreshed by group_info()).
   std::map<std::string, GroupInfo> group_cache;
   static constexpr std::size_t kGroupCache = 256;
   std::atomic<std::uint64_t> undecryptable{0};
+  /// The last media_conn answer and when it expires (§8.1).
+  std::optional<media::MediaConn> media_conn;
+  Clock::time_point media_conn_expires{};
   static constexpr int kMaxRetries = 5;
   static constexpr std::size_t kRecentSent = 256;
   static constexpr std::size_t kMaxRetryEntries = 1024;
@@ -256,7 +261,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
                                                                  std::vector<Jid> devices,
                                                                  bool force);
 
-  void remember_sent(std::string id, Jid chat, std::string message);
+  void remember_sent(std::string id, Jid chat, const send::Composed& composed);
 
   /// Group metadata, from the cache or a w:g2 query (§7.3 step 1). Records LID↔PN pairs.
   asio::awaitable<Result<GroupInfo>> group_info_of(std::shared_ptr<Conn> c, Jid group,
@@ -272,13 +277,18 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   /// style: on every message), the content once as skmsg.
   asio::awaitable<Result<SendResult>> send_group(std::shared_ptr<Conn> c,
                                                  const store::DeviceRecord& dev, Jid group,
-                                                 std::string text, SendOptions options);
+                                                 send::Composed composed);
 
   Result<void> do_send_node(const Node& n);
 
   asio::awaitable<Result<SendResult>> await_ack(std::shared_ptr<Conn> c, std::string id);
 
-  asio::awaitable<Result<SendResult>> do_send_text(Jid to, std::string text, SendOptions options);
+  /// Sends a composed message (1:1 or group) and waits for the server's ack.
+  asio::awaitable<Result<SendResult>> do_send(Jid to, send::Composed composed);
+
+  // --- media (§8), defined in media.cpp -------------------------------------------------------
+  /// The cached media_conn, or a fresh one from the server (on the strand).
+  asio::awaitable<std::optional<Result<media::MediaConn>>> get_media_conn(bool refresh);
 
   /// Answers a retry receipt for a message we sent (§7.5): a fresh session with the asking device
   /// (from the keys it sent, else a new bundle), the message encrypted again for it alone.

@@ -250,9 +250,10 @@ asio::awaitable<Result<std::set<std::string>>> Client::Impl::ensure_sessions(
   co_return failed;
 }
 
-void Client::Impl::remember_sent(std::string id, Jid chat, std::string message) {
+void Client::Impl::remember_sent(std::string id, Jid chat, const send::Composed& composed) {
   if (recent_sent.size() >= kRecentSent) recent_sent.pop_front();
-  recent_sent.push_back({std::move(id), std::move(chat), std::move(message)});
+  recent_sent.push_back(
+      {std::move(id), std::move(chat), composed.message, composed.stanza_type, composed.mediatype});
 }
 
 asio::awaitable<Result<GroupInfo>> Client::Impl::group_info_of(std::shared_ptr<Conn> c, Jid group,
@@ -286,8 +287,7 @@ asio::awaitable<std::optional<Result<GroupInfo>>> Client::Impl::do_group_info(Ji
 
 asio::awaitable<Result<SendResult>> Client::Impl::send_group(std::shared_ptr<Conn> c,
                                                              const store::DeviceRecord& dev,
-                                                             Jid group, std::string text,
-                                                             SendOptions options) {
+                                                             Jid group, send::Composed composed) {
   auto info = co_await group_info_of(c, group, false);
   if (!info) co_return info.error();
   const bool lid_mode = info->addressing_mode == "lid";
@@ -327,13 +327,14 @@ asio::awaitable<Result<SendResult>> Client::Impl::send_group(std::shared_ptr<Con
     encs.push_back({d, std::move(*ct)});
   }
   hashed.push_back(own_device.to_string());
-  const auto message = send::text_message(text, options);
+  const auto& message = composed.message;
   auto skmsg = signal->group_encrypt(self_key, message::pad_random(as_bytes(message)));
   if (!skmsg) co_return Error{Errc::invalid_argument, "skmsg: " + skmsg.error().message()};
   const auto id = message::new_message_id(dev.jid->user);
-  remember_sent(id, group.to_non_ad(), message);
+  remember_sent(id, group.to_non_ad(), composed);
   if (!send(c, send::group_message_stanza(id, group, info->addressing_mode, encs, *skmsg,
-                                          dev.account, message::participant_hash(hashed))))
+                                          dev.account, message::participant_hash(hashed),
+                                          composed.stanza_type, composed.mediatype)))
     co_return Error{Errc::client_disconnected, "connection ending"};
   co_return co_await await_ack(c, id);
 }
@@ -355,18 +356,17 @@ asio::awaitable<Result<SendResult>> Client::Impl::await_ack(std::shared_ptr<Conn
   co_return SendResult{id, send::parse_message_ack(*ack).timestamp};
 }
 
-asio::awaitable<Result<SendResult>> Client::Impl::do_send_text(Jid to, std::string text,
-                                                               SendOptions options) {
+asio::awaitable<Result<SendResult>> Client::Impl::do_send(Jid to, send::Composed composed) {
   auto self = shared_from_this();
   auto c = conn;
   if (!c || !c->ready) co_return Error{Errc::client_disconnected, "not logged in"};
   if (to.is_broadcast() || to.is_server() || to.is_newsletter())
-    co_return Error{Errc::invalid_argument, "send_text: cannot send to " + to.to_string()};
+    co_return Error{Errc::invalid_argument, "send: cannot send to " + to.to_string()};
   auto d = load_device();
   if (!d || !d->has_value() || !(**d).jid || !ensure_signal())
     co_return Error{Errc::client_disconnected, "no paired device"};
   const store::DeviceRecord& dev = **d;
-  if (to.is_group()) co_return co_await send_group(c, dev, to, std::move(text), std::move(options));
+  if (to.is_group()) co_return co_await send_group(c, dev, to, std::move(composed));
   const Jid chat = to.to_non_ad();
   const Jid own_user = dev.jid->to_non_ad();
   std::vector<Jid> users;
@@ -383,7 +383,7 @@ asio::awaitable<Result<SendResult>> Client::Impl::do_send_text(Jid to, std::stri
   auto failed = co_await ensure_sessions(c, all, false);
   if (!failed) co_return failed.error();
 
-  const auto message = send::text_message(text, options);
+  const auto& message = composed.message;
   const auto own_copy = send::device_sent_message(message, chat);
   std::vector<send::DeviceCiphertext> encs;
   for (const auto& devjid : all) {
@@ -402,8 +402,9 @@ asio::awaitable<Result<SendResult>> Client::Impl::do_send_text(Jid to, std::stri
   if (none_of_theirs)
     co_return Error{Errc::message_undeliverable, "no device of " + chat.to_string()};
   const auto id = message::new_message_id(own_user.user);
-  remember_sent(id, chat, message);
-  if (!send(c, send::message_stanza(id, chat, encs, dev.account)))
+  remember_sent(id, chat, composed);
+  if (!send(c, send::message_stanza(id, chat, encs, dev.account, composed.stanza_type,
+                                    composed.mediatype)))
     co_return Error{Errc::client_disconnected, "connection ending"};
   co_return co_await await_ack(c, id);
 }
@@ -454,11 +455,12 @@ asio::awaitable<void> Client::Impl::answer_retry(std::shared_ptr<Conn> c, receiv
             {"type", std::string(signal::to_string(ct->type))},
             {"count", std::to_string(r.count)}},
            binary::Bytes(ct->data.begin(), ct->data.end())};
+  if (!sent.mediatype.empty()) enc.attrs.emplace_back("mediatype", sent.mediatype);
   std::vector<Node> kids{std::move(enc)};
   if (ct->type == signal::MessageType::pkmsg && !dev.account.empty())
     kids.push_back(
         Node{"device-identity", {}, binary::Bytes(dev.account.begin(), dev.account.end())});
-  Node m{"message", {{"id", r.id}, {"type", "text"}}, std::move(kids)};
+  Node m{"message", {{"id", r.id}, {"type", sent.stanza_type}}, std::move(kids)};
   if (group) {
     m.attrs.emplace_back("to", sent.chat.to_string());
     m.attrs.emplace_back("participant", device.to_string());
@@ -474,15 +476,44 @@ asio::awaitable<void> Client::Impl::answer_retry(std::shared_ptr<Conn> c, receiv
 
 asio::awaitable<Result<SendResult>> Client::send_text(Jid to, std::string text,
                                                       SendOptions options) {
+  OutgoingMessage m = out::Text{std::move(text)};
+  co_return co_await send_message(std::move(to), std::move(m), std::move(options));
+}
+
+namespace {
+
+// The composed message is sent on the strand. A coroutine function: the frame owns its arguments
+// (co_spawn's completion needs a default-constructible value: the Result rides in an optional).
+asio::awaitable<std::optional<Result<SendResult>>> send_task(std::shared_ptr<Client::Impl> impl,
+                                                             Jid to, send::Composed composed) {
+  co_return co_await impl->do_send(std::move(to), std::move(composed));
+}
+
+}  // namespace
+
+asio::awaitable<Result<SendResult>> Client::send_message(Jid to, OutgoingMessage message,
+                                                         SendOptions options) {
   auto impl = impl_;
-  // co_spawn's completion needs a default-constructible value: carry the Result in an optional.
-  auto task = [](std::shared_ptr<Impl> i, Jid t, std::string x,
-                 SendOptions o) -> asio::awaitable<std::optional<Result<SendResult>>> {
-    co_return co_await i->do_send_text(std::move(t), std::move(x), std::move(o));
-  };
-  auto r = co_await asio::co_spawn(impl->strand,
-                                   task(impl, std::move(to), std::move(text), std::move(options)),
-                                   asio::use_awaitable);
+  if (to.is_broadcast() || to.is_server() || to.is_newsletter())
+    co_return Error{Errc::invalid_argument, "send: cannot send to " + to.to_string()};
+  // Attachments: dimensions, thumbnail and page count from the bytes, then encrypt and upload —
+  // all on the caller's executor, before the strand is involved.
+  const media::UploadedMedia* uploaded = nullptr;
+  if (auto* in = media_input(message)) {
+    complete_media_fields(message);
+    if (!in->uploaded) {
+      if (in->bytes.empty())
+        co_return Error{Errc::invalid_argument, "an attachment needs bytes or an upload"};
+      auto up = co_await upload_media(*media_type(message), in->bytes);
+      if (!up) co_return up.error();
+      in->uploaded = std::move(*up);
+    }
+    uploaded = &*in->uploaded;
+  }
+  auto composed = send::compose(message, uploaded, options);
+  if (!composed) co_return composed.error();
+  auto r =
+      co_await asio::co_spawn(impl->strand, send_task(impl, to, *composed), asio::use_awaitable);
   co_return std::move(*r);
 }
 

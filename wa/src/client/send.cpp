@@ -136,21 +136,9 @@ std::vector<std::pair<Jid, Result<signal::PreKeyBundle>>> parse_prekey_bundles(c
 }
 
 std::string text_message(std::string_view text, const SendOptions& o) {
-  proto::Message m;
-  if (!o.quote && o.mentions.empty()) {
-    m.set_conversation(std::string(text));
-  } else {
-    auto* ext = m.mutable_extended_text_message();
-    ext->set_text(std::string(text));
-    auto* ctx = ext->mutable_context_info();
-    if (o.quote) {
-      ctx->set_stanza_id(o.quote->id);
-      if (!o.quote->participant.empty()) ctx->set_participant(o.quote->participant);
-      ctx->mutable_quoted_message()->set_conversation(o.quote->text);
-    }
-    for (const auto& j : o.mentions) ctx->add_mentioned_jid(j.to_non_ad().to_string());
-  }
-  return m.SerializeAsString();
+  const OutgoingMessage m = out::Text{std::string(text)};
+  auto c = compose(m, nullptr, o);
+  return c ? std::move(c->message) : std::string();
 }
 
 std::string device_sent_message(std::string_view message, const Jid& destination) {
@@ -163,7 +151,8 @@ std::string device_sent_message(std::string_view message, const Jid& destination
 }
 
 Node message_stanza(std::string_view id, const Jid& to, std::span<const DeviceCiphertext> encs,
-                    std::span<const std::uint8_t> account) {
+                    std::span<const std::uint8_t> account, std::string_view type,
+                    std::string_view mediatype) {
   std::vector<Node> participants;
   bool any_pkmsg = false;
   for (const auto& e : encs) {
@@ -171,6 +160,7 @@ Node message_stanza(std::string_view id, const Jid& to, std::span<const DeviceCi
     Node enc{"enc",
              {{"v", "2"}, {"type", std::string(signal::to_string(e.ciphertext.type))}},
              binary::Bytes(e.ciphertext.data.begin(), e.ciphertext.data.end())};
+    if (!mediatype.empty()) enc.attrs.emplace_back("mediatype", std::string(mediatype));
     participants.push_back(
         Node{"to", {{"jid", e.device.to_string()}}, std::vector<Node>{std::move(enc)}});
   }
@@ -178,9 +168,10 @@ Node message_stanza(std::string_view id, const Jid& to, std::span<const DeviceCi
   kids.push_back(Node{"participants", {}, std::move(participants)});
   if (any_pkmsg && !account.empty())
     kids.push_back(Node{"device-identity", {}, binary::Bytes(account.begin(), account.end())});
-  return Node{"message",
-              {{"id", std::string(id)}, {"to", to.to_non_ad().to_string()}, {"type", "text"}},
-              std::move(kids)};
+  return Node{
+      "message",
+      {{"id", std::string(id)}, {"to", to.to_non_ad().to_string()}, {"type", std::string(type)}},
+      std::move(kids)};
 }
 
 Node group_info_query(const Jid& group) {
@@ -239,15 +230,17 @@ std::string with_sender_key_distribution(std::string_view message, const Jid& gr
 Node group_message_stanza(std::string_view id, const Jid& group, std::string_view addressing_mode,
                           std::span<const DeviceCiphertext> skdm_encs,
                           std::span<const std::uint8_t> skmsg,
-                          std::span<const std::uint8_t> account, std::string_view phash) {
-  Node m = message_stanza(id, group, skdm_encs, {});
+                          std::span<const std::uint8_t> account, std::string_view phash,
+                          std::string_view type, std::string_view mediatype) {
+  Node m = message_stanza(id, group, skdm_encs, {}, type, mediatype);
   auto& kids = std::get<std::vector<Node>>(m.content);
   const bool any_pkmsg = std::any_of(skdm_encs.begin(), skdm_encs.end(), [](const auto& e) {
     return e.ciphertext.type == signal::MessageType::pkmsg;
   });
   if (skdm_encs.empty()) kids.clear();  // no <participants> when nobody needs the key
-  kids.push_back(
-      Node{"enc", {{"v", "2"}, {"type", "skmsg"}}, binary::Bytes(skmsg.begin(), skmsg.end())});
+  Node enc{"enc", {{"v", "2"}, {"type", "skmsg"}}, binary::Bytes(skmsg.begin(), skmsg.end())};
+  if (!mediatype.empty()) enc.attrs.emplace_back("mediatype", std::string(mediatype));
+  kids.push_back(std::move(enc));
   if (any_pkmsg && !account.empty())
     kids.push_back(Node{"device-identity", {}, binary::Bytes(account.begin(), account.end())});
   if (!addressing_mode.empty())

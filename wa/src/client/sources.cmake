@@ -10,7 +10,9 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/payload.cpp
   ${CMAKE_CURRENT_LIST_DIR}/receive.cpp
   ${CMAKE_CURRENT_LIST_DIR}/send.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/compose.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
   ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/media.cpp
   ${CMAKE_CURRENT_LIST_DIR}/contacts.cpp
 )

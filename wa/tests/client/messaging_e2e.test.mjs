@@ -3,135 +3,9 @@
 // (emulator/src/peer.mjs, in this process too): real processes, real sockets, real Signal.
 //   node wa/tests/client/messaging_e2e.test.mjs WA_TOOL SCENARIO
 // Each scenario is one ctest (wa/tests/client/CMakeLists.txt).
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { spawnSync } from 'node:child_process'
 import assert from 'node:assert/strict'
-import { Emulator } from '../../../emulator/src/server.mjs'
-import { pairedPeer } from '../../../emulator/src/peer.mjs'
-
-const [tool, scenario] = process.argv.slice(2)
-const dir = mkdtempSync(join(tmpdir(), 'wa-msg-e2e-'))
-const children = new Set()
-const peers = []
-
-// ---- harness ----------------------------------------------------------------------------------
-
-const startEmulator = async () => {
-  const emu = new Emulator({ port: 0, controlPort: 0, media: false })
-  const ready = await emu.start()
-  const call = async (method, path, body) => {
-    const r = await fetch(ready.control_url + path, {
-      method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body)
-    })
-    return { status: r.status, body: await r.json() }
-  }
-  return {
-    emu,
-    ...ready,
-    root: emu.rootKey.public.toString('hex'),
-    get: async (p) => (await call('GET', p)).body,
-    post: (p, body) => call('POST', p, body)
-  }
-}
-
-/** A wa-tool process; its stdout JSON lines are events. */
-class Tool {
-  constructor (args, name = args[0]) {
-    this.name = name
-    this.events = []
-    this.used = new Set() // indexes of events already returned by next()
-    this.stderr = ''
-    this.waiters = []
-    this.child = spawn(tool, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    children.add(this.child)
-    this.child.stderr.on('data', (d) => { this.stderr += d; if (process.env.E2E_VERBOSE) process.stderr.write(`${this.name}! ${d}`) })
-    createInterface({ input: this.child.stdout }).on('line', (line) => {
-      let ev
-      try { ev = JSON.parse(line) } catch { ev = { event: 'garbage', line } }
-      this.events.push(ev)
-      if (process.env.E2E_VERBOSE) console.log(`${this.name}: ${line}`)
-      this.wake()
-    })
-    this.exit = new Promise((resolve) => this.child.on('close', (code) => {
-      children.delete(this.child)
-      this.exited = code
-      this.wake()
-      resolve(code)
-    }))
-  }
-
-  wake () { for (const w of this.waiters.splice(0)) w() }
-
-  /** The first event not returned before for which pred holds (waits for it). */
-  async next (pred, timeoutMs = 20000) {
-    const test = typeof pred === 'string' ? (e) => e.event === pred : pred
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      for (let i = 0; i < this.events.length; i++) {
-        if (!this.used.has(i) && test(this.events[i])) { this.used.add(i); return this.events[i] }
-      }
-      if (this.exited !== undefined) throw new Error(`${this.name} exited ${this.exited} before ${pred}; events ${JSON.stringify(this.events)}; stderr ${this.stderr}`)
-      const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`${this.name}: timeout waiting for ${pred}; events ${JSON.stringify(this.events)}; stderr ${this.stderr}`)
-      await new Promise((resolve) => { const t = setTimeout(resolve, left); this.waiters.push(() => { clearTimeout(t); resolve() }) })
-    }
-  }
-
-  interrupt () { this.child.kill('SIGINT'); return this.exit }
-}
-
-const sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms))
-const store = (name) => join(dir, `${name}.db`)
-const VERBOSE = process.env.E2E_VERBOSE ? ['--verbose'] : []
-
-/** Pairs our client (wa-tool pair) as a companion of `phone`. */
-const pairBot = async (ctx, phone, file) => {
-  await ctx.post('/accounts', { phone, push_name: 'Bot' })
-  const t = new Tool(['pair', '--url', ctx.ws_url, '--root-key', ctx.root, '--store', file, '--push-name', 'Bot'])
-  const qr = await t.next('qr')
-  const scan = await ctx.post(`/accounts/${phone}/scan`, { qr: qr.qr })
-  assert.equal(scan.status, 200, JSON.stringify(scan.body))
-  const c = await t.next('connected')
-  assert.equal(await t.exit, 0, t.stderr)
-  return { phone, jid: c.jid, lid: c.lid, file, user: `${phone}@s.whatsapp.net`, lidUser: `${c.lid.split(':')[0].split('@')[0]}@lid` }
-}
-
-const peer = async (ctx, phone, name) => {
-  const p = await pairedPeer(ctx.control_url, phone, { pushName: name })
-  peers.push(p)
-  return p
-}
-
-const listen = async (bot) => {
-  const t = new Tool(['listen', '--store', bot.file, '--backoff-ms', '100,200', ...VERBOSE], 'listen')
-  await t.next('connected')
-  return t
-}
-
-/** wa-tool send; resolves with {id, timestamp}. */
-const send = async (bot, to, text, extra = []) => {
-  const t = new Tool(['send', '--store', bot.file, '--to', to, '--text', text, ...extra, ...VERBOSE], 'send')
-  const code = await t.exit
-  assert.equal(code, 0, `send failed: ${t.stderr}`)
-  const r = t.events.at(-1)
-  assert.match(r.id, /^3EB0[0-9A-F]{18}$/)
-  assert.ok(r.timestamp > 1700000000, JSON.stringify(r))
-  return r
-}
-
-const textOf = (m) => m.message?.conversation ?? m.message?.extendedTextMessage?.text
-const contextOf = (m) => m.message?.extendedTextMessage?.contextInfo
-
-/** Nothing the emulator sent our device is left unacknowledged (queued ones included). */
-const assertAllAcked = async (ctx, bot) => {
-  await sleep(300)
-  const device = bot.jid.split('@')[0] + '@' // "PHONE:N@": this device only, not a twin
-  const mine = (await ctx.get('/unacked')).filter(u => String(u.who).startsWith(device))
-  assert.deepEqual(mine, [], `unacked stanzas of our device: ${JSON.stringify(mine)}`)
-}
+import { assertAllAcked, contextOf, listen, pairBot, peer, runScenarios, send, sleep, startEmulator, store, textOf, Tool, VERBOSE } from './e2e_harness.mjs'
 
 // ---- scenarios --------------------------------------------------------------------------------
 
@@ -427,6 +301,27 @@ const scenarios = {
     return ctx
   },
 
+  // The connection drops while a send waits for the server's ack: the send fails at once with
+  // client_disconnected (not after the 20 s ack timeout); the next send works.
+  async send_disconnect () {
+    const ctx = await startEmulator()
+    const bot = await pairBot(ctx, '15551000101', store('bot'))
+    const mia = await peer(ctx, '15551000102', 'Mia')
+    const f = await ctx.post('/faults', { phone: bot.phone, kind: 'drop_before_ack' })
+    assert.equal(f.status, 200, JSON.stringify(f.body))
+    const started = Date.now()
+    const t = new Tool(['send', '--store', bot.file, '--to', mia.phone, '--text', 'lost', ...VERBOSE], 'send')
+    assert.equal(await t.exit, 1, t.stderr)
+    const ms = Date.now() - started
+    assert.match(t.stderr, /client_disconnected/, t.stderr)
+    assert.ok(ms < 8000, `failed after ${ms} ms`)
+    const log = (await ctx.get('/log?since=0')).events
+    assert.ok(log.some(e => e.kind === 'dropped_before_ack'), 'the emulator dropped the message')
+    const s = await send(bot, mia.phone, 'after')
+    assert.equal(textOf(await mia.waitMessage(m => m.key.id === s.id)), 'after')
+    return ctx
+  },
+
   // We lose our session with the peer: its next message fails, a retry receipt recovers it.
   async retry () {
     const ctx = await startEmulator()
@@ -459,25 +354,4 @@ const scenarios = {
   }
 }
 
-// ---- main -------------------------------------------------------------------------------------
-
-if (!tool || !scenarios[scenario]) {
-  console.error(`usage: messaging_e2e.test.mjs WA_TOOL ${Object.keys(scenarios).join('|')}`)
-  process.exit(2)
-}
-let ctx
-let status = 0
-const started = Date.now()
-try {
-  ctx = await scenarios[scenario]()
-  console.log(`ok ${scenario} (${Date.now() - started} ms)`)
-} catch (err) {
-  console.error(`FAIL ${scenario}: ${err.stack || err}`)
-  status = 1
-} finally {
-  for (const c of children) c.kill('SIGKILL')
-  for (const p of peers) await p.stop().catch(() => {})
-  if (ctx) await ctx.emu.stop()
-  rmSync(dir, { recursive: true, force: true })
-}
-process.exit(status)
+await runScenarios('messaging_e2e.test.mjs', scenarios)

@@ -26,16 +26,19 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
 
 #include "wa/client/disconnect.hpp"
 #include "wa/client/messages.hpp"
+#include "wa/client/outgoing.hpp"
 #include "wa/constants.hpp"
 #include "wa/crypto/curve25519.hpp"
 #include "wa/error.hpp"
 #include "wa/jid.hpp"
+#include "wa/media/transfer.hpp"
 #include "wa/store/device_store.hpp"
 
 namespace wa::client {
@@ -144,6 +147,13 @@ struct Options {
   milliseconds backoff_cap{60'000};
   /// Outgoing frames waiting for the writer; beyond this the connection is dropped (too slow).
   std::size_t max_send_queue = 1024;
+
+  /// Media transfers (§8): connect (resolve + TCP + TLS) and idle timeouts of one HTTPS request
+  /// to a media host; `extra_ca_file` is trusted there too.
+  milliseconds media_connect_timeout{20'000};
+  milliseconds media_idle_timeout{30'000};
+  /// Cap on an upload's plaintext (a host may announce a lower one in media_conn).
+  std::size_t media_max_upload = std::size_t{100} << 20;
   /// Seed of backoff jitter and keepalive intervals; 0 = random.
   std::uint64_t seed = 0;
 
@@ -187,15 +197,26 @@ class Client {
   /// follows. Errors: client_disconnected when not logged in, iq_* when the server refused.
   boost::asio::awaitable<Result<void>> logout();
 
-  /// Sends an end-to-end encrypted text to a user (phone-number or LID JID) (§7.2, §7.4): to every
-  /// device of the recipient and, as deviceSentMessage, to our other devices; or to a group
-  /// (§7.3): our sender key distributed pairwise to every member device, the text as skmsg.
-  /// Completes on the server's ack with the message id and the server's timestamp. Errors:
-  /// client_disconnected (not logged in / connection lost), message_rejected (detail: the server's
-  /// code, e.g. "463"), message_undeliverable (no device could be encrypted to), iq_* (device list
-  /// / key fetch / group metadata), invalid_argument (broadcast / newsletter targets).
+  /// Sends an end-to-end encrypted text (send_message with out::Text) to a user (phone-number or
+  /// LID JID) (§7.2, §7.4): to every device of the recipient and, as deviceSentMessage, to our
+  /// other devices; or to a group (§7.3): our sender key distributed pairwise to every member
+  /// device, the text as skmsg. Completes on the server's ack with the message id and the server's
+  /// timestamp. Errors: client_disconnected (not logged in / connection lost), message_rejected
+  /// (detail: the server's code, e.g. "463"), message_undeliverable (no device could be encrypted
+  /// to), iq_* (device list / key fetch / group metadata), invalid_argument (broadcast / newsletter
+  /// targets).
   boost::asio::awaitable<Result<SendResult>> send_text(Jid to, std::string text,
                                                        SendOptions options = {});
+  /// Sends any content type (outgoing.hpp): text, image, video, audio (voice notes with ptt),
+  /// document, sticker, location, contact card; with an optional quote (any type) and mentions
+  /// (text and captions). An attachment given as bytes is completed (complete_media_fields:
+  /// dimensions, thumbnail, page count), encrypted and uploaded first (upload_media, on the
+  /// caller's executor); one given as an upload is sent as is. The stanza is `type=media` with
+  /// `<enc mediatype>` for attachments and contact cards (§8.4). Completes on the server's ack
+  /// like send_text, with its errors plus those of upload_media, and invalid_argument for an
+  /// attachment without bytes or upload.
+  boost::asio::awaitable<Result<SendResult>> send_message(Jid to, OutgoingMessage message,
+                                                          SendOptions options = {});
   /// Marks received messages of one chat read (§6.4): Baileys shows blue ticks. `sender` is the
   /// participant in groups (ignored for 1:1). Completes once queued; client_disconnected when not
   /// logged in, invalid_argument without ids. Called from the event handler, it is sent after the
@@ -207,6 +228,25 @@ class Client {
   /// A group's subject, addressing mode and participants, asked from the server (§7.3).
   /// Errors: client_disconnected, iq_error (e.g. 403 not a member, 404 no such group).
   boost::asio::awaitable<Result<GroupInfo>> group_info(Jid group);
+  /// Encrypts `bytes` as `type` (§8.2) and uploads the blob to a media host (§8.1, §8.4): the
+  /// media_conn answer is cached until its TTL; hosts are tried in order; an upload refused with
+  /// 401/403 refreshes media_conn once. Completes with what a message needs to point at it. The
+  /// encryption runs on the caller's executor (not the client's strand): call it from a worker when
+  /// that matters. `bytes` must stay valid until completion. Errors: client_disconnected (no
+  /// connection and no cached media_conn), iq_* (media_conn), media_too_large (beyond
+  /// Options::media_max_upload or the host's limit), media_timeout, media_http (the host refused),
+  /// transport_* (the host could not be reached).
+  boost::asio::awaitable<Result<media::UploadedMedia>> upload_media(
+      media::MediaType type, std::span<const std::uint8_t> bytes);
+  /// Downloads, verifies and decrypts an attachment (§8.5): its direct path on the media_conn hosts
+  /// (tried in order), or its URL when it has no direct path or no media_conn can be had. `type`
+  /// chooses the keys (media::media_type_of(content type)); `max_bytes` caps the file size (the
+  /// blob may be 26 bytes longer). Nothing partial is ever returned. The verification runs on the
+  /// caller's executor. Errors: media_invalid (descriptor without key or path), media_hash_mismatch
+  /// / media_mac_mismatch (tampered or garbage blob), media_too_large, media_timeout, media_http
+  /// (detail "HTTP 404", …), transport_*, client_disconnected / iq_* (media_conn).
+  boost::asio::awaitable<Result<std::vector<std::uint8_t>>> download_media(
+      const message::MediaDescriptor& media, media::MediaType type, std::size_t max_bytes);
   /// Asks the server which of `phones` (digits, country code first) are on WhatsApp (§5.3), in
   /// one query; learned LIDs are stored in the LID map. Errors: client_disconnected, iq_*,
   /// invalid_argument (empty list, or a number that is not 5–20 digits).

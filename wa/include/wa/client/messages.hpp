@@ -67,17 +67,21 @@ struct UndecryptableMessage {
   std::int64_t timestamp = 0;     ///< unix seconds (`t`)
 };
 
-/// Options of Client::send_text.
+/// Options of Client::send_message / send_text.
 struct SendOptions {
   /// Reply to this message (§7.4): its id, its sender's JID (non-AD; for 1:1 messages from the
-  /// other person their user JID, for our own messages our JID) and its text.
+  /// other person their user JID, for our own messages our JID), its content type and its text
+  /// or caption (MessageReceived::type / text). `ContextInfo.quotedMessage` is rebuilt from
+  /// type and text: a conversation, or an image/video/document with that caption, an audio, a
+  /// sticker, a location named `text`, a contact with `text` as display name.
   struct Quote {
     std::string id;
     std::string participant;
     std::string text;
+    message::ContentType type = message::ContentType::text;
   };
   std::optional<Quote> quote;
-  /// JIDs mentioned in the text (the text should contain "@<user>" for each).
+  /// JIDs mentioned in the text or caption (it should contain "@<user>" for each).
   std::vector<Jid> mentions;
 };
 

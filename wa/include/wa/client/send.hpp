@@ -13,6 +13,7 @@
 
 #include "wa/binary/node.hpp"
 #include "wa/client/messages.hpp"
+#include "wa/client/outgoing.hpp"
 #include "wa/error.hpp"
 #include "wa/jid.hpp"
 #include "wa/signal/protocol.hpp"
@@ -43,6 +44,19 @@ std::vector<std::pair<Jid, Result<signal::PreKeyBundle>>> parse_prekey_bundles(
 /// The serialized Message for a text: `conversation`, or `extendedTextMessage` with contextInfo
 /// when quoting or mentioning (§7.4).
 std::string text_message(std::string_view text, const SendOptions& options);
+
+/// A message ready to encrypt: the serialized Message and its stanza attributes (§7.2, §8.4).
+struct Composed {
+  std::string message;
+  std::string stanza_type = "text";  ///< <message type>: "text", or "media" for attachments/vcards
+  std::string mediatype;  ///< <enc mediatype>: image, video/gif, audio/ptt, document, sticker,
+                          ///< vcard; empty for text and location
+};
+/// Builds the Message of `m` (compose.cpp): the media fields from `uploaded` (required for
+/// attachments), the caption/text's contextInfo from the options (quote, mentions). Error:
+/// invalid_argument (an attachment without upload).
+Result<Composed> compose(const OutgoingMessage& m, const media::UploadedMedia* uploaded,
+                         const SendOptions& options);
 /// Message{deviceSentMessage{destinationJid, message}} for our own other devices (§7.2 step 4).
 std::string device_sent_message(std::string_view message, const Jid& destination);
 
@@ -74,14 +88,16 @@ struct DeviceCiphertext {
 /// <message id to type=text><participants>…</participants>[<device-identity>]</message>; the
 /// device identity (our ADV account) is added when any ciphertext is a pkmsg (§7.2 step 5).
 Node message_stanza(std::string_view id, const Jid& to, std::span<const DeviceCiphertext> encs,
-                    std::span<const std::uint8_t> account);
+                    std::span<const std::uint8_t> account, std::string_view type = "text",
+                    std::string_view mediatype = {});
 
 /// The group form (§7.3 step 6): <message id to=G type=text addressing_mode [phash]> with the
 /// SKDM <participants>, the <enc type=skmsg> and <device-identity> when any pkmsg.
 Node group_message_stanza(std::string_view id, const Jid& group, std::string_view addressing_mode,
                           std::span<const DeviceCiphertext> skdm_encs,
                           std::span<const std::uint8_t> skmsg,
-                          std::span<const std::uint8_t> account, std::string_view phash);
+                          std::span<const std::uint8_t> account, std::string_view phash,
+                          std::string_view type = "text", std::string_view mediatype = {});
 
 /// <receipt id to=chat [participant=sender] type=read t>[<list><item id/>…]</list>] for
 /// messages we received (§6.4); the first id goes in the attribute, the others in the list.
