@@ -7,6 +7,14 @@ import { pairedPeer } from '../../emulator/src/peer.mjs';
 import { call, dialects, sleep, startGateway, waitFor } from './harness.mjs';
 import { WsClient, createSession, newUser, startEmulator, waitSession, wsUrl } from './wa_env.mjs';
 import { startReceiver } from './receiver.mjs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
+// A 1x1 PNG and a two-page PDF, sent through the API and compared byte for byte on arrival.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 2/Kids[3 0 R 4 0 R]>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R>>endobj\n4 0 obj<</Type/Page/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
 // Low enough for the last test to reach it, high enough for the others.
@@ -16,7 +24,7 @@ const textOf = (m) => m.message?.conversation ?? m.message?.extendedTextMessage?
 
 for (const dialect of dialects()) {
   describe(`sending on ${dialect}`, () => {
-    let emu, gw, rx, user, other, sessionId, stoppedId, alice, carol;
+    let emu, gw, rx, user, other, sessionId, stoppedId, alice, carol, caDir, files, filesUrl;
     const bot = dialect === 'sqlite' ? '6281710000001' : '6281710000002';
     const alicePhone = dialect === 'sqlite' ? '6281710000011' : '6281710000012';
     const carolPhone = dialect === 'sqlite' ? '6281710000021' : '6281710000022';
@@ -24,9 +32,19 @@ for (const dialect of dialects()) {
       call(gw, 'POST', `/api/v1/sessions/${id}/send`, { token, body });
 
     before(async () => {
-      emu = await startEmulator();
+      emu = await startEmulator({ media: true });
       rx = await startReceiver();
-      gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env, SEND_RATE_PER_MINUTE: String(SEND_RATE) } });
+      caDir = mkdtempSync(path.join(os.tmpdir(), 'send-ca-'));
+      writeFileSync(path.join(caDir, 'ca.pem'), emu.emu.info().media_ca_pem);
+      files = http.createServer((req, res) => {
+        if (req.url === '/report.pdf') { res.writeHead(200, { 'content-type': 'application/pdf' }); res.end(PDF); return; }
+        if (req.url === '/to-metadata') { res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }); res.end(); return; }
+        if (req.url === '/big') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(Buffer.alloc(70 * 1024)); return; }
+        res.writeHead(404); res.end();
+      });
+      await new Promise((ok) => files.listen(0, '127.0.0.1', ok));
+      filesUrl = `http://127.0.0.1:${files.address().port}`;
+      gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env, SEND_RATE_PER_MINUTE: String(SEND_RATE), WHATSAPP_CA_FILE: path.join(caDir, 'ca.pem'), MEDIA_MAX_BYTES: String(64 * 1024) } });
       user = await newUser(gw);
       other = await newUser(gw);
       const s = await createSession(gw, user.token, 'sender bot', rx.url);
@@ -48,6 +66,8 @@ for (const dialect of dialects()) {
       await gw?.cleanup();
       await rx?.close();
       await emu?.stop();
+      await new Promise((ok) => files ? files.close(ok) : ok());
+      if (caDir) rmSync(caDir, { recursive: true, force: true });
     });
 
     test('a text to a phone number arrives; its status moves to delivered and read everywhere', async () => {
@@ -128,6 +148,48 @@ for (const dialect of dialects()) {
       assert.equal((await list('before=NOPE')).status, 404);
       assert.equal((await list('direction=sideways')).status, 400);
       assert.equal((await list('limit=0')).status, 400);
+    });
+
+    test('media: an image by base64 and a document by URL arrive byte-identical; location and contact too', async () => {
+      const img = await send({ to: alicePhone, type: 'image', media_base64: `data:image/png;base64,${PNG.toString('base64')}`, caption: 'a pixel' });
+      assert.equal(img.status, 200, img.text);
+      const gotImg = await alice.waitMessage((m) => m.key.id === img.json.data.message_id);
+      assert.equal(gotImg.message.imageMessage.caption, 'a pixel');
+      assert.equal(gotImg.message.imageMessage.mimetype, 'image/png');
+      assert.equal(gotImg.message.imageMessage.width, 1);
+      assert.deepEqual(await alice.download(gotImg), PNG);
+      const doc = await send({ to: alicePhone, type: 'document', media_url: `${filesUrl}/report.pdf` });
+      assert.equal(doc.status, 200, doc.text);
+      const gotDoc = await alice.waitMessage((m) => m.key.id === doc.json.data.message_id);
+      const dm = gotDoc.message.documentMessage ?? gotDoc.message.documentWithCaptionMessage?.message?.documentMessage;
+      assert.equal(dm.fileName, 'report.pdf');
+      assert.equal(dm.mimetype, 'application/pdf');
+      assert.deepEqual(await alice.download(gotDoc), PDF);
+      const loc = await send({ to: alicePhone, type: 'location', location: { latitude: -6.1754, longitude: 106.8272, name: 'Monas' } });
+      assert.equal(loc.status, 200, loc.text);
+      const gotLoc = await alice.waitMessage((m) => m.key.id === loc.json.data.message_id);
+      assert.equal(gotLoc.message.locationMessage.name, 'Monas');
+      assert.ok(Math.abs(gotLoc.message.locationMessage.degreesLatitude + 6.1754) < 1e-6);
+      const card = await send({ to: alicePhone, type: 'contact', contact: { name: 'Budi', phone: '+62 811 2222' } });
+      assert.equal(card.status, 200, card.text);
+      const gotCard = await alice.waitMessage((m) => m.key.id === card.json.data.message_id);
+      assert.equal(gotCard.message.contactMessage.displayName, 'Budi');
+      assert.match(gotCard.message.contactMessage.vcard, /waid=628112222/);
+      const logged = (await call(gw, 'GET', `/api/v1/sessions/${sessionId}/messages/${doc.json.data.message_id}`, { token: user.token })).json.data;
+      assert.equal(logged.type, 'document');
+
+      // media_url refusals: cloud metadata (directly and by redirect), too large, not found.
+      const meta = await send({ to: alicePhone, type: 'image', media_url: 'http://169.254.169.254/latest/meta-data/' });
+      assert.equal(meta.status, 400, meta.text);
+      assert.match(meta.json.message, /media_url/);
+      const redirect = await send({ to: alicePhone, type: 'image', media_url: `${filesUrl}/to-metadata` });
+      assert.equal(redirect.status, 400, redirect.text);
+      const big = await send({ to: alicePhone, type: 'image', media_url: `${filesUrl}/big` });
+      assert.equal(big.status, 413, big.text);
+      const bigB64 = await send({ to: alicePhone, type: 'image', mimetype: 'image/png', media_base64: Buffer.alloc(70 * 1024).toString('base64') });
+      assert.equal(bigB64.status, 413, bigB64.text);
+      const missing = await send({ to: alicePhone, type: 'image', media_url: `${filesUrl}/nothing.png` });
+      assert.equal(missing.status, 400, missing.text);
     });
 
     test('typing: the peer sees "typing…" before the text when asked for', async () => {

@@ -4,6 +4,7 @@
 // Another user's session is 404.
 #include <boost/json/object.hpp>
 
+#include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
 #include "http/envelope.hpp"
 #include "http/errors.hpp"
@@ -11,6 +12,7 @@
 #include "log/log.hpp"
 #include "outbound/message_log.hpp"
 #include "outbound/request.hpp"
+#include "util/strings.hpp"
 
 namespace gw::api {
 
@@ -42,22 +44,40 @@ std::string chat_filter(const std::string& v) {
 
 }  // namespace
 
-void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender) {
+void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,
+                             webhooks::HttpClient& media_client) {
   using Res = boost::asio::awaitable<http::Response>;
   using http::Access;
   using http::Body;
   auto& db = ctx.db;
   const std::size_t max_body = ctx.config.http_max_body_bytes;
+  const auto fetch_timeout = ctx.config.media_fetch_timeout;
 
   router.add(
       "POST", "/api/v1/sessions/:id/send", Access::authenticated,
-      [&db, &sender, max_body](http::Request& req) -> Res {
+      [&db, &sender, &media_client, max_body, fetch_timeout](http::Request& req) -> Res {
         auto id = session_id_of(req);
         auto user = *req.user_id;
         if (!co_await db.run([&](db::Connection& c) { return owns(c, id, user); }))
           session_not_found();
         auto body = http::require_json_object(req.body, max_body, kMaxSendDepth);
         auto request = outbound::parse_send_request(body, sender.options().limits);
+        if (request.media_url) {
+          // Fetched here (SSRF-checked at connect time, redirects re-checked, size-capped).
+          const auto max = sender.options().limits.max_media_bytes;
+          auto got = co_await media_client.get(*request.media_url, fetch_timeout, max, 3);
+          if (!got.ok()) throw media_url_error(got, max);
+          request.media_bytes = std::move(got.body);
+          if (request.mimetype.empty()) {
+            auto ct = got.content_type.substr(0, got.content_type.find(';'));
+            request.mimetype = util::to_lower(util::trim(ct));
+          }
+          if (request.filename.empty()) {
+            auto path = got.final_url.substr(0, got.final_url.find_first_of("?#"));
+            auto name = path.substr(path.rfind('/') + 1);
+            if (!name.empty() && name.size() <= 256) request.filename = name;
+          }
+        }
         auto rate = sender.take_rate(id);
         if (!rate.allowed) {
           req.response_headers.set("Retry-After", std::to_string(rate.retry_after_seconds));

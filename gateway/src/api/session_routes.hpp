@@ -9,6 +9,7 @@
 #include "events/hub.hpp"
 #include "http/router.hpp"
 #include "outbound/sender.hpp"
+#include "webhooks/http_client.hpp"
 #include "sessions/manager.hpp"
 
 namespace gw::api {
@@ -22,7 +23,8 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 void register_webhook_routes(http::Router& router, app::Context& ctx,
                              std::function<void()> wake_worker);
 /// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status.
-void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender);
+void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,
+                             webhooks::HttpClient& media_client);
 void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
                         events::Hub& hub);
 

@@ -177,6 +177,17 @@ int run_server(const config::Config& cfg) {
     log::error("cannot start: webhook client", {{"error", e.what()}});
     return 1;
   }
+  // media_url of the send API: the same client code, its own SSRF setting and pool.
+  webhooks::HttpClientOptions mco = hco;
+  mco.allow_private_networks = cfg.media_allow_private_networks;
+  mco.max_idle_per_host = 2;
+  std::optional<webhooks::HttpClient> media_client;
+  try {
+    media_client.emplace(ioc.get_executor(), mco);
+  } catch (const std::exception& e) {
+    log::error("cannot start: media client", {{"error", e.what()}});
+    return 1;
+  }
   webhooks::WorkerOptions wo;
   wo.timeout = cfg.webhook_timeout;
   wo.max_retries = cfg.webhook_max_retries;
@@ -186,6 +197,7 @@ int run_server(const config::Config& cfg) {
   outbound::SenderOptions sender_options;
   sender_options.rate_per_minute = cfg.send_rate_per_minute;
   sender_options.typing_default = cfg.send_typing;
+  sender_options.limits.max_media_bytes = cfg.media_max_bytes;
   outbound::Sender sender(*db, manager, sender_options);
   metrics.add_counter("messages_sent_total",
                       "Messages sent (API and webhook replies), acked by WhatsApp.", "",
@@ -219,7 +231,7 @@ int run_server(const config::Config& cfg) {
   api::register_session_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
-  api::register_message_routes(router, ctx, sender);
+  api::register_message_routes(router, ctx, sender, *media_client);
   api::register_media_routes(router, ctx, *media_store, media_signer);
   Pipeline pipeline(ctx, router);
 

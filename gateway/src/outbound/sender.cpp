@@ -52,6 +52,15 @@ asio::awaitable<void> sleep_for(milliseconds d) {
                            "WhatsApp did not confirm the message in time: " + e.message());
     case wa::Errc::invalid_argument:
       throw http::ApiError(http::ErrorKind::bad_request, "cannot send: " + e.message());
+    case wa::Errc::media_invalid:
+      throw http::ApiError(http::ErrorKind::bad_request,
+                           "the media cannot be sent: " + e.message());
+    case wa::Errc::media_too_large:
+      throw http::ApiError(http::ErrorKind::payload_too_large,
+                           "the media is too large: " + e.message());
+    case wa::Errc::media_timeout:
+      throw http::ApiError(http::ErrorKind::gateway_timeout,
+                           "uploading the media to WhatsApp timed out: " + e.message());
     case wa::Errc::message_undeliverable:
       throw http::ApiError(http::ErrorKind::bad_gateway,
                            "no device of the recipient could be reached: " + e.message());
@@ -60,6 +69,76 @@ asio::awaitable<void> sleep_for(milliseconds d) {
                            "WhatsApp refused the message: " + e.message());
   }
   std::abort();  // unreachable: every case throws
+}
+
+wa::message::ContentType content_type_of(std::string_view type) {
+  using wa::message::ContentType;
+  static constexpr std::pair<std::string_view, ContentType> kTypes[] = {
+      {"text", ContentType::text},         {"image", ContentType::image},
+      {"document", ContentType::document}, {"audio", ContentType::audio},
+      {"video", ContentType::video},       {"sticker", ContentType::sticker},
+      {"location", ContentType::location}, {"contact", ContentType::contact}};
+  for (const auto& [name, t] : kTypes)
+    if (name == type) return t;
+  return ContentType::text;
+}
+
+std::vector<std::uint8_t> bytes_of(const std::optional<std::string>& s) {
+  if (!s) return {};
+  return {s->begin(), s->end()};
+}
+
+// The library's message for a validated request (media bytes already fetched or decoded).
+wa::client::OutgoingMessage outgoing_message(const SendRequest& r) {
+  namespace out = wa::client::out;
+  auto media = wa::client::MediaInput{bytes_of(r.media_bytes), std::nullopt};
+  auto mime = [&r](const char* fallback) { return r.mimetype.empty() ? fallback : r.mimetype; };
+  switch (r.type) {
+    case SendType::text:
+      return out::Text{r.content};
+    case SendType::image: {
+      out::Image m;
+      m.media = std::move(media);
+      m.mimetype = mime("image/jpeg");
+      m.caption = r.content;
+      return m;
+    }
+    case SendType::video: {
+      out::Video m;
+      m.media = std::move(media);
+      m.mimetype = mime("video/mp4");
+      m.caption = r.content;
+      return m;
+    }
+    case SendType::audio: {
+      out::Audio m;
+      m.media = std::move(media);
+      m.mimetype = mime(r.ptt ? "audio/ogg; codecs=opus" : "audio/mpeg");
+      m.ptt = r.ptt;
+      return m;
+    }
+    case SendType::document: {
+      out::Document m;
+      m.media = std::move(media);
+      m.mimetype = mime("application/octet-stream");
+      m.file_name = r.filename.empty() ? "file" : r.filename;
+      m.caption = r.content;
+      return m;
+    }
+    case SendType::sticker: {
+      out::Sticker m;
+      m.media = std::move(media);
+      m.mimetype = mime("image/webp");
+      return m;
+    }
+    case SendType::location: {
+      const auto& l = *r.location;
+      return out::Location{l.latitude, l.longitude, l.name, l.address};
+    }
+    case SendType::contact:
+      return out::Contact{r.contact->name, r.contact->vcard};
+  }
+  return out::Text{r.content};
 }
 
 }  // namespace
@@ -155,12 +234,6 @@ void Sender::log_outcome(const std::string& session_id, const Target& t, const S
 asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequest& request) {
   auto snap = sessions_.snapshot(session_id);
   if (!snap || snap->status != "connected") not_connected(snap);
-  if (request.type != SendType::text) {
-    throw http::ApiError(http::ErrorKind::validation,
-                         "type " + std::string(to_string(request.type)) +
-                             " cannot be sent yet by this build; only text",
-                         json::object{{"type", "not supported yet"}});
-  }
   auto target = co_await resolve(session_id, request.to);
 
   wa::client::SendOptions opts;
@@ -173,13 +246,15 @@ asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequ
                            json::object{{"quoted_message_id", "unknown message"}});
     }
     opts.quote = wa::client::SendOptions::Quote{qid, q->sender_jid, q->text};
+    opts.quote->type = content_type_of(q->type);
   }
   for (const auto& m : request.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
 
   if (request.typing.value_or(options_.typing_default))
     co_await type_for(session_id, target.jid, request.content.size());
 
-  auto r = co_await sessions_.send_text(session_id, target.jid, request.content, opts);
+  const auto message = outgoing_message(request);
+  auto r = co_await sessions_.send(session_id, target.jid, message, opts);
   if (!r) {
     failed_.fetch_add(1);
     log_outcome(session_id, target, request, std::nullopt, r.error().message());

@@ -772,26 +772,33 @@ asio::awaitable<std::optional<std::string>> Manager::group_name(const std::strin
 // Runs on the session's strand; the result goes to `out` (co_spawn needs a default-constructible
 // result type, which wa::Result<SendResult> is not).
 asio::awaitable<void> Manager::send_on_strand(
-    const std::shared_ptr<Runtime>& rt, const wa::Jid& to, const std::string& text,
-    const wa::client::SendOptions& options,
+    const std::shared_ptr<Runtime>& rt, const wa::Jid& to,
+    const wa::client::OutgoingMessage& message, const wa::client::SendOptions& options,
     std::optional<wa::Result<wa::client::SendResult>>& out) {
   if (!rt->client) {
     out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
     co_return;
   }
-  out.emplace(co_await rt->client->send_text(to, text, options));
+  out.emplace(co_await rt->client->send_message(to, message, options));
+}
+
+asio::awaitable<wa::Result<wa::client::SendResult>> Manager::send(
+    const std::string& session_id, const wa::Jid& to, const wa::client::OutgoingMessage& message,
+    const wa::client::SendOptions& options) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<wa::client::SendResult>> out;
+  co_await asio::co_spawn(rt->strand, send_on_strand(rt, to, message, options, out),
+                          asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the send did not complete"};
+  co_return std::move(*out);
 }
 
 asio::awaitable<wa::Result<wa::client::SendResult>> Manager::send_text(
     const std::string& session_id, const wa::Jid& to, const std::string& text,
     const wa::client::SendOptions& options) {
-  auto rt = runtime_for(session_id, "", false);
-  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
-  std::optional<wa::Result<wa::client::SendResult>> out;
-  co_await asio::co_spawn(rt->strand, send_on_strand(rt, to, text, options, out),
-                          asio::use_awaitable);
-  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the send did not complete"};
-  co_return std::move(*out);
+  const wa::client::OutgoingMessage message = wa::client::out::Text{text};
+  co_return co_await send(session_id, to, message, options);
 }
 
 asio::awaitable<void> Manager::lookup_on_strand(

@@ -29,6 +29,7 @@
 #include "events/hub.hpp"
 #include "sessions/repository.hpp"
 #include "wa/client/client.hpp"
+#include "wa/client/outgoing.hpp"
 
 namespace gw::sessions {
 
@@ -117,8 +118,13 @@ class Manager {
   /// the logout.
   boost::asio::awaitable<bool> remove(const SessionRow& row);
 
-  /// Sends a text from a connected session (on its strand); completes on WhatsApp's ack.
-  /// Errors: client_disconnected when the session is not running here, else the library's.
+  /// Sends a message of any type from a connected session (on its strand; a media upload is
+  /// encrypted there too); completes on WhatsApp's ack. Errors: client_disconnected when the
+  /// session is not running here, else the library's.
+  boost::asio::awaitable<wa::Result<wa::client::SendResult>> send(
+      const std::string& session_id, const wa::Jid& to, const wa::client::OutgoingMessage& message,
+      const wa::client::SendOptions& options);
+  /// send() of a text.
   boost::asio::awaitable<wa::Result<wa::client::SendResult>> send_text(
       const std::string& session_id, const wa::Jid& to, const std::string& text,
       const wa::client::SendOptions& options);
@@ -169,8 +175,8 @@ class Manager {
   // Waits (from any executor) until `pred` holds for the live state or `timeout` passes.
   boost::asio::awaitable<bool> logout_on_strand(const std::shared_ptr<Runtime>& rt);
   boost::asio::awaitable<void> send_on_strand(
-      const std::shared_ptr<Runtime>& rt, const wa::Jid& to, const std::string& text,
-      const wa::client::SendOptions& options,
+      const std::shared_ptr<Runtime>& rt, const wa::Jid& to,
+      const wa::client::OutgoingMessage& message, const wa::client::SendOptions& options,
       std::optional<wa::Result<wa::client::SendResult>>& out);
   boost::asio::awaitable<void> lookup_on_strand(
       const std::shared_ptr<Runtime>& rt, const std::string& phone,
