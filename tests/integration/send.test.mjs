@@ -246,6 +246,21 @@ for (const dialect of dialects()) {
       assert.ok(!out.some((m) => m.content === 'anyone?' || m.content === 'no recipient'));
     });
 
+    test('an API key sends (as n8n would), is refused once deleted, and reaches no other user', async () => {
+      const created = await call(gw, 'POST', '/api/v1/api-keys', { token: user.token, body: { name: 'n8n', session_ids: [sessionId] } });
+      assert.equal(created.status, 201, created.text);
+      const { key, id } = created.json.data;
+      const viaKey = await call(gw, 'POST', `/api/v1/sessions/${sessionId}/send`, { headers: { 'x-api-key': key }, body: { to: alicePhone, content: 'sent with an API key' } });
+      assert.equal(viaKey.status, 200, viaKey.text);
+      assert.equal(textOf(await alice.waitMessage((m) => m.key.id === viaKey.json.data.message_id)), 'sent with an API key');
+      const otherKey = (await call(gw, 'POST', '/api/v1/api-keys', { token: other.token, body: { name: 'theirs' } })).json.data.key;
+      const foreign = await call(gw, 'POST', `/api/v1/sessions/${sessionId}/send`, { headers: { 'x-api-key': otherKey }, body: { to: alicePhone, content: 'not mine' } });
+      assert.equal(foreign.status, 404, foreign.text);
+      assert.equal((await call(gw, 'DELETE', `/api/v1/api-keys/${id}`, { token: user.token })).status, 200);
+      const revoked = await call(gw, 'POST', `/api/v1/sessions/${sessionId}/send`, { headers: { authorization: `Bearer ${key}` }, body: { to: alicePhone, content: 'after revocation' } });
+      assert.equal(revoked.status, 401, revoked.text);
+    });
+
     test('the send rate limit answers 429 with Retry-After and sends nothing more', async () => {
       let limited;
       let sent = 0;
