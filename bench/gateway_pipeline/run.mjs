@@ -15,14 +15,14 @@
 // emulator; the measured phase only releases them (see emulator_host.mjs).
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
 // progress on stderr.
-import { fork, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { gatewayWithBots, note, range, resultLog, sleep, track } from '../lib/gateway_bench.mjs'
+import { gatewayWithBots, note, range, resultLog, sleep, startHost as startHostAt } from '../lib/gateway_bench.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -67,42 +67,7 @@ const rssOf = (pid) => parseInt(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}
 
 // ---- emulator host (child process) --------------------------------------------------------
 
-const startHost = async () => {
-  const child = track(fork(HOST, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
-  let seq = 0
-  const waiting = new Map()
-  child.on('message', (m) => {
-    const w = waiting.get(m.seq)
-    if (!w) return
-    waiting.delete(m.seq)
-    if (m.ok) w.resolve(m.result)
-    else w.reject(new Error(`emulator host: ${m.error}`))
-  })
-  child.once('exit', (code) => { for (const w of waiting.values()) w.reject(new Error(`emulator host exited ${code}`)) })
-  const call = (op, args = {}) => new Promise((resolve, reject) => {
-    const s = ++seq
-    waiting.set(s, { resolve, reject })
-    child.send({ op, seq: s, ...args })
-  })
-  const ready = await call('start')
-  const control = async (method, p, body) => {
-    const r = await fetch(ready.control_url + p, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
-    const json = await r.json().catch(() => null)
-    if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status} ${JSON.stringify(json)}`)
-    return json
-  }
-  return {
-    ...ready,
-    pid: child.pid,
-    call,
-    control,
-    stop: async () => {
-      await call('stop').catch(() => {})
-      child.disconnect()
-      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
-    }
-  }
-}
+const startHost = () => startHostAt(HOST)
 
 // ---- webhook receiver (this process) --------------------------------------------------------
 

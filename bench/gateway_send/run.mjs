@@ -12,13 +12,12 @@
 //   many: CONCURRENCY requests in flight spread over all bots for DURATION_S seconds.
 // Each request returns after WhatsApp's (the emulator's) server ack, and the message is logged
 // before the answer. Reported: completed sends/s, API latency p50/p99, gateway CPU cores.
-import { fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { gatewayWithBots, note, pool, range, resultLog, sleep, track } from '../lib/gateway_bench.mjs'
+import { gatewayWithBots, note, pool, range, resultLog, sleep, startHost as startHostAt } from '../lib/gateway_bench.mjs'
 
 const { values: opt } = parseArgs({
   options: {
@@ -53,40 +52,7 @@ const cpuOf = (pid) => {
 const pct = (sorted, p) => sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] : null
 const r2 = (x) => x === null || x === undefined ? null : Math.round(x * 100) / 100
 
-const startHost = async () => {
-  const child = track(fork(HOST, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
-  let seq = 0
-  const waiting = new Map()
-  child.on('message', (m) => {
-    const w = waiting.get(m.seq)
-    if (!w) return
-    waiting.delete(m.seq)
-    if (m.ok) w.resolve(m.result); else w.reject(new Error(`emulator host: ${m.error}`))
-  })
-  const call = (op, args = {}) => new Promise((resolve, reject) => {
-    const s = ++seq
-    waiting.set(s, { resolve, reject })
-    child.send({ op, seq: s, ...args })
-  })
-  const ready = await call('start')
-  const control = async (method, p, body) => {
-    const r = await fetch(ready.control_url + p, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
-    const json = await r.json().catch(() => null)
-    if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status} ${JSON.stringify(json)}`)
-    return json
-  }
-  return {
-    ...ready,
-    pid: child.pid,
-    call,
-    control,
-    stop: async () => {
-      await call('stop').catch(() => {})
-      child.disconnect()
-      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
-    }
-  }
-}
+const startHost = () => startHostAt(HOST)
 
 /** Closed loop: `C` workers send until `seconds` passed; `pick(i)` -> [sessionId, to]. */
 const closedLoop = async ({ base, token, gwPid, seconds, pick }) => {

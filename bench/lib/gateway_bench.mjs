@@ -3,7 +3,7 @@
 // result log, a free port, a bounded worker pool, starting the Release gateway and waiting until
 // it answers, a small API client, a gateway on a fresh database with bot sessions linked through
 // an emulator, and the min-max range of the summaries.
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, fork, spawn } from 'node:child_process'
 import { appendFileSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -181,5 +181,48 @@ export const gatewayWithBots = async ({ bin, dialect, pgUrl, tag, host, bots, we
     try { note(`  gateway log tail:\n${readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')}`) } catch {}
     await close()
     throw err
+  }
+}
+
+/**
+ * Forks the benchmarks' emulator host (bench/gateway_pipeline/emulator_host.mjs) and talks to it
+ * over IPC: call(op, args) resolves with the op's result; control(method, path, body) calls the
+ * emulator's control API. Resolves once the emulator listens, with {ws_url, control_url,
+ * root_public_key, pid, call, control, stop()}.
+ */
+export const startHost = async (hostPath) => {
+  const child = track(fork(hostPath, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  let seq = 0
+  const waiting = new Map()
+  child.on('message', (m) => {
+    const w = waiting.get(m.seq)
+    if (!w) return
+    waiting.delete(m.seq)
+    if (m.ok) w.resolve(m.result)
+    else w.reject(new Error(`emulator host: ${m.error}`))
+  })
+  child.once('exit', (code) => { for (const w of waiting.values()) w.reject(new Error(`emulator host exited ${code}`)) })
+  const call = (op, args = {}) => new Promise((resolve, reject) => {
+    const s = ++seq
+    waiting.set(s, { resolve, reject })
+    child.send({ op, seq: s, ...args })
+  })
+  const ready = await call('start')
+  const control = async (method, p, body) => {
+    const r = await fetch(ready.control_url + p, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) })
+    const json = await r.json().catch(() => null)
+    if (!r.ok) throw new Error(`emulator ${method} ${p}: ${r.status} ${JSON.stringify(json)}`)
+    return json
+  }
+  return {
+    ...ready,
+    pid: child.pid,
+    call,
+    control,
+    stop: async () => {
+      await call('stop').catch(() => {})
+      child.disconnect()
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
+    }
   }
 }
