@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS (default 20) on a scratch
+# Builds the libFuzzer targets with clang and runs each for FUZZ_SECONDS (default 60) on a scratch
 # copy of its committed seed corpus (fuzz/corpus/<name>/). Fails on any crash or sanitizer report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-20}
+seconds=${FUZZ_SECONDS:-60}
 cmake -S fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build-fuzz -j"${JOBS:-2}"
 shopt -s nullglob
