@@ -57,7 +57,8 @@ class MediaStore : public ::testing::TestWithParam<db::Dialect> {
     std::string user = auth::uuid_v4();
     std::string session = auth::uuid_v4();
     tdb_.db().with_connection([&](db::Connection& c) {
-      c.query("INSERT INTO users (id, pin_hash) VALUES (?, ?)", {user, auth::hex_encode(auth::random_bytes(32))});
+      c.query("INSERT INTO users (id, pin_hash) VALUES (?, ?)",
+              {user, auth::hex_encode(auth::random_bytes(32))});
       c.query("INSERT INTO sessions (id, user_id, session_name, webhook_url) VALUES (?, ?, ?, ?)",
               {session, user, std::string("bot"), std::string("http://127.0.0.1:5678/hook")});
     });

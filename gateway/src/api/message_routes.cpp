@@ -22,10 +22,6 @@ namespace json = boost::json;
 
 constexpr int kMaxSendDepth = 6;
 
-bool owns(db::Connection& c, const std::string& id, const std::string& user) {
-  return !c.query("SELECT 1 FROM sessions WHERE id = ? AND user_id = ?", {id, user}).rows.empty();
-}
-
 [[noreturn]] void session_not_found() {
   throw http::ApiError(http::ErrorKind::not_found, "session not found");
 }
@@ -58,7 +54,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
       [&db, &sender, &media_client, max_body, fetch_timeout](http::Request& req) -> Res {
         auto id = session_id_of(req);
         auto user = *req.user_id;
-        if (!co_await db.run([&](db::Connection& c) { return owns(c, id, user); }))
+        if (!co_await db.run([&](db::Connection& c) { return owns_session(c, id, user); }))
           session_not_found();
         auto body = http::require_json_object(req.body, max_body, kMaxSendDepth);
         auto request = outbound::parse_send_request(body, sender.options().limits);
@@ -107,7 +103,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
                }
                auto out = co_await db.run(
                    [&](db::Connection& c) -> std::optional<std::optional<json::object>> {
-                     if (!owns(c, id, user)) return std::nullopt;
+                     if (!owns_session(c, id, user)) return std::nullopt;
                      return outbound::find_message(c, id, mid);
                    });
                if (!out) session_not_found();
@@ -148,7 +144,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
                  f.limit = v;
                }
                auto out = co_await db.run([&](db::Connection& c) -> std::optional<json::object> {
-                 if (!owns(c, id, user)) return std::nullopt;
+                 if (!owns_session(c, id, user)) return std::nullopt;
                  return outbound::list_messages(c, id, f);
                });
                if (!out) session_not_found();

@@ -40,6 +40,10 @@ std::string session_id_of(const http::Request& req) {
   return *id;
 }
 
+bool owns_session(db::Connection& c, const std::string& id, const std::string& user) {
+  return !c.query("SELECT 1 FROM sessions WHERE id = ? AND user_id = ?", {id, user}).rows.empty();
+}
+
 namespace {
 
 [[noreturn]] void not_found() {

@@ -9,13 +9,16 @@
 #include "events/hub.hpp"
 #include "http/router.hpp"
 #include "outbound/sender.hpp"
-#include "webhooks/http_client.hpp"
 #include "sessions/manager.hpp"
+#include "webhooks/http_client.hpp"
 
 namespace gw::api {
 
 /// The :id of a session route, lower-cased as stored; ApiError 400 when it is not a UUID.
 std::string session_id_of(const http::Request& req);
+
+/// Whether session `id` exists and belongs to `user` (routes answer 404 otherwise).
+bool owns_session(db::Connection& c, const std::string& id, const std::string& user);
 
 void register_session_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager);
 /// /api/v1/sessions/:id/deliveries…: the webhook outbox of a session; `wake_worker` makes the

@@ -29,10 +29,6 @@ json::value opt_str(const db::Row& r, std::size_t i) {
   return json::string(r.text(i));
 }
 
-bool owns(db::Connection& c, const std::string& id, const std::string& user) {
-  return !c.query("SELECT 1 FROM sessions WHERE id = ? AND user_id = ?", {id, user}).rows.empty();
-}
-
 }  // namespace
 
 void register_webhook_routes(http::Router& router, app::Context& ctx,
@@ -62,7 +58,7 @@ void register_webhook_routes(http::Router& router, app::Context& ctx,
         }
         auto user = *req.user_id;
         auto out = co_await db.run([&](db::Connection& c) -> std::optional<json::array> {
-          if (!owns(c, id, user)) return std::nullopt;
+          if (!owns_session(c, id, user)) return std::nullopt;
           std::string sql =
               "SELECT id, delivery_id, event, message_id, status, attempts, created_ms, "
               "finished_ms, last_status_code, last_error, next_attempt_ms "
@@ -121,7 +117,7 @@ void register_webhook_routes(http::Router& router, app::Context& ctx,
         auto t = ctx.now_ms();
         enum class Outcome { no_session, no_delivery, not_failed, queued };
         auto outcome = co_await db.run([&](db::Connection& c) {
-          if (!owns(c, id, user)) return Outcome::no_session;
+          if (!owns_session(c, id, user)) return Outcome::no_session;
           auto r = c.query(
               "SELECT status FROM webhook_deliveries WHERE session_id = ? AND delivery_id = ?",
               {id, *delivery});

@@ -158,41 +158,34 @@ asio::awaitable<Sender::Target> Sender::resolve(const std::string& session_id,
   Target t{to.jid, to.jid.to_string(), to.jid.user};
   if (!to.from_phone) co_return t;
   const auto& phone = to.jid.user;
+  std::optional<Known> known;
   {
     std::lock_guard lock(mu_);
     if (auto it = numbers_.find(phone);
-        it != numbers_.end() && steady_clock::now() < it->second.until) {
-      if (!it->second.exists) {
-        throw http::ApiError(http::ErrorKind::not_found,
-                             "the number " + phone + " is not on WhatsApp",
-                             json::object{{"to", "not on WhatsApp"}});
-      }
-      if (it->second.jid) t.jid = *it->second.jid;
-      t.chat_id = t.jid.to_string();
-      co_return t;
+        it != numbers_.end() && steady_clock::now() < it->second.until)
+      known = it->second;
+  }
+  if (!known) {
+    auto r = co_await sessions_.lookup_phone(session_id, phone);
+    if (!r) {
+      if (r.error().code == wa::Errc::client_disconnected)
+        not_connected(sessions_.snapshot(session_id));
+      if (r.error().code == wa::Errc::iq_timeout)
+        throw http::ApiError(http::ErrorKind::gateway_timeout,
+                             "WhatsApp did not answer whether " + phone + " is on WhatsApp");
+      throw http::ApiError(http::ErrorKind::bad_gateway,
+                           "could not ask WhatsApp about " + phone + ": " + r.error().message());
     }
-  }
-  auto r = co_await sessions_.lookup_phone(session_id, phone);
-  if (!r) {
-    if (r.error().code == wa::Errc::client_disconnected)
-      not_connected(sessions_.snapshot(session_id));
-    if (r.error().code == wa::Errc::iq_timeout)
-      throw http::ApiError(http::ErrorKind::gateway_timeout,
-                           "WhatsApp did not answer whether " + phone + " is on WhatsApp");
-    throw http::ApiError(http::ErrorKind::bad_gateway,
-                         "could not ask WhatsApp about " + phone + ": " + r.error().message());
-  }
-  {
+    known = Known{r->exists, r->jid, steady_clock::now() + (r->exists ? kKnownFor : kUnknownFor)};
     std::lock_guard lock(mu_);
     if (numbers_.size() >= kMaxKnown) numbers_.clear();
-    numbers_[phone] =
-        Known{r->exists, r->jid, steady_clock::now() + (r->exists ? kKnownFor : kUnknownFor)};
+    numbers_[phone] = *known;
   }
-  if (!r->exists) {
+  if (!known->exists) {
     throw http::ApiError(http::ErrorKind::not_found, "the number " + phone + " is not on WhatsApp",
                          json::object{{"to", "not on WhatsApp"}});
   }
-  if (r->jid) t.jid = *r->jid;
+  if (known->jid) t.jid = *known->jid;
   t.chat_id = t.jid.to_string();
   co_return t;
 }
@@ -205,8 +198,10 @@ asio::awaitable<void> Sender::type_for(const std::string& session_id, const wa::
   co_await sleep_for(d);
 }
 
-void Sender::log_outcome(const std::string& session_id, const Target& t, const SendRequest& request,
-                         const std::optional<std::string>& message_id, const std::string& error) {
+asio::awaitable<void> Sender::log_outcome(const std::string& session_id, const Target& t,
+                                          const SendRequest& request,
+                                          const std::optional<std::string>& message_id,
+                                          const std::string& error) {
   OutgoingRecord rec;
   rec.session_id = session_id;
   // A send that failed before WhatsApp gave it an id is logged under a local one ("GW…").
@@ -225,7 +220,7 @@ void Sender::log_outcome(const std::string& session_id, const Target& t, const S
   if (auto s = sessions_.snapshot(session_id); s && s->phone_number)
     rec.own_jid = wa::Jid::user_jid(*s->phone_number).to_string();
   try {
-    db_.with_connection([&](db::Connection& c) { insert_outgoing(c, rec); });
+    co_await db_.run([&](db::Connection& c) { insert_outgoing(c, rec); });
   } catch (const std::exception& e) {
     log::warn("sent message not logged", {{"session_id", session_id}, {"error", e.what()}});
   }
@@ -257,11 +252,11 @@ asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequ
   auto r = co_await sessions_.send(session_id, target.jid, message, opts);
   if (!r) {
     failed_.fetch_add(1);
-    log_outcome(session_id, target, request, std::nullopt, r.error().message());
+    co_await log_outcome(session_id, target, request, std::nullopt, r.error().message());
     send_failed(r.error(), sessions_.snapshot(session_id));
   }
   sent_.fetch_add(1);
-  log_outcome(session_id, target, request, r->id, "");
+  co_await log_outcome(session_id, target, request, r->id, "");
   const auto ts = r->timestamp > 0 ? r->timestamp * 1000 : util::unix_millis_now();
   co_return Sent{r->id, util::iso8601_from_ms(ts), target.chat_id};
 }
@@ -294,13 +289,13 @@ asio::awaitable<std::optional<std::string>> Sender::reply(const Reply& rp) {
   auto r = co_await sessions_.send_text(rp.session_id, rp.chat, rp.text, opts);
   if (!r) {
     failed_.fetch_add(1);
-    log_outcome(rp.session_id, target, req, std::nullopt, r.error().message());
+    co_await log_outcome(rp.session_id, target, req, std::nullopt, r.error().message());
     log::warn("webhook reply not sent",
               {{"session_id", rp.session_id}, {"error", r.error().message()}});
     co_return std::nullopt;
   }
   sent_.fetch_add(1);
-  log_outcome(rp.session_id, target, req, r->id, "");
+  co_await log_outcome(rp.session_id, target, req, r->id, "");
   co_return r->id;
 }
 

@@ -85,8 +85,11 @@ class Sender {
   boost::asio::awaitable<Target> resolve(const std::string& session_id, const Recipient& to);
   boost::asio::awaitable<void> type_for(const std::string& session_id, const wa::Jid& chat,
                                         std::size_t text_size);
-  void log_outcome(const std::string& session_id, const Target& t, const SendRequest& request,
-                   const std::optional<std::string>& message_id, const std::string& error);
+  // Logs the message (off the caller's thread: the database pool's).
+  boost::asio::awaitable<void> log_outcome(const std::string& session_id, const Target& t,
+                                           const SendRequest& request,
+                                           const std::optional<std::string>& message_id,
+                                           const std::string& error);
 
   db::Database& db_;
   sessions::Manager& sessions_;
