@@ -76,6 +76,11 @@ struct Config {
   int send_rate_per_minute = 120;  // per session: API sends and webhook replies together
   bool send_typing = false;        // human-like "typing…" before each text unless told otherwise
 
+  // Analytics
+  std::string analytics_timezone = "UTC";  // IANA name; requests may give another with tz
+  int analytics_retention_days = 90;       // raw rows kept; 0: for ever (rollups always kept)
+  int metrics_max_session_labels = 100;    // beyond: one session="other" series
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;
