@@ -11,6 +11,9 @@
 #include <iostream>
 #include <thread>
 
+#include "analytics/report.hpp"
+#include "analytics/zone.hpp"
+#include "api/analytics_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
@@ -194,6 +197,9 @@ int run_server(const config::Config& cfg) {
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
   api::register_message_routes(router, ctx, sender);
+  // Validated by the configuration (config.cpp), so found here.
+  const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
+  api::register_analytics_routes(router, ctx, analytics_zone);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -216,7 +222,8 @@ int run_server(const config::Config& cfg) {
   health.start();
   manager.resume();
   worker.start();
-  // Revocations of expired tokens are useless: prune them now and every hour.
+  // Revocations of expired tokens are useless, raw analytics rows past their retention are not
+  // needed: both pruned now and every hour.
   boost::asio::steady_timer prune_timer(strand);
   boost::asio::co_spawn(
       strand,
@@ -229,6 +236,18 @@ int run_server(const config::Config& cfg) {
             if (n > 0) log::info("pruned revoked tokens", {{"count", n}});
           } catch (const std::exception& e) {
             log::warn("pruning revoked tokens failed", {{"error", e.what()}});
+          }
+          // Raw analytics rows past ANALYTICS_RETENTION_DAYS (the rollups stay).
+          if (cfg.analytics_retention_days > 0) {
+            try {
+              const int64_t before =
+                  util::unix_millis_now() - int64_t{cfg.analytics_retention_days} * 86'400'000;
+              auto n = co_await db->run(
+                  [before](db::Connection& c) { return analytics::prune_raw_rows(c, before); });
+              if (n > 0) log::info("pruned raw analytics rows", {{"count", n}});
+            } catch (const std::exception& e) {
+              log::warn("pruning analytics rows failed", {{"error", e.what()}});
+            }
           }
           prune_timer.expires_after(std::chrono::hours(1));
           auto [ec] =
