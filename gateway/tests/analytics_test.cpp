@@ -5,6 +5,7 @@
 
 #include <map>
 #include <random>
+#include <sstream>
 
 #include "analytics/format.hpp"
 #include "analytics/report.hpp"
@@ -12,6 +13,7 @@
 #include "auth/crypto.hpp"
 #include "config/config.hpp"
 #include "db/migrations.hpp"
+#include "observability/session_metrics.hpp"
 #include "test_db.hpp"
 #include "util/time.hpp"
 
@@ -547,4 +549,30 @@ TEST(AnalyticsConfig, TimezoneAndRetentionValidated) {
   EXPECT_EQ(std::get<config::Config>(good).analytics_timezone, "Asia/Jakarta");
   EXPECT_EQ(std::get<config::Config>(good).analytics_retention_days, 0);
   EXPECT_EQ(config::Config{}.analytics_timezone, "UTC");
+}
+
+TEST(SessionMetrics, SessionLabelsAreBounded) {
+  obs::SessionMetrics m(2);
+  m.message("s1", true);
+  m.message("s2", false);
+  m.message("s3", true);  // beyond the bound: summed under "other"
+  m.message("s4", true);
+  m.message("s1", false);
+  m.webhook_attempt("s1", "delivered", 0.2);
+  m.webhook_attempt("s9", "retry", 31);
+  std::ostringstream o;
+  m.render(o);
+  const auto text = o.str();
+  EXPECT_NE(text.find("messages_received_total{session=\"s1\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("messages_forwarded_total{session=\"other\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("messages_ignored_total{session=\"s2\"} 1\n"), std::string::npos);
+  EXPECT_EQ(text.find("s3"), std::string::npos);
+  EXPECT_NE(text.find("webhook_attempts_by_outcome_total{session=\"s1\",outcome=\"delivered\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("webhook_request_duration_seconds_bucket{session=\"s1\",le=\"0.25\"} 1"),
+            std::string::npos);
+  EXPECT_NE(text.find("webhook_request_duration_seconds_bucket{session=\"other\",le=\"30\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("webhook_request_duration_seconds_count{session=\"other\"} 1"),
+            std::string::npos);
 }

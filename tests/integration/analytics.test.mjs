@@ -206,6 +206,14 @@ for (const dialect of dialects()) {
         || lines.some((l) => l.startsWith(`${quietId},Agent 2,disconnected,`)), csv.text);
     });
 
+    test('/metrics has the per-session message and webhook families', async () => {
+      const r = await call(gw, 'GET', '/metrics');
+      for (const family of ['messages_received_total', 'messages_forwarded_total', 'messages_ignored_total',
+        'webhook_attempts_by_outcome_total', 'webhook_request_duration_seconds']) {
+        assert.match(r.text, new RegExp(`# TYPE ${family} (counter|histogram)\n`), family);
+      }
+    });
+
     test('the rollups follow a webhook outcome written after the row', async () => {
       const id = (await createSession(gw, user.token, 'Agent 3')).session_id;
       addRow(id, '2024-06-01T08:00:00.000Z', { group: true, mention: true });

@@ -26,6 +26,7 @@
 #include "events/hub.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "observability/session_metrics.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "util/time.hpp"
@@ -100,6 +101,9 @@ int run_server(const config::Config& cfg) {
 
   boost::asio::io_context ioc(cfg.http_threads);
   obs::Metrics metrics;
+  // Per-session series, bounded by METRICS_MAX_SESSION_LABELS (outlives the manager and worker
+  // that feed it).
+  obs::SessionMetrics session_metrics(static_cast<std::size_t>(cfg.metrics_max_session_labels));
   // Process-wide timers (health probe, pruning, shutdown) share one strand.
   auto strand = boost::asio::make_strand(ioc);
   HealthMonitor health(*db, strand);
@@ -171,6 +175,14 @@ int run_server(const config::Config& cfg) {
   metrics.add_counter("messages_send_failed_total",
                       "Sends WhatsApp refused or that could not complete.", "",
                       [&sender] { return static_cast<double>(sender.failed()); });
+  metrics.add_collector([&session_metrics](std::ostream& o) { session_metrics.render(o); });
+  manager.on_message_recorded([&session_metrics](const std::string& id, bool forwarded) {
+    session_metrics.message(id, forwarded);
+  });
+  wo.on_attempt = [&session_metrics](const std::string& id, std::string_view outcome,
+                                     double seconds) {
+    session_metrics.webhook_attempt(id, outcome, seconds);
+  };
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
