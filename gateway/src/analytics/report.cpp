@@ -118,36 +118,68 @@ const char* to_string(Period p) {
   }
 }
 
-std::vector<std::pair<std::string, Counters>> sum_range(
+std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     db::Connection& c, const std::optional<std::string>& session_id,
-    const std::optional<std::string>& user_id, int64_t from, int64_t to) {
-  std::vector<std::pair<std::string, Counters>> out;
-  auto spans = cover(from, to);
+    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to) {
+  std::vector<std::pair<std::string, std::vector<Counters>>> out;
+  if (starts.empty()) return out;
+  // One scan for all windows: the range from the earliest start is cut at every start, each piece
+  // covered with the coarsest buckets inside it, so that a bucket is in a window iff it starts at
+  // or after the window's start.
+  std::vector<int64_t> cuts(starts.begin(), starts.end());
+  cuts.push_back(to);
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  std::vector<Span> spans;
+  for (std::size_t i = 0; i + 1 < cuts.size() && cuts[i] < to; ++i) {
+    for (const auto& sp : cover(cuts[i], std::min(cuts[i + 1], to))) {
+      if (!spans.empty() && spans.back().table == sp.table && spans.back().to == sp.from) {
+        spans.back().to = sp.to;
+      } else {
+        spans.push_back(sp);
+      }
+    }
+  }
   if (spans.empty()) return out;
   const std::string filter =
       session_id ? "session_id = ?" : "session_id IN (SELECT id FROM sessions WHERE user_id = ?)";
   const db::Value who = session_id ? *session_id : user_id.value_or("");
+  std::vector<db::Value> params;
   std::string sql = "SELECT session_id";
-  for (std::string_view cols = kColumns; !cols.empty();) {
-    auto comma = cols.find(", ");
-    auto name = cols.substr(0, comma);
-    sql += ", CAST(SUM(" + std::string(name) + ") AS BIGINT)";
-    cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
+  for (const auto start : starts) {
+    for (std::string_view cols = kColumns; !cols.empty();) {
+      auto comma = cols.find(", ");
+      auto name = std::string(cols.substr(0, comma));
+      sql += ", CAST(SUM(CASE WHEN bucket_start >= ? THEN " + name + " ELSE 0 END) AS BIGINT)";
+      params.emplace_back(start);
+      cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
+    }
   }
   sql += " FROM (";
-  std::vector<db::Value> params;
   for (std::size_t i = 0; i < spans.size(); ++i) {
     if (i) sql += " UNION ALL ";
-    sql += std::string("SELECT session_id, ") + kColumns + " FROM " + spans[i].table + " WHERE " +
-           filter + " AND bucket_start >= ? AND bucket_start < ?";
+    sql += std::string("SELECT session_id, bucket_start, ") + kColumns + " FROM " + spans[i].table +
+           " WHERE " + filter + " AND bucket_start >= ? AND bucket_start < ?";
     params.push_back(who);
     params.emplace_back(spans[i].from);
     params.emplace_back(spans[i].to);
   }
   sql += ") u GROUP BY session_id";
   for (const auto& row : c.query(sql, params).rows) {
-    out.emplace_back(row.text(0), counters_from(row, 1));
+    std::vector<Counters> sums;
+    for (std::size_t k = 0; k < starts.size(); ++k)
+      sums.push_back(counters_from(row, 1 + k * kColumnCount));
+    out.emplace_back(row.text(0), std::move(sums));
   }
+  return out;
+}
+
+std::vector<std::pair<std::string, Counters>> sum_range(
+    db::Connection& c, const std::optional<std::string>& session_id,
+    const std::optional<std::string>& user_id, int64_t from, int64_t to) {
+  std::vector<std::pair<std::string, Counters>> out;
+  for (auto& [id, sums] : sum_windows(c, session_id, user_id, {from}, to))
+    out.emplace_back(std::move(id), sums.front());
   return out;
 }
 
@@ -185,29 +217,48 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
 
   const auto days = static_cast<std::size_t>(q.end - q.start + 1);
   std::vector<Counters> per_day(days);
-  auto r = c.query(
-      "SELECT bucket_start, messages, ai_handled, errors, response_ms_sum, responses "
-      "FROM " +
-          table +
-          " WHERE session_id = ? AND bucket_start >= ? AND bucket_start < ? "
-          "ORDER BY bucket_start",
-      {q.session_id, a, b});
-  std::size_t piece = 0;
-  for (const auto& row : r.rows) {
-    const int64_t t = row.integer(0);
-    while (piece + 1 < pieces.size() && pieces[piece + 1].from <= t) ++piece;
-    const int64_t local = t + pieces[piece].offset;
-    const int64_t day = floor_div(local, kDay) - q.start;
-    const int64_t messages = row.integer(1);
-    rep.peak_hours[static_cast<std::size_t>(floor_div(local, kHour) -
-                                            floor_div(local, kDay) * 24)] += messages;
+  // The local time of a bucket: its start plus the offset in force then (a CASE over the few
+  // offsets of the range). Grouped in the database, so that a year answers 366 + 24 rows, not one
+  // row per bucket.
+  std::string local = "(bucket_start + ";
+  std::vector<db::Value> case_params;
+  if (pieces.size() > 1) local += "CASE";
+  for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
+    local += " WHEN bucket_start < ? THEN CAST(? AS BIGINT)";
+    case_params.emplace_back(pieces[i + 1].from);
+    case_params.emplace_back(pieces[i].offset);
+  }
+  local += pieces.size() > 1 ? " ELSE CAST(? AS BIGINT) END)" : "CAST(? AS BIGINT))";
+  case_params.emplace_back(pieces.back().offset);
+  auto grouped = [&](const std::string& key) {
+    std::vector<db::Value> params = case_params;
+    params.emplace_back(q.session_id);
+    params.emplace_back(a);
+    params.emplace_back(b);
+    return c.query("SELECT " + key +
+                       " AS k, CAST(SUM(messages) AS BIGINT), CAST(SUM(ai_handled) AS BIGINT), "
+                       "CAST(SUM(errors) AS BIGINT), CAST(SUM(response_ms_sum) AS BIGINT), "
+                       "CAST(SUM(responses) AS BIGINT) FROM " +
+                       table +
+                       " WHERE session_id = ? AND bucket_start >= ? AND bucket_start < ? "
+                       "GROUP BY k",
+                   params);
+  };
+  // Local times are positive for every date the API accepts (from 1970-01-02 on), so integer
+  // division is floor division on both databases.
+  for (const auto& row : grouped(local + " / 86400").rows) {
+    const int64_t day = row.integer(0) - q.start;
     if (day < 0 || day >= static_cast<int64_t>(days)) continue;
     auto& d = per_day[static_cast<std::size_t>(day)];
-    d.messages += messages;
+    d.messages += row.integer(1);
     d.ai_handled += row.integer(2);
     d.errors += row.integer(3);
     d.response_ms_sum += row.integer(4);
     d.responses += row.integer(5);
+  }
+  for (const auto& row : grouped("(" + local + " % 86400) / 3600").rows) {
+    const int64_t h = row.integer(0);
+    if (h >= 0 && h < 24) rep.peak_hours[static_cast<std::size_t>(h)] += row.integer(1);
   }
 
   for (auto& [id, sum] : sum_range(c, q.session_id, std::nullopt, a, b)) rep.summary = sum;
@@ -244,25 +295,18 @@ Overview overview(db::Connection& c, const Zone& zone, const std::string& user_i
   const int64_t now_s = floor_div(now_ms, 1000);
   const int64_t end = floor_to(now_s, kQuarter) + kQuarter;  // the current quarter included
   const Day today = zone.day_at(now_s);
-  struct Window {
-    int64_t from;
-    int64_t SessionTotals::*messages;  // null: the 30-day counters
-  };
-  const Window windows[] = {{zone.start_of(today), &SessionTotals::today},
-                            {zone.start_of(today - weekday(today)), &SessionTotals::this_week},
-                            {zone.start_of(first_of_month(today)), &SessionTotals::this_month},
-                            {zone.start_of(today - 29), nullptr}};
-  for (const auto& w : windows) {
-    for (auto& [id, sum] : sum_range(c, std::nullopt, user_id, w.from, end)) {
-      auto it = index.find(id);
-      if (it == index.end()) continue;
-      auto& s = o.sessions[it->second];
-      if (w.messages) {
-        s.*w.messages = sum.messages;
-      } else {
-        s.last_30_days = sum;
-      }
-    }
+  // Today, this week (from Monday), this month and the last 30 days, in one scan.
+  const std::vector<int64_t> starts = {zone.start_of(today), zone.start_of(today - weekday(today)),
+                                       zone.start_of(first_of_month(today)),
+                                       zone.start_of(today - 29)};
+  for (auto& [id, sums] : sum_windows(c, std::nullopt, user_id, starts, end)) {
+    auto it = index.find(id);
+    if (it == index.end()) continue;
+    auto& s = o.sessions[it->second];
+    s.today = sums[0].messages;
+    s.this_week = sums[1].messages;
+    s.this_month = sums[2].messages;
+    s.last_30_days = sums[3];
   }
   for (std::size_t i = 0; i < o.sessions.size(); ++i) {
     const auto& s = o.sessions[i];

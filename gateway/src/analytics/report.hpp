@@ -101,6 +101,12 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, int64_t from, int64_t to);
 
+/// Like sum_range for several windows [starts[k], to) at once (one scan); by session id, one
+/// Counters per start.
+std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
+    db::Connection& c, const std::optional<std::string>& session_id,
+    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to);
+
 /// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until
 /// none is left or `max_batches` ran; the rollups stay. Returns the number deleted.
 int64_t prune_raw_rows(db::Connection& c, int64_t before_ms, int batch = 5000,
