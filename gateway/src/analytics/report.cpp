@@ -120,7 +120,8 @@ const char* to_string(Period p) {
 
 std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     db::Connection& c, const std::optional<std::string>& session_id,
-    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to) {
+    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
+    std::size_t full_from) {
   std::vector<std::pair<std::string, std::vector<Counters>>> out;
   if (starts.empty()) return out;
   // One scan for all windows: the range from the earliest start is cut at every start, each piece
@@ -146,12 +147,15 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
   const db::Value who = session_id ? *session_id : user_id.value_or("");
   std::vector<db::Value> params;
   std::string sql = "SELECT session_id";
-  for (const auto start : starts) {
-    for (std::string_view cols = kColumns; !cols.empty();) {
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    // Windows before `full_from` need the message count only.
+    std::string_view cols =
+        k < full_from ? std::string_view("messages") : std::string_view(kColumns);
+    while (!cols.empty()) {
       auto comma = cols.find(", ");
       auto name = std::string(cols.substr(0, comma));
       sql += ", CAST(SUM(CASE WHEN bucket_start >= ? THEN " + name + " ELSE 0 END) AS BIGINT)";
-      params.emplace_back(start);
+      params.emplace_back(starts[k]);
       cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
     }
   }
@@ -167,8 +171,18 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
   sql += ") u GROUP BY session_id";
   for (const auto& row : c.query(sql, params).rows) {
     std::vector<Counters> sums;
-    for (std::size_t k = 0; k < starts.size(); ++k)
-      sums.push_back(counters_from(row, 1 + k * kColumnCount));
+    std::size_t col = 1;
+    for (std::size_t k = 0; k < starts.size(); ++k) {
+      if (k < full_from) {
+        Counters m;
+        m.messages = cell(row, col++);
+        sums.push_back(m);
+      } else {
+        sums.push_back(counters_from(row, col));
+        col += kColumnCount;
+      }
+    }
+
     out.emplace_back(row.text(0), std::move(sums));
   }
   return out;
@@ -178,7 +192,7 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, int64_t from, int64_t to) {
   std::vector<std::pair<std::string, Counters>> out;
-  for (auto& [id, sums] : sum_windows(c, session_id, user_id, {from}, to))
+  for (auto& [id, sums] : sum_windows(c, session_id, user_id, {from}, to, 0))
     out.emplace_back(std::move(id), sums.front());
   return out;
 }
@@ -299,7 +313,7 @@ Overview overview(db::Connection& c, const Zone& zone, const std::string& user_i
   const std::vector<int64_t> starts = {zone.start_of(today), zone.start_of(today - weekday(today)),
                                        zone.start_of(first_of_month(today)),
                                        zone.start_of(today - 29)};
-  for (auto& [id, sums] : sum_windows(c, std::nullopt, user_id, starts, end)) {
+  for (auto& [id, sums] : sum_windows(c, std::nullopt, user_id, starts, end, 3)) {
     auto it = index.find(id);
     if (it == index.end()) continue;
     auto& s = o.sessions[it->second];

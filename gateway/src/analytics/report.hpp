@@ -102,10 +102,11 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     const std::optional<std::string>& user_id, int64_t from, int64_t to);
 
 /// Like sum_range for several windows [starts[k], to) at once (one scan); by session id, one
-/// Counters per start.
+/// Counters per start: complete from window `full_from` on, only `messages` before it.
 std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     db::Connection& c, const std::optional<std::string>& session_id,
-    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to);
+    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
+    std::size_t full_from);
 
 /// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until
 /// none is left or `max_batches` ran; the rollups stay. Returns the number deleted.
