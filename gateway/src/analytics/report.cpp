@@ -232,8 +232,7 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
   const auto days = static_cast<std::size_t>(q.end - q.start + 1);
   std::vector<Counters> per_day(days);
   // The local time of a bucket: its start plus the offset in force then (a CASE over the few
-  // offsets of the range). Grouped in the database, so that a year answers 366 + 24 rows, not one
-  // row per bucket.
+  // offsets of the range).
   std::string local = "(bucket_start + ";
   std::vector<db::Value> case_params;
   if (pieces.size() > 1) local += "CASE";
@@ -258,21 +257,42 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
                        "GROUP BY k",
                    params);
   };
-  // Local times are positive for every date the API accepts (from 1970-01-02 on), so integer
-  // division is floor division on both databases.
-  for (const auto& row : grouped(local + " / 86400").rows) {
-    const int64_t day = row.integer(0) - q.start;
-    if (day < 0 || day >= static_cast<int64_t>(days)) continue;
+  auto add_day = [&](int64_t local_day, const db::Row& row, std::size_t first) {
+    const int64_t day = local_day - q.start;
+    if (day < 0 || day >= static_cast<int64_t>(days)) return;
     auto& d = per_day[static_cast<std::size_t>(day)];
-    d.messages += row.integer(1);
-    d.ai_handled += row.integer(2);
-    d.errors += row.integer(3);
-    d.response_ms_sum += row.integer(4);
-    d.responses += row.integer(5);
-  }
-  for (const auto& row : grouped("(" + local + " % 86400) / 3600").rows) {
-    const int64_t h = row.integer(0);
-    if (h >= 0 && h < 24) rep.peak_hours[static_cast<std::size_t>(h)] += row.integer(1);
+    d.messages += row.integer(first);
+    d.ai_handled += row.integer(first + 1);
+    d.errors += row.integer(first + 2);
+    d.response_ms_sum += row.integer(first + 3);
+    d.responses += row.integer(first + 4);
+  };
+  if (c.dialect() == db::Dialect::sqlite) {
+    // In-process SQLite hands rows over for nothing: one pass over the buckets, folded here,
+    // beats two GROUP BY passes (a year in Asia/Kolkata: 35,000 quarter rows).
+    auto r = c.query(
+        "SELECT bucket_start, messages, ai_handled, errors, response_ms_sum, responses FROM " +
+            table + " WHERE session_id = ? AND bucket_start >= ? AND bucket_start < ? " +
+            "ORDER BY bucket_start",
+        {q.session_id, a, b});
+    std::size_t piece = 0;
+    for (const auto& row : r.rows) {
+      const int64_t t = row.integer(0);
+      while (piece + 1 < pieces.size() && pieces[piece + 1].from <= t) ++piece;
+      const int64_t at = t + pieces[piece].offset;
+      rep.peak_hours[static_cast<std::size_t>(floor_div(at, kHour) - floor_div(at, kDay) * 24)] +=
+          row.integer(1);
+      add_day(floor_div(at, kDay), row, 1);
+    }
+  } else {
+    // Over PostgreSQL's wire rows are not free: grouped there, a year is 366 + 24 rows. Local
+    // times are positive for every date the API accepts (from 1970-01-02 on), so integer
+    // division is floor division.
+    for (const auto& row : grouped(local + " / 86400").rows) add_day(row.integer(0), row, 1);
+    for (const auto& row : grouped("(" + local + " % 86400) / 3600").rows) {
+      const int64_t h = row.integer(0);
+      if (h >= 0 && h < 24) rep.peak_hours[static_cast<std::size_t>(h)] += row.integer(1);
+    }
   }
 
   for (auto& [id, sum] : sum_range(c, q.session_id, std::nullopt, a, b)) rep.summary = sum;
