@@ -91,4 +91,5 @@ SELECT session_id, floor(extract(epoch FROM created_at))::bigint / 86400 * 86400
   SUM(CASE WHEN message_type IS NULL OR message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END)
 FROM analytics GROUP BY session_id, b;
 ALTER TABLE analytics ENABLE TRIGGER analytics_rollup;
-ANALYZE;
+-- A settled database: the visibility map set (autovacuum does it in production), statistics.
+VACUUM ANALYZE;

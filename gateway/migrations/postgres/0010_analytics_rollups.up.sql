@@ -93,6 +93,15 @@ CREATE TABLE analytics_rollup_day (
 
 CREATE INDEX idx_webhook_deliveries_analytics ON webhook_deliveries(analytics_id);
 
+-- The session report reads five counters of every quarter (or hour) of its range. PostgreSQL
+-- keeps rows in the order they were written (all sessions interleaved in time), so reading one
+-- session's year from the table touches a page per bucket; these covering indexes hold the
+-- session's buckets together and let the report scan the index only.
+CREATE INDEX idx_analytics_rollup_quarter_report ON analytics_rollup_quarter (session_id, bucket_start)
+    INCLUDE (messages, ai_handled, errors, response_ms_sum, responses);
+CREATE INDEX idx_analytics_rollup_hour_report ON analytics_rollup_hour (session_id, bucket_start)
+    INCLUDE (messages, ai_handled, errors, response_ms_sum, responses);
+
 -- Adds sign (+1 or -1) times the counters of analytics row r to its three buckets.
 CREATE FUNCTION analytics_rollup_add(r analytics, sign integer) RETURNS void
 LANGUAGE plpgsql AS $$
