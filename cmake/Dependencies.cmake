@@ -6,6 +6,9 @@ find_package(ZLIB REQUIRED)
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
+# Time zones for analytics (libstdc++ 12 has no std::chrono::locate_zone): Debian's build of
+# Howard Hinnant's date library, reading the system tz database (USE_OS_TZDB).
+find_package(date REQUIRED CONFIG)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)

@@ -13,7 +13,7 @@ packages=(
   libpq-dev libsqlite3-dev sqlite3
   libsignal-protocol-c-dev libprotobuf-dev protobuf-compiler
   libqrencode-dev libpng-dev libjpeg-dev
-  libspdlog-dev libfmt-dev
+  libspdlog-dev libfmt-dev libhowardhinnant-date-dev tzdata
 )
 for arg in "$@"; do
   case "$arg" in

@@ -12,6 +12,9 @@
 #include <thread>
 
 #include "api/api_key_routes.hpp"
+#include "analytics/report.hpp"
+#include "analytics/zone.hpp"
+#include "api/analytics_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
@@ -27,6 +30,7 @@
 #include "log/log.hpp"
 #include "media/signing.hpp"
 #include "media/store.hpp"
+#include "observability/session_metrics.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "util/time.hpp"
@@ -122,6 +126,9 @@ int run_server(const config::Config& cfg) {
 
   boost::asio::io_context ioc(cfg.http_threads);
   obs::Metrics metrics;
+  // Per-session series, bounded by METRICS_MAX_SESSION_LABELS (outlives the manager and worker
+  // that feed it).
+  obs::SessionMetrics session_metrics(static_cast<std::size_t>(cfg.metrics_max_session_labels));
   // Process-wide timers (health probe, pruning, shutdown) share one strand.
   auto strand = boost::asio::make_strand(ioc);
   HealthMonitor health(*db, strand);
@@ -205,6 +212,14 @@ int run_server(const config::Config& cfg) {
   metrics.add_counter("messages_send_failed_total",
                       "Sends WhatsApp refused or that could not complete.", "",
                       [&sender] { return static_cast<double>(sender.failed()); });
+  metrics.add_collector([&session_metrics](std::ostream& o) { session_metrics.render(o); });
+  manager.on_message_recorded([&session_metrics](const std::string& id, bool forwarded) {
+    session_metrics.message(id, forwarded);
+  });
+  wo.on_attempt = [&session_metrics](const std::string& id, std::string_view outcome,
+                                     double seconds) {
+    session_metrics.webhook_attempt(id, outcome, seconds);
+  };
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
@@ -233,6 +248,9 @@ int run_server(const config::Config& cfg) {
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
   api::register_message_routes(router, ctx, sender, *media_client);
   api::register_media_routes(router, ctx, *media_store, media_signer);
+  // Validated by the configuration (config.cpp), so found here.
+  const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
+  api::register_analytics_routes(router, ctx, analytics_zone);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -255,7 +273,8 @@ int run_server(const config::Config& cfg) {
   health.start();
   manager.resume();
   worker.start();
-  // Revocations of expired tokens are useless: prune them now and every hour.
+  // Revocations of expired tokens are useless, raw analytics rows past their retention are not
+  // needed: both pruned now and every hour.
   boost::asio::steady_timer prune_timer(strand);
   boost::asio::co_spawn(
       strand,
@@ -268,6 +287,18 @@ int run_server(const config::Config& cfg) {
             if (n > 0) log::info("pruned revoked tokens", {{"count", n}});
           } catch (const std::exception& e) {
             log::warn("pruning revoked tokens failed", {{"error", e.what()}});
+          }
+          // Raw analytics rows past ANALYTICS_RETENTION_DAYS (the rollups stay).
+          if (cfg.analytics_retention_days > 0) {
+            try {
+              const int64_t before =
+                  util::unix_millis_now() - int64_t{cfg.analytics_retention_days} * 86'400'000;
+              auto n = co_await db->run(
+                  [before](db::Connection& c) { return analytics::prune_raw_rows(c, before); });
+              if (n > 0) log::info("pruned raw analytics rows", {{"count", n}});
+            } catch (const std::exception& e) {
+              log::warn("pruning analytics rows failed", {{"error", e.what()}});
+            }
           }
           prune_timer.expires_after(std::chrono::hours(1));
           auto [ec] =

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <thread>
 
+#include "analytics/zone.hpp"
 #include "auth/crypto.hpp"
 #include "http/client_ip.hpp"
 #include "sessions/validation.hpp"
@@ -377,6 +378,22 @@ const std::vector<Var>& vars() {
       {"MEDIA_FETCH_TIMEOUT_SECONDS", "60s",
        "how long downloading one media_url may take, redirects included (60, 60s or 500ms)",
        duration_in(&Config::media_fetch_timeout, 1, 3'600'000)},
+      {"ANALYTICS_TIMEZONE", "UTC",
+       "IANA time zone (e.g. Asia/Jakarta) of analytics days, weeks, months and peak hours when a "
+       "request gives no tz",
+       [](Config& c, std::string_view v) -> std::string {
+         if (!analytics::Zone::find(v)) return "an IANA time zone name such as Asia/Jakarta or UTC";
+         c.analytics_timezone = std::string(v);
+         return {};
+       }},
+      {"ANALYTICS_RETENTION_DAYS", "90",
+       "raw analytics rows older than this are deleted (hourly); the rollups that answer the "
+       "analytics API are kept; 0 keeps raw rows for ever",
+       int_in(&Config::analytics_retention_days, 0, 100'000)},
+      {"METRICS_MAX_SESSION_LABELS", "100",
+       "sessions that get their own session label in /metrics; the others are summed under "
+       "session=\"other\"",
+       int_in(&Config::metrics_max_session_labels, 0, 100'000)},
       {"LOG_LEVEL", "info", "debug, info, warn or error",
        [](Config& c, std::string_view v) -> std::string {
          auto l = util::to_lower(v);

@@ -84,6 +84,11 @@ struct Config {
   bool media_allow_private_networks = true;
   std::chrono::milliseconds media_fetch_timeout{60'000};
 
+  // Analytics
+  std::string analytics_timezone = "UTC";  // IANA name; requests may give another with tz
+  int analytics_retention_days = 90;       // raw rows kept; 0: for ever (rollups always kept)
+  int metrics_max_session_labels = 100;    // beyond: one session="other" series
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;

@@ -79,6 +79,11 @@ void Metrics::add_counter(std::string name, std::string help, std::string labels
   gauges_.push_back({std::move(name), std::move(help), std::move(labels), std::move(read), true});
 }
 
+void Metrics::add_collector(std::function<void(std::ostream&)> write) {
+  std::unique_lock lock(mutex_);
+  collectors_.push_back(std::move(write));
+}
+
 std::string Metrics::render() const {
   std::ostringstream o;
   // Process metrics.
@@ -138,6 +143,7 @@ std::string Metrics::render() const {
     if (!g.labels.empty()) o << "{" << g.labels << "}";
     o << " " << fmt_double(g.read()) << "\n";
   }
+  for (const auto& write : collectors_) write(o);
   return o.str();
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <ostream>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -25,6 +26,9 @@ class Metrics {
   /// Like add_gauge, for a value that only grows (exposed with TYPE counter; name ends _total).
   void add_counter(std::string name, std::string help, std::string labels,
                    std::function<double()> read);
+  /// Adds families written by `write` at each scrape, after the others (labelled series whose
+  /// label values are only known at run time, e.g. obs::SessionMetrics).
+  void add_collector(std::function<void(std::ostream&)> write);
   /// The exposition text (text/plain; version=0.0.4).
   [[nodiscard]] std::string render() const;
 
@@ -47,6 +51,7 @@ class Metrics {
   std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>, std::less<>> requests_;
   std::map<std::string, std::unique_ptr<Histogram>, std::less<>> durations_;
   std::vector<Gauge> gauges_;
+  std::vector<std::function<void(std::ostream&)>> collectors_;
   double start_time_seconds_;
 };
 

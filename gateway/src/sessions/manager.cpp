@@ -664,6 +664,8 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
     }
     auto rec = inbound::record(*c, m, *settings, stored_phone_for_lid(rt), now_ms(), group_name);
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
+    if (rec.decision.record && options_.message_recorded)
+      options_.message_recorded(rt->id, rec.decision.forward);
     rt->outbox_dirty = rec.delivery_id.has_value();
     rt->redelivery_delay = milliseconds(0);  // storing works again
     rt->unstored.erase(m.id);

@@ -47,6 +47,8 @@ struct ManagerOptions {
   /// Called (on a WhatsApp thread) after a received message was committed with an outbox row:
   /// wakes the webhook delivery worker. Must not block.
   std::function<void()> outbox_written;
+  /// An incoming message was stored (in the transaction about to commit): for /metrics.
+  std::function<void(const std::string& session_id, bool forwarded)> message_recorded;
 };
 
 /// The live state of one session, as the API and the dashboard see it.
@@ -100,6 +102,9 @@ class Manager {
 
   /// Sets ManagerOptions::outbox_written (before resume(); not thread-safe).
   void on_outbox_written(std::function<void()> f) { options_.outbox_written = std::move(f); }
+  void on_message_recorded(std::function<void(const std::string&, bool)> f) {
+    options_.message_recorded = std::move(f);
+  }
 
   /// At start-up (blocking): closes intervals left open by a crash, then starts every session
   /// whose desired state is running, without waiting for them. Returns how many were started.

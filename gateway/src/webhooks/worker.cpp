@@ -354,6 +354,10 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     // Stays pending: retried at the next poll with the same delivery id.
     log::warn("webhook outcome not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
   }
+  if (options_.on_attempt) {
+    options_.on_attempt(d->session_id, ok ? "delivered" : (final_failure ? "failed" : "retry"),
+                        static_cast<double>(elapsed) / 1000.0);
+  }
   log::write(ok ? log::Level::info : log::Level::warn, "webhook attempt",
              {{"delivery_id", d->delivery_id},
               {"session_id", d->session_id},

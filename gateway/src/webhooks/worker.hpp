@@ -19,6 +19,7 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -41,6 +42,9 @@ struct WorkerOptions {
   std::chrono::milliseconds poll_interval{1'000};  // safety net besides wake()
   std::chrono::milliseconds typing_refresh{8'000};
   std::string user_agent = "wa-gateway";
+  /// After each attempt (outcome "delivered", "retry" or "failed"): for /metrics.
+  std::function<void(const std::string& session_id, std::string_view outcome, double seconds)>
+      on_attempt;
 };
 
 /// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Analytics at scale (issue 13): 5 million analytics rows over 100 sessions (generated with SQL),
+# p50/p99 of the session endpoint for 30 days and 1 year and of the overview, and the write cost of
+# the rollup triggers, on SQLite and on a throwaway PostgreSQL, with the Release gateway. Usage:
+#   bench/analytics/run.sh
+# Environment: ROWS=5000000 REQUESTS=300 WRITES=5000 ONLY=sqlite,postgres OUT=FILE (append the
+# JSON lines). One JSON line per measurement on stdout; results go to docs/BENCHMARKS.md by hand.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+only=${ONLY:-sqlite,postgres}
+
+. bench/lib/release_gateway.sh
+
+node bench/analytics/run.mjs --bin "$gateway" ${pg_url:+--pg-url "$pg_url"} --rows "${ROWS:-5000000}" \
+  --requests "${REQUESTS:-300}" --writes "${WRITES:-5000}" --only "$only" \
+  --pgbench "$(ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | head -1)" ${OUT:+--out "$OUT"}

@@ -1,0 +1,116 @@
+#pragma once
+// Analytics answers (PRD §4.4, SPEC-NOTES §3 and §8) from the rollup tables of migration 0010,
+// never from the raw analytics rows, so that their cost depends on the length of the range, not on
+// the number of messages.
+//
+// Rollups: per session and UTC bucket of 15 minutes, 1 hour and 1 day, kept by triggers on the
+// analytics table in the transaction that writes the row. Every UTC offset in use today is a
+// whole number of quarter hours, so every local hour and day of any zone is an exact union of
+// quarters: a range is answered from the coarsest buckets that lie wholly inside it and inside one
+// local hour (report) or one window (overview) — hours for zones whose offsets are whole hours
+// (Asia/Jakarta), quarters for the others (Asia/Kolkata +05:30), days inside long windows.
+//
+// Thread safety: stateless functions on the caller's connection.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analytics/zone.hpp"
+#include "db/connection.hpp"
+
+namespace gw::analytics {
+
+/// analytics.message_type values in the order of the type_* rollup columns.
+inline constexpr std::array<const char*, 11> kMessageTypes = {
+    "text",     "image",   "document", "audio", "video",  "sticker",
+    "location", "contact", "reaction", "poll",  "unknown"};
+
+/// Sums over a set of analytics rows (the rollup columns).
+struct Counters {
+  int64_t messages = 0;
+  int64_t group_messages = 0;
+  int64_t group_mentions = 0;
+  int64_t forwarded = 0;   // a webhook outcome was recorded (webhook_sent)
+  int64_t ai_handled = 0;  // the webhook answered 2xx (webhook_success)
+  int64_t errors = 0;      // error_message set, or the webhook failed for good
+  int64_t response_ms_sum = 0;
+  int64_t responses = 0;  // successful deliveries with a response time
+  std::array<int64_t, kMessageTypes.size()> types{};
+
+  Counters& operator+=(const Counters& o);
+  bool operator==(const Counters&) const = default;
+  /// ai_handled over forwarded in percent, one decimal; 0 when nothing was forwarded.
+  [[nodiscard]] double success_rate() const;
+  /// Mean response time of successful deliveries in whole milliseconds; 0 when none.
+  [[nodiscard]] int64_t avg_response_time_ms() const;
+};
+
+enum class Period { daily, weekly, monthly };
+const char* to_string(Period p);
+
+struct SessionQuery {
+  std::string session_id;
+  Period period = Period::daily;
+  Day start = 0;  // local dates, inclusive
+  Day end = 0;
+  int64_t now_ms = 0;
+};
+
+/// One row of the breakdown: a day, an ISO week or a month (clipped to the range).
+struct BreakdownRow {
+  std::string label;  // "2024-11-01", "2025-W01", "2024-11"
+  Day first = 0, last = 0;
+  Counters counters;
+};
+
+struct SessionReport {
+  Counters summary;
+  std::array<int64_t, 24> peak_hours{};  // messages per local hour of day
+  std::vector<BreakdownRow> breakdown;   // every bucket of the range, empty ones included
+  double uptime_percentage = 0;
+};
+
+/// The report of one session over local days [start, end] in `zone`.
+SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQuery& q);
+
+/// Connected time (from session_connections; an open interval counts up to now) over the part
+/// of [from_ms, to_ms) after the session was created and before now, in percent, one decimal.
+double uptime_percentage(db::Connection& c, const std::string& session_id, int64_t created_ms,
+                         int64_t from_ms, int64_t to_ms, int64_t now_ms);
+
+/// The overview of all sessions of a user.
+struct SessionTotals {
+  std::string session_id, session_name, status;
+  int64_t today = 0, this_week = 0, this_month = 0;  // messages, local calendar
+  Counters last_30_days;                             // today and the 29 days before
+};
+struct Overview {
+  std::vector<SessionTotals> sessions;  // ordered by name
+  Counters last_30_days;                // all sessions
+  int64_t today = 0, this_week = 0, this_month = 0;
+  /// Up to five sessions with messages in the last 30 days: most messages first.
+  std::vector<std::size_t> top;  // indexes into sessions
+};
+Overview overview(db::Connection& c, const Zone& zone, const std::string& user_id, int64_t now_ms);
+
+/// Sums of the rollups of one session (or, with `user_id`, of each session of that user) over
+/// UTC seconds [from, to) (multiples of 900), from the coarsest buckets that fit; by session id.
+std::vector<std::pair<std::string, Counters>> sum_range(
+    db::Connection& c, const std::optional<std::string>& session_id,
+    const std::optional<std::string>& user_id, int64_t from, int64_t to);
+
+/// Like sum_range for several windows [starts[k], to) at once (one scan); by session id, one
+/// Counters per start: complete from window `full_from` on, only `messages` before it.
+std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
+    db::Connection& c, const std::optional<std::string>& session_id,
+    const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
+    std::size_t full_from);
+
+/// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until
+/// none is left or `max_batches` ran; the rollups stay. Returns the number deleted.
+int64_t prune_raw_rows(db::Connection& c, int64_t before_ms, int batch = 5000,
+                       int max_batches = 1000);
+
+}  // namespace gw::analytics
