@@ -1,7 +1,8 @@
-// Issue 12, media URLs: the real binary serves stored media under signed, expiring URLs. No public
-// route stores media yet, so the test stores one as the store does (a row through the database's
-// own client, the file under DATA_DIR/media) and asks the binary's `media-url` command for the
-// signed URL, as an operator would. On SQLite and PostgreSQL.
+// Issue 12, media URLs: the real binary serves stored media under signed, expiring URLs. The test
+// stores files as the store does (a row through the database's own client, the file under
+// DATA_DIR/media) to control their names and types, and asks the binary's `media-url` command for
+// the signed URL, as an operator would (incoming_media.test.mjs covers files stored by the
+// pipeline). On SQLite and PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

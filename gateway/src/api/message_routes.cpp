@@ -41,7 +41,7 @@ std::string chat_filter(const std::string& v) {
 }  // namespace
 
 void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,
-                             webhooks::HttpClient& media_client) {
+                             webhooks::HttpClient& media_client, outbound::MediaUrlFn media_url) {
   using Res = boost::asio::awaitable<http::Response>;
   using http::Access;
   using http::Body;
@@ -93,7 +93,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
       Body::json);
 
   router.add("GET", "/api/v1/sessions/:id/messages/:message_id", Access::authenticated,
-             [&db](http::Request& req) -> Res {
+             [&db, media_url](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto user = *req.user_id;
                std::string mid(req.param("message_id"));
@@ -104,7 +104,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
                auto out = co_await db.run(
                    [&](db::Connection& c) -> std::optional<std::optional<json::object>> {
                      if (!owns_session(c, id, user)) return std::nullopt;
-                     return outbound::find_message(c, id, mid);
+                     return outbound::find_message(c, id, mid, media_url);
                    });
                if (!out) session_not_found();
                if (!*out) throw http::ApiError(http::ErrorKind::not_found, "message not found");
@@ -112,7 +112,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
              });
 
   router.add("GET", "/api/v1/sessions/:id/messages", Access::authenticated,
-             [&db](http::Request& req) -> Res {
+             [&db, media_url](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto user = *req.user_id;
                outbound::ListFilter f;
@@ -145,7 +145,7 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
                }
                auto out = co_await db.run([&](db::Connection& c) -> std::optional<json::object> {
                  if (!owns_session(c, id, user)) return std::nullopt;
-                 return outbound::list_messages(c, id, f);
+                 return outbound::list_messages(c, id, f, media_url);
                });
                if (!out) session_not_found();
                co_return http::ok(std::move(*out), "Messages retrieved successfully");

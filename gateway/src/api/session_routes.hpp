@@ -8,6 +8,7 @@
 #include "app/context.hpp"
 #include "events/hub.hpp"
 #include "http/router.hpp"
+#include "outbound/message_log.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "webhooks/http_client.hpp"
@@ -25,9 +26,10 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 /// delivery worker look at the queue now.
 void register_webhook_routes(http::Router& router, app::Context& ctx,
                              std::function<void()> wake_worker);
-/// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status.
+/// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status;
+/// `media_url` signs the URLs of stored incoming attachments.
 void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,
-                             webhooks::HttpClient& media_client);
+                             webhooks::HttpClient& media_client, outbound::MediaUrlFn media_url);
 void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
                         events::Hub& hub);
 

@@ -11,10 +11,10 @@
 #include <iostream>
 #include <thread>
 
-#include "api/api_key_routes.hpp"
 #include "analytics/report.hpp"
 #include "analytics/zone.hpp"
 #include "api/analytics_routes.hpp"
+#include "api/api_key_routes.hpp"
 #include "api/auth_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
@@ -27,6 +27,7 @@
 #include "db/migrations.hpp"
 #include "events/hub.hpp"
 #include "http/server.hpp"
+#include "inbound/media_fetcher.hpp"
 #include "log/log.hpp"
 #include "media/signing.hpp"
 #include "media/store.hpp"
@@ -70,6 +71,7 @@ sessions::ManagerOptions manager_options(const config::Config& cfg) {
   c.auto_reconnect = cfg.whatsapp_auto_reconnect;
   c.backoff_base = cfg.whatsapp_reconnect_interval;
   c.backoff_cap = std::max(c.backoff_base, std::chrono::milliseconds(60'000));
+  o.media_wait = cfg.media_download_wait;
   return o;
 }
 
@@ -122,6 +124,13 @@ int run_server(const config::Config& cfg) {
     return 1;
   }
   const media::UrlSigner media_signer(media_key, cfg.public_url);
+  // Media URLs handed to webhook receivers and API clients are absolute: under PUBLIC_URL, else
+  // under this process's own address (known once it listens).
+  std::optional<media::UrlSigner> external_media_signer;
+  const outbound::MediaUrlFn media_url = [&external_media_signer, &cfg](const std::string& id) {
+    const auto exp = util::unix_seconds_now() + cfg.media_url_ttl.count();
+    return external_media_signer ? external_media_signer->url(id, exp) : std::string();
+  };
   auth::RateLimiter api_limiter({cfg.rate_limit_per_minute, 60'000, cfg.rate_limit_max_keys});
 
   boost::asio::io_context ioc(cfg.http_threads);
@@ -201,6 +210,7 @@ int run_server(const config::Config& cfg) {
   wo.backoff = cfg.webhook_retry_backoff;
   wo.concurrency = cfg.webhook_concurrency;
   wo.user_agent = hco.user_agent;
+  wo.media_url = media_url;
   outbound::SenderOptions sender_options;
   sender_options.rate_per_minute = cfg.send_rate_per_minute;
   sender_options.typing_default = cfg.send_typing;
@@ -222,6 +232,17 @@ int run_server(const config::Config& cfg) {
   };
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
+  // Received attachments: downloaded in the background; each ending releases its webhook.
+  inbound::MediaFetcherOptions mfo;
+  mfo.finished = [&worker] { worker.wake(); };
+  inbound::MediaFetcher media_fetcher(ioc.get_executor(), *db, manager, *media_store, mfo);
+  manager.on_media_work([&media_fetcher](const std::string& id) { media_fetcher.wake(id); });
+  metrics.add_counter("incoming_media_total", "Received attachments downloaded, by outcome.",
+                      "outcome=\"stored\"",
+                      [&media_fetcher] { return static_cast<double>(media_fetcher.stored()); });
+  metrics.add_counter("incoming_media_total", "Received attachments downloaded, by outcome.",
+                      "outcome=\"failed\"",
+                      [&media_fetcher] { return static_cast<double>(media_fetcher.failed()); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
                       [&worker] { return static_cast<double>(worker.attempts()); });
   metrics.add_gauge("webhook_in_flight", "Webhook requests in flight.", "",
@@ -246,7 +267,7 @@ int run_server(const config::Config& cfg) {
   api::register_session_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
-  api::register_message_routes(router, ctx, sender, *media_client);
+  api::register_message_routes(router, ctx, sender, *media_client, media_url);
   api::register_media_routes(router, ctx, *media_store, media_signer);
   // Validated by the configuration (config.cpp), so found here.
   const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
@@ -269,6 +290,16 @@ int run_server(const config::Config& cfg) {
     log::error("cannot start: listen",
                {{"error", e.what()}, {"address", cfg.bind_address}, {"port", cfg.port}});
     return 1;
+  }
+  {
+    std::string base = cfg.public_url;
+    if (base.empty()) {
+      std::string host = cfg.bind_address;
+      if (host.empty() || host == "0.0.0.0" || host == "::") host = "localhost";
+      if (host.find(':') != std::string::npos) host = "[" + host + "]";
+      base = "http://" + host + ":" + std::to_string(port);
+    }
+    external_media_signer.emplace(media_key, base);
   }
   health.start();
   manager.resume();
@@ -346,6 +377,7 @@ int run_server(const config::Config& cfg) {
         strand,
         [&]() -> boost::asio::awaitable<void> {
           worker.stop();
+          media_fetcher.stop();
           bool drained = co_await server.shutdown(cfg.shutdown_timeout);
           health.stop();
           prune_timer.cancel();

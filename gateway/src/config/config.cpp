@@ -378,6 +378,10 @@ const std::vector<Var>& vars() {
       {"MEDIA_FETCH_TIMEOUT_SECONDS", "60s",
        "how long downloading one media_url may take, redirects included (60, 60s or 500ms)",
        duration_in(&Config::media_fetch_timeout, 1, 3'600'000)},
+      {"MEDIA_DOWNLOAD_WAIT_SECONDS", "30s",
+       "how long the webhook of a received photo, video, audio, document or sticker waits for its "
+       "download before it goes out with media_error (30, 30s or 500ms)",
+       duration_in(&Config::media_download_wait, 0, 3'600'000)},
       {"ANALYTICS_TIMEZONE", "UTC",
        "IANA time zone (e.g. Asia/Jakarta) of analytics days, weeks, months and peak hours when a "
        "request gives no tz",

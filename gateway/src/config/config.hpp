@@ -83,6 +83,8 @@ struct Config {
   /// Whether media_url downloads may reach private/loopback addresses (cloud metadata never may).
   bool media_allow_private_networks = true;
   std::chrono::milliseconds media_fetch_timeout{60'000};
+  /// How long the webhook of a received attachment waits for its download.
+  std::chrono::milliseconds media_download_wait{30'000};
 
   // Analytics
   std::string analytics_timezone = "UTC";  // IANA name; requests may give another with tz

@@ -96,6 +96,7 @@ std::string message_received_webhook(const IncomingMessage& m) {
   msg["type"] = m.type;
   msg["content"] = m.content;
   msg["media_url"] = opt(m.media_url);
+  msg["media_error"] = opt(m.media_error);
   msg["is_group"] = m.is_group;
   msg["group_id"] = opt(m.group_id);
   msg["group_name"] = opt(m.group_name);

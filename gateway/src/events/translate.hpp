@@ -44,7 +44,8 @@ struct IncomingMessage {
   std::string to;  // our own number
   std::string type;
   std::string content;
-  std::optional<std::string> media_url;
+  std::optional<std::string> media_url;    // set when the webhook goes out (webhooks/worker.cpp)
+  std::optional<std::string> media_error;  // why an attachment has no media_url
   bool is_group = false;
   std::optional<std::string> group_id;
   std::optional<std::string> group_name;
@@ -58,7 +59,7 @@ struct IncomingMessage {
 
 /// The webhook body of a message: {event:"message.received", event_id, session_id, session_name,
 /// timestamp, message:{id, from, from_lid, from_name, to, chat_id, type, content, media_url,
-/// is_group, group_id, group_name, is_mention, mentioned_numbers, quoted_message}}.
+/// media_error, is_group, group_id, group_name, is_mention, mentioned_numbers, quoted_message}}.
 std::string message_received_webhook(const IncomingMessage& m);
 /// The same message for dashboards: {type:"message_received", session_id, data:{message_id, from,
 /// from_name, chat_id, type, content, is_group, group_id, is_mention, mentioned_numbers,

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "auth/crypto.hpp"
+#include "inbound/media_jobs.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -162,7 +163,7 @@ std::string quote_participant(const wa::client::MessageReceived& m) {
 
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
                 const PnForLid& pn_for_lid, int64_t now_ms,
-                const std::optional<std::string>& group_name) {
+                const std::optional<std::string>& group_name, int64_t media_wait_ms) {
   Recorded r;
   r.decision = decide(m, s);
   if (!r.decision.record) return r;
@@ -201,6 +202,7 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
          int64_t{msg.is_mention ? 1 : 0}, util::iso8601_from_ms(now_ms)});
     analytics_id = a.rows.at(0).integer(0);
   }
+  r.media_queued = queue_media(c, s.id, m, now_ms);
   if (!r.decision.forward) return r;
 
   r.delivery_id = auth::uuid_v4();
@@ -213,7 +215,8 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
       "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
       "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
       {*r.delivery_id, s.id, r.message.chat_id, m.id, *analytics_id,
-       events::message_received_webhook(r.message), boost::json::serialize(ctx), now_ms, now_ms});
+       events::message_received_webhook(r.message), boost::json::serialize(ctx),
+       r.media_queued ? now_ms + media_wait_ms : now_ms, now_ms});
   return r;
 }
 

@@ -61,14 +61,18 @@ struct Recorded {
   Decision decision;
   events::IncomingMessage message;
   std::optional<std::string> delivery_id;  // set when an outbox row was written
+  bool media_queued = false;               // an incoming_media job was written (media_jobs.hpp)
 };
 
 /// Writes the rows of one message on `c` (the caller holds the transaction). `group_name`: the
 /// group's subject when known. A message whose first copy could not be decrypted completes the
-/// analytics row record_waiting() wrote instead of adding one. Throws DbError.
+/// analytics row record_waiting() wrote instead of adding one. A recorded message with an
+/// attachment also gets its download job, and its webhook is held back for `media_wait_ms` (the
+/// download releases it sooner when it ends). Throws DbError.
 Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const SessionSettings& s,
                 const PnForLid& pn_for_lid, int64_t now_ms,
-                const std::optional<std::string>& group_name = std::nullopt);
+                const std::optional<std::string>& group_name = std::nullopt,
+                int64_t media_wait_ms = 0);
 
 /// What record_waiting() wrote.
 struct WaitingRecorded {

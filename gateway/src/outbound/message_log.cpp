@@ -26,9 +26,9 @@ json::value opt(const std::optional<std::string>& v) {
 constexpr const char* kColumns =
     "message_id, direction, chat_id, from_number, to_number, message_type, content, media_url, "
     "is_group, group_id, group_name, quoted_message_id, timestamp, status, sent_at, delivered_at, "
-    "read_at, played_at, failed_at, error";
+    "read_at, played_at, failed_at, error, media_id, media_error";
 
-json::object view(const db::Row& r) {
+json::object view(const db::Row& r, const MediaUrlFn& media_url) {
   json::object o{{"message_id", r.text(0)},
                  {"direction", r.text(1)},
                  {"chat_id", opt(r.opt_text(2))},
@@ -37,11 +37,13 @@ json::object view(const db::Row& r) {
                  {"type", opt(r.opt_text(5))},
                  {"content", opt(r.opt_text(6))},
                  {"media_url", opt(r.opt_text(7))},
+                 {"media_error", opt(r.opt_text(21))},
                  {"is_group", r.integer(8) != 0},
                  {"group_id", opt(r.opt_text(9))},
                  {"group_name", opt(r.opt_text(10))},
                  {"quoted_message_id", opt(r.opt_text(11))},
                  {"timestamp", r.text(12)}};
+  if (auto media_id = r.opt_text(20); media_id && media_url) o["media_url"] = media_url(*media_id);
   if (r.text(1) == "outgoing") {
     o["status"] = opt(r.opt_text(13));
     o["status_timestamps"] = json::object{{"sent", opt(r.opt_text(14))},
@@ -136,16 +138,18 @@ int queue_status_webhooks(db::Connection& c, const std::string& session_id,
 }
 
 std::optional<json::object> find_message(db::Connection& c, const std::string& session_id,
-                                         const std::string& message_id) {
+                                         const std::string& message_id,
+                                         const MediaUrlFn& media_url) {
   auto r = c.query(std::string("SELECT ") + kColumns +
                        " FROM messages_log WHERE session_id = ? AND message_id = ? "
                        "ORDER BY id DESC LIMIT 1",
                    {session_id, message_id});
   if (r.rows.empty()) return std::nullopt;
-  return view(r.rows.front());
+  return view(r.rows.front(), media_url);
 }
 
-json::object list_messages(db::Connection& c, const std::string& session_id, const ListFilter& f) {
+json::object list_messages(db::Connection& c, const std::string& session_id, const ListFilter& f,
+                           const MediaUrlFn& media_url) {
   std::string sql =
       std::string("SELECT ") + kColumns + ", id FROM messages_log WHERE session_id = ?";
   std::vector<db::Value> params{session_id};
@@ -172,7 +176,7 @@ json::object list_messages(db::Connection& c, const std::string& session_id, con
   auto r = c.query(sql, params);
   json::array items;
   const auto n = std::min<std::size_t>(r.rows.size(), static_cast<std::size_t>(f.limit));
-  for (std::size_t i = 0; i < n; ++i) items.push_back(view(r.rows[i]));
+  for (std::size_t i = 0; i < n; ++i) items.push_back(view(r.rows[i], media_url));
   json::object out{{"messages", std::move(items)}};
   out["next_before"] =
       r.rows.size() > n ? json::value(json::string(r.rows[n - 1].text(0))) : json::value(nullptr);

@@ -6,6 +6,7 @@
 // Thread safety: stateless functions on the caller's connection.
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,9 +55,15 @@ std::vector<StatusChange> apply_status(db::Connection& c, const std::string& ses
 int queue_status_webhooks(db::Connection& c, const std::string& session_id,
                           const std::vector<StatusChange>& changes, int64_t now_ms);
 
-/// One message as GET /sessions/:id/messages/:message_id shows it; nullopt when unknown.
+/// The signed URL of a stored media file (media/signing.hpp), for the log's media_url.
+using MediaUrlFn = std::function<std::string(const std::string& media_id)>;
+
+/// One message as GET /sessions/:id/messages/:message_id shows it; nullopt when unknown. An
+/// incoming attachment that was stored shows as `media_url` (signed now by `media_url` when
+/// given); `media_error` says why there is none.
 std::optional<boost::json::object> find_message(db::Connection& c, const std::string& session_id,
-                                                const std::string& message_id);
+                                                const std::string& message_id,
+                                                const MediaUrlFn& media_url = {});
 
 struct ListFilter {
   std::optional<std::string> chat_id;    // exact chat_id
@@ -67,7 +74,7 @@ struct ListFilter {
 /// Newest first. `next_before` is the message id to pass as `before` for the next page (absent
 /// on the last page). Throws http::ApiError(not_found) when `before` is unknown.
 boost::json::object list_messages(db::Connection& c, const std::string& session_id,
-                                  const ListFilter& f);
+                                  const ListFilter& f, const MediaUrlFn& media_url = {});
 
 /// What a quoted reply needs about the quoted message.
 struct QuoteSource {

@@ -149,6 +149,7 @@ struct Manager::Runtime {
   // Live messages of the message being received, published once its transaction committed.
   std::vector<std::string> pending_live;
   bool outbox_dirty = false;
+  bool media_dirty = false;  // persist_message() queued a media download
   // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
   // group_name; refreshed after kGroupNameTtl.
   std::map<std::string, std::pair<std::string, steady_clock::time_point>, std::less<>> group_names;
@@ -514,6 +515,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       s.device_info = merged;
     });
     log::info("session connected", {{"session_id", rt->id}, {"phone_number", phone}});
+    // Downloads left pending (by a restart, or while disconnected) go on now.
+    if (options_.media_work) options_.media_work(rt->id);
   } else if (const auto* dc = std::get_if<Disconnected>(&event)) {
     close_interval(rt, std::string(to_string(dc->reason)));
     if (dc->will_reconnect) {
@@ -616,6 +619,10 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
       rt->outbox_dirty = false;
       if (options_.outbox_written) options_.outbox_written();
     }
+    if (rt->media_dirty) {
+      rt->media_dirty = false;
+      if (options_.media_work) options_.media_work(rt->id);
+    }
   } else if (const auto* rc = std::get_if<ReceiptReceived>(&event)) {
     on_receipt(rt, *rc);
   }
@@ -651,6 +658,7 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
                               const wa::client::MessageReceived& m) {
   rt->pending_live.clear();
   rt->outbox_dirty = false;
+  rt->media_dirty = false;
   auto* c = rt->store ? rt->store->transaction_connection() : nullptr;
   if (!c) return false;
   try {
@@ -662,11 +670,13 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
           it != rt->group_names.end() && steady_clock::now() - it->second.second < kGroupNameTtl)
         group_name = it->second.first;
     }
-    auto rec = inbound::record(*c, m, *settings, stored_phone_for_lid(rt), now_ms(), group_name);
+    auto rec = inbound::record(*c, m, *settings, stored_phone_for_lid(rt), now_ms(), group_name,
+                               options_.media_wait.count());
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     if (rec.decision.record && options_.message_recorded)
       options_.message_recorded(rt->id, rec.decision.forward);
     rt->outbox_dirty = rec.delivery_id.has_value();
+    rt->media_dirty = rec.media_queued;
     rt->redelivery_delay = milliseconds(0);  // storing works again
     rt->unstored.erase(m.id);
     return true;
@@ -801,6 +811,29 @@ asio::awaitable<wa::Result<wa::client::SendResult>> Manager::send_text(
     const wa::client::SendOptions& options) {
   const wa::client::OutgoingMessage message = wa::client::out::Text{text};
   co_return co_await send(session_id, to, message, options);
+}
+
+asio::awaitable<void> Manager::download_on_strand(
+    const std::shared_ptr<Runtime>& rt, const wa::message::MediaDescriptor& media,
+    wa::media::MediaType type, std::size_t max_bytes,
+    std::optional<wa::Result<std::vector<std::uint8_t>>>& out) {
+  if (!rt->client) {
+    out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
+    co_return;
+  }
+  out.emplace(co_await rt->client->download_media(media, type, max_bytes));
+}
+
+asio::awaitable<wa::Result<std::vector<std::uint8_t>>> Manager::download_media(
+    const std::string& session_id, const wa::message::MediaDescriptor& media,
+    wa::media::MediaType type, std::size_t max_bytes) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<std::vector<std::uint8_t>>> out;
+  co_await asio::co_spawn(rt->strand, download_on_strand(rt, media, type, max_bytes, out),
+                          asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the download did not complete"};
+  co_return std::move(*out);
 }
 
 asio::awaitable<void> Manager::lookup_on_strand(

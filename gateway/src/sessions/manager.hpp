@@ -49,6 +49,13 @@ struct ManagerOptions {
   std::function<void()> outbox_written;
   /// An incoming message was stored (in the transaction about to commit): for /metrics.
   std::function<void(const std::string& session_id, bool forwarded)> message_recorded;
+  /// The session may have incoming media to download: a received message with an attachment was
+  /// committed, or the session connected (pending downloads resume). Called on a WhatsApp
+  /// thread; must not block.
+  std::function<void(const std::string& session_id)> media_work;
+  /// How long the webhook of a message with an attachment waits for its download
+  /// (MEDIA_DOWNLOAD_WAIT_SECONDS).
+  std::chrono::milliseconds media_wait{30'000};
 };
 
 /// The live state of one session, as the API and the dashboard see it.
@@ -105,6 +112,9 @@ class Manager {
   void on_message_recorded(std::function<void(const std::string&, bool)> f) {
     options_.message_recorded = std::move(f);
   }
+  void on_media_work(std::function<void(const std::string&)> f) {
+    options_.media_work = std::move(f);
+  }
 
   /// At start-up (blocking): closes intervals left open by a crash, then starts every session
   /// whose desired state is running, without waiting for them. Returns how many were started.
@@ -143,6 +153,13 @@ class Manager {
   /// Errors: client_disconnected when the session is not running here, else the library's.
   boost::asio::awaitable<wa::Result<wa::client::PhoneLookup>> lookup_phone(
       const std::string& session_id, const std::string& phone);
+
+  /// Downloads, verifies and decrypts a received attachment through the session's connection
+  /// (its media hosts); at most `max_bytes`. Errors: client_disconnected when the session is not
+  /// running here, else the library's (media_hash_mismatch, media_http, media_timeout, …).
+  boost::asio::awaitable<wa::Result<std::vector<std::uint8_t>>> download_media(
+      const std::string& session_id, const wa::message::MediaDescriptor& media,
+      wa::media::MediaType type, std::size_t max_bytes);
 
   /// The live state, or nullopt when the session never ran in this process.
   [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
@@ -183,6 +200,10 @@ class Manager {
       const std::shared_ptr<Runtime>& rt, const wa::Jid& to,
       const wa::client::OutgoingMessage& message, const wa::client::SendOptions& options,
       std::optional<wa::Result<wa::client::SendResult>>& out);
+  boost::asio::awaitable<void> download_on_strand(
+      const std::shared_ptr<Runtime>& rt, const wa::message::MediaDescriptor& media,
+      wa::media::MediaType type, std::size_t max_bytes,
+      std::optional<wa::Result<std::vector<std::uint8_t>>>& out);
   boost::asio::awaitable<void> lookup_on_strand(
       const std::shared_ptr<Runtime>& rt, const std::string& phone,
       std::optional<wa::Result<wa::client::PhoneLookup>>& out);

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth/crypto.hpp"
+#include "inbound/media_jobs.hpp"
 #include "log/log.hpp"
 #include "util/time.hpp"
 
@@ -79,6 +80,7 @@ struct DeliveryWorker::Delivery {
   std::string url;
   std::string secret;
   std::string chat;
+  std::string message_id;  // "" when the event is about no message
 };
 
 DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpClient& http,
@@ -174,7 +176,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
       auto rows = co_await db_.run([t](db::Connection& c) {
         auto due_rows = c.query(
             "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
-            "d.analytics_id, d.attempts, s.webhook_url, s.webhook_secret, d.chat_key "
+            "d.analytics_id, d.attempts, s.webhook_url, s.webhook_secret, d.chat_key, d.message_id "
             "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
             "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND NOT EXISTS ("
             "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
@@ -200,6 +202,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
         d->url = r.text(8);
         d->secret = r.opt_text(9).value_or("");
         d->chat = r.text(10);
+        d->message_id = r.opt_text(11).value_or("");
         due.push_back(std::move(d));
       }
       if (!rows.second.rows.empty() && !rows.second.rows.front().is_null(0)) {
@@ -245,34 +248,66 @@ asio::awaitable<void> DeliveryWorker::typing(std::shared_ptr<Delivery> d,
   }
 }
 
-asio::awaitable<void> DeliveryWorker::fill_group_name(std::shared_ptr<Delivery> d) {
+// Before the first attempt of a message.received: the group's subject when the message was
+// recorded before the session knew it (asked once), and the attachment's media_url (signed now)
+// or media_error once its download ended (inbound/media_fetcher.hpp) — or "media_timeout" when
+// the wait for it is over. Retries send what was stored.
+asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery> d) {
   boost::system::error_code ec;
   auto v = boost::json::parse(d->payload, ec);
   if (ec || !v.is_object()) co_return;
   auto* msg = v.as_object().if_contains("message");
   if (!msg || !msg->is_object()) co_return;
   auto& m = msg->as_object();
+  std::optional<std::string> subject;
+  std::string group;
   const auto* group_id = m.if_contains("group_id");
   const auto* name = m.if_contains("group_name");
-  if (!group_id || !group_id->is_string() || (name && !name->is_null())) co_return;
-  const std::string group(group_id->as_string());
-  auto jid = wa::Jid::parse(group);
-  if (!jid || !jid->is_group()) co_return;
-  auto subject = co_await sessions_.group_name(d->session_id, *jid);
-  if (!subject) co_return;
-  m["group_name"] = *subject;
+  if (group_id && group_id->is_string() && (!name || name->is_null())) {
+    group = std::string(group_id->as_string());
+    if (auto jid = wa::Jid::parse(group); jid && jid->is_group())
+      subject = co_await sessions_.group_name(d->session_id, *jid);
+  }
+  std::optional<inbound::MediaOutcome> media;
+  if (!d->message_id.empty()) {
+    try {
+      media = co_await db_.run([&](db::Connection& c) {
+        return inbound::media_outcome(c, d->session_id, d->message_id);
+      });
+    } catch (const std::exception& e) {
+      log::warn("media state not readable", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+    }
+  }
+  if (!subject && !media) co_return;
+  if (subject) m["group_name"] = *subject;
+  if (media) {
+    if (media->state == "stored" && media->media_id && options_.media_url) {
+      m["media_url"] = options_.media_url(*media->media_id);
+      m["media_error"] = nullptr;
+    } else {
+      m["media_url"] = nullptr;
+      m["media_error"] =
+          media->state == "failed" && media->error
+              ? *media->error
+              : std::string(
+                    "media_timeout: the download did not end within "
+                    "MEDIA_DOWNLOAD_WAIT_SECONDS; the message log gets it when it does");
+    }
+  }
   d->payload = boost::json::serialize(v);
   try {
-    // Later attempts send the same body; the log rows of the group get the name too.
     co_await db_.run([&](db::Connection& c) {
       c.query("UPDATE webhook_deliveries SET payload = ? WHERE id = ?", {d->payload, d->id});
-      c.query(
-          "UPDATE messages_log SET group_name = ? WHERE session_id = ? AND group_id = ? "
-          "AND group_name IS NULL",
-          {*subject, d->session_id, group});
+      // The log rows of the group get the name too.
+      if (subject) {
+        c.query(
+            "UPDATE messages_log SET group_name = ? WHERE session_id = ? AND group_id = ? "
+            "AND group_name IS NULL",
+            {*subject, d->session_id, group});
+      }
     });
   } catch (const std::exception& e) {
-    log::warn("group name not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+    log::warn("webhook payload not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
   }
 }
 
@@ -281,9 +316,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   const bool message = d->event == "message.received";
   auto done = std::make_shared<std::atomic<bool>>(false);
   if (message) asio::co_spawn(strand_, typing(d, done), asio::detached);
-  // Messages recorded before the session knew the group's subject get it now (asked once, before
-  // the first attempt; retries send what was stored).
-  if (message && d->attempts == 0) co_await fill_group_name(d);
+  if (message && d->attempts == 0) co_await complete_payload(d);
 
   const auto ts = std::to_string(util::unix_seconds_now());
   std::vector<std::pair<std::string, std::string>> headers{

@@ -45,6 +45,8 @@ struct WorkerOptions {
   /// After each attempt (outcome "delivered", "retry" or "failed"): for /metrics.
   std::function<void(const std::string& session_id, std::string_view outcome, double seconds)>
       on_attempt;
+  /// The URL a webhook receiver downloads a stored media file from (signed, absolute).
+  std::function<std::string(const std::string& media_id)> media_url;
 };
 
 /// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
@@ -84,7 +86,7 @@ class DeliveryWorker {
   boost::asio::awaitable<void> deliver(std::shared_ptr<Delivery> d);
   boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d,
                                       std::shared_ptr<std::atomic<bool>> done);
-  boost::asio::awaitable<void> fill_group_name(std::shared_ptr<Delivery> d);
+  boost::asio::awaitable<void> complete_payload(std::shared_ptr<Delivery> d);
   boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d, std::string text);
   void finished(int64_t id);
 
