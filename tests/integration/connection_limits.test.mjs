@@ -119,6 +119,33 @@ describe('HTTP connection caps', () => {
     }
   });
 
+  test('a flood past the cap: every connection is answered 503 or closed, none hangs, nothing leaks', async () => {
+    const gw = await startGateway({ env: { HTTP_MAX_CONNECTIONS: '3', HTTP_MAX_CONNECTIONS_PER_IP: '100' } });
+    const held = [];
+    try {
+      for (let i = 0; i < 3; i++) held.push(await open(gw, '127.0.0.1'));
+      // More at once than the server answers (256 refusals in flight): the rest are closed at accept.
+      const flood = await Promise.all(Array.from({ length: 400 }, (_, i) => open(gw, `127.0.1.${i % 250}`).catch(() => null)));
+      const answers = await Promise.all(flood.map(async (s) => {
+        if (!s) return 'reset';
+        s.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+        const done = await waitFor(() => s.ended || s.data.endsWith('}'), { timeoutMs: 8000 });
+        s.destroy();
+        if (!done) return 'hung';
+        return s.data.startsWith('HTTP/1.1 503 ') ? '503' : (s.data === '' ? 'closed' : `other: ${s.data.slice(0, 40)}`);
+      }));
+      assert.deepEqual(answers.filter((a) => a !== '503' && a !== 'closed' && a !== 'reset'), []);
+      assert.ok(answers.filter((a) => a === '503').length >= 1);
+      for (const s of held) assert.match(await get(s), /^HTTP\/1\.1 200 /);
+      // Everything refused is gone: once the held ones close, new connections are served again.
+      held.splice(0).forEach((s) => s.destroy());
+      assert.ok(await waitFor(async () => (await fetch(`${gw.base}/health`).catch(() => null))?.status === 200), 'served again');
+    } finally {
+      for (const s of held) s.destroy();
+      await gw.cleanup();
+    }
+  });
+
   test('a trusted proxy is held by the total cap only', async () => {
     const gw = await startGateway({ env: { HTTP_MAX_CONNECTIONS_PER_IP: '2', HTTP_MAX_CONNECTIONS: '100', TRUSTED_PROXIES: '127.0.0.1' } });
     const held = [];

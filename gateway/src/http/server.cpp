@@ -251,6 +251,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<std::uint64_t> refused_http_total{0}, refused_http_per_ip{0}, refused_ws_total{0},
       refused_ws_per_ip{0};
   std::atomic<std::int64_t> last_refusal_log_ms{0};
+  static constexpr int kMaxRefusalsInFlight = 256;
+  std::atomic<int> refusals_in_flight{0};
 
   std::string per_ip_key(const std::string& peer) const {
     return options.per_ip_key ? options.per_ip_key(peer) : peer;
@@ -314,8 +316,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       std::string key = per_ip_key(peer);
       if (auto r = http_pool.acquire(key); r != ConnectionPool::Refusal::none) {
         note_refusal(false, r, peer);
+        // Each answered refusal holds its descriptor for up to 2 s; under a flood, beyond
+        // kMaxRefusalsInFlight of them, the connection is closed at once without an answer.
+        if (refusals_in_flight.fetch_add(1) >= kMaxRefusalsInFlight) {
+          --refusals_in_flight;
+          beast::error_code close_ec;
+          socket.close(close_ec);
+          continue;
+        }
         auto ex = socket.get_executor();
-        asio::co_spawn(ex, refuse(std::move(socket), refusal_message(false, r)), asio::detached);
+        asio::co_spawn(ex, refuse(std::move(socket), refusal_message(false, r)),
+                       [self](const std::exception_ptr&) { --self->refusals_in_flight; });
         continue;
       }
       auto conn = std::make_shared<Conn>(std::move(socket));

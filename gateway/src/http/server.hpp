@@ -16,8 +16,10 @@
 // accepted beyond an HTTP cap is answered at once, before its request is read, with 503 + a JSON
 // error + Connection: close + Retry-After, and closed (never handed to the application); a
 // WebSocket handshake beyond a WebSocket cap gets the same 503 before its handler (and
-// authentication) runs. A connection that becomes a WebSocket leaves the HTTP count for the
-// WebSocket count. Connections already open are never touched by a refusal.
+// authentication) runs (at most 256 refusals are answered at a time; beyond, a connection over a
+// cap is closed at accept without an answer). A connection that becomes a WebSocket leaves the HTTP
+// count for the WebSocket count. Connections already open are never touched by a refusal.
+//
 // Thread safety: start()/shutdown() from any thread; handlers run on connection strands.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
