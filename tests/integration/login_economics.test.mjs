@@ -154,6 +154,19 @@ describe('PIN_SECRET', () => {
     }
   });
 
+  test('production with PIN_SECRET starts, and generates no PIN key anywhere', async () => {
+    const secrets = path.join(os.tmpdir(), `gw-no-secrets-${process.pid}`);
+    const gw = await startGateway({ env: { ENV: 'production', JWT_SECRET: 'j'.repeat(32), PIN_SECRET: 'p'.repeat(32), SECRETS_DIR: secrets } });
+    try {
+      const { pin } = await generatePin(gw);
+      assert.equal((await login(gw, pin)).status, 200);
+      assert.ok(!existsSync(secrets), 'SECRETS_DIR is not used in production');
+      assert.ok(!readdirSync(gw.dir).some((f) => f.includes('pin')));
+    } finally {
+      await gw.cleanup();
+    }
+  });
+
   test('development generates the PIN key in SECRETS_DIR, not next to the database', async () => {
     const secrets = mkdtempSync(path.join(os.tmpdir(), 'gw-secrets-'));
     const data = mkdtempSync(path.join(os.tmpdir(), 'gw-data-'));
