@@ -24,40 +24,42 @@ const relaxed = {
 // (Alice): :id is her session (her API key id for /api-keys/:id), :message_id, :delivery_id hers.
 // `body`: a valid body, so that no answer is a 400 that hides what authorization decided.
 // `own`: the route acts on the caller's own data only; its answer must not mention the victim.
+// `limited`: the victim's own API key limited to another of her sessions, on the first one (the
+// API-key table of docs/API.md: another session 404, a route naming none or managing keys 403).
 const ROUTES = {
   'GET /health': { public: 200 },
   'GET /metrics': { public: 200 },
   'GET /': { public: 200 },
   'POST /api/v1/auth/generate-pin': { public: 201 },
   'POST /api/v1/auth/login': { public: 401 }, // no PIN: "invalid PIN"
-  'POST /api/v1/auth/logout': { token: 200, key: 403, own: true, freshToken: true },
-  'GET /api/v1/auth/me': { token: 200, key: 200, own: true },
-  'POST /api/v1/api-keys': { token: 201, key: 403, own: true, body: { name: 'matrix' } },
-  'GET /api/v1/api-keys': { token: 200, key: 403, own: true },
-  'DELETE /api/v1/api-keys/:id': { token: 404, key: 403 },
-  'POST /api/v1/sessions': { token: 201, key: 201, own: true, body: () => ({ session_name: `m-${crypto.randomUUID()}`, webhook_url: 'http://127.0.0.1:9/hook' }) },
-  'GET /api/v1/sessions': { token: 200, key: 200, own: true },
-  'GET /api/v1/sessions/:id': { token: 404, key: 404 },
-  'PUT /api/v1/sessions/:id': { token: 404, key: 404, body: { session_name: 'taken over' } },
-  'DELETE /api/v1/sessions/:id': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/start': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/stop': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/reconnect': { token: 404, key: 404 },
-  'GET /api/v1/sessions/:id/qr': { token: 404, key: 404 },
-  'GET /api/v1/sessions/:id/webhook-secret': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/webhook-secret/rotate': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/pair-code': { token: 404, key: 404, body: { phone: '+62 812-3456-7890' } },
-  'GET /ws': { ws: true, token: 426, key: 426, own: true }, // a plain GET with a good token: 426
-  'GET /ws/sessions/:id': { ws: true, token: 404, key: 404 },
-  'GET /api/v1/sessions/:id/deliveries': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/deliveries/:delivery_id/retry': { token: 404, key: 404 },
-  'POST /api/v1/sessions/:id/send': { token: 404, key: 404, body: { to: '6281234567890', text: 'hello' } },
-  'GET /api/v1/sessions/:id/messages/:message_id': { token: 404, key: 404 },
-  'GET /api/v1/sessions/:id/messages': { token: 404, key: 404 },
+  'POST /api/v1/auth/logout': { token: 200, key: 403, limited: 403, own: true, freshToken: true },
+  'GET /api/v1/auth/me': { token: 200, key: 200, limited: 200, own: true },
+  'POST /api/v1/api-keys': { token: 201, key: 403, limited: 403, own: true, body: { name: 'matrix' } },
+  'GET /api/v1/api-keys': { token: 200, key: 403, limited: 403, own: true },
+  'DELETE /api/v1/api-keys/:id': { token: 404, key: 403, limited: 403 },
+  'POST /api/v1/sessions': { token: 201, key: 201, limited: 403, own: true, body: () => ({ session_name: `m-${crypto.randomUUID()}`, webhook_url: 'http://127.0.0.1:9/hook' }) },
+  'GET /api/v1/sessions': { token: 200, key: 200, limited: 200, own: true },
+  'GET /api/v1/sessions/:id': { token: 404, key: 404, limited: 404 },
+  'PUT /api/v1/sessions/:id': { token: 404, key: 404, limited: 404, body: { session_name: 'taken over' } },
+  'DELETE /api/v1/sessions/:id': { token: 404, key: 404, limited: 403 },
+  'POST /api/v1/sessions/:id/start': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/stop': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/reconnect': { token: 404, key: 404, limited: 404 },
+  'GET /api/v1/sessions/:id/qr': { token: 404, key: 404, limited: 404 },
+  'GET /api/v1/sessions/:id/webhook-secret': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/webhook-secret/rotate': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/pair-code': { token: 404, key: 404, limited: 404, body: { phone: '+62 812-3456-7890' } },
+  'GET /ws': { ws: true, token: 426, key: 426, limited: 426, own: true }, // a plain GET with a good token: 426
+  'GET /ws/sessions/:id': { ws: true, token: 404, key: 404, limited: 404 },
+  'GET /api/v1/sessions/:id/deliveries': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/deliveries/:delivery_id/retry': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/send': { token: 404, key: 404, limited: 404, body: { to: '6281234567890', text: 'hello' } },
+  'GET /api/v1/sessions/:id/messages/:message_id': { token: 404, key: 404, limited: 404 },
+  'GET /api/v1/sessions/:id/messages': { token: 404, key: 404, limited: 404 },
   'GET /media/:id': { public: 403 }, // signed URLs only: no or a bad signature
   'HEAD /media/:id': { public: 403 },
-  'GET /api/v1/analytics/sessions/:id': { token: 404, key: 404 },
-  'GET /api/v1/analytics/overview': { token: 200, key: 200, own: true },
+  'GET /api/v1/analytics/sessions/:id': { token: 404, key: 404, limited: 404 },
+  'GET /api/v1/analytics/overview': { token: 200, key: 200, limited: 403, own: true },
 };
 
 function listRoutes(gw) {
@@ -204,6 +206,28 @@ for (const dialect of dialects()) {
       assert.equal(s.json.data.session_name, 'alice');
       assert.equal((await call(gw, 'GET', '/api/v1/sessions/' + aliceIds.id + '/messages/' + aliceMessage, { token: alice.token })).status, 200);
       assert.ok((await call(gw, 'GET', '/api/v1/api-keys', { token: alice.token })).text.includes(alice.keyId));
+    });
+
+    test("an API key limited to one session: the documented 404/403 on every route for the user's other session", async () => {
+      const second = (await createSession(gw, alice.token, 'alice second')).session_id;
+      const r0 = await call(gw, 'POST', '/api/v1/api-keys', { token: alice.token, body: { name: 'second only', session_ids: [second] } });
+      assert.equal(r0.status, 201, r0.text);
+      const limitedKey = r0.json.data.key;
+      const failures = [];
+      for (const [route, row] of Object.entries(ROUTES)) {
+        if (row.public !== undefined) continue;
+        const [method, pattern] = route.split(' ');
+        const p = fill(pattern, { ...aliceIds, id: pattern.startsWith('/api/v1/api-keys') ? alice.keyId : aliceIds.id });
+        const body = typeof row.body === 'function' ? row.body() : row.body;
+        const r = row.ws
+          ? await call(gw, method, `${p}?token=${encodeURIComponent(limitedKey)}`)
+          : await call(gw, method, p, { body, headers: { 'x-api-key': limitedKey } });
+        if (r.status !== row.limited) failures.push(`limited key ${method} ${p}: ${r.status} (expected ${row.limited}) ${r.text.slice(0, 160)}`);
+        if (r.text.includes(aliceIds.id) || r.text.includes(aliceMessage)) failures.push(`limited key ${method} ${p}: shows the other session`);
+      }
+      assert.deepEqual(failures, []);
+      // Its own session answers.
+      assert.equal((await call(gw, 'GET', `/api/v1/sessions/${second}`, { headers: { 'x-api-key': limitedKey } })).status, 200);
     });
 
     test("another user's message and delivery ids under the caller's own session: 404, as unknown ones", async () => {
