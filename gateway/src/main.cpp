@@ -2,6 +2,7 @@
 //   wa-gateway                       serve (configuration from the environment and .env)
 //   wa-gateway migrate up|down [N]|status
 //   wa-gateway media-url <id>
+//   wa-gateway routes
 //   wa-gateway --help | --version
 #include <cstdlib>
 #include <iostream>
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
                  "  wa-gateway                               start the server\n"
                  "  wa-gateway migrate up|down [N]|status    manage the database schema\n"
                  "  wa-gateway media-url <id>                print a signed URL of stored media\n"
+                 "  wa-gateway routes                        print every HTTP route as JSON\n"
                  "  wa-gateway --version                     print the version\n\n"
               << gw::config::help_text();
     return 0;
@@ -35,7 +37,12 @@ int main(int argc, char** argv) {
   }
   bool migrate = !args.empty() && args[0] == "migrate";
   bool media_url = !args.empty() && args[0] == "media-url";
-  if (!args.empty() && !migrate && !media_url) {
+  bool routes = !args.empty() && args[0] == "routes";
+  if (routes && args.size() != 1) {
+    std::cerr << "usage: wa-gateway routes\n";
+    return 2;
+  }
+  if (!args.empty() && !migrate && !media_url && !routes) {
     std::cerr << "wa-gateway: unknown argument \"" << args[0] << "\" (see wa-gateway --help)\n";
     return 2;
   }
@@ -55,9 +62,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   const auto& cfg = std::get<gw::config::Config>(loaded);
-  gw::log::init(cfg.log_level, cfg.log_format);
+  // `routes` prints JSON on stdout: only errors are logged (they go there too).
+  gw::log::init(routes ? gw::config::LogLevel::error : cfg.log_level, cfg.log_format);
   int rc = migrate     ? gw::app::run_migrate(cfg, {args.begin() + 1, args.end()})
            : media_url ? gw::app::run_media_url(cfg, {args.begin() + 1, args.end()})
+           : routes    ? gw::app::run_print_routes(cfg)
                        : gw::app::run_server(cfg);
   gw::log::shutdown();
   return rc;

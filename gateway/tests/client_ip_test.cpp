@@ -135,3 +135,21 @@ TEST(RateLimitKey, Ipv6ByPrefix) {
   EXPECT_EQ(rate_limit_key("::ffff:203.0.113.9"), "203.0.113.9");
   EXPECT_EQ(rate_limit_key("not-an-ip"), "not-an-ip");
 }
+
+TEST(ClientIp, LoginLimitKeyGroupsIpv6By48AndIpv4ByAddress) {
+  EXPECT_EQ(login_limit_key("203.0.113.9"), "203.0.113.9");
+  EXPECT_NE(login_limit_key("203.0.113.9"), login_limit_key("203.0.113.10"));
+  // IPv4-mapped IPv6 is the IPv4 address, not a /48 of ::ffff:0:0/96.
+  EXPECT_EQ(login_limit_key("::ffff:203.0.113.9"), "203.0.113.9");
+  EXPECT_NE(login_limit_key("::ffff:203.0.113.9"), login_limit_key("::ffff:203.0.113.10"));
+  EXPECT_EQ(login_limit_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1::/48");
+  // Every /64 of one /48 shares the key; the next /48 does not.
+  EXPECT_EQ(login_limit_key("2001:db8:1:ffff::1"), login_limit_key("2001:db8:1:0::9"));
+  EXPECT_NE(login_limit_key("2001:db8:1::1"), login_limit_key("2001:db8:2::1"));
+  EXPECT_EQ(login_limit_key("[2001:DB8:abcd:12::1]"), "2001:db8:abcd::/48");
+  EXPECT_EQ(login_limit_key("::1"), "::/48");
+  EXPECT_EQ(login_limit_key("not-an-ip"), "not-an-ip");
+  // Prefixes that are not whole bytes.
+  EXPECT_EQ(prefix_key("2001:db8:ffff::1", 36), "2001:db8:f000::/36");
+  EXPECT_EQ(prefix_key("2001:db8::1", 0), "::/0");
+}

@@ -88,8 +88,41 @@ TEST(Config, InvalidValuesNameTheVariableAndTheExpectedForm) {
 TEST(Config, ProductionRequiresLongJwtSecret) {
   EXPECT_EQ(bad({{"ENV", "production"}}).variable, "JWT_SECRET");
   EXPECT_EQ(bad({{"ENV", "production"}, {"JWT_SECRET", "short"}}).variable, "JWT_SECRET");
-  auto c = ok({{"ENV", "production"}, {"JWT_SECRET", std::string(32, 'k')}});
+  auto c = ok({{"ENV", "production"},
+               {"JWT_SECRET", std::string(32, 'k')},
+               {"PIN_SECRET", std::string(32, 'p')}});
   EXPECT_EQ(c.env, Env::production);
+}
+
+TEST(Config, ProductionRequiresLongPinSecret) {
+  const std::string jwt(32, 'k');
+  // Missing: production never falls back to a generated key.
+  const auto missing = bad({{"ENV", "production"}, {"JWT_SECRET", jwt}});
+  EXPECT_EQ(missing.variable, "PIN_SECRET");
+  EXPECT_NE(missing.message.find("32 characters when ENV=production"), std::string::npos);
+  EXPECT_EQ(bad({{"ENV", "production"}, {"JWT_SECRET", jwt}, {"PIN_SECRET", "short"}}).variable,
+            "PIN_SECRET");
+  EXPECT_EQ(bad({{"ENV", "production"}, {"JWT_SECRET", jwt}, {"PIN_SECRET", std::string(31, 'p')}})
+                .variable,
+            "PIN_SECRET");
+  // Development: optional (generated into SECRETS_DIR).
+  EXPECT_TRUE(ok({}).pin_secret.empty());
+  EXPECT_EQ(ok({}).secrets_dir, "./secrets");
+}
+
+TEST(Config, LoginAndConnectionLimits) {
+  const auto c = ok({});
+  EXPECT_EQ(c.login_failures_per_minute, 10);
+  EXPECT_EQ(c.login_failures_global_per_minute, 100);
+  EXPECT_EQ(c.login_slowdown_max_delay, std::chrono::seconds(30));
+  EXPECT_EQ(c.http_max_connections, 4096);
+  EXPECT_EQ(c.http_max_connections_per_ip, 256);
+  EXPECT_EQ(c.ws_max_connections, 4096);
+  EXPECT_EQ(c.ws_max_connections_per_ip, 64);
+  EXPECT_EQ(bad({{"LOGIN_FAILURES_GLOBAL_PER_MINUTE", "0"}}).variable,
+            "LOGIN_FAILURES_GLOBAL_PER_MINUTE");
+  EXPECT_EQ(bad({{"HTTP_MAX_CONNECTIONS_PER_IP", "0"}}).variable, "HTTP_MAX_CONNECTIONS_PER_IP");
+  EXPECT_EQ(ok({{"LOGIN_SLOWDOWN_MAX_DELAY", "0s"}}).login_slowdown_max_delay.count(), 0);
 }
 
 TEST(Config, HttpsPublicUrlMeansTls) {

@@ -81,6 +81,41 @@ TEST(RateLimiter, FailedLoginLockout) {
   EXPECT_TRUE(failures.peek("198.51.100.1", kT0 + 5'000).allowed);
 }
 
+TEST(RateLimiter, ReserveThenRefundCountsOnlyFailures) {
+  // Failed logins as the login route counts them: check() reserves before the PIN is tested,
+  // refund() gives the reservation back when it was right.
+  RateLimiter failures({3, 60'000});
+  for (int i = 0; i < 10; ++i) {  // right PINs never use up the budget
+    ASSERT_TRUE(failures.check("ip", kT0 + i).allowed);
+    failures.refund("ip", kT0 + i);
+  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(failures.check("ip", kT0 + 100).allowed);
+  EXPECT_FALSE(failures.check("ip", kT0 + 200).allowed);
+  // A refund after the window ended does not reach into the next window.
+  ASSERT_TRUE(failures.check("ip", kT0 + 60'000).allowed);
+  failures.refund("ip", kT0 + 120'000);
+  EXPECT_EQ(failures.peek("ip", kT0 + 60'001).remaining, 1);
+  failures.refund("unknown", kT0);  // nothing counted: no-op
+  EXPECT_FALSE(failures.peek("unknown", kT0).remaining < 2);
+}
+
+TEST(RateLimiter, ConcurrentReservationsNeverExceedTheLimit) {
+  // Many threads reserving at once: exactly `limit` get through (the count is taken in the same
+  // locked step as the decision).
+  RateLimiter failures({10, 60'000});
+  std::atomic<int> allowed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (failures.check("203.0.113.7", kT0).allowed) ++allowed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(allowed.load(), 10);
+}
+
 TEST(RateLimiter, HourlyWindow) {
   RateLimiter rl({10, 3'600'000});
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(rl.check("ip", kT0 + i * 60'000).allowed);

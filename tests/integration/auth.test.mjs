@@ -9,7 +9,7 @@ import { call, dialects, generatePin, login, rawRequest, sleep, startGateway, st
 
 const PIN_RE = /^[A-Z0-9]{6}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
+const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000', LOGIN_FAILURES_GLOBAL_PER_MINUTE: '1000000' };
 
 function b64url(x) { return Buffer.from(typeof x === 'string' ? x : JSON.stringify(x)).toString('base64url'); }
 function signToken(secret, header, payload, alg = 'sha256') {

@@ -1,11 +1,18 @@
 #include "api/auth_routes.hpp"
 
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <memory>
 
 #include "app/pipeline.hpp"
 #include "auth/accounts.hpp"
 #include "auth/basic_auth.hpp"
+#include "auth/login_throttle.hpp"
 #include "auth/secrets.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
@@ -24,11 +31,15 @@ struct AuthState {
       : ctx(c),
         accounts(s.pin_key),
         failed_logins({c.config.login_failures_per_minute, 60'000, c.config.rate_limit_max_keys}),
+        global_failures(
+            {c.config.login_failures_global_per_minute, c.config.login_slowdown_max_delay.count()}),
         new_accounts({c.config.generate_pin_per_hour, 3'600'000, c.config.rate_limit_max_keys}) {}
   app::Context& ctx;
   auth::Accounts accounts;
-  auth::RateLimiter failed_logins;  // failed logins per client IP
-  auth::RateLimiter new_accounts;   // generate-pin per client IP
+  auth::RateLimiter failed_logins;      // failed logins per IPv4 address / IPv6 /48
+  auth::LoginThrottle global_failures;  // failed logins over all clients
+  auth::RateLimiter new_accounts;       // generate-pin per IPv4 address / IPv6 /48
+  std::atomic<std::uint64_t> failures_total{0};
 };
 
 // The PIN presented by a login request: the Basic user name (with an empty password) or the
@@ -60,12 +71,36 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
   ctx.metrics.add_gauge("rate_limiter_keys", "Clients tracked by each rate limiter (bounded).",
                         "limiter=\"generate_pin\"",
                         [state] { return static_cast<double>(state->new_accounts.size()); });
+  ctx.metrics.add_counter("login_failures_total", "Failed logins (wrong, malformed or no PIN).", "",
+                          [state] { return static_cast<double>(state->failures_total.load()); });
+  ctx.metrics.add_gauge(
+      "login_failures_global_window",
+      "Failed logins counted in the current minute against LOGIN_FAILURES_GLOBAL_PER_MINUTE.", "",
+      [state] {
+        return static_cast<double>(state->global_failures.window_count(state->ctx.now_ms()));
+      });
+  ctx.metrics.add_gauge(
+      "login_failures_global_budget", "LOGIN_FAILURES_GLOBAL_PER_MINUTE.", "",
+      [state] { return static_cast<double>(state->global_failures.config().budget_per_minute); });
+  ctx.metrics.add_counter(
+      "login_slowed_total", "Logins made to wait because failed logins were over the budget.", "",
+      [state] { return static_cast<double>(state->global_failures.slowed_total()); });
+  ctx.metrics.add_counter(
+      "login_slowdown_refused_total",
+      "Logins refused (429) because their wait would exceed LOGIN_SLOWDOWN_MAX_DELAY.", "",
+      [state] { return static_cast<double>(state->global_failures.refused_total()); });
+  ctx.metrics.add_gauge(
+      "login_delay_seconds", "How long a login made now waits (0 under the global budget).", "",
+      [state] {
+        return static_cast<double>(state->global_failures.current_delay_ms(state->ctx.now_ms())) /
+               1000.0;
+      });
 
   router.add(
       "POST", "/api/v1/auth/generate-pin", http::Access::public_route,
       [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
         auto& s = *state;
-        auto d = s.new_accounts.check(http::rate_limit_key(req.client_ip), s.ctx.now_ms());
+        auto d = s.new_accounts.check(http::login_limit_key(req.client_ip), s.ctx.now_ms());
         if (!d.allowed)
           co_return app::rate_limited_response(d, "too many accounts created from this address");
         auto account =
@@ -81,9 +116,33 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
       "POST", "/api/v1/auth/login", http::Access::public_route,
       [state](http::Request& req) -> boost::asio::awaitable<http::Response> {
         auto& s = *state;
-        auto ip_key = http::rate_limit_key(req.client_ip);
-        if (auto d = s.failed_logins.peek(ip_key, s.ctx.now_ms()); !d.allowed) {
+        // Every attempt is counted before its PIN is tested, in the same locked step as the
+        // decision (per client key, then over all clients), and given back when the PIN was
+        // right: concurrent wrong PINs cannot all pass the check before any is counted.
+        auto ip_key = http::login_limit_key(req.client_ip);
+        if (auto d = s.failed_logins.check(ip_key, s.ctx.now_ms()); !d.allowed) {
           co_return app::rate_limited_response(d, "too many failed logins from this address");
+        }
+        const auto admission = s.global_failures.admit(s.ctx.now_ms());
+        if (!admission.allowed) {
+          s.failed_logins.refund(ip_key, s.ctx.now_ms());
+          auth::RateLimitDecision d;
+          d.allowed = false;
+          d.limit = s.global_failures.config().budget_per_minute;
+          d.retry_after_seconds = admission.retry_after_seconds;
+          d.reset_unix_seconds = s.ctx.now_ms() / 1000 + admission.retry_after_seconds;
+          co_return app::rate_limited_response(
+              d, "too many failed logins on this server; logins are slowed down, try again later");
+        }
+        if (admission.budget_just_exceeded) {
+          log::warn("failed logins over the global budget: logins slowed down",
+                    {{"budget_per_minute", s.global_failures.config().budget_per_minute},
+                     {"interval_ms", s.global_failures.interval_ms()}});
+        }
+        if (admission.delay_ms > 0) {
+          boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor,
+                                         std::chrono::milliseconds(admission.delay_ms));
+          co_await wait.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
         }
         auto pin = presented_pin(req);
         std::optional<std::string> user_id;
@@ -92,10 +151,14 @@ void register_auth_routes(http::Router& router, app::Context& ctx) {
               [&s, &pin](db::Connection& c) { return s.accounts.login(c, *pin); });
         }
         if (!user_id) {
-          s.failed_logins.check(ip_key, s.ctx.now_ms());
-          log::warn("login failed", {{"client_ip", req.client_ip}, {"request_id", req.request_id}});
+          ++s.failures_total;
+          log::warn("login failed", {{"client_ip", req.client_ip},
+                                     {"request_id", req.request_id},
+                                     {"delay_ms", admission.delay_ms}});
           throw http::ApiError(http::ErrorKind::unauthorized, kBadCredentials);
         }
+        s.failed_logins.refund(ip_key, s.ctx.now_ms());
+        s.global_failures.refund(admission);
         req.user_id = user_id;
         auto token = s.ctx.auth.issue(*user_id);
         co_return http::ok(

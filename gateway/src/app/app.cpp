@@ -7,9 +7,13 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "analytics/report.hpp"
 #include "analytics/zone.hpp"
@@ -92,7 +96,36 @@ const char* dialect_name(db::Dialect d) {
 
 }  // namespace
 
+namespace {
+const char* access_name(http::Access a) {
+  switch (a) {
+    case http::Access::public_route:
+      return "public";
+    case http::Access::authenticated:
+      return "authenticated";
+    case http::Access::any_caller:
+      return "any_caller";
+    case http::Access::unlimited:
+      return "unlimited";
+    case http::Access::login_only:
+      return "login_only";
+  }
+  return "unknown";
+}
+
+int serve_or_print_routes(const config::Config& cfg, bool print_routes);
+}  // namespace
+
 int run_server(const config::Config& cfg) {
+  return serve_or_print_routes(cfg, false);
+}
+
+int run_print_routes(const config::Config& cfg) {
+  return serve_or_print_routes(cfg, true);
+}
+
+namespace {
+int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
   std::unique_ptr<db::Database> db;
   try {
     db = open_database(cfg);
@@ -272,6 +305,16 @@ int run_server(const config::Config& cfg) {
   // Validated by the configuration (config.cpp), so found here.
   const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
   api::register_analytics_routes(router, ctx, analytics_zone);
+  if (print_routes) {
+    boost::json::array out;
+    for (const auto& r : router.routes()) {
+      out.push_back(boost::json::object{
+          {"method", r.method}, {"pattern", r.pattern}, {"access", access_name(r.access)}});
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    db->close();
+    return 0;
+  }
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;
@@ -282,7 +325,33 @@ int run_server(const config::Config& cfg) {
   so.header_timeout = cfg.http_header_timeout;
   so.body_timeout = cfg.http_body_timeout;
   so.idle_timeout = cfg.http_idle_timeout;
+  so.max_connections = static_cast<std::size_t>(cfg.http_max_connections);
+  so.max_connections_per_ip = static_cast<std::size_t>(cfg.http_max_connections_per_ip);
+  so.max_websockets = static_cast<std::size_t>(cfg.ws_max_connections);
+  so.max_websockets_per_ip = static_cast<std::size_t>(cfg.ws_max_connections_per_ip);
+  // Per-IP caps count the TCP peer (IPv6 by /64); a trusted reverse proxy carries many clients
+  // and is held only by the total caps.
+  so.per_ip_key = [proxies = ctx.trusted_proxies](const std::string& peer) -> std::string {
+    if (auto ip = http::parse_ip(peer); ip && proxies.contains(*ip)) return {};
+    return http::rate_limit_key(peer);
+  };
   http::Server server(ioc, so, pipeline.hooks());
+  metrics.add_gauge("http_open_connections", "Open client connections, by kind.", "kind=\"http\"",
+                    [&server] { return static_cast<double>(server.open_http_connections()); });
+  metrics.add_gauge("http_open_connections", "Open client connections, by kind.",
+                    "kind=\"websocket\"",
+                    [&server] { return static_cast<double>(server.open_websockets()); });
+  for (const auto& [kind, cap, field] :
+       {std::tuple{"http", "total", &http::RefusedConnections::http_total},
+        std::tuple{"http", "per_ip", &http::RefusedConnections::http_per_ip},
+        std::tuple{"websocket", "total", &http::RefusedConnections::ws_total},
+        std::tuple{"websocket", "per_ip", &http::RefusedConnections::ws_per_ip}}) {
+    metrics.add_counter(
+        "http_connections_refused_total",
+        "Connections refused with 503 because a connection cap was reached, by kind and cap.",
+        std::string("kind=\"") + kind + "\",cap=\"" + cap + "\"",
+        [&server, f = field] { return static_cast<double>(server.refused().*f); });
+  }
   uint16_t port = 0;
   try {
     port = server.start();
@@ -398,6 +467,7 @@ int run_server(const config::Config& cfg) {
   log::info("stopped");
   return 0;
 }
+}  // namespace
 
 int run_migrate(const config::Config& cfg, const std::vector<std::string>& args) {
   const std::string usage = "usage: wa-gateway migrate up | down [N] | status";

@@ -103,6 +103,14 @@ RateLimitDecision RateLimiter::check(std::string_view key, std::int64_t now_ms) 
   return d;
 }
 
+void RateLimiter::refund(std::string_view key, std::int64_t now_ms) {
+  Shard& s = shard_for(key);
+  const std::lock_guard lock(s.mu);
+  const auto it = s.entries.find(key);
+  if (it == s.entries.end() || now_ms >= it->second.window_start_ms + config_.window_ms) return;
+  if (it->second.count > 0) --it->second.count;
+}
+
 RateLimitDecision RateLimiter::peek(std::string_view key, std::int64_t now_ms) const {
   Shard& s = shard_for(key);
   const std::lock_guard lock(s.mu);

@@ -9,15 +9,18 @@
 // Three uses in the gateway, one instance each:
 //   - API requests: check(user id or client IP) per request, e.g. RateLimiter({100, 60'000}).
 //   - generate-pin: check(client IP) per call, RateLimiter({10, 3'600'000}).
-//   - failed logins: peek(client IP) before checking the PIN (refuse with 429 when !allowed),
-//     check(client IP) only after a failed attempt, RateLimiter({10, 60'000}). Successful logins
-//     do not count; there is deliberately no reset on success (an attacker holding one valid PIN
-//     could otherwise interleave it to keep guessing others).
+//   - failed logins: check(client key) *before* checking the PIN, so that the attempt is counted
+//     in the same locked step that allows it (peek-then-count let every concurrent wrong PIN pass
+//     the check before any was counted), then refund() when the PIN was right,
+//     RateLimiter({10, 60'000}). A successful login gives back only its own reservation; there is
+//     deliberately no reset on success (an attacker holding one valid PIN could otherwise
+//     interleave it to keep guessing others).
 //
 // Memory: at most `max_keys` keys are tracked (split over shards). Keys whose window has ended
 // are dropped lazily; when a shard is full, its key with the oldest window is evicted (losing
-// that key's count, which only errs towards allowing). For IPv6 clients, key by the /64 prefix
-// (gw::http::rate_limit_key) so that one host cannot mint unlimited keys.
+// that key's count, which only errs towards allowing). For IPv6 clients, key by a prefix
+// (gw::http::rate_limit_key: /64, login_limit_key: /48) so that one host cannot mint unlimited
+// keys.
 //
 // Thread safety: all member functions may be called concurrently; keys are spread over shards,
 // each with its own mutex, held only for a hash-map operation.
@@ -56,6 +59,11 @@ class RateLimiter {
   /// Counts one event for key at now_ms (Unix milliseconds) if the limit allows it, and says so.
   /// A refused event is not counted.
   RateLimitDecision check(std::string_view key, std::int64_t now_ms);
+
+  /// Gives back one event counted by check() in the same window (a reservation that turned out
+  /// not to be needed, e.g. a login whose PIN was right). Nothing happens when the window has
+  /// ended since, or nothing is counted.
+  void refund(std::string_view key, std::int64_t now_ms);
 
   /// What check() would answer, without counting anything or creating an entry.
   RateLimitDecision peek(std::string_view key, std::int64_t now_ms) const;

@@ -151,7 +151,8 @@ const std::vector<Var>& vars() {
        }},
       {"BIND_ADDRESS", "0.0.0.0", "address to listen on (127.0.0.1 for local only)",
        text(&Config::bind_address)},
-      {"ENV", "development", "development or production (production requires JWT_SECRET)",
+      {"ENV", "development",
+       "development or production (production requires JWT_SECRET and PIN_SECRET)",
        [](Config& c, std::string_view v) -> std::string {
          if (v == "development")
            c.env = Env::development;
@@ -183,6 +184,17 @@ const std::vector<Var>& vars() {
        duration_in(&Config::http_idle_timeout, 100, 3'600'000)},
       {"SHUTDOWN_TIMEOUT", "10s", "on SIGTERM/SIGINT, how long in-flight requests may finish",
        duration_in(&Config::shutdown_timeout, 0, 3'600'000)},
+      {"HTTP_MAX_CONNECTIONS", "4096",
+       "open HTTP connections at most (all clients); beyond, new ones get 503 and are closed",
+       int_in(&Config::http_max_connections, 1, 1'000'000)},
+      {"HTTP_MAX_CONNECTIONS_PER_IP", "256",
+       "open HTTP connections at most per client address (IPv6: per /64; not for TRUSTED_PROXIES)",
+       int_in(&Config::http_max_connections_per_ip, 1, 1'000'000)},
+      {"WS_MAX_CONNECTIONS", "4096", "open WebSockets at most (all clients); beyond, 503",
+       int_in(&Config::ws_max_connections, 1, 1'000'000)},
+      {"WS_MAX_CONNECTIONS_PER_IP", "64",
+       "open WebSockets at most per client address (IPv6: per /64; not for TRUSTED_PROXIES)",
+       int_in(&Config::ws_max_connections_per_ip, 1, 1'000'000)},
       {"DATA_DIR", "./data", "directory for the SQLite database, secrets and media",
        [](Config& c, std::string_view v) -> std::string {
          if (v.empty()) return "a directory path";
@@ -207,19 +219,35 @@ const std::vector<Var>& vars() {
       {"JWT_SECRET", "", "HMAC key for tokens, >= 32 characters; required when ENV=production",
        text(&Config::jwt_secret)},
       {"PIN_SECRET", "",
-       "key of the stored PIN hashes, >= 32 characters; default derived from JWT_SECRET (set it "
-       "before rotating JWT_SECRET, or every PIN stops working)",
+       "key of the stored PIN hashes, >= 32 characters; required when ENV=production (changing "
+       "it makes every PIN unusable); in development generated and kept in SECRETS_DIR",
        [](Config& c, std::string_view v) -> std::string {
          if (!v.empty() && v.size() < 32) return "empty or at least 32 characters";
          c.pin_secret = std::string(v);
+         return {};
+       }},
+      {"SECRETS_DIR", "./secrets",
+       "development only: where the generated PIN key is kept, apart from DATA_DIR (a copy of the "
+       "database and DATA_DIR must not yield the key)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v.empty()) return "a directory path";
+         c.secrets_dir = std::string(v);
          return {};
        }},
       {"JWT_TTL", "24h", "lifetime of a login token",
        duration_in(&Config::jwt_ttl, 1000, 365LL * 24 * 3'600'000)},
       {"RATE_LIMIT_PER_MINUTE", "100", "requests per minute per user (per IP when anonymous)",
        int_in(&Config::rate_limit_per_minute, 1, 1'000'000)},
-      {"LOGIN_FAILURES_PER_MINUTE", "10", "failed logins per minute per IP before 429",
+      {"LOGIN_FAILURES_PER_MINUTE", "10",
+       "failed logins per minute per IPv4 address or IPv6 /48 before 429",
        int_in(&Config::login_failures_per_minute, 1, 1'000'000)},
+      {"LOGIN_FAILURES_GLOBAL_PER_MINUTE", "100",
+       "failed logins per minute over all clients; beyond, every login waits its turn (one per "
+       "60 s / this value), logged and in /metrics",
+       int_in(&Config::login_failures_global_per_minute, 1, 1'000'000)},
+      {"LOGIN_SLOWDOWN_MAX_DELAY", "30s",
+       "longest wait of a slowed login; one that would wait longer gets 429 + Retry-After",
+       duration_in(&Config::login_slowdown_max_delay, 0, 600'000)},
       {"GENERATE_PIN_PER_HOUR", "10", "accounts created per hour per IP",
        int_in(&Config::generate_pin_per_hour, 1, 1'000'000)},
       {"RATE_LIMIT_MAX_KEYS", "100000",
@@ -449,6 +477,12 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
   if (c.env == Env::production && c.jwt_secret.size() < 32) {
     return ConfigError{"JWT_SECRET",
                        "invalid JWT_SECRET: expected at least 32 characters when ENV=production"};
+  }
+  if (c.env == Env::production && c.pin_secret.size() < 32) {
+    return ConfigError{
+        "PIN_SECRET",
+        "invalid PIN_SECRET: expected at least 32 characters when ENV=production (the key of the "
+        "stored PIN hashes is never generated next to the database in production)"};
   }
   if (c.media_dir.empty()) c.media_dir = (std::filesystem::path(c.data_dir) / "media").string();
   if (c.media_retention_days > 0 && c.media_url_ttl > std::chrono::days(c.media_retention_days)) {

@@ -30,7 +30,12 @@ struct Config {
   std::chrono::milliseconds http_body_timeout{30'000};
   std::chrono::milliseconds http_idle_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
-  std::string public_url;  // how clients reach us; https:// turns on HSTS
+  // Connection caps (docs/SECURITY.md): beyond them new connections are refused with 503.
+  int http_max_connections = 4096;        // open HTTP connections, all clients
+  int http_max_connections_per_ip = 256;  // per client address (IPv6: per /64)
+  int ws_max_connections = 4096;          // open WebSockets, all clients
+  int ws_max_connections_per_ip = 64;     // per client address (IPv6: per /64)
+  std::string public_url;                 // how clients reach us; https:// turns on HSTS
 
   // Storage
   std::string data_dir = "./data";
@@ -41,10 +46,14 @@ struct Config {
 
   // Security
   std::string jwt_secret;  // empty in development: generated and kept in data_dir
-  std::string pin_secret;  // key of the PIN hash; empty: derived from the JWT secret
+  std::string pin_secret;  // key of the PIN hash; required in production; empty in development:
+                           // generated and kept in secrets_dir
+  std::string secrets_dir = "./secrets";  // development secrets kept apart from data_dir
   std::chrono::seconds jwt_ttl{24 * 3600};
   int rate_limit_per_minute = 100;
-  int login_failures_per_minute = 10;
+  int login_failures_per_minute = 10;                          // per IPv4 address / IPv6 /48
+  int login_failures_global_per_minute = 100;                  // beyond: logins paced for everyone
+  std::chrono::milliseconds login_slowdown_max_delay{30'000};  // longer wait: 429
   int generate_pin_per_hour = 10;
   std::size_t rate_limit_max_keys = 100'000;
   std::vector<std::string> cors_allowed_origins;

@@ -178,12 +178,24 @@ std::string client_ip(std::string_view peer_ip, std::string_view x_forwarded_for
   return to_string(last_good);
 }
 
-std::string rate_limit_key(std::string_view ip_text) {
+std::string prefix_key(std::string_view ip_text, int v6_prefix_bits) {
   auto ip = parse_ip(ip_text);
   if (!ip) return std::string(ip_text);
   if (!ip->v6) return to_string(*ip);
-  std::fill(ip->bytes.begin() + 8, ip->bytes.end(), std::uint8_t{0});
-  return to_string(*ip) + "/64";
+  const int bits = std::clamp(v6_prefix_bits, 0, 128);
+  for (int i = 0; i < 16; ++i) {
+    const int keep = std::clamp(bits - i * 8, 0, 8);
+    ip->bytes[static_cast<std::size_t>(i)] &= static_cast<std::uint8_t>(0xFF00U >> keep);
+  }
+  return to_string(*ip) + "/" + std::to_string(bits);
+}
+
+std::string rate_limit_key(std::string_view ip_text) {
+  return prefix_key(ip_text, 64);
+}
+
+std::string login_limit_key(std::string_view ip_text) {
+  return prefix_key(ip_text, 48);
 }
 
 }  // namespace gw::http

@@ -92,4 +92,14 @@ std::string client_ip(std::string_view peer_ip, std::string_view x_forwarded_for
 /// parse as an address is returned unchanged.
 std::string rate_limit_key(std::string_view ip);
 
+/// The key to limit failed logins (and account creation) by: the address for IPv4 (IPv4-mapped
+/// IPv6 included), its /48 network for IPv6 ("2001:db8:1::/48"). A /48 is what one site is
+/// usually given, so one customer of an IPv6 provider gets one login budget, not 65,536 of
+/// them. Input that does not parse as an address is returned unchanged.
+std::string login_limit_key(std::string_view ip);
+
+/// The key of an address with IPv6 cut to its first `v6_prefix_bits` bits (0-128, a multiple
+/// of 8 or not), written "<network>/<bits>"; IPv4 is the address itself.
+std::string prefix_key(std::string_view ip, int v6_prefix_bits);
+
 }  // namespace gw::http

@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -15,6 +16,7 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "http/envelope.hpp"
@@ -138,9 +140,103 @@ class WsSession final : public WebSocket {
 };
 }  // namespace
 
+namespace {
+// Open connections of one kind (HTTP or WebSocket), in total and per client key, against caps.
+// Thread safety: acquire/release from any thread (one mutex, held for a map operation).
+class ConnectionPool {
+ public:
+  enum class Refusal { none, total, per_ip };
+
+  ConnectionPool(std::size_t cap, std::size_t cap_per_key) : cap_(cap), cap_per_key_(cap_per_key) {}
+
+  /// Takes a slot for a connection of `key` ("" is exempt from the per-key cap), or says which
+  /// cap is full.
+  Refusal acquire(const std::string& key) {
+    std::lock_guard lock(mu_);
+    if (cap_ != 0 && total_ >= cap_) return Refusal::total;
+    if (!key.empty()) {
+      auto& n = by_key_[key];
+      if (cap_per_key_ != 0 && n >= cap_per_key_) {
+        if (n == 0) by_key_.erase(key);
+        return Refusal::per_ip;
+      }
+      ++n;
+    }
+    ++total_;
+    return Refusal::none;
+  }
+
+  void release(const std::string& key) {
+    std::lock_guard lock(mu_);
+    --total_;
+    if (key.empty()) return;
+    if (auto it = by_key_.find(key); it != by_key_.end() && --it->second == 0) by_key_.erase(it);
+  }
+
+  std::size_t open() const {
+    std::lock_guard lock(mu_);
+    return total_;
+  }
+
+ private:
+  std::size_t cap_;
+  std::size_t cap_per_key_;
+  mutable std::mutex mu_;
+  std::size_t total_ = 0;
+  std::unordered_map<std::string, std::size_t> by_key_;  // only keys with open connections
+};
+
+// A slot taken from a pool, given back when it goes out of scope (or by release()).
+class PoolSlot {
+ public:
+  PoolSlot() = default;
+  PoolSlot(ConnectionPool& pool, std::string key) : pool_(&pool), key_(std::move(key)) {}
+  PoolSlot(const PoolSlot&) = delete;
+  PoolSlot& operator=(const PoolSlot&) = delete;
+  ~PoolSlot() { release(); }
+  void release() {
+    if (pool_ != nullptr) pool_->release(key_);
+    pool_ = nullptr;
+  }
+
+ private:
+  ConnectionPool* pool_ = nullptr;
+  std::string key_;
+};
+
+const char* refusal_message(bool websocket, ConnectionPool::Refusal r) {
+  if (websocket) {
+    return r == ConnectionPool::Refusal::per_ip ? "too many WebSocket connections from this address"
+                                                : "too many WebSocket connections; try again later";
+  }
+  return r == ConnectionPool::Refusal::per_ip ? "too many connections from this address"
+                                              : "too many connections; try again later";
+}
+
+// The answer to a connection or handshake over a cap: 503, JSON error, Connection: close.
+bhttp::response<bhttp::string_body> refusal_response(const std::string& message, unsigned version) {
+  Response err = error_response(ErrorKind::unavailable, message);
+  bhttp::response<bhttp::string_body> out{bhttp::status::service_unavailable, version};
+  out.set(bhttp::field::content_type, err.content_type);
+  out.set(bhttp::field::retry_after, "1");
+  out.set(bhttp::field::cache_control, "no-store");
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set(bhttp::field::server, "wa-gateway");
+  out.body() = std::move(err.body);
+  out.keep_alive(false);
+  out.prepare_payload();
+  return out;
+}
+}  // namespace
+
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::io_context& i, ServerOptions o, ServerHooks h)
-      : ioc(i), options(std::move(o)), hooks(std::move(h)), acceptor(asio::make_strand(i)) {}
+      : ioc(i),
+        options(std::move(o)),
+        hooks(std::move(h)),
+        acceptor(asio::make_strand(i)),
+        http_pool(options.max_connections, options.max_connections_per_ip),
+        ws_pool(options.max_websockets, options.max_websockets_per_ip) {}
 
   asio::io_context& ioc;
   ServerOptions options;
@@ -150,6 +246,58 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   std::atomic<std::size_t> websockets{0};
   mutable std::mutex mutex;
   std::list<std::weak_ptr<Conn>> conns;  // guarded by mutex
+  ConnectionPool http_pool;
+  ConnectionPool ws_pool;
+  std::atomic<std::uint64_t> refused_http_total{0}, refused_http_per_ip{0}, refused_ws_total{0},
+      refused_ws_per_ip{0};
+  std::atomic<std::int64_t> last_refusal_log_ms{0};
+  static constexpr int kMaxRefusalsInFlight = 256;
+  std::atomic<int> refusals_in_flight{0};
+
+  std::string per_ip_key(const std::string& peer) const {
+    return options.per_ip_key ? options.per_ip_key(peer) : peer;
+  }
+
+  // Counts a refusal and logs it, at most once every 10 s (a flood must not flood the log).
+  void note_refusal(bool websocket, ConnectionPool::Refusal r, const std::string& peer) {
+    auto& counter =
+        websocket
+            ? (r == ConnectionPool::Refusal::per_ip ? refused_ws_per_ip : refused_ws_total)
+            : (r == ConnectionPool::Refusal::per_ip ? refused_http_per_ip : refused_http_total);
+    ++counter;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch())
+                         .count();
+    auto last = last_refusal_log_ms.load();
+    if (now - last >= 10'000 && last_refusal_log_ms.compare_exchange_strong(last, now)) {
+      log::warn(
+          "connection refused: over a connection cap",
+          {{"reason", refusal_message(websocket, r)},
+           {"client_ip", peer},
+           {"refused_http", static_cast<int64_t>(refused_http_total + refused_http_per_ip)},
+           {"refused_websocket", static_cast<int64_t>(refused_ws_total + refused_ws_per_ip)}});
+    }
+  }
+
+  // Answers a connection accepted over a cap without reading its request, then reads (and drops)
+  // what the client sends for a moment so that closing does not reset the connection before the
+  // client has read the answer. Bounded to 2 s in all.
+  static asio::awaitable<void> refuse(tcp::socket socket, std::string message) {
+    beast::tcp_stream stream(std::move(socket));
+    stream.expires_after(std::chrono::seconds(2));
+    auto out = refusal_response(message, 11);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, kAsTuple);
+    beast::error_code ec;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (!wec) {
+      std::array<char, 4096> sink{};
+      while (true) {
+        auto [rec, rn] = co_await stream.async_read_some(asio::buffer(sink), kAsTuple);
+        if (rec) break;
+      }
+    }
+    stream.close();
+  }
 
   asio::awaitable<void> accept_loop() {
     auto self = shared_from_this();
@@ -162,6 +310,25 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await t.async_wait(kAsTuple);
         continue;
       }
+      beast::error_code peer_ec;
+      auto ep = socket.remote_endpoint(peer_ec);
+      std::string peer = peer_ec ? std::string("unknown") : ep.address().to_string();
+      std::string key = per_ip_key(peer);
+      if (auto r = http_pool.acquire(key); r != ConnectionPool::Refusal::none) {
+        note_refusal(false, r, peer);
+        // Each answered refusal holds its descriptor for up to 2 s; under a flood, beyond
+        // kMaxRefusalsInFlight of them, the connection is closed at once without an answer.
+        if (refusals_in_flight.fetch_add(1) >= kMaxRefusalsInFlight) {
+          --refusals_in_flight;
+          beast::error_code close_ec;
+          socket.close(close_ec);
+          continue;
+        }
+        auto ex = socket.get_executor();
+        asio::co_spawn(ex, refuse(std::move(socket), refusal_message(false, r)),
+                       [self](const std::exception_ptr&) { --self->refusals_in_flight; });
+        continue;
+      }
       auto conn = std::make_shared<Conn>(std::move(socket));
       std::list<std::weak_ptr<Conn>>::iterator pos;
       {
@@ -169,7 +336,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         pos = conns.insert(conns.end(), conn);
       }
       auto ex = conn->stream.get_executor();
-      asio::co_spawn(ex, serve(conn), [self, pos](const std::exception_ptr&) {
+      asio::co_spawn(ex, serve(conn, std::move(key)), [self, pos](const std::exception_ptr&) {
         std::lock_guard lock(self->mutex);
         self->conns.erase(pos);
       });
@@ -220,8 +387,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     co_await write(c, res, version ? version : 11, false);
   }
 
-  asio::awaitable<void> serve(std::shared_ptr<Conn> conn) {
+  // `key`: the per-IP key the connection's HTTP slot (taken by accept_loop) counts under.
+  asio::awaitable<void> serve(std::shared_ptr<Conn> conn, std::string key) {
     auto self = shared_from_this();
+    PoolSlot http_slot(http_pool, key);
     Conn& c = *conn;
     beast::error_code peer_ec;
     auto ep = c.stream.socket().remote_endpoint(peer_ec);
@@ -301,8 +470,22 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       req.body = std::move(msg.body());
       parser.reset();
       c.stream.expires_never();
+      // A handshake takes its WebSocket slot before the handler (and authentication) runs, so
+      // that a flood over the cap costs no database work and the count cannot race.
+      std::optional<PoolSlot> ws_slot;
+      if (req.websocket_upgrade) {
+        if (auto r = ws_pool.acquire(key); r != ConnectionPool::Refusal::none) {
+          note_refusal(true, r, peer);
+          auto out = refusal_response(refusal_message(true, r), version);
+          c.stream.expires_after(options.write_timeout);
+          co_await bhttp::async_write(c.stream, out, kAsTuple);
+          break;
+        }
+        ws_slot.emplace(ws_pool, key);
+      }
       Response res = co_await hooks.handle(req);
       if (res.status == 101 && res.upgrade && req.websocket_upgrade) {
+        http_slot.release();  // from now on it counts as a WebSocket
         co_await run_websocket(conn, msg, res);
         break;
       }
@@ -461,6 +644,15 @@ std::size_t Server::open_connections() const {
 
 std::size_t Server::open_websockets() const {
   return impl_->websockets.load();
+}
+
+std::size_t Server::open_http_connections() const {
+  return impl_->http_pool.open();
+}
+
+RefusedConnections Server::refused() const {
+  return {impl_->refused_http_total.load(), impl_->refused_http_per_ip.load(),
+          impl_->refused_ws_total.load(), impl_->refused_ws_per_ip.load()};
 }
 
 }  // namespace gw::http

@@ -11,6 +11,15 @@
 // UpgradeHandler with an http::WebSocket (text frames, size limit, keep-alive pings, idle drop).
 // An upgrade answer to a request that is not a handshake becomes 426 Upgrade Required. While its
 // handler runs, a WebSocket connection is busy; shutdown() sends it a 1001 close frame.
+// Connection caps: at most max_connections HTTP connections open (max_connections_per_ip per
+// client key), and at most max_websockets WebSockets (max_websockets_per_ip per key). A connection
+// accepted beyond an HTTP cap is answered at once, before its request is read, with 503 + a JSON
+// error + Connection: close + Retry-After, and closed (never handed to the application); a
+// WebSocket handshake beyond a WebSocket cap gets the same 503 before its handler (and
+// authentication) runs (at most 256 refusals are answered at a time; beyond, a connection over a
+// cap is closed at accept without an answer). A connection that becomes a WebSocket leaves the HTTP
+// count for the WebSocket count. Connections already open are never touched by a refusal.
+//
 // Thread safety: start()/shutdown() from any thread; handlers run on connection strands.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -40,6 +49,22 @@ struct ServerOptions {
   /// Time for the handshake answer to be written and for the closing handshake (a close frame
   /// sent, the peer's answer awaited); a peer that does not take part in time is dropped.
   std::chrono::milliseconds websocket_handshake_timeout{5'000};
+  /// Connection caps (0: no cap). See the class comment.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_ip = 0;
+  std::size_t max_websockets = 0;
+  std::size_t max_websockets_per_ip = 0;
+  /// The key a TCP peer's address counts under for the per-IP caps; an empty key is exempt from
+  /// them (a trusted reverse proxy). Unset: the address itself.
+  std::function<std::string(const std::string& peer_ip)> per_ip_key;
+};
+
+/// Connections refused by the caps since start.
+struct RefusedConnections {
+  std::uint64_t http_total = 0;   ///< over max_connections
+  std::uint64_t http_per_ip = 0;  ///< over max_connections_per_ip
+  std::uint64_t ws_total = 0;     ///< over max_websockets
+  std::uint64_t ws_per_ip = 0;    ///< over max_websockets_per_ip
 };
 
 /// What the server calls. `handle` serves a parsed request; `reject` builds the response for a
@@ -66,6 +91,9 @@ class Server {
   [[nodiscard]] std::size_t open_connections() const;
   /// Connections that completed a WebSocket handshake and whose handler still runs.
   [[nodiscard]] std::size_t open_websockets() const;
+  /// Connections counted against the HTTP caps (open, not WebSocket).
+  [[nodiscard]] std::size_t open_http_connections() const;
+  [[nodiscard]] RefusedConnections refused() const;
 
  private:
   struct Impl;
