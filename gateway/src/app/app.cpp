@@ -11,11 +11,12 @@
 #include <iostream>
 #include <thread>
 
-#include "api/api_key_routes.hpp"
 #include "analytics/report.hpp"
 #include "analytics/zone.hpp"
 #include "api/analytics_routes.hpp"
+#include "api/api_key_routes.hpp"
 #include "api/auth_routes.hpp"
+#include "api/dashboard_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
@@ -251,6 +252,22 @@ int run_server(const config::Config& cfg) {
   // Validated by the configuration (config.cpp), so found here.
   const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
   api::register_analytics_routes(router, ctx, analytics_zone);
+  // The built dashboard, read into memory once (docs/DASHBOARD.md).
+  http::StaticSite dashboard;
+  const auto dashboard_dir = api::resolve_dashboard_dir(cfg.dashboard_dir);
+  try {
+    dashboard = http::StaticSite::load(dashboard_dir);
+  } catch (const std::exception& e) {
+    log::error("cannot start: dashboard", {{"error", e.what()}});
+    return 1;
+  }
+  if (dashboard.has_index()) {
+    log::info("dashboard",
+              {{"dir", dashboard_dir.string()}, {"files", static_cast<int64_t>(dashboard.size())}});
+  } else {
+    log::warn("dashboard not built: / shows how to build it", {{"dir", dashboard_dir.string()}});
+  }
+  api::register_dashboard_routes(router, ctx, dashboard);
   Pipeline pipeline(ctx, router);
 
   http::ServerOptions so;

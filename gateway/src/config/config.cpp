@@ -183,6 +183,10 @@ const std::vector<Var>& vars() {
        duration_in(&Config::http_idle_timeout, 100, 3'600'000)},
       {"SHUTDOWN_TIMEOUT", "10s", "on SIGTERM/SIGINT, how long in-flight requests may finish",
        duration_in(&Config::shutdown_timeout, 0, 3'600'000)},
+      {"DASHBOARD_DIR", "",
+       "directory of the built dashboard (default: frontend/dist found from the executable, "
+       "build/bin/../../frontend/dist, or ./frontend/dist)",
+       text(&Config::dashboard_dir)},
       {"DATA_DIR", "./data", "directory for the SQLite database, secrets and media",
        [](Config& c, std::string_view v) -> std::string {
          if (v.empty()) return "a directory path";
