@@ -27,7 +27,7 @@ function Loading() {
 export default function App() {
   return (
     <AuthProvider>
-      <Toaster position="top-right" richColors closeButton />
+      <Toaster position="bottom-right" closeButton />
       <Routes>
         <Route path="/" element={<GeneratePin />} />
         <Route path="/login" element={<Login />} />

@@ -2,7 +2,7 @@
 // refused) sends the user to /login with the page they were on, keeping their drafts
 // (useDraft) so that nothing typed is lost.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from 'react';
-import { useLocation, useNavigate, Navigate } from 'react-router-dom';
+import { useLocation, Navigate } from 'react-router-dom';
 import { toast } from 'sonner';
 import { api, onUnauthorized, tokenStore } from './api.js';
 import { useT } from '../i18n/index.jsx';
@@ -11,17 +11,18 @@ const AuthContext = createContext(null);
 
 export function AuthProvider({ children }) {
   const [token, setToken] = useState(() => tokenStore.get());
-  const navigate = useNavigate();
-  const location = useLocation();
+  // Set when the token stopped working (not on a deliberate logout): the login page says so.
+  const [expired, setExpired] = useState(false);
   const t = useT();
 
+  // RequireAuth then sends the user to /login, remembering the page.
   const expire = useCallback(() => {
     if (!tokenStore.get()) return;
     tokenStore.clear();
+    setExpired(true);
     setToken(null);
     toast.error(t('auth.expired'), { id: 'expired' });
-    navigate('/login', { replace: true, state: { from: location.pathname + location.search, expired: true } });
-  }, [navigate, location, t]);
+  }, [t]);
 
   useEffect(() => {
     onUnauthorized(expire);
@@ -29,6 +30,7 @@ export function AuthProvider({ children }) {
 
   const signIn = useCallback((tok) => {
     tokenStore.set(tok);
+    setExpired(false);
     setToken(tok);
   }, []);
 
@@ -39,10 +41,11 @@ export function AuthProvider({ children }) {
       /* the token is dropped either way */
     }
     tokenStore.clear();
+    setExpired(false);
     setToken(null);
   }, []);
 
-  const value = useMemo(() => ({ token, signIn, signOut, expire }), [token, signIn, signOut, expire]);
+  const value = useMemo(() => ({ token, expired, signIn, signOut, expire }), [token, expired, signIn, signOut, expire]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -14,7 +14,7 @@ export default function Login() {
   const t = useT();
   const location = useLocation();
   const navigate = useNavigate();
-  const { signIn } = useAuth();
+  const { signIn, expired } = useAuth();
   const [pin, setPin] = useState(location.state?.pin || '');
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -43,8 +43,8 @@ export default function Login() {
   return (
     <PublicShell>
       <h1 className="text-xl font-semibold">{t('login.title')}</h1>
-      {location.state?.expired && (
-        <p className="mt-3 rounded-md bg-amber-50 p-3 text-sm text-amber-900" role="status">
+      {expired && (
+        <p className="mt-3 rounded-md bg-amber-50 p-3 text-sm text-amber-900" role="status" data-testid="expired">
           {t('auth.expired')}
         </p>
       )}
