@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { Link } from 'react-router-dom';
 import { BarChart3, Info, Pencil, Play, RotateCw, Square, Trash2 } from 'lucide-react';
 import { useT } from '../i18n/index.jsx';
@@ -11,9 +12,16 @@ export function truncateMiddle(s, max = 40) {
 
 const iconBtn = 'btn-secondary px-2.5 py-1.5 text-xs';
 
-export default function SessionCard({ session, onStart, onStop, onReconnect, onEdit, onDelete, busy }) {
+// Memoised: a live event re-renders only the card of its session (100 cards stay responsive;
+// bench/dashboard). `onAction(kind, session)` must be stable.
+export default memo(function SessionCard({ session, onAction, busy }) {
   const t = useT();
   const s = session;
+  const onStart = () => onAction('start', s);
+  const onStop = () => onAction('stop', s);
+  const onReconnect = () => onAction('reconnect', s);
+  const onEdit = () => onAction('edit', s);
+  const onDelete = () => onAction('delete', s);
   const live = s.status === 'connected' || s.status === 'qr';
   return (
     <article
@@ -88,4 +96,4 @@ export default function SessionCard({ session, onStart, onStop, onReconnect, onE
       </div>
     </article>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { Plus, Smartphone } from 'lucide-react';
 import { toast } from 'sonner';
 import { useT } from '../i18n/index.jsx';
@@ -18,7 +18,7 @@ export default function Dashboard() {
   const [qrFor, setQrFor] = useState(null);
   const [busy, setBusy] = useState({});
 
-  const act = (s, fn) => async () => {
+  const act = async (s, fn) => {
     setBusy((b) => ({ ...b, [s.session_id]: true }));
     try {
       const { data, message } = await fn(s.session_id);
@@ -30,6 +30,17 @@ export default function Dashboard() {
       setBusy((b) => ({ ...b, [s.session_id]: false }));
     }
   };
+
+  // One stable callback for every card (SessionCard is memoised).
+  const actRef = useRef(act);
+  actRef.current = act;
+  const onAction = useCallback((kind, s) => {
+    if (kind === 'start') setQrFor(s.session_id);
+    else if (kind === 'stop') actRef.current(s, api.stop);
+    else if (kind === 'reconnect') actRef.current(s, api.reconnect);
+    else if (kind === 'edit') setForm({ session: s });
+    else if (kind === 'delete') setDeleting(s);
+  }, []);
 
   const remove = async () => {
     const s = deleting;
@@ -95,12 +106,8 @@ export default function Dashboard() {
             <SessionCard
               key={s.session_id}
               session={s}
-              busy={busy[s.session_id]}
-              onStart={() => setQrFor(s.session_id)}
-              onStop={act(s, api.stop)}
-              onReconnect={act(s, api.reconnect)}
-              onEdit={() => setForm({ session: s })}
-              onDelete={() => setDeleting(s)}
+              busy={Boolean(busy[s.session_id])}
+              onAction={onAction}
             />
           ))}
         </div>
