@@ -58,13 +58,21 @@ describe('dictionaries', () => {
   });
 });
 
+const JSX_TEXT = /(?<![=-])>\s*([A-Za-z][^<>{}=;]*[A-Za-z])\s*</g;
+
 describe('no hard-coded visible strings', () => {
+  it('the check finds text between tags but not expressions or arrows', () => {
+    expect([...'<p>Hello world</p>'.matchAll(JSX_TEXT)]).toHaveLength(1);
+    expect([...'<p>{t(\'x\')}</p>'.matchAll(JSX_TEXT)]).toHaveLength(0);
+    expect([...'(s) => s.a < b'.matchAll(JSX_TEXT)]).toHaveLength(0);
+  });
+
   it('components put text only through t()', () => {
     const offenders = [];
     for (const f of sources()) {
       const text = readFileSync(f, 'utf8');
       // Text between JSX tags: ">Some words<" (not {expressions}).
-      for (const m of text.matchAll(/(?<![=-])>\s*([A-Za-z][^<>{}=;]*[A-Za-z])\s*</g)) {
+      for (const m of text.matchAll(JSX_TEXT)) {
         offenders.push(`${path.basename(f)}: ${m[1]}`);
       }
       // Visible attributes with literal text.
