@@ -199,6 +199,42 @@ test('the whole journey, in English then Bahasa Indonesia', { timeout: 150_000 }
   assert.deepEqual(page.problems.filter((x) => !wrongPin.test(x)), [], 'no console errors, exceptions or CSP violations');
 });
 
+test('linking with a phone number: the 8-character code, entered on the phone, connects', { timeout: 60_000 }, async () => {
+  const phone = '6289876543210';
+  const p = await newPage(browser);
+  const pin = (await call(gw, 'POST', '/api/v1/auth/generate-pin')).json.data.pin;
+  const tok = (await call(gw, 'POST', '/api/v1/auth/login', { basic: `${pin}:` })).json.data.token;
+  const created = await call(gw, 'POST', '/api/v1/sessions', { token: tok, body: { session_name: 'By phone', webhook_url: 'http://127.0.0.1:9/h' } });
+  assert.equal(created.status, 201, created.text);
+  await p.evaluateOnNewDocument((t) => {
+    localStorage.setItem('wa.token', t);
+    localStorage.setItem('wa.lang', 'en');
+  }, tok);
+  await p.goto(`${gw.base}/dashboard`, { waitUntil: 'networkidle0' });
+  await p.click('[data-testid=start]');
+  await p.waitForSelector('[data-testid=qr-code] svg', { timeout: 20000 });
+  const [tab] = await p.$$('xpath/.//button[@role="tab"][contains(., "phone number")]');
+  await tab.click();
+  await p.type('[data-testid=pair-phone]', '12ab');
+  await p.click('[data-testid=pair-submit]');
+  await p.waitForFunction(() => document.querySelector('[data-testid=qr-modal] [role=alert]'));
+  await p.$eval('[data-testid=pair-phone]', (i) => i.select());
+  await p.type('[data-testid=pair-phone]', `+${phone}`);
+  await emu.control('POST', '/accounts', { phone });
+  await p.click('[data-testid=pair-submit]');
+  const code = await textOf(p, '[data-testid=pair-code]', 25000);
+  assert.match(code, /^[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  await axeCheck(p, 'pairing code');
+  await shoot(p, '12-pairing-code');
+  const linked = await emu.control('POST', `/accounts/${phone}/link-code`, { code });
+  assert.equal(linked.status, 200, JSON.stringify(linked.body));
+  await p.waitForSelector('[data-testid=qr-success]', { timeout: 30000 });
+  await p.waitForSelector('[data-testid=session-card][data-status=connected]', { timeout: 10000 });
+  assert.equal(await textOf(p, '[data-testid=session-phone]'), `+${phone}`);
+  assert.deepEqual(p.problems, []);
+  await p.close();
+});
+
 test('an expired token mid-form returns to the login and keeps what was typed', { timeout: 60_000 }, async () => {
   const p = await newPage(browser);
   const r = await call(gw, 'POST', '/api/v1/auth/generate-pin');

@@ -94,8 +94,8 @@ describe('language', () => {
   });
 
   it('fills placeholders and falls back to English, then to the value', () => {
-    expect(translate('id', 'dashboard.summary', { total: 3, connected: 1 })).toBe('3 sesi, 1 terhubung');
-    expect(translate('en', 'dashboard.summary', { total: 3, connected: 1 })).toBe('3 sessions, 1 connected');
+    expect(translate('id', 'dashboard.summary', { total: 3, connected: 1 })).toBe('Sesi: 3 · terhubung: 1');
+    expect(translate('en', 'dashboard.summary', { total: 3, connected: 1 })).toBe('Sessions: 3 · connected: 1');
     expect(translate('id', 'reason.some_new_reason')).toBe('some_new_reason');
   });
 });

@@ -56,7 +56,7 @@ export default {
   'live.offline': 'Offline — reconnecting',
 
   'dashboard.title': 'Sessions',
-  'dashboard.summary': '{total} sessions, {connected} connected',
+  'dashboard.summary': 'Sessions: {total} · connected: {connected}',
   'dashboard.newSession': 'New session',
   'dashboard.emptyTitle': 'No sessions yet',
   'dashboard.emptyBody': 'A session links one WhatsApp number. Create one, start it and scan the QR code with your phone.',

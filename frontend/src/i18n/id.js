@@ -55,7 +55,7 @@ export default {
   'live.offline': 'Offline — menyambung ulang',
 
   'dashboard.title': 'Sesi',
-  'dashboard.summary': '{total} sesi, {connected} terhubung',
+  'dashboard.summary': 'Sesi: {total} · terhubung: {connected}',
   'dashboard.newSession': 'Sesi baru',
   'dashboard.emptyTitle': 'Belum ada sesi',
   'dashboard.emptyBody': 'Satu sesi menautkan satu nomor WhatsApp. Buat sesi, jalankan, lalu pindai kode QR dengan ponsel Anda.',
