@@ -57,6 +57,7 @@ describe('helpers', () => {
     expect(secondsLeft({ expires_in: 60, received_at: 0 }, 59_500)).toBe(1);
     expect(secondsLeft({ expires_in: 20, received_at: 0 }, 25_000)).toBe(0);
     expect(secondsLeft(undefined)).toBe(0);
+    expect(secondsLeft({ expires_in: 60, received_at: 1000 }, 400)).toBe(60);
   });
 
   it('validates a session like the API', () => {

@@ -13,7 +13,8 @@ import Field from './Field.jsx';
 /** Seconds left of a QR that had `expires_in` seconds when it arrived at `received_at`. */
 export function secondsLeft(qr, now = Date.now()) {
   if (!qr || qr.expires_in == null) return 0;
-  return Math.max(0, Math.ceil(qr.expires_in - (now - qr.received_at) / 1000));
+  const elapsed = Math.max(0, now - qr.received_at); // the ticking clock may lag the arrival
+  return Math.max(0, Math.ceil(qr.expires_in - elapsed / 1000));
 }
 
 const AUTO_CLOSE_MS = 1500;
