@@ -42,7 +42,7 @@ class StaticSite {
   /// directory gives an empty site. Throws std::runtime_error when a file cannot be read or the
   /// site is larger than kMaxSiteBytes.
   static StaticSite load(const std::filesystem::path& dir);
-  static constexpr std::size_t kMaxSiteBytes = 64 * 1024 * 1024;
+  static constexpr std::size_t kMaxSiteBytes = std::size_t{64} * 1024 * 1024;
 
   /// Adds one file (tests; load() uses it too).
   void add(std::string name, std::string body);
