@@ -231,6 +231,19 @@ test('linking with a phone number: the 8-character code, entered on the phone, c
   await p.waitForSelector('[data-testid=qr-success]', { timeout: 30000 });
   await p.waitForSelector('[data-testid=session-card][data-status=connected]', { timeout: 10000 });
   assert.equal(await textOf(p, '[data-testid=session-phone]'), `+${phone}`);
+  // Delete asks first (Escape keeps the session), then logs the device out and removes the card.
+  await p.waitForFunction(() => !document.querySelector('[data-testid=qr-modal]'), { timeout: 10000 });
+  await p.click('[data-testid=delete]');
+  await p.waitForSelector('[data-testid=confirm-dialog]');
+  await axeCheck(p, 'delete confirmation');
+  await shoot(p, '13-delete-confirm', { mobile: false });
+  await p.keyboard.press('Escape');
+  await p.waitForFunction(() => !document.querySelector('[data-testid=confirm-dialog]'));
+  assert.equal((await p.$$('[data-testid=session-card]')).length, 1);
+  await p.click('[data-testid=delete]');
+  await p.click('[data-testid=confirm]');
+  await p.waitForSelector('[data-testid=empty-state]', { timeout: 20000 });
+  assert.ok(!(await emu.devices(phone)).some((d) => d.jid), 'the device is gone from the phone');
   assert.deepEqual(p.problems, []);
   await p.close();
 });
