@@ -1,8 +1,10 @@
+import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useNavigate } from 'react-router-dom';
-import { KeyRound, LayoutGrid, LogOut, MessageSquare, WifiOff } from 'lucide-react';
+import { KeyRound, LayoutGrid, LogOut, MessageSquare, UserRound, WifiOff } from 'lucide-react';
 import { toast } from 'sonner';
 import { useT } from '../i18n/index.jsx';
 import { useAuth } from '../lib/auth.jsx';
+import { api } from '../lib/api.js';
 import { useLive } from '../hooks/live.jsx';
 import LanguageSwitch from './LanguageSwitch.jsx';
 
@@ -14,6 +16,10 @@ export default function Layout() {
   const { signOut } = useAuth();
   const { wsState } = useLive();
   const navigate = useNavigate();
+  const [me, setMe] = useState(null);
+  useEffect(() => {
+    api.me().then(({ data }) => setMe(data), () => {});
+  }, []);
   const logout = async () => {
     await signOut();
     toast.success(t('auth.loggedOut'));
@@ -46,6 +52,12 @@ export default function Layout() {
               >
                 <WifiOff className="h-3.5 w-3.5" aria-hidden="true" />
                 {t('live.offline')}
+              </span>
+            )}
+            {me && (
+              <span className="hidden items-center gap-1 text-xs text-slate-600 md:inline-flex" title={t('auth.account', { id: me.user_id })} data-testid="account">
+                <UserRound className="h-4 w-4" aria-hidden="true" />
+                {t('auth.accountShort', { id: me.user_id.slice(0, 8) })}
               </span>
             )}
             <LanguageSwitch />

@@ -33,6 +33,8 @@ export default {
 
   'auth.login': 'Log in',
   'auth.logout': 'Log out',
+  'auth.account': 'Account {id}',
+  'auth.accountShort': 'Account {id}…',
   'auth.loggedOut': 'You have been logged out.',
   'auth.expired': 'Your session has expired. Please log in again; what you typed is kept.',
 
@@ -141,7 +143,8 @@ export default {
   'analytics.total': 'Total messages',
   'analytics.aiHandled': 'Handled by AI',
   'analytics.successRate': '{p}% success rate',
-  'analytics.avgResponse': 'Avg. response (ms)',
+  'analytics.avgResponse': 'Avg. response time',
+  'analytics.avgResponseMs': 'Avg. response (ms)',
   'analytics.uptime': 'Uptime',
   'analytics.errors': 'Errors',
   'analytics.messages': 'Messages',

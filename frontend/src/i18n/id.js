@@ -32,6 +32,8 @@ export default {
 
   'auth.login': 'Masuk',
   'auth.logout': 'Keluar',
+  'auth.account': 'Akun {id}',
+  'auth.accountShort': 'Akun {id}…',
   'auth.loggedOut': 'Anda telah keluar.',
   'auth.expired': 'Sesi login Anda telah berakhir. Silakan masuk lagi; isian Anda tetap disimpan.',
 
@@ -140,7 +142,8 @@ export default {
   'analytics.total': 'Total pesan',
   'analytics.aiHandled': 'Ditangani AI',
   'analytics.successRate': 'Tingkat keberhasilan {p}%',
-  'analytics.avgResponse': 'Rata-rata respons (ms)',
+  'analytics.avgResponse': 'Rata-rata waktu respons',
+  'analytics.avgResponseMs': 'Rata-rata respons (ms)',
   'analytics.uptime': 'Waktu aktif',
   'analytics.errors': 'Galat',
   'analytics.messages': 'Pesan',

@@ -267,7 +267,7 @@ export default function Analytics() {
                   <th scope="col" className="px-4 py-2">{t('analytics.date')}</th>
                   <th scope="col" className="px-4 py-2 text-right">{t('analytics.total')}</th>
                   <th scope="col" className="px-4 py-2 text-right">{t('analytics.aiHandled')}</th>
-                  <th scope="col" className="px-4 py-2 text-right">{t('analytics.avgResponse')}</th>
+                  <th scope="col" className="px-4 py-2 text-right">{t('analytics.avgResponseMs')}</th>
                   <th scope="col" className="px-4 py-2 text-right">{t('analytics.errors')}</th>
                 </tr>
               </thead>
