@@ -116,31 +116,32 @@ try {
   const workers = [];
   for (let w = 0; w < 10; w++) workers.push(worker(ids.filter((_, i) => i % 10 === w)));
   const wsBefore = await page.evaluate(() => window.__wsMessages);
-  // Measured inside the page (click → dialog painted), so that the DevTools round trips of a busy
-  // test process do not count.
-  const clicks = [];
-  const clicker = (async () => {
-    while (Date.now() < until - 1500) {
-      clicks.push(
-        await page.evaluate(
-          () =>
-            new Promise((resolve) => {
-              const t0 = performance.now();
-              document.querySelector('[data-testid=new-session]').click();
-              const check = () => {
-                if (document.querySelector('[data-testid=session-form]')) requestAnimationFrame(() => resolve(performance.now() - t0));
-                else requestAnimationFrame(check);
-              };
-              check();
-            }),
-        ),
-      );
-      await page.evaluate(() => document.querySelector('[data-testid=session-form] button[type=button]').click());
-      await page.waitForFunction(() => !document.querySelector('[data-testid=session-form]'));
-      await sleep(300);
-    }
-  })();
+  // Measured entirely inside the page (click → the frame after the dialog is in the DOM, then
+  // close it and wait 300 ms), so that DevTools round trips of the busy load generator do not count.
+  await page.evaluate((ms) => {
+    window.__clicks = [];
+    const end = performance.now() + ms;
+    const one = () => {
+      if (performance.now() > end) return;
+      if (document.querySelector('[data-testid=session-form]')) return void setTimeout(one, 50);
+      const t0 = performance.now();
+      document.querySelector('[data-testid=new-session]').click();
+      const check = () => {
+        const form = document.querySelector('[data-testid=session-form]');
+        if (!form) return void requestAnimationFrame(check);
+        requestAnimationFrame(() => {
+          window.__clicks.push(performance.now() - t0);
+          form.querySelector('button[type=button]').click();
+          setTimeout(one, 300);
+        });
+      };
+      check();
+    };
+    one();
+  }, (LOAD_SECONDS - 1) * 1000);
+  const clicker = sleep(LOAD_SECONDS * 1000);
   await Promise.all([...workers, clicker]);
+  const clicks = await page.evaluate(() => window.__clicks);
   const lag = await page.evaluate(() => {
     clearInterval(window.__probe);
     return window.__lag;
