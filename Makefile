@@ -1,19 +1,23 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
 #   make test   install what is missing, build with sanitizers, run every test
-# Other targets: build, test-unit, test-integration, fuzz, bench, format, lint, clean.
+# Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, clean.
 JOBS ?= 2
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 
-.PHONY: run build deps test test-unit test-integration fuzz bench format lint clean
+.PHONY: run build frontend deps test test-unit test-integration test-frontend fuzz bench format lint clean
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+build: deps frontend
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release -DWA_BUILD_TESTS=OFF >/dev/null
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# The dashboard (frontend/dist), served by the gateway at /.
+frontend: deps
+	@scripts/build-frontend.sh
 
 run: build
 	@$(BUILD_DIR)/bin/wa-gateway
@@ -26,6 +30,9 @@ test-unit:
 
 test-integration:
 	@scripts/test.sh integration
+
+test-frontend:
+	@scripts/test.sh frontend
 
 fuzz:
 	@scripts/install-deps.sh --test

@@ -3,7 +3,7 @@
 # command and the machine.
 set -euo pipefail
 cd "$(dirname "$0")"
-for b in http/health.sh wire/run.sh sessions/run.sh gateway_sessions/run.sh gateway_pipeline/run.sh messaging/run.sh media/run.sh; do
+for b in http/health.sh wire/run.sh sessions/run.sh gateway_sessions/run.sh gateway_pipeline/run.sh messaging/run.sh media/run.sh dashboard/run.sh; do
   [ -x "$b" ] || continue
   echo "== bench/$b"
   "./$b"

@@ -3,8 +3,10 @@
 # and warnings as errors, starts a throwaway PostgreSQL, then runs
 #   unit        ctest (C++ unit tests, both databases; library conformance tests)
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
+#   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
+#               built binary and the emulator; screenshots in frontend/artifacts/)
 #   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
-# `scripts/test.sh unit|integration|fuzz` runs one stage; no argument runs all.
+# `scripts/test.sh unit|integration|frontend|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-all}
@@ -13,6 +15,7 @@ build=${TEST_BUILD_DIR:-build-test}
 
 scripts/install-deps.sh --test
 npm ci --no-audit --no-fund --loglevel=error
+FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
@@ -40,6 +43,12 @@ if [[ $stage == all || $stage == integration ]]; then
     echo "== emulator tests"
     npm test --silent -w emulator
   fi
+fi
+if [[ $stage == all || $stage == frontend ]]; then
+  echo "== dashboard: lint, unit tests, browser tests"
+  npm run lint --silent -w frontend
+  npm test --silent -w frontend
+  npm run test:browser --silent -w frontend
 fi
 if [[ $stage == all || $stage == fuzz ]]; then
   # Short runs keep `make test` within its time budget as targets are added; `make fuzz` runs

@@ -62,3 +62,10 @@ add_fuzzer(media_range
           ${GW_SRC}/media/signing.cpp ${GW_SRC}/auth/crypto.cpp
   LIBS OpenSSL::Crypto
   INCLUDES ${GW_SRC})
+
+# The dashboard's static files: request path -> file name (no traversal), Accept-Encoding.
+add_fuzzer(static_site
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/static_site_fuzz.cpp ${GW_SRC}/http/static_site.cpp
+          ${GW_SRC}/http/message.cpp ${GW_SRC}/util/strings.cpp
+  LIBS ZLIB::ZLIB
+  INCLUDES ${GW_SRC})

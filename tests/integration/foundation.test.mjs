@@ -70,7 +70,7 @@ for (const dialect of dialects()) {
       const before = parsePrometheus(await (await fetch(`${gw.base}/metrics`)).text());
       const n = 7;
       for (let i = 0; i < n; i++) assert.equal((await fetch(`${gw.base}/health`)).status, 200);
-      await fetch(`${gw.base}/no/such/route`);
+      await fetch(`${gw.base}/api/v1/no/such/route`); // a page path would be the dashboard
       const text = await (await fetch(`${gw.base}/metrics`)).text();
       const after = parsePrometheus(text);
       const labels = { method: 'GET', route: '/health', status: '200' };

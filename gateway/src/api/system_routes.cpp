@@ -8,19 +8,6 @@
 
 namespace gw::api {
 
-namespace {
-constexpr const char* kLandingPage = R"html(<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>WhatsApp API Gateway</title></head>
-<body>
-<h1>WhatsApp API Gateway</h1>
-<p>The API is served under <code>/api/v1</code>; health at <a href="/health">/health</a>,
-metrics at <a href="/metrics">/metrics</a>.</p>
-</body>
-</html>
-)html";
-}  // namespace
-
 void register_system_routes(http::Router& router, app::Context& ctx) {
   router.add("GET", "/health", http::Access::public_route,
              [&ctx](http::Request&) -> boost::asio::awaitable<http::Response> {
@@ -44,14 +31,6 @@ void register_system_routes(http::Router& router, app::Context& ctx) {
                http::Response res;
                res.content_type = "text/plain; version=0.0.4; charset=utf-8";
                res.body = ctx.metrics.render();
-               co_return res;
-             });
-
-  router.add("GET", "/", http::Access::public_route,
-             [](http::Request&) -> boost::asio::awaitable<http::Response> {
-               http::Response res;
-               res.content_type = "text/html; charset=utf-8";
-               res.body = kLandingPage;
                co_return res;
              });
 }

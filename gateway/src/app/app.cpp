@@ -20,6 +20,7 @@
 #include "api/analytics_routes.hpp"
 #include "api/api_key_routes.hpp"
 #include "api/auth_routes.hpp"
+#include "api/dashboard_routes.hpp"
 #include "api/media_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
@@ -305,6 +306,22 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
   // Validated by the configuration (config.cpp), so found here.
   const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
   api::register_analytics_routes(router, ctx, analytics_zone);
+  // The built dashboard, read into memory once (docs/DASHBOARD.md).
+  http::StaticSite dashboard;
+  const auto dashboard_dir = api::resolve_dashboard_dir(cfg.dashboard_dir);
+  try {
+    dashboard = http::StaticSite::load(dashboard_dir);
+  } catch (const std::exception& e) {
+    log::error("cannot start: dashboard", {{"error", e.what()}});
+    return 1;
+  }
+  if (dashboard.has_index()) {
+    log::info("dashboard",
+              {{"dir", dashboard_dir.string()}, {"files", static_cast<int64_t>(dashboard.size())}});
+  } else {
+    log::warn("dashboard not built: / shows how to build it", {{"dir", dashboard_dir.string()}});
+  }
+  api::register_dashboard_routes(router, ctx, dashboard);
   if (print_routes) {
     boost::json::array out;
     for (const auto& r : router.routes()) {

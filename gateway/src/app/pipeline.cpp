@@ -6,6 +6,7 @@
 #include "db/value.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
+#include "http/static_site.hpp"
 #include "log/log.hpp"
 #include "util/strings.hpp"
 
@@ -136,6 +137,11 @@ boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
   auto m = router_.match(req.method, req.path);
   req.route = m.outcome == http::Router::Outcome::not_found ? "unmatched" : m.pattern;
   if (m.outcome == http::Router::Outcome::not_found) {
+    if (router_.fallback() && (req.method == "GET" || req.method == "HEAD") &&
+        !http::is_reserved_path(req.path)) {
+      req.route = "dashboard";
+      co_return co_await router_.fallback()(req);
+    }
     throw http::ApiError(http::ErrorKind::not_found, "no route for " + req.method + " " + req.path);
   }
   if (m.outcome == http::Router::Outcome::method_not_allowed) {

@@ -195,6 +195,10 @@ const std::vector<Var>& vars() {
       {"WS_MAX_CONNECTIONS_PER_IP", "64",
        "open WebSockets at most per client address (IPv6: per /64; not for TRUSTED_PROXIES)",
        int_in(&Config::ws_max_connections_per_ip, 1, 1'000'000)},
+      {"DASHBOARD_DIR", "",
+       "directory of the built dashboard (default: frontend/dist found from the executable, "
+       "build/bin/../../frontend/dist, or ./frontend/dist)",
+       text(&Config::dashboard_dir)},
       {"DATA_DIR", "./data", "directory for the SQLite database, secrets and media",
        [](Config& c, std::string_view v) -> std::string {
          if (v.empty()) return "a directory path";

@@ -100,6 +100,9 @@ struct Config {
   int analytics_retention_days = 90;       // raw rows kept; 0: for ever (rollups always kept)
   int metrics_max_session_labels = 100;    // beyond: one session="other" series
 
+  // Dashboard (docs/DASHBOARD.md)
+  std::string dashboard_dir;  // empty: found beside the executable (api/dashboard_routes.cpp)
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;

@@ -65,8 +65,15 @@ class Router {
   [[nodiscard]] Match match(std::string_view method, std::string_view path) const;
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
 
+  /// A public handler for GET and HEAD requests that match no route and whose path is not one of
+  /// the API's (http::is_reserved_path): the dashboard's single-page app. Unset: such requests
+  /// get the JSON 404 like any other.
+  void set_fallback(Handler handler) { fallback_ = std::move(handler); }
+  [[nodiscard]] const Handler& fallback() const { return fallback_; }
+
  private:
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace gw::http
