@@ -56,6 +56,14 @@ add_fuzzer(send_request
   LIBS Boost::json OpenSSL::Crypto
   INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
 
+# A webhook response body: {"reply": "…"} or a reply object with the send API's fields.
+add_fuzzer(webhook_reply
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/webhook_reply_fuzz.cpp ${GW_SRC}/outbound/request.cpp
+          ${GW_SRC}/http/errors.cpp ${GW_SRC}/auth/crypto.cpp
+          ${GW_SRC}/util/strings.cpp ${REPO_ROOT}/wa/src/jid/jid.cpp ${REPO_ROOT}/wa/src/error.cpp
+  LIBS Boost::json OpenSSL::Crypto
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
+
 # A media download's Range header and the exp/sig of its signed URL.
 add_fuzzer(media_range
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/media_range_fuzz.cpp ${GW_SRC}/media/range.cpp

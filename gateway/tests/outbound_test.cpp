@@ -255,6 +255,47 @@ TEST_P(MessageLogTest, StatusWebhooksOnlyWhenAskedFor) {
   });
 }
 
+TEST(WebhookReply, TextOrAnyMessageTheSendApiAccepts) {
+  RequestLimits limits;
+  auto t = parse_webhook_reply(R"({"reply": "pong"})", limits);
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->type, SendType::text);
+  EXPECT_EQ(t->content, "pong");
+  auto o = parse_webhook_reply(R"({"reply": {"content": "on it"}})", limits);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->content, "on it");
+  auto img = parse_webhook_reply(
+      R"({"reply": {"type": "image", "media_url": "https://files.example/a.png", "content": "cap",
+          "to": "6281111111111", "quoted_message_id": "X"}})",
+      limits);
+  ASSERT_TRUE(img);
+  EXPECT_EQ(img->type, SendType::image);
+  EXPECT_EQ(img->media_url, "https://files.example/a.png");
+  EXPECT_EQ(img->content, "cap");
+  EXPECT_FALSE(img->quoted_message_id);  // a reply quotes the message it answers, nothing else
+  auto doc = parse_webhook_reply(
+      R"({"reply": {"type": "document", "media_base64": "JVBERi0=", "mimetype": "application/pdf",
+          "filename": "Faktur.pdf"}})",
+      limits);
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc->media_bytes, std::string("%PDF-"));
+  EXPECT_EQ(doc->filename, "Faktur.pdf");
+  // No reply at all.
+  for (const char* none : {"", "not json", "[]", "{}", R"({"reply": ""})", R"({"reply": 5})",
+                           R"({"reply": {"type": "text", "content": ""}})", R"({"reply": {}})"}) {
+    EXPECT_FALSE(parse_webhook_reply(none, limits)) << none;
+  }
+  // A reply the send API would refuse names the field.
+  try {
+    parse_webhook_reply(R"({"reply": {"type": "image", "content": "no media"}})", limits);
+    FAIL() << "an image without media was accepted";
+  } catch (const http::ApiError& e) {
+    EXPECT_EQ(http::http_status(e.kind()), 400);
+  }
+  EXPECT_THROW(parse_webhook_reply(R"({"reply": {"type": "gif", "content": "x"}})", limits),
+               http::ApiError);
+}
+
 TEST(ReceiptStatus, OnlyDeliveryReceiptsMoveStatus) {
   EXPECT_EQ(status_of_receipt(""), "delivered");
   EXPECT_EQ(status_of_receipt("read"), "read");

@@ -7,6 +7,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -129,6 +130,39 @@ for (const dialect of dialects()) {
       const log = await call(gw, 'GET', `/api/v1/sessions/${sessionId}/messages/${tampered.key.id}`, { token: user.token });
       assert.equal(log.json.data.media_url, null);
       assert.match(log.json.data.media_error, /^media_(hash|mac)_mismatch/);
+    });
+
+    test('a webhook may answer with media: an image by URL and a document in base64 reach the sender', async () => {
+      const files = http.createServer((req, res) => {
+        if (req.url === '/pic.png') { res.writeHead(200, { 'content-type': 'image/png' }); res.end(PNG); return; }
+        res.writeHead(404); res.end();
+      });
+      await new Promise((ok) => files.listen(0, '127.0.0.1', ok));
+      const pdf = Buffer.from('%PDF-1.4\n% reply\n%%EOF\n');
+      try {
+        rx.respond = (q) => {
+          const text = q.json.message?.content;
+          if (text === 'photo please') return { status: 200, body: JSON.stringify({ reply: { type: 'image', media_url: `http://127.0.0.1:${files.address().port}/pic.png`, content: 'here it is' } }) };
+          if (text === 'invoice please') return { status: 200, body: JSON.stringify({ reply: { type: 'document', media_base64: pdf.toString('base64'), mimetype: 'application/pdf', filename: 'Faktur.pdf', content: 'your invoice' } }) };
+          if (text === 'broken please') return { status: 200, body: JSON.stringify({ reply: { type: 'image', content: 'no media' } }) };
+          return { status: 200, body: '{}' };
+        };
+        await alice.sendText(botJid, 'broken please');
+        await alice.sendText(botJid, 'photo please');
+        const img = await alice.waitMessage((m) => m.message?.imageMessage?.caption === 'here it is', 30000);
+        assert.ok((await alice.download(img)).equals(PNG), 'the image reply differs from the file at media_url');
+        await alice.sendText(botJid, 'invoice please');
+        const doc = await alice.waitMessage((m) => m.message?.documentMessage?.fileName === 'Faktur.pdf', 30000);
+        assert.equal(doc.message.documentMessage.mimetype, 'application/pdf');
+        assert.ok((await alice.download(doc)).equals(pdf));
+        // The invalid reply sent nothing and was counted.
+        assert.equal(alice.inbox.filter((m) => m.message?.imageMessage?.caption === 'no media').length, 0);
+        const metrics = await fetch(`${gw.base}/metrics`).then((r) => r.text());
+        assert.match(metrics, /^webhook_replies_failed_total [1-9]/m);
+      } finally {
+        rx.respond = () => ({ status: 200, body: '{}' });
+        await new Promise((ok) => files.close(ok));
+      }
     });
 
     test('a download cut by kill -9 resumes after the restart; a download that hangs releases the webhook at the wait', async () => {

@@ -10,6 +10,7 @@
 #include "http/errors.hpp"
 #include "http/json_body.hpp"
 #include "log/log.hpp"
+#include "outbound/media_source.hpp"
 #include "outbound/message_log.hpp"
 #include "outbound/request.hpp"
 #include "util/strings.hpp"
@@ -59,20 +60,9 @@ void register_message_routes(http::Router& router, app::Context& ctx, outbound::
         auto body = http::require_json_object(req.body, max_body, kMaxSendDepth);
         auto request = outbound::parse_send_request(body, sender.options().limits);
         if (request.media_url) {
-          // Fetched here (SSRF-checked at connect time, redirects re-checked, size-capped).
           const auto max = sender.options().limits.max_media_bytes;
-          auto got = co_await media_client.get(*request.media_url, fetch_timeout, max, 3);
+          auto got = co_await outbound::fetch_media_url(media_client, request, fetch_timeout, max);
           if (!got.ok()) throw media_url_error(got, max);
-          request.media_bytes = std::move(got.body);
-          if (request.mimetype.empty()) {
-            auto ct = got.content_type.substr(0, got.content_type.find(';'));
-            request.mimetype = util::to_lower(util::trim(ct));
-          }
-          if (request.filename.empty()) {
-            auto path = got.final_url.substr(0, got.final_url.find_first_of("?#"));
-            auto name = path.substr(path.rfind('/') + 1);
-            if (!name.empty() && name.size() <= 256) request.filename = name;
-          }
         }
         auto rate = sender.take_rate(id);
         if (!rate.allowed) {

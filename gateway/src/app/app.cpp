@@ -245,6 +245,8 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
   wo.concurrency = cfg.webhook_concurrency;
   wo.user_agent = hco.user_agent;
   wo.media_url = media_url;
+  wo.media_client = &*media_client;
+  wo.media_fetch_timeout = cfg.media_fetch_timeout;
   outbound::SenderOptions sender_options;
   sender_options.rate_per_minute = cfg.send_rate_per_minute;
   sender_options.typing_default = cfg.send_typing;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/json/parse.hpp>
 #include <cmath>
 
 #include "auth/crypto.hpp"
@@ -431,6 +432,36 @@ SendRequest parse_send_request(const json::object& body, const RequestLimits& li
                          json::object{{"media_base64", "too large"}});
   }
   return out;
+}
+
+std::optional<SendRequest> parse_webhook_reply(std::string_view response_body,
+                                               const RequestLimits& limits) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(response_body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  auto it = o.find("reply");
+  if (it == o.end()) return std::nullopt;
+  boost::json::object body;
+  if (it->value().is_string()) {
+    if (it->value().as_string().empty()) return std::nullopt;
+    body = {{"type", "text"}, {"content", it->value().as_string()}};
+  } else if (it->value().is_object()) {
+    body = it->value().as_object();
+    // An empty text answer means "no answer", as with the plain string.
+    const auto* type = body.if_contains("type");
+    const bool text = !type || (type->is_string() && type->as_string() == "text");
+    const auto* content = body.if_contains("content");
+    if (text && (!content || (content->is_string() && content->as_string().empty())))
+      return std::nullopt;
+    if (!type) body["type"] = "text";
+  } else {
+    return std::nullopt;
+  }
+  // The chat answered is the recipient; a reply quotes the message it answers (in groups).
+  body.erase("quoted_message_id");
+  body["to"] = "0000000000@s.whatsapp.net";
+  return parse_send_request(body, limits);
 }
 
 }  // namespace gw::outbound

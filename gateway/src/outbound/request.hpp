@@ -73,6 +73,15 @@ std::optional<std::string> normalize_phone(std::string_view text);
 /// bad field, payload_too_large (413) when the decoded media is over the limit.
 SendRequest parse_send_request(const boost::json::object& body, const RequestLimits& limits);
 
+/// What to send back from a webhook response body (docs/webhooks.md "Replies"): {"reply": "…"}
+/// is a text; {"reply": {type, content, media_url | media_base64, mimetype, filename, ptt,
+/// latitude, longitude, contact_name, …, mentions}} is any message the send API accepts (its
+/// body without `to`, which is the chat; a `quoted_message_id` is ignored). nullopt when the body
+/// has no reply (not JSON, no `reply`, an empty text). Throws http::ApiError naming the field for
+/// a reply object the send API would refuse.
+std::optional<SendRequest> parse_webhook_reply(std::string_view response_body,
+                                               const RequestLimits& limits);
+
 /// A vCard 3.0 for a contact card with a name and an optional phone number (digits).
 std::string make_vcard(std::string_view name, std::string_view phone);
 

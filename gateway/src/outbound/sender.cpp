@@ -276,17 +276,20 @@ asio::awaitable<std::optional<std::string>> Sender::reply(const Reply& rp) {
     co_await sleep_for(
         std::min<milliseconds>(milliseconds(d.retry_after_seconds * 1000), milliseconds(5'000)));
   }
-  SendRequest req;
+  SendRequest req = rp.request;
   req.to = Recipient{rp.chat, false};
-  req.content = rp.text;
+  req.quoted_message_id.reset();
   wa::client::SendOptions opts;
   if (rp.quote) {
     req.quoted_message_id = rp.quote->id;
     opts.quote = *rp.quote;
   }
+  for (const auto& m : req.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
   const Target target{rp.chat, rp.chat_id.empty() ? rp.chat.to_string() : rp.chat_id, rp.chat.user};
-  if (options_.typing_default) co_await type_for(rp.session_id, rp.chat, rp.text.size());
-  auto r = co_await sessions_.send_text(rp.session_id, rp.chat, rp.text, opts);
+  if (req.typing.value_or(options_.typing_default))
+    co_await type_for(rp.session_id, rp.chat, req.content.size());
+  const auto message = outgoing_message(req);
+  auto r = co_await sessions_.send(rp.session_id, rp.chat, message, opts);
   if (!r) {
     failed_.fetch_add(1);
     co_await log_outcome(rp.session_id, target, req, std::nullopt, r.error().message());

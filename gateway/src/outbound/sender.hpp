@@ -50,7 +50,7 @@ struct Reply {
   std::string session_id;
   wa::Jid chat;
   std::string chat_id;  // the incoming message's chat_id (phone form of a LID chat when known)
-  std::string text;
+  SendRequest request;  // what to send (any type; media as bytes); its `to` is ignored
   std::optional<wa::client::SendOptions::Quote> quote;  // the message answered (in groups)
 };
 

@@ -9,8 +9,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth/crypto.hpp"
+#include "http/errors.hpp"
 #include "inbound/media_jobs.hpp"
 #include "log/log.hpp"
+#include "outbound/media_source.hpp"
 #include "util/time.hpp"
 
 namespace gw::webhooks {
@@ -42,30 +44,6 @@ std::string signature(std::string_view secret, std::string_view timestamp, std::
   data.append(timestamp).append(".").append(body);
   auto mac = auth::hmac_sha256(secret, data);
   return "sha256=" + auth::hex_encode(std::span<const std::uint8_t>(mac.data(), mac.size()));
-}
-
-std::optional<std::string> reply_text(std::string_view response_body) {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(response_body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
-  auto it = o.find("reply");
-  if (it == o.end()) return std::nullopt;
-  if (it->value().is_string()) {
-    std::string t(it->value().as_string());
-    if (t.empty()) return std::nullopt;
-    return t;
-  }
-  if (it->value().is_object()) {
-    const auto& r = it->value().as_object();
-    auto type = r.find("type");
-    if (type != r.end() && !(type->value().is_string() && type->value().as_string() == "text"))
-      return std::nullopt;  // media replies come with the media issue
-    auto content = r.find("content");
-    if (content != r.end() && content->value().is_string() && !content->value().as_string().empty())
-      return std::string(content->value().as_string());
-  }
-  return std::nullopt;
 }
 
 struct DeliveryWorker::Delivery {
@@ -401,11 +379,38 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
               {"error", error}});
   finished(d->id);
   if (ok && message) {
-    if (auto text = reply_text(res.body)) co_await send_reply(d, std::move(*text));
+    std::shared_ptr<outbound::SendRequest> request;
+    try {
+      if (auto r = outbound::parse_webhook_reply(res.body, sender_.options().limits))
+        request = std::make_shared<outbound::SendRequest>(std::move(*r));
+    } catch (const http::ApiError& e) {
+      replies_failed_.fetch_add(1);
+      log::warn("webhook reply not sent: invalid reply",
+                {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+    }
+    if (request) co_await send_reply(d, request);
   }
 }
 
-asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d, std::string text) {
+asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d,
+                                                 std::shared_ptr<outbound::SendRequest> request) {
+  if (request->media_url) {
+    const auto max = sender_.options().limits.max_media_bytes;
+    webhooks::FetchResult got;
+    if (options_.media_client) {
+      got = co_await outbound::fetch_media_url(*options_.media_client, *request,
+                                               options_.media_fetch_timeout, max);
+    } else {
+      got.error = FetchError::network;
+      got.message = "no media client";
+    }
+    if (!got.ok()) {
+      replies_failed_.fetch_add(1);
+      log::warn("webhook reply not sent: its media_url could not be downloaded",
+                {{"delivery_id", d->delivery_id}, {"error", got.message}});
+      co_return;
+    }
+  }
   // Where to answer and what to quote (written by the inbound path with the delivery).
   std::string chat_text, id, quoted_text, participant;
   if (d->reply_context) {
@@ -427,7 +432,7 @@ asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d, st
   if (chat_text.empty()) chat_text = d->chat;
   auto chat = wa::Jid::parse(chat_text);
   if (!chat) co_return;
-  outbound::Reply reply{d->session_id, *chat, d->chat, std::move(text), std::nullopt};
+  outbound::Reply reply{d->session_id, *chat, d->chat, std::move(*request), std::nullopt};
   if (chat->is_group() && !id.empty() && !participant.empty())
     reply.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
   auto sent = co_await sender_.reply(reply);

@@ -45,16 +45,16 @@ struct WorkerOptions {
   /// After each attempt (outcome "delivered", "retry" or "failed"): for /metrics.
   std::function<void(const std::string& session_id, std::string_view outcome, double seconds)>
       on_attempt;
+  /// Fetches the media_url of a reply (the send API's client and SSRF rules); replies with a
+  /// media_url are not sent without it.
+  HttpClient* media_client = nullptr;
+  std::chrono::milliseconds media_fetch_timeout{60'000};
   /// The URL a webhook receiver downloads a stored media file from (signed, absolute).
   std::function<std::string(const std::string& media_id)> media_url;
 };
 
 /// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
 std::string signature(std::string_view secret, std::string_view timestamp, std::string_view body);
-
-/// The text to send back from a webhook response body ({"reply": "…"} or {"reply": {"type":
-/// "text", "content": "…"}}); nullopt when there is none.
-std::optional<std::string> reply_text(std::string_view response_body);
 
 class DeliveryWorker {
  public:
@@ -87,7 +87,8 @@ class DeliveryWorker {
   boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d,
                                       std::shared_ptr<std::atomic<bool>> done);
   boost::asio::awaitable<void> complete_payload(std::shared_ptr<Delivery> d);
-  boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d, std::string text);
+  boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d,
+                                          std::shared_ptr<outbound::SendRequest> request);
   void finished(int64_t id);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
