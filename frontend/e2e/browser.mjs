@@ -57,19 +57,27 @@ export async function axeCheck(page, label) {
   return result;
 }
 
+// The whole page at `width`: the viewport is made as tall as the page first. (Puppeteer's
+// fullPage capture changes the metrics only while it captures, which charts that follow their
+// container's size catch half-way: they showed a few pixels wide in the picture, never on screen.)
+async function capture(page, width, height, file) {
+  await page.setViewport({ width, height });
+  await settle(page);
+  const full = await page.evaluate(() => document.documentElement.scrollHeight);
+  await page.setViewport({ width, height: Math.max(height, full) });
+  await settle(page);
+  await page.screenshot({ path: file });
+}
+
 /** Saves artifacts/screenshots/<name>-desktop.png and -mobile.png (375 px wide). */
 export async function shoot(page, name, { mobile = true } = {}) {
   const dir = path.join(artifactsDir, 'screenshots');
   mkdirSync(dir, { recursive: true });
   const vp = page.viewport();
-  await page.setViewport({ width: 1280, height: 800 });
-  await settle(page);
-  await page.screenshot({ path: path.join(dir, `${name}-desktop.png`), fullPage: true });
+  await capture(page, 1280, 800, path.join(dir, `${name}-desktop.png`));
   if (mobile) {
     // Width only: switching isMobile/hasTouch would reload the page and lose its state.
-    await page.setViewport({ width: 375, height: 812 });
-    await settle(page);
-    await page.screenshot({ path: path.join(dir, `${name}-mobile.png`), fullPage: true });
+    await capture(page, 375, 812, path.join(dir, `${name}-mobile.png`));
     // Nothing may stick out sideways at 360 px.
     await page.setViewport({ width: 360, height: 740 });
     await settle(page);
