@@ -20,7 +20,7 @@ if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev zbar-tools curl openssl
+    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format zbar-tools curl openssl
                        chromium fonts-dejavu-core) ;;
     --bench) packages+=(wrk libbenchmark-dev postgresql) ;;
     *) echo "install-deps: unknown option $arg (expected --test or --bench)" >&2; exit 2 ;;

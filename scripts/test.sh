@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer
 # and warnings as errors, starts a throwaway PostgreSQL, then runs
+#   lint        clang-format (check only) on every C++ file (the frontend's ESLint runs in frontend)
 #   unit        ctest (C++ unit tests, both databases; library conformance tests)
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
 #               built binary and the emulator; screenshots in frontend/artifacts/)
 #   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
-# `scripts/test.sh unit|integration|frontend|fuzz` runs one stage; no argument runs all.
+# `scripts/test.sh lint|unit|integration|frontend|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-all}
@@ -16,6 +17,11 @@ build=${TEST_BUILD_DIR:-build-test}
 scripts/install-deps.sh --test
 npm ci --no-audit --no-fund --loglevel=error
 FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
+
+if [[ $stage == all || $stage == lint ]]; then
+  echo "== lint: clang-format on every C++ file"
+  git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+fi
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
