@@ -12,7 +12,7 @@ add_fuzzer(basic_auth
 # JWT verification (header, signature, claims) and sign/verify round trips.
 add_fuzzer(jwt
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/jwt_fuzz.cpp
-          ${GW_SRC}/auth/jwt.cpp ${GW_SRC}/auth/crypto.cpp
+          ${GW_SRC}/auth/jwt.cpp ${GW_SRC}/auth/crypto.cpp ${GW_SRC}/util/strings.cpp
   LIBS Boost::json OpenSSL::Crypto
   INCLUDES ${GW_SRC})
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "auth/crypto.hpp"
+#include "util/strings.hpp"
 
 namespace gw::auth::jwt {
 namespace {
@@ -25,18 +26,6 @@ std::optional<json::object> parse_object(std::string_view text) {
   json::value v = json::parse(text, ec, json::storage_ptr(), opts);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
-}
-
-bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 // True when `later` is more than `margin` seconds after `now`, without signed overflow.
@@ -140,7 +129,7 @@ VerifyResult verify(std::string_view token, std::string_view secret, std::int64_
   if (alg == nullptr || !alg->is_string()) return fail(Error::bad_header);
   if (alg->as_string() != "HS256") return fail(Error::unsupported_alg);
   if (const json::value* typ = header->if_contains("typ")) {
-    if (!typ->is_string() || !iequals_ascii(typ->as_string(), "JWT")) {
+    if (!typ->is_string() || !util::iequals(typ->as_string(), "JWT")) {
       return fail(Error::bad_header);
     }
   }

@@ -18,17 +18,8 @@ namespace json = boost::json;
 bool is_ws(char c) noexcept {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
+using util::iequals;
 using util::trim_ows;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (x != b[i]) return false;  // b is lower case
-  }
-  return true;
-}
 
 // How the byte at the error position looks to a reader: 'x', or \xNN for non-printables.
 std::string describe_byte(char c) {
