@@ -276,3 +276,37 @@ test('an expired token mid-form returns to the login and keeps what was typed', 
   assert.deepEqual(p.problems.filter((x) => !/401/.test(x)), []);
   await p.close();
 });
+
+test("the API's field errors show beside the fields they name", { timeout: 60_000 }, async () => {
+  const p = await newPage(browser);
+  const pin = (await call(gw, 'POST', '/api/v1/auth/generate-pin')).json.data.pin;
+  const tok = (await call(gw, 'POST', '/api/v1/auth/login', { basic: `${pin}:` })).json.data.token;
+  await call(gw, 'POST', '/api/v1/sessions', { token: tok, body: { session_name: 'Taken', webhook_url: 'http://127.0.0.1:9/h' } });
+  await p.evaluateOnNewDocument((t) => {
+    localStorage.setItem('wa.token', t);
+    localStorage.setItem('wa.lang', 'en');
+  }, tok);
+  await p.goto(`${gw.base}/dashboard`, { waitUntil: 'networkidle0' });
+  const errorOf = (testId) => p.$eval(`[data-testid=${testId}]`, (input) => {
+    const id = input.getAttribute('aria-describedby')?.split(' ').find((x) => x.endsWith('-err'));
+    return id ? document.getElementById(id)?.textContent ?? '' : '';
+  });
+  // A well-formed URL only the server refuses (cloud metadata): its reason appears under the field.
+  await p.click('[data-testid=new-session]');
+  await p.type('[data-testid=session-name]', 'Fresh name');
+  await p.type('[data-testid=session-webhook]', 'http://169.254.169.254/latest/hook');
+  await p.click('[data-testid=session-save]');
+  await p.waitForFunction(() => document.querySelector('[data-testid=session-webhook]')?.getAttribute('aria-invalid') === 'true', { timeout: 10000 });
+  assert.match(await errorOf('session-webhook'), /metadata/i);
+  assert.equal(await errorOf('session-name'), '');
+  // A name already used: the 409's message appears under the name.
+  await p.$eval('[data-testid=session-webhook]', (i) => i.select());
+  await p.type('[data-testid=session-webhook]', 'http://127.0.0.1:9/other');
+  await p.$eval('[data-testid=session-name]', (i) => i.select());
+  await p.type('[data-testid=session-name]', 'Taken');
+  await p.click('[data-testid=session-save]');
+  await p.waitForFunction(() => document.querySelector('[data-testid=session-name]')?.getAttribute('aria-invalid') === 'true', { timeout: 10000 });
+  assert.match(await errorOf('session-name'), /already|exists|taken/i);
+  assert.equal(await errorOf('session-webhook'), '');
+  await p.close();
+});
