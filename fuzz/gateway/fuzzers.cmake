@@ -56,6 +56,12 @@ add_fuzzer(send_request
   LIBS Boost::json OpenSSL::Crypto
   INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
 
+# The analytics API's start_date/end_date and tz parameters (the tz database is the system's).
+add_fuzzer(analytics_query
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/analytics_query_fuzz.cpp ${GW_SRC}/analytics/zone.cpp
+  LIBS date::date-tz
+  INCLUDES ${GW_SRC})
+
 # A webhook response body: {"reply": "…"} or a reply object with the send API's fields.
 add_fuzzer(webhook_reply
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/webhook_reply_fuzz.cpp ${GW_SRC}/outbound/request.cpp
