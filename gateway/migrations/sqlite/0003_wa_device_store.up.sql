@@ -1,5 +1,7 @@
 -- 0003 WhatsApp device store (wa::store::DeviceStore over SQL): one companion device per gateway
 -- session, with its Signal state. Binary values are BLOBs; every row goes with its session.
+-- (The library's own single-device SQLite schema in wa/src/store/sqlite_store.cpp serves wa-tool;
+-- it says why both exist.)
 CREATE TABLE wa_devices (
     session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
     noise_pub BLOB NOT NULL CHECK (length(noise_pub) = 32),

@@ -1,5 +1,12 @@
 // SQLite DeviceStore (wa-tool). Schema version 1 in PRAGMA user_version. Every blob column has a
 // length CHECK so a corrupt or foreign file fails loudly instead of yielding short keys.
+//
+// Why a second schema exists beside the gateway's (gateway/migrations/*/0003_wa_device_store):
+// this one is the library's own, for one device per file, used by wa-tool and the library's tests
+// without any gateway; the gateway keeps many devices in one database, keyed by session and
+// deleted with it, on SQLite or PostgreSQL, under its migrations. The library may not depend on
+// the gateway, and the gateway's tables need the session key this file has no use for. Both pass
+// the same DeviceStore contract tests (wa/tests/store/).
 #include "wa/store/sqlite_store.hpp"
 
 #include <sqlite3.h>
