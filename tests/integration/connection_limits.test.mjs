@@ -219,7 +219,9 @@ describe('WebSocket connection caps', () => {
       });
       assert.ok(text, 'two WebSockets open');
       assert.match(text, /^http_connections_refused_total\{kind="websocket",cap="per_ip"\} [2-9]/m);
-      assert.match(text, /^http_connections_refused_total\{kind="websocket",cap="total"\} 1$/m);
+      // At least the fourth socket; the retries above may meet the total cap too while the third
+      // is still being released.
+      assert.match(text, /^http_connections_refused_total\{kind="websocket",cap="total"\} [1-9]\d*$/m);
     } finally {
       for (const ws of sockets) ws.ws.close();
       for (const r of raws) r.destroy();
