@@ -196,19 +196,25 @@ std::string make_vcard(std::string_view name, std::string_view phone) {
   return v;
 }
 
-SendRequest parse_send_request(const json::object& body, const RequestLimits& limits) {
+namespace {
+
+// The send API's body; a webhook reply has no recipient of its own (`to` is the chat answered:
+// with_recipient false neither reads nor requires it).
+SendRequest parse_body(const json::object& body, const RequestLimits& limits, bool with_recipient) {
   json::object errors;
   Reader r(body, errors);
   SendRequest out;
 
-  if (auto to = r.string("to")) {
-    std::string why;
-    if (auto rc = recipient(*to, why))
-      out.to = *rc;
-    else
-      r.error("to", why);
-  } else if (!r.failed("to")) {
-    r.error("to", "required");
+  if (with_recipient) {
+    if (auto to = r.string("to")) {
+      std::string why;
+      if (auto rc = recipient(*to, why))
+        out.to = *rc;
+      else
+        r.error("to", why);
+    } else if (!r.failed("to")) {
+      r.error("to", "required");
+    }
   }
 
   if (auto type = r.string("type")) {
@@ -434,6 +440,12 @@ SendRequest parse_send_request(const json::object& body, const RequestLimits& li
   return out;
 }
 
+}  // namespace
+
+SendRequest parse_send_request(const json::object& body, const RequestLimits& limits) {
+  return parse_body(body, limits, true);
+}
+
 std::optional<SendRequest> parse_webhook_reply(std::string_view response_body,
                                                const RequestLimits& limits) {
   boost::system::error_code ec;
@@ -460,8 +472,7 @@ std::optional<SendRequest> parse_webhook_reply(std::string_view response_body,
   }
   // The chat answered is the recipient; a reply quotes the message it answers (in groups).
   body.erase("quoted_message_id");
-  body["to"] = "0000000000@s.whatsapp.net";
-  return parse_send_request(body, limits);
+  return parse_body(body, limits, false);
 }
 
 }  // namespace gw::outbound
