@@ -226,6 +226,25 @@ asio::awaitable<void> Sender::log_outcome(const std::string& session_id, const T
   }
 }
 
+asio::awaitable<wa::Result<wa::client::SendResult>> Sender::send_logged(
+    const std::string& session_id, const Target& target, const SendRequest& request,
+    const wa::client::SendOptions& options) {
+  auto opts = options;
+  for (const auto& m : request.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
+  if (request.typing.value_or(options_.typing_default))
+    co_await type_for(session_id, target.jid, request.content.size());
+  const auto message = outgoing_message(request);
+  auto r = co_await sessions_.send(session_id, target.jid, message, opts);
+  if (!r) {
+    failed_.fetch_add(1);
+    co_await log_outcome(session_id, target, request, std::nullopt, r.error().message());
+    co_return r;
+  }
+  sent_.fetch_add(1);
+  co_await log_outcome(session_id, target, request, r->id, "");
+  co_return r;
+}
+
 asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequest& request) {
   auto snap = sessions_.snapshot(session_id);
   if (!snap || snap->status != "connected") not_connected(snap);
@@ -243,20 +262,8 @@ asio::awaitable<Sent> Sender::send(const std::string& session_id, const SendRequ
     opts.quote = wa::client::SendOptions::Quote{qid, q->sender_jid, q->text};
     opts.quote->type = content_type_of(q->type);
   }
-  for (const auto& m : request.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
-
-  if (request.typing.value_or(options_.typing_default))
-    co_await type_for(session_id, target.jid, request.content.size());
-
-  const auto message = outgoing_message(request);
-  auto r = co_await sessions_.send(session_id, target.jid, message, opts);
-  if (!r) {
-    failed_.fetch_add(1);
-    co_await log_outcome(session_id, target, request, std::nullopt, r.error().message());
-    send_failed(r.error(), sessions_.snapshot(session_id));
-  }
-  sent_.fetch_add(1);
-  co_await log_outcome(session_id, target, request, r->id, "");
+  auto r = co_await send_logged(session_id, target, request, opts);
+  if (!r) send_failed(r.error(), sessions_.snapshot(session_id));
   const auto ts = r->timestamp > 0 ? r->timestamp * 1000 : util::unix_millis_now();
   co_return Sent{r->id, util::iso8601_from_ms(ts), target.chat_id};
 }
@@ -284,21 +291,13 @@ asio::awaitable<std::optional<std::string>> Sender::reply(const Reply& rp) {
     req.quoted_message_id = rp.quote->id;
     opts.quote = *rp.quote;
   }
-  for (const auto& m : req.mentions) opts.mentions.push_back(wa::Jid::user_jid(m));
   const Target target{rp.chat, rp.chat_id.empty() ? rp.chat.to_string() : rp.chat_id, rp.chat.user};
-  if (req.typing.value_or(options_.typing_default))
-    co_await type_for(rp.session_id, rp.chat, req.content.size());
-  const auto message = outgoing_message(req);
-  auto r = co_await sessions_.send(rp.session_id, rp.chat, message, opts);
+  auto r = co_await send_logged(rp.session_id, target, req, opts);
   if (!r) {
-    failed_.fetch_add(1);
-    co_await log_outcome(rp.session_id, target, req, std::nullopt, r.error().message());
     log::warn("webhook reply not sent",
               {{"session_id", rp.session_id}, {"error", r.error().message()}});
     co_return std::nullopt;
   }
-  sent_.fetch_add(1);
-  co_await log_outcome(rp.session_id, target, req, r->id, "");
   co_return r->id;
 }
 

@@ -85,6 +85,11 @@ class Sender {
   boost::asio::awaitable<Target> resolve(const std::string& session_id, const Recipient& to);
   boost::asio::awaitable<void> type_for(const std::string& session_id, const wa::Jid& chat,
                                         std::size_t text_size);
+  // What the API's sends and the webhook replies share: typing (when asked), the mentions, the
+  // send, the counters and the log row, whatever the outcome.
+  boost::asio::awaitable<wa::Result<wa::client::SendResult>> send_logged(
+      const std::string& session_id, const Target& target, const SendRequest& request,
+      const wa::client::SendOptions& options);
   // Logs the message (off the caller's thread: the database pool's).
   boost::asio::awaitable<void> log_outcome(const std::string& session_id, const Target& t,
                                            const SendRequest& request,
