@@ -246,8 +246,13 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
     if (auto jid = wa::Jid::parse(group); jid && jid->is_group())
       subject = co_await sessions_.group_name(d->session_id, *jid);
   }
+  // Only a message with an attachment has a download job (inbound/media_jobs.hpp): no query for
+  // the others.
+  const auto* type = m.if_contains("type");
+  const bool attachment =
+      type && type->is_string() && wa::media::media_type_from_string(type->as_string());
   std::optional<inbound::MediaOutcome> media;
-  if (!d->message_id.empty()) {
+  if (attachment && !d->message_id.empty()) {
     try {
       media = co_await db_.run([&](db::Connection& c) {
         return inbound::media_outcome(c, d->session_id, d->message_id);
