@@ -19,7 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pairedPeer } from '../../emulator/src/peer.mjs';
-import { call, repoRoot, startGateway, waitFor } from './harness.mjs';
+import { call, gatewayBin, repoRoot, startGateway, waitFor } from './harness.mjs';
 import { startEmulator } from './wa_env.mjs';
 import { startReceiver } from './receiver.mjs';
 
@@ -32,6 +32,8 @@ const SKIPPED = [
 const SHELL = new Set(['sh', 'bash', 'shell']);
 const CONTACT = '6281234567890'; // the number the documents send to
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+// The test's own requests carry this request id, so that they don't count as the documents'.
+const own = { headers: { 'x-request-id': 'docs-test-own' } };
 const relaxed = { GENERATE_PIN_PER_HOUR: '1000000', RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_FAILURES_PER_MINUTE: '1000000' };
 
 /** Fenced blocks of a Markdown text, in order, with the docs-test marks that precede them. */
@@ -173,18 +175,18 @@ describe('the documentation runs as written', () => {
           const token = await sh.variable('TOKEN');
           const id = await sh.variable('SESSION_ID');
           assert.ok(token && id, `${file}: TOKEN and SESSION_ID are set before a person acts`);
-          const get = async () => (await call(gw, 'GET', `/api/v1/sessions/${id}`, { token })).json?.data;
+          const get = async () => (await call(gw, 'GET', `/api/v1/sessions/${id}`, { token, ...own })).json?.data;
           return { token, id, get };
         };
         const incoming = async (s, pred) => waitFor(async () => {
-          const r = await call(gw, 'GET', `/api/v1/sessions/${s.id}/messages?direction=incoming&limit=1`, { token: s.token });
+          const r = await call(gw, 'GET', `/api/v1/sessions/${s.id}/messages?direction=incoming&limit=1`, { token: s.token, ...own });
           return pred(r.json?.data?.messages?.[0]);
         }, { timeoutMs: 30000 });
         for (const item of items) {
           if (item.kind === 'action') {
             const s = await session();
             if (item.name === 'scan-qr') {
-              const qr = await call(gw, 'GET', `/api/v1/sessions/${s.id}/qr`, { token: s.token });
+              const qr = await call(gw, 'GET', `/api/v1/sessions/${s.id}/qr`, { token: s.token, ...own });
               assert.equal(qr.status, 200, `${file}:${item.line}: a QR code to scan: ${qr.text}`);
               await emu.scan(bot, qr.json.data.qr_text);
               assert.ok(await waitFor(async () => (await s.get())?.status === 'connected', { timeoutMs: 30000 }),
@@ -193,7 +195,7 @@ describe('the documentation runs as written', () => {
               const sent = await contact.sendText(`${bot}@s.whatsapp.net`, 'Halo, apakah toko buka hari ini?');
               assert.ok(await incoming(s, (m) => m?.message_id === sent.key.id), `${file}:${item.line}: the message was received`);
               assert.ok(await waitFor(async () => {
-                const r = await call(gw, 'GET', `/api/v1/sessions/${s.id}/deliveries?status=failed`, { token: s.token });
+                const r = await call(gw, 'GET', `/api/v1/sessions/${s.id}/deliveries?status=failed`, { token: s.token, ...own });
                 return r.json?.data?.some?.((d) => d.message_id === sent.key.id);
               }, { timeoutMs: 30000 }), `${file}:${item.line}: its delivery to the (absent) receiver failed`);
             } else if (item.name === 'contact-sends-photo') {
@@ -219,7 +221,23 @@ describe('the documentation runs as written', () => {
       }
       const all = transcript.map((x) => x.output ?? '').join('');
       if (process.env.DOCS_TEST_TRANSCRIPT) writeFileSync(`${process.env.DOCS_TEST_TRANSCRIPT}.${path.basename(file)}.txt`, transcript.map((x) => x.action ? `## do ${x.action}\n` : `$ ${x.code}\n${x.output}`).join('\n'));
-      if (file === 'docs/CURL_COLLECTION.md') checkCollection(transcript, all);
+      if (file === 'docs/CURL_COLLECTION.md') {
+        checkCollection(transcript, all);
+        // Every route of the router is called by some example of the collection.
+        const scratch = mkdtempSync(path.join(os.tmpdir(), 'docs-routes-'));
+        let routes;
+        try {
+          routes = JSON.parse(execFileSync(gatewayBin, ['routes'], {
+            cwd: scratch, env: { PATH: process.env.PATH, ASAN_OPTIONS: 'detect_leaks=0', DATA_DIR: scratch }, encoding: 'utf8',
+          }));
+        } finally {
+          rmSync(scratch, { recursive: true, force: true });
+        }
+        const called = new Set(gw.logs.filter((l) => l.msg === 'request' && l.request_id !== own.headers['x-request-id'] && l.status < 500)
+          .map((l) => `${l.method} ${l.route === 'dashboard' ? '/' : l.route}`));
+        const missing = routes.map((r) => `${r.method} ${r.pattern}`).filter((r) => !called.has(r));
+        assert.deepEqual(missing, [], 'routes without an example in docs/CURL_COLLECTION.md');
+      }
       if (file === 'HOW_TO_USE.md') {
         assert.match(all, /"message":"Message sent successfully"/);
       }
@@ -239,7 +257,7 @@ describe('the documentation runs as written', () => {
       const st = await call(gw, 'POST', `/api/v1/sessions/${id}/start`, { token });
       const bot = '6289876500004';
       await emu.scan(bot, st.json.data.qr_text);
-      assert.ok(await waitFor(async () => (await call(gw, 'GET', `/api/v1/sessions/${id}`, { token })).json?.data?.status === 'connected', { timeoutMs: 30000 }));
+      assert.ok(await waitFor(async () => (await call(gw, 'GET', `/api/v1/sessions/${id}`, { token, ...own })).json?.data?.status === 'connected', { timeoutMs: 30000 }));
       const secret = (await call(gw, 'GET', `/api/v1/sessions/${id}/webhook-secret`, { token })).json.data.secret;
       const sent = await contact.sendText(`${bot}@s.whatsapp.net`, 'Halo bot');
       const req = await rx.next((q) => q.json.message?.id === sent.key.id);
@@ -272,7 +290,8 @@ const cryptoModule = await import('node:crypto');
 
 function checkCollection(transcript, all) {
   assert.match(all, /"status":"healthy"/);
-  assert.match(all, /^HTTP\/1\.1 200/m, 'the dashboard is served');
+  assert.match(all, /^<title>[^<]+<\/title>$/m, 'the dashboard is served');
+  assert.match(all, /^HTTP\/1\.1 200/m, 'HEAD / too');
   assert.match(all, /PIN: [A-Z0-9]{6}\n/);
   assert.match(all, /"message":"Login successful"/);
   assert.match(all, /SESSION_ID: [0-9a-f-]{36}\n/);
@@ -295,8 +314,8 @@ function checkCollection(transcript, all) {
   assert.match(all, /^date,/m, 'the CSV has its header');
   assert.match(all, /"message":"Logout successful"/);
   const codes = all.split('\n').filter((l) => /^\d{3}$/.test(l));
-  assert.deepEqual(codes, ['401', '404', '401', '101', '401'],
-    'wrong PIN, unknown number, revoked API key, WebSocket upgrade and revoked token');
+  assert.deepEqual(codes, ['401', '404', '401', '101', '101', '401'],
+    'wrong PIN, unknown number, revoked API key, the two WebSocket upgrades and revoked token');
 }
 
 test('every relative link and #anchor in the repository\'s Markdown resolves', () => {
