@@ -334,9 +334,7 @@ TEST(Config, EnvExampleListsEveryVariableAndItsDefaultsLoad) {
 }
 
 TEST(Config, CommittedEnvExampleIsUpToDate) {
-  // This file is gateway/tests/config_test.cpp; .env.example is at the repository root.
-  const auto path =
-      std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / ".env.example";
+  const auto path = std::filesystem::path(WA_REPO_ROOT) / ".env.example";
   std::ifstream in(path, std::ios::binary);
   ASSERT_TRUE(in) << "cannot read " << path;
   std::ostringstream committed;

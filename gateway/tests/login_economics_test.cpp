@@ -20,9 +20,7 @@ using namespace gw;
 namespace {
 
 std::string read_doc() {
-  // This file is gateway/tests/login_economics_test.cpp; the docs are at the repository root.
-  const auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-                    "docs" / "SECURITY.md";
+  const auto path = std::filesystem::path(WA_REPO_ROOT) / "docs" / "SECURITY.md";
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
   s << in.rdbuf();
