@@ -1,7 +1,7 @@
 #pragma once
 // /api/v1/sessions…: create, list, read, update, delete WhatsApp sessions; start, stop,
-// reconnect; QR code and phone-number pairing code (PRD §4.2, SPEC-NOTES §3). And the dashboard's
-// WebSockets, /ws/sessions/:id and /ws (PRD §4.5). Thin handlers: validate, call the session
+// reconnect; QR code and phone-number pairing code. And the dashboard's
+// WebSockets, /ws/sessions/:id and /ws. Thin handlers: validate, call the session
 // manager or the repository, shape the answer. Another user's session is 404 everywhere.
 #include <functional>
 

@@ -1,4 +1,4 @@
-// The dashboard's WebSockets (PRD §4.5, SPEC-NOTES §3): /ws/sessions/:id (one session) and /ws
+// The dashboard's WebSockets: /ws/sessions/:id (one session) and /ws
 // (all of the user's sessions). The token comes as ?token= (browsers cannot set headers on a
 // WebSocket handshake); a bad, expired or revoked token is 401 and another user's session 404,
 // both before the upgrade. After it, ws/event_socket.cpp serves the connection. An API key works

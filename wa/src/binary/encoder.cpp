@@ -1,4 +1,4 @@
-// Binary node encoder (wa-protocol.md §3.1-§3.3). The choice and order of string encodings follow
+// Binary node encoder (docs/PROTOCOL.md §3.1-§3.3). The choice and order of string encodings follow
 // Baileys' encodeBinaryNode exactly, including how it splits a string containing '@' into a JID, so
 // that our bytes equal its bytes for every node.
 #include <algorithm>

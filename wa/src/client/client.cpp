@@ -1,9 +1,9 @@
-// The client's connection life cycle (wa-protocol.md §2, §4, §5, §9). One coroutine `run` per
+// The client's connection life cycle (docs/PROTOCOL.md §2, §4, §5, §9). One coroutine `run` per
 // started client loops over connections (`session`); each connection has a reader (this file's
 // `session`), one writer with a bounded queue, and short tasks (QR rotation, post-login setup,
 // keepalive, phone pairing). Everything runs on the client's strand, so no locking.
-// The state (Conn, Client::Impl) is declared in client_impl.hpp; the message paths of issue 7 are
-// defined in messaging.cpp.
+// The state (Conn, Client::Impl) is declared in client_impl.hpp; the message paths are defined in
+// messaging.cpp.
 #include "client_impl.hpp"
 
 namespace wa::client {

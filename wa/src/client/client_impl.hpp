@@ -1,8 +1,8 @@
 #pragma once
 // Internals of wa::client::Client shared by its translation units: one connection (Conn) and the
 // client state (Client::Impl). client.cpp defines the connection life cycle (pairing, login,
-// prekeys, keepalive, reconnect, logout), messaging.cpp the receive and send paths of messages
-// (issue 7). Not a public header. Thread safety: everything here lives on the client's strand.
+// prekeys, keepalive, reconnect, logout), messaging.cpp the receive and send paths of messages.
+// Not a public header. Thread safety: everything here lives on the client's strand.
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -127,7 +127,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::optional<std::string> phone_to_pair;
   std::shared_ptr<Conn> conn;
 
-  // --- messaging state (issue 7) ---
+  // --- messaging state ---
   std::unique_ptr<signal::SignalProtocol> signal;
   /// usync device lists by non-AD user JID; entries dropped by device/identity notifications.
   std::map<std::string, std::vector<std::uint16_t>> device_cache;

@@ -1,4 +1,4 @@
-// Is a phone number on WhatsApp? The usync contact query (wa-protocol.md §5.3): the stanza, its
+// Is a phone number on WhatsApp? The usync contact query (docs/PROTOCOL.md §5.3): the stanza, its
 // answer, and Client::lookup_phones on the client's strand.
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// Media transfers of the client (wa-protocol.md §8; issue 12): media_conn on the client's strand
+// Media transfers of the client (docs/PROTOCOL.md §8): media_conn on the client's strand
 // (cached until its TTL), encryption and HTTPS on the caller's executor, so that neither the CPU
 // work nor a slow host holds up the session's strand. The pure parts are wa/media/.
 #include <chrono>

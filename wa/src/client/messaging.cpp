@@ -1,4 +1,4 @@
-// Messages of the client (wa-protocol.md §6, §7; issue 7): the receive path (on_message: parse,
+// Messages of the client (docs/PROTOCOL.md §6, §7): the receive path (on_message: parse,
 // address, decrypt, event, receipt; retry receipts on failure), receipts and notifications that
 // concern sessions, and the send path (1:1 fan-out with deviceSentMessage, groups with sender keys,
 // retry answers). The protocol logic is in receive.cpp / send.cpp; this file sequences it with the

@@ -1,5 +1,5 @@
-# The client (issue 6 items 3-9): pairing, login, prekeys, keepalive, reconnect, logout;
-# issue 7: receiving (receive.cpp) and sending (send.cpp) end-to-end encrypted messages.
+# The client: pairing, login, prekeys, keepalive, reconnect, logout;
+# receiving (receive.cpp) and sending (send.cpp) end-to-end encrypted messages.
 # Included from wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/backoff.cpp

@@ -1,4 +1,4 @@
-# Media (issue 12): pure crypto (crypto.cpp), image headers and thumbnails (image.cpp), media_conn
+# Media: pure crypto (crypto.cpp), image headers and thumbnails (image.cpp), media_conn
 # and upload/download addressing (transfer.cpp) and the HTTPS client (https.cpp, the second Beast
 # translation unit). Included from wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE

@@ -1,4 +1,4 @@
-// The Message of every outgoing content type (send::compose, wa-protocol.md §6.3, §7.4, §8.4):
+// The Message of every outgoing content type (send::compose, docs/PROTOCOL.md §6.3, §7.4, §8.4):
 // read back with our parser and with the generated protobuf classes.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// End-to-end tests of media (issue 12) through `wa-tool upload | download | listen --download |
+// End-to-end tests of media through `wa-tool upload | download | listen --download |
 // send` against the offline emulator and its HTTPS media host (emulator/src/media.mjs, a CA of its
 // own that wa-tool trusts through --ca-file), with unmodified Baileys clients as the other people.
 //   node wa/tests/client/media_e2e.test.mjs WA_TOOL SCENARIO

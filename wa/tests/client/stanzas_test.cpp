@@ -1,4 +1,4 @@
-// Stanza builders and readers of the client (wa-protocol.md §4.1, §5.1, §9), and the payloads.
+// Stanza builders and readers of the client (docs/PROTOCOL.md §4.1, §5.1, §9), and the payloads.
 #include "wa/client/stanzas.hpp"
 
 #include <gtest/gtest.h>

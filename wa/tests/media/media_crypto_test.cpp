@@ -1,4 +1,4 @@
-// Media crypto (wa-protocol.md §8.2, §8.3) against vectors recorded from Baileys' getMediaKeys and
+// Media crypto (docs/PROTOCOL.md §8.2, §8.3) against vectors recorded from Baileys' getMediaKeys and
 // encryptedStream (wa/tests/node/gen_media_vectors.mjs -> wa/tests/vectors/media.jsonl).
 #include <gtest/gtest.h>
 
