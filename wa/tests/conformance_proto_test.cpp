@@ -18,21 +18,12 @@ namespace {
 namespace json = boost::json;
 namespace pb = google::protobuf;
 
-std::string to_hex(const std::string& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xF];
-  }
-  return s;
-}
+std::string to_hex(const std::string& b) { return wa::hex::encode(b); }
 
 std::string from_hex(std::string_view h) {
-  std::string b(h.size() / 2, '\0');
-  for (std::size_t i = 0; i < b.size(); ++i)
-    b[i] = static_cast<char>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
-  return b;
+  const auto v = wa::hex::decode(h);
+  if (!v) throw std::invalid_argument("bad hex in a vector");
+  return {v->begin(), v->end()};
 }
 
 std::unique_ptr<pb::Message> make(const std::string& type) {

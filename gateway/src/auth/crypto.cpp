@@ -1,4 +1,5 @@
 #include "auth/crypto.hpp"
+#include "wa/hex.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -152,20 +153,9 @@ std::vector<std::uint8_t> random_bytes(std::size_t n) {
   return out;
 }
 
-std::string hex_encode(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0F];
-  }
-  return out;
-}
+std::string hex_encode(std::span<const std::uint8_t> bytes) { return wa::hex::encode(bytes); }
 
-std::string hex_encode(std::string_view bytes) {
-  return hex_encode(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
-}
+std::string hex_encode(std::string_view bytes) { return wa::hex::encode(bytes); }
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {
   return b64_encode(bytes.data(), bytes.size(), kB64Url, false);

@@ -5,6 +5,8 @@
 #include <boost/json/stream_parser.hpp>
 #include <cmath>
 #include <utility>
+
+#include "wa/hex.hpp"
 #include <vector>
 
 #include "http/errors.hpp"
@@ -25,8 +27,9 @@ using util::trim_ows;
 std::string describe_byte(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0x0F];
+  std::string out = "byte 0x";
+  wa::hex::append(out, u);
+  return out;
 }
 
 // Boost.JSON 1.81 turns numbers beyond the double range (1e999) into infinities, which it then

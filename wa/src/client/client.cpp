@@ -8,7 +8,6 @@
 
 namespace wa::client {
 
-using detail::hex;
 using detail::key32;
 
 std::string_view event_name(const Event& e) noexcept {
@@ -199,7 +198,7 @@ asio::awaitable<DisconnectInfo> Client::Impl::session(bool& cert_failure) {
   }
   std::array<std::uint8_t, 4> prefix{};
   crypto::random_bytes(prefix);
-  auto c = std::make_shared<Conn>(strand, hex(prefix));
+  auto c = std::make_shared<Conn>(strand, wa::hex::encode(prefix));
   c->sock = std::move(std::get<0>(opened));
   c->registering = registering;
   conn = c;

@@ -20,6 +20,7 @@
 
 #include "wa/client/backoff.hpp"
 #include "wa/client/client.hpp"
+#include "wa/hex.hpp"
 #include "wa/client/iq.hpp"
 #include "wa/client/pair_code.hpp"
 #include "wa/client/payload.hpp"
@@ -40,16 +41,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace detail {
-
-inline std::string hex(std::span<const std::uint8_t> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    s.push_back(kDigits[x >> 4]);
-    s.push_back(kDigits[x & 15]);
-  }
-  return s;
-}
 
 inline std::array<std::uint8_t, 32> key32(std::string_view s) {
   std::array<std::uint8_t, 32> k{};
