@@ -50,10 +50,11 @@ bench:
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
+# The lint stage of `make test`: clang-format, ESLint, clang-tidy (cached; see scripts/lint.sh).
 lint:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
-	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@git ls-files 'gateway/src/*.cpp' | xargs clang-tidy -p $(TEST_BUILD_DIR) --quiet
+	@scripts/install-deps.sh --test
+	@npm ci --no-audit --no-fund --loglevel=error
+	@TEST_BUILD_DIR=$(TEST_BUILD_DIR) scripts/lint.sh
 
 clean:
 	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) build-fuzz build-coverage

@@ -21,7 +21,7 @@ if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format zbar-tools curl openssl
+    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy zbar-tools curl openssl
                        chromium fonts-dejavu-core) ;;
     --bench) packages+=(wrk libbenchmark-dev postgresql) ;;
     --coverage) packages+=(postgresql libgtest-dev libgmock-dev clang-format zbar-tools curl openssl gcovr) ;;

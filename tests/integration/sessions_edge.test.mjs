@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { call, dialects, sleep, startGateway } from './harness.mjs';
 import { WsClient, createSession, newUser, startEmulator, waitSession, wsUrl } from './wa_env.mjs';
 
