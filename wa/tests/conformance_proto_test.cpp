@@ -9,8 +9,10 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 
+#include "wa/hex.hpp"
 #include "wa/proto/wa.pb.h"
 
 namespace {
@@ -18,7 +20,9 @@ namespace {
 namespace json = boost::json;
 namespace pb = google::protobuf;
 
-std::string to_hex(const std::string& b) { return wa::hex::encode(b); }
+std::string to_hex(const std::string& b) {
+  return wa::hex::encode(b);
+}
 
 std::string from_hex(std::string_view h) {
   const auto v = wa::hex::decode(h);

@@ -28,9 +28,13 @@ std::array<std::uint8_t, N> unhex_array(std::string_view s) {
   return a;
 }
 
-inline std::string hex(std::span<const std::uint8_t> b) { return wa::hex::encode(b); }
+inline std::string hex(std::span<const std::uint8_t> b) {
+  return wa::hex::encode(b);
+}
 
 /// The bytes of a string, e.g. an ASCII test input.
-inline std::vector<std::uint8_t> bytes(std::string_view s) { return {s.begin(), s.end()}; }
+inline std::vector<std::uint8_t> bytes(std::string_view s) {
+  return {s.begin(), s.end()};
+}
 
 }  // namespace wa_test

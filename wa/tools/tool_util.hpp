@@ -23,9 +23,13 @@ inline std::optional<wa::crypto::PublicKey> parse_key(std::string_view hex) {
 }
 
 /// Lower-case hex of bytes.
-inline std::string to_hex(std::span<const std::uint8_t> b) { return wa::hex::encode(b); }
+inline std::string to_hex(std::span<const std::uint8_t> b) {
+  return wa::hex::encode(b);
+}
 
 /// Bytes from hex digits, or nullopt.
-inline std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex) { return wa::hex::decode(hex); }
+inline std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex) {
+  return wa::hex::decode(hex);
+}
 
 }  // namespace wa_tool

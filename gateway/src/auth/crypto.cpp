@@ -1,5 +1,4 @@
 #include "auth/crypto.hpp"
-#include "wa/hex.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -11,6 +10,8 @@
 #include <climits>
 #include <memory>
 #include <stdexcept>
+
+#include "wa/hex.hpp"
 
 namespace gw::auth {
 namespace {
@@ -153,9 +154,13 @@ std::vector<std::uint8_t> random_bytes(std::size_t n) {
   return out;
 }
 
-std::string hex_encode(std::span<const std::uint8_t> bytes) { return wa::hex::encode(bytes); }
+std::string hex_encode(std::span<const std::uint8_t> bytes) {
+  return wa::hex::encode(bytes);
+}
 
-std::string hex_encode(std::string_view bytes) { return wa::hex::encode(bytes); }
+std::string hex_encode(std::string_view bytes) {
+  return wa::hex::encode(bytes);
+}
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {
   return b64_encode(bytes.data(), bytes.size(), kB64Url, false);

@@ -28,9 +28,9 @@ struct QrCode {
   int expires_in = 0;  // seconds left
 };
 
-/// An incoming WhatsApp message as the gateway reports it (docs/API.md's message fields plus event_id, chat_id,
-/// from_lid, mentioned_numbers). Numbers are digits without '+'; `from` is the phone number when
-/// it is known (LIDs resolved through the stored map), else the LID user.
+/// An incoming WhatsApp message as the gateway reports it (docs/API.md's message fields plus
+/// event_id, chat_id, from_lid, mentioned_numbers). Numbers are digits without '+'; `from` is the
+/// phone number when it is known (LIDs resolved through the stored map), else the LID user.
 struct IncomingMessage {
   std::string session_id;
   std::string session_name;

@@ -16,7 +16,8 @@ Response ok(boost::json::value data, std::string_view message, int status = 200)
 Response error_response(const ApiError& err);
 /// Shorthand for error_response(ApiError(kind, message)).
 Response error_response(ErrorKind kind, std::string_view message);
-/// A JSON response with an arbitrary body (for endpoints with a fixed shape of their own, e.g. /health).
+/// A JSON response with an arbitrary body (for endpoints with a fixed shape of their own, e.g.
+/// /health).
 Response json_response(const boost::json::value& body, int status = 200);
 
 }  // namespace gw::http

@@ -5,12 +5,11 @@
 #include <boost/json/stream_parser.hpp>
 #include <cmath>
 #include <utility>
-
-#include "wa/hex.hpp"
 #include <vector>
 
 #include "http/errors.hpp"
 #include "util/strings.hpp"
+#include "wa/hex.hpp"
 
 namespace gw::http {
 namespace {

@@ -1,8 +1,9 @@
 #include "wa/binary/node.hpp"
-#include "wa/hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
+
+#include "wa/hex.hpp"
 
 namespace wa::binary {
 

@@ -1,10 +1,11 @@
 #include "wa/binary/node_json.hpp"
-#include "wa/hex.hpp"
 
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <optional>
+
+#include "wa/hex.hpp"
 
 namespace wa::binary {
 
@@ -198,7 +199,7 @@ json::value node_to_json(const Node& n) {
   if (const auto* text = std::get_if<std::string>(&n.content)) {
     o["content"] = utf8_sanitize(*text);
   } else if (const auto* bytes = std::get_if<Bytes>(&n.content)) {
-o["content"] = json::object{{"hex", wa::hex::encode(*bytes)}};
+    o["content"] = json::object{{"hex", wa::hex::encode(*bytes)}};
   } else if (const auto* kids = std::get_if<std::vector<Node>>(&n.content)) {
     json::array arr;
     arr.reserve(kids->size());

@@ -18,15 +18,15 @@
 #include <random>
 #include <set>
 
-#include "wa/client/backoff.hpp"
+#include "client/backoff.hpp"
+#include "client/iq.hpp"
+#include "client/payload.hpp"
+#include "client/receive.hpp"
+#include "client/send.hpp"
+#include "client/stanzas.hpp"
 #include "wa/client/client.hpp"
-#include "wa/hex.hpp"
-#include "wa/client/iq.hpp"
 #include "wa/client/pair_code.hpp"
-#include "wa/client/payload.hpp"
-#include "wa/client/receive.hpp"
-#include "wa/client/send.hpp"
-#include "wa/client/stanzas.hpp"
+#include "wa/hex.hpp"
 #include "wa/message/framing.hpp"
 #include "wa/noise/noise_socket.hpp"
 #include "wa/pairing/adv.hpp"
@@ -64,6 +64,13 @@ struct LinkCode {
 
 using detail::LinkCode;
 
+// Where a connection is in its life cycle. A connection without a stored account registers:
+// registering -> paired (pair-success handled; the server then closes and the next connection logs
+// in). A connection of a paired device logs in: logging_in -> logged_in (<success> seen) -> ready
+// (post-login setup done, Connected fired). Conn::advance is the only place the state moves. Ending
+// (Conn::ending) is not a state of this list: end() can come in any of them.
+enum class ConnState { registering, paired, logging_in, logged_in, ready };
+
 // One connection. Shared by the coroutines working on it; they hold it by shared_ptr so that the
 // IqTracker and the socket outlive every waiter.
 struct Conn {
@@ -81,17 +88,30 @@ struct Conn {
   std::optional<DisconnectInfo> end_info;
   std::set<asio::steady_timer*> sleepers;  // cancelled by end()
 
-  bool registering = false;  // registration payload: waiting for pair-device / pair-success
+  ConnState state = ConnState::logging_in;
   bool qr_started = false;
   std::vector<std::string> refs;
-  bool paired = false;     // pair-success handled on this connection
-  bool logged_in = false;  // <success> seen
-  bool ready = false;      // post-login setup done (Connected fired)
   bool uploading = false;  // a prekey upload is in flight
   bool active = false;     // presence available sent: receipts without type=inactive (§6.4)
   bool link_started = false;
   std::optional<LinkCode> link;
   std::optional<crypto::Key32> link_adv_secret;  // adv secret derived by phone pairing
+
+  /// Moves to `to` when the life cycle allows it (registering -> paired, logging_in -> logged_in
+  /// -> ready); false, and no change, for any other move.
+  bool advance(ConnState to) {
+    const bool allowed = (state == ConnState::registering && to == ConnState::paired) ||
+                         (state == ConnState::logging_in && to == ConnState::logged_in) ||
+                         (state == ConnState::logged_in && to == ConnState::ready);
+    if (allowed) state = to;
+    return allowed;
+  }
+  /// A registration connection (before or after pair-success).
+  bool registration() const {
+    return state == ConnState::registering || state == ConnState::paired;
+  }
+  bool logged_in() const { return state == ConnState::logged_in || state == ConnState::ready; }
+  bool ready() const { return state == ConnState::ready; }
 };
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {

@@ -5,7 +5,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 #include "wa/media/inspect.hpp"
 #include "wa/proto/wa.pb.h"
 

@@ -63,7 +63,7 @@ asio::awaitable<std::optional<Result<std::vector<PhoneLookup>>>> Client::Impl::d
       co_return R(Errc::invalid_argument, "not a phone number: " + p);
   }
   auto c = conn;
-  if (!c || !c->ready) co_return R(Errc::client_disconnected, "not logged in");
+  if (!c || !c->ready()) co_return R(Errc::client_disconnected, "not logged in");
   auto r = co_await iq(c, send::usync_contacts_query(phones, c->iq.next_id()));
   if (!r) co_return r.error();
   auto found = send::parse_usync_contacts(*r, phones);

@@ -1,4 +1,4 @@
-#include "wa/client/iq.hpp"
+#include "client/iq.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -15,7 +15,7 @@ asio::awaitable<std::optional<Result<media::MediaConn>>> Client::Impl::get_media
   if (!refresh && media_conn && Clock::now() < media_conn_expires) co_return *media_conn;
   // Logged in is enough (messages received before Connected may need their media at once).
   auto c = conn;
-  if (!c || !c->logged_in || c->ending) {
+  if (!c || !c->logged_in() || c->ending) {
     co_return Result<media::MediaConn>(Errc::client_disconnected,
                                        "not logged in (media_conn needed)");
   }

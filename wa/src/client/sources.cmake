@@ -12,6 +12,10 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/send.cpp
   ${CMAKE_CURRENT_LIST_DIR}/compose.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pairing.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/prekeys.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/keepalive.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/notifications.cpp
   ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
   ${CMAKE_CURRENT_LIST_DIR}/media.cpp
   ${CMAKE_CURRENT_LIST_DIR}/contacts.cpp

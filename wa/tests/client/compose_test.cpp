@@ -2,7 +2,7 @@
 // read back with our parser and with the generated protobuf classes.
 #include <gtest/gtest.h>
 
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 #include "wa/message/content.hpp"
 #include "wa/proto/wa.pb.h"
 

@@ -1,7 +1,8 @@
 #pragma once
 // Plain value types held by the device store: keys, prekeys, Signal addresses and the device
 // record. Everything is bytes, integers and strings so that an SQL backend stores them as columns
-// (BLOB / bytea, INTEGER, TEXT) without knowing any protocol library. docs/PROTOCOL.md §2.4, §4, §5.
+// (BLOB / bytea, INTEGER, TEXT) without knowing any protocol library. docs/PROTOCOL.md §2.4, §4,
+// §5.
 #include <array>
 #include <cstdint>
 #include <optional>
