@@ -74,7 +74,7 @@ enum class ConnState { registering, paired, logging_in, logged_in, ready };
 // One connection. Shared by the coroutines working on it; they hold it by shared_ptr so that the
 // IqTracker and the socket outlive every waiter.
 struct Conn {
-  Conn(const asio::any_io_executor& ex, std::string iq_prefix)
+  Conn(const asio::any_io_executor& ex, const std::string& iq_prefix)
       : iq(ex, iq_prefix), acks(ex, iq_prefix + ".m"), wake(ex), writer_done_timer(ex) {}
 
   std::unique_ptr<noise::NoiseSocket> sock;
@@ -115,7 +115,7 @@ struct Conn {
 };
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::any_io_executor ex, store::DeviceStore& s, Options o, EventHandler h)
+  Impl(const asio::any_io_executor& ex, store::DeviceStore& s, Options o, EventHandler h)
       : strand(asio::make_strand(ex)),
         store(s),
         opt(std::move(o)),

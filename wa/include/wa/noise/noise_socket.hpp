@@ -32,7 +32,7 @@ enum class OpenStage { connect, handshake, certificate };
 
 /// A failure of open(): the step and the typed error.
 struct OpenError {
-  OpenStage stage;
+  OpenStage stage = OpenStage::connect;
   Error error;
 };
 const char* stage_name(OpenStage s) noexcept;
