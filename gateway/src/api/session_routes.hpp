@@ -25,7 +25,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 /// /api/v1/sessions/:id/deliveries…: the webhook outbox of a session; `wake_worker` makes the
 /// delivery worker look at the queue now.
 void register_webhook_routes(http::Router& router, app::Context& ctx,
-                             std::function<void()> wake_worker);
+                             const std::function<void()>& wake_worker);
 /// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status;
 /// `media_url` signs the URLs of stored incoming attachments.
 void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,

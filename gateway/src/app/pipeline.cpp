@@ -27,10 +27,9 @@ std::string new_request_id() {
   // Uniqueness, not secrecy: a per-thread PRNG seeded from the OS is enough.
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
+  for (std::size_t half = 0; half < 2; ++half) {
     uint64_t v = rng();
-    for (int i = 0; i < 16; ++i)
-      id[static_cast<size_t>(half * 16 + i)] = wa::hex::kDigits[(v >> (i * 4)) & 0xf];
+    for (std::size_t i = 0; i < 16; ++i) id[half * 16 + i] = wa::hex::kDigits[(v >> (i * 4)) & 0xf];
   }
   return id;
 }
