@@ -40,7 +40,7 @@ void Client::Impl::log(int level, std::string_view msg) const {
   if (opt.log && alive) opt.log(level, msg);
 }
 
-void Client::Impl::emit(Event e) {
+void Client::Impl::emit(const Event& e) {
   if (alive && on_event) on_event(e);
 }
 
@@ -294,7 +294,7 @@ void Client::Impl::on_success(const std::shared_ptr<Conn>& c, const Node& n) {
 
 asio::awaitable<void> Client::Impl::post_login(std::shared_ptr<Conn> c) {
   auto self = shared_from_this();
-  const auto fail = [&](std::string what, const Error& e) {
+  const auto fail = [&](const std::string& what, const Error& e) {
     if (!c->ending) end(c, {DisconnectReason::transient, 0, what + ": " + e.message(), {}});
   };
   auto count = co_await iq(c, stanza::prekey_count_query());

@@ -168,7 +168,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void log(int level, std::string_view msg) const;
 
-  void emit(Event e);
+  void emit(const Event& e);
 
   // --- store helpers --------------------------------------------------------------------------
   /// The stored record (empty when none); store errors are logged.
