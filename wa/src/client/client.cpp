@@ -96,6 +96,9 @@ void Client::Impl::end(const std::shared_ptr<Conn>& c, DisconnectInfo info) {
   c->acks.fail_all(
       Error{Errc::client_disconnected, "connection lost before the server's ack (" +
                                            std::string(to_string(c->end_info->reason)) + ")"});
+  c->media_retries.fail_all(
+      Error{Errc::client_disconnected, "connection lost before the phone re-uploaded the media (" +
+                                           std::string(to_string(c->end_info->reason)) + ")"});
 }
 
 void Client::Impl::spawn(asio::awaitable<void> task) {

@@ -1,6 +1,7 @@
-// Server notifications (docs/PROTOCOL.md §5.1, §5.3, §7.3): a low prekey count starts an upload,
-// an identity change goes to the Signal layer, device-list and group changes drop the cached
-// lists, the phone-code pairing notification goes to pairing.cpp. Part of the connection life
+// Server notifications (docs/PROTOCOL.md §5.1, §5.3, §7.3, §8.6): a low prekey count starts an
+// upload, an identity change goes to the Signal layer, device-list and group changes drop the
+// cached lists, the phone-code pairing notification goes to pairing.cpp, a media retry answer to
+// its waiter. Part of the connection life
 // cycle of client.cpp; the state is declared in client_impl.hpp.
 #include "client_impl.hpp"
 
@@ -29,6 +30,11 @@ void Client::Impl::handle_notification(const std::shared_ptr<Conn>& c, const Nod
                "device list of " + (from ? *from : std::string("?")) + " changed: cache dropped");
   }
   if (*type == "link_code_companion_reg") return on_link_code_notification(c, n);
+  if (*type == "mediaretry") {
+    // The phone's answer to a media retry receipt: handed to whoever waits for it (§8.6).
+    if (!c->media_retries.resolve(n)) log(0, "mediaretry notification nobody waits for ignored");
+    return;
+  }
   if (*type == "w:gp2") {
     if (from) group_cache.erase(*from);
     return log(0, "group " + (from ? *from : std::string("?")) + " changed: metadata dropped");
