@@ -35,11 +35,21 @@ for (const e of JSON.parse(readFileSync(dbPath, 'utf8'))) {
   commands.set(path.relative(root, path.resolve(e.directory, e.file)), e.command ?? e.arguments.join(' '));
 }
 
+// Files whose clang-tidy findings are not fixed yet (the checks were advisory before). They are
+// named on every run and left out until fixed; remove a file here when it is clean. Every other
+// file, including every new one, must pass.
+const pending = new Set([
+  'wa/src/client/iq.cpp', 'wa/src/client/media.cpp', 'wa/src/client/pair_code.cpp',
+  'wa/src/client/pairing.cpp', 'wa/src/media/inspect.cpp', 'wa/src/signal/context.cpp',
+  'wa/src/signal/crypto_provider.cpp', 'wa/src/signal/store_adapter.cpp', 'wa/src/store/memory_store.cpp',
+  'wa/tools/bench_wire.cpp', 'wa/tools/handshake_cmd.cpp',
+]);
 const files = only.length
   ? only
   : execFileSync('git', ['ls-files', 'wa/src/*.cpp', 'wa/tools/*.cpp', 'gateway/src/*.cpp'], { cwd: root, encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean);
+      .filter((f) => f && !pending.has(f));
+if (!only.length) console.log(`clang_tidy: ${pending.size} files with known findings left out until fixed: ${[...pending].join(' ')}`);
 const missing = files.filter((f) => !commands.has(f));
 if (missing.length) {
   console.error(`clang_tidy: not in ${buildDir}/compile_commands.json (not built by this configuration?):\n  ${missing.join('\n  ')}`);
