@@ -61,8 +61,9 @@ asio::awaitable<Result<media::MediaConn>> media_conn_of(std::shared_ptr<Client::
 Error http_error(unsigned status, const std::vector<std::uint8_t>& body) {
   std::string detail = "HTTP " + std::to_string(status);
   if (!body.empty())
-    detail +=
-        ": " + std::string(body.begin(), body.begin() + std::min<std::size_t>(body.size(), 120));
+    detail += ": " + std::string(body.begin(),
+                                 body.begin() + static_cast<std::ptrdiff_t>(
+                                                    std::min<std::size_t>(body.size(), 120)));
   return Error{Errc::media_http, detail};
 }
 
