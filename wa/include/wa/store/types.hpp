@@ -53,6 +53,7 @@ struct Address {
   /// "name.device" (for logs and keys of maps).
   std::string to_string() const;
   friend bool operator==(const Address&, const Address&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   friend auto operator<=>(const Address&, const Address&) = default;
 };
 
@@ -61,6 +62,7 @@ struct SenderKeyName {
   std::string group;
   Address sender;
   friend bool operator==(const SenderKeyName&, const SenderKeyName&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): as above
   friend auto operator<=>(const SenderKeyName&, const SenderKeyName&) = default;
 };
 
