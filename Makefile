@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
 #   make test   install what is missing, build with sanitizers, run every test
-# Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, clean.
+# Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, coverage, clean.
 JOBS ?= 2
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 
-.PHONY: run build frontend deps test test-unit test-integration test-frontend fuzz bench format lint clean
+.PHONY: run build frontend deps test test-unit test-integration test-frontend fuzz bench format lint coverage clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +38,11 @@ fuzz:
 	@scripts/install-deps.sh --test
 	@scripts/run-fuzzers.sh
 
+# Line and branch coverage of wa/src and gateway/src over the unit and black-box tests
+# (build-coverage/, gcovr); figures in docs/BENCHMARKS.md.
+coverage:
+	@scripts/coverage.sh
+
 bench:
 	@scripts/install-deps.sh --bench
 	@bench/run.sh
@@ -45,10 +50,11 @@ bench:
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
+# The lint stage of `make test`: clang-format, ESLint, clang-tidy (cached; see scripts/lint.sh).
 lint:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
-	@cmake -S . -B $(TEST_BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null
-	@git ls-files 'gateway/src/*.cpp' | xargs clang-tidy -p $(TEST_BUILD_DIR) --quiet
+	@scripts/install-deps.sh --test
+	@npm ci --no-audit --no-fund --loglevel=error
+	@TEST_BUILD_DIR=$(TEST_BUILD_DIR) scripts/lint.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) $(TEST_BUILD_DIR) build-fuzz build-coverage

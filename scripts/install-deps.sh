@@ -4,6 +4,7 @@
 #   scripts/install-deps.sh          build + run dependencies
 #   scripts/install-deps.sh --test   also what the test suite needs
 #   scripts/install-deps.sh --bench  also what the benchmarks need
+#   scripts/install-deps.sh --coverage  also what `make coverage` needs (the test tools + gcovr)
 set -euo pipefail
 
 packages=(
@@ -20,10 +21,11 @@ if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
 if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format zbar-tools curl openssl
+    --test) packages+=(postgresql libgtest-dev libgmock-dev clang libclang-rt-14-dev clang-format clang-tidy zbar-tools curl openssl
                        chromium fonts-dejavu-core) ;;
     --bench) packages+=(wrk libbenchmark-dev postgresql) ;;
-    *) echo "install-deps: unknown option $arg (expected --test or --bench)" >&2; exit 2 ;;
+    --coverage) packages+=(postgresql libgtest-dev libgmock-dev clang-format zbar-tools curl openssl gcovr) ;;
+    *) echo "install-deps: unknown option $arg (expected --test, --bench or --coverage)" >&2; exit 2 ;;
   esac
 done
 
@@ -44,7 +46,7 @@ if ((${#missing[@]})); then
 fi
 
 needs_node=0
-for arg in "$@"; do [ "$arg" = --test ] && needs_node=1; done
+for arg in "$@"; do [ "$arg" = --test ] || [ "$arg" = --coverage ] && needs_node=1; done
 if [ "$needs_node" -eq 1 ] && ! command -v node >/dev/null 2>&1; then
   echo "install-deps: Node.js >= 20 is required (for the emulator and the tests) and was not found" >&2
   exit 1

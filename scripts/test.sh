@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer
 # and warnings as errors, starts a throwaway PostgreSQL, then runs
-#   lint        clang-format (check only) on every C++ file (the frontend's ESLint runs in frontend)
+#   lint        scripts/lint.sh: clang-format (check only) on every C++ file, ESLint outside the
+#               dashboard, clang-tidy on wa/ and gateway/ (the frontend's ESLint runs in frontend)
 #   unit        ctest (C++ unit tests, both databases; library conformance tests)
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
@@ -19,8 +20,7 @@ npm ci --no-audit --no-fund --loglevel=error
 FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
 
 if [[ $stage == all || $stage == lint ]]; then
-  echo "== lint: clang-format on every C++ file"
-  git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+  scripts/lint.sh
 fi
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null

@@ -1,4 +1,4 @@
-// Analytics read latency (issue 13): 5 million analytics rows over the last 365 days across the 100
+// Analytics read latency: 5 million analytics rows over the last 365 days across the 100
 // sessions of one user, generated with SQL (seed_sqlite.sql / seed_postgres.sql), then p50/p99 of
 // GET /api/v1/analytics/sessions/:id for 30 days and for 1 year, and of /analytics/overview, each
 // as REQUESTS sequential requests over the 100 sessions from a client on the same machine (the

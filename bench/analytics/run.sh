@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Analytics at scale (issue 13): 5 million analytics rows over 100 sessions (generated with SQL),
+# Analytics at scale: 5 million analytics rows over 100 sessions (generated with SQL),
 # p50/p99 of the session endpoint for 30 days and 1 year and of the overview, and the write cost of
 # the rollup triggers, on SQLite and on a throwaway PostgreSQL, with the Release gateway. Usage:
 #   bench/analytics/run.sh

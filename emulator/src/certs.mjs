@@ -1,4 +1,4 @@
-// The emulator's own root key and the Noise certificate chain it signs (wa-protocol.md §1.4).
+// The emulator's own root key and the Noise certificate chain it signs (docs/PROTOCOL.md §1.4).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { Curve, proto } from 'baileys'
 import { CERT_INTERMEDIATE_SERIAL, CERT_ISSUER_SERIAL, CERT_LEAF_SERIAL } from './constants.mjs'

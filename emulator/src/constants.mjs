@@ -1,4 +1,4 @@
-// Protocol constants in one place (wa-protocol.md §1, §4, §9). A protocol change is a one-line diff here.
+// Protocol constants in one place (docs/PROTOCOL.md §1, §4, §9). A protocol change is a one-line diff here.
 
 /** Connection header a client sends once: 'W' 'A', magic 6, dictionary version 3 (§1.2). */
 export const WA_HEADER = Buffer.from([0x57, 0x41, 6, 3])

@@ -1,4 +1,4 @@
-// Control API (HTTP + JSON on loopback): the contract other tools rely on (issue 5 §5).
+// Control API (HTTP + JSON on loopback): the contract other tools rely on.
 // Handlers parse and validate, call one emulator operation, and map errors to HTTP status here.
 import { createServer } from 'node:http'
 
@@ -48,7 +48,7 @@ const ROUTES = [
   ['POST', /^\/groups\/([0-9]+)(?:@g\.us)?\/participants$/, (emu, [id], b) => emu.groupParticipants(id, b)],
   ['POST', /^\/accounts\/([0-9]+)\/reset-identity$/, (emu, [phone]) => emu.resetIdentity(phone)],
   ['POST', /^\/faults$/, (emu, _, b) => emu.fault(b)],
-  // Media host test hooks (issue 12): misbehaving downloads, a tampered stored blob.
+  // Media host test hooks: misbehaving downloads, a tampered stored blob.
   ['POST', /^\/media\/faults$/, (emu, _, b) => mediaOf(emu).setFault(b)],
   ['POST', /^\/media\/corrupt$/, (emu, _, b) => mediaOf(emu).corrupt(b)],
   // Media retry (docs/PROTOCOL.md §8.6): the host drops a file; the phones learn sent files' keys.

@@ -1,4 +1,4 @@
-// Connection header and 3-byte length framing (wa-protocol.md §1.2). Pure: bytes in, frames out.
+// Connection header and 3-byte length framing (docs/PROTOCOL.md §1.2). Pure: bytes in, frames out.
 import { EDGE_ROUTING_PREFIX, MAX_FRAME, MAX_CLIENT_FRAME, WA_HEADER } from './constants.mjs'
 
 export class FrameError extends Error {}

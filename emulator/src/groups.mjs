@@ -1,4 +1,4 @@
-// w:g2 group create/query/participating (wa-protocol.md §7.3) and the <group> node.
+// w:g2 group create/query/participating (docs/PROTOCOL.md §7.3) and the <group> node.
 import { children, iqError, iqResult } from './nodes.mjs'
 import { notifyGroupChange } from './notify.mjs'
 

@@ -1,4 +1,4 @@
-// Media host: media_conn answer and HTTPS upload/download on loopback (wa-protocol.md §8),
+// Media host: media_conn answer and HTTPS upload/download on loopback (docs/PROTOCOL.md §8),
 // served with a certificate issued by the emulator's own CA (made with the openssl CLI, since
 // Node's crypto cannot issue X.509 certificates). Blobs are kept in memory, bounded in total size.
 import { execFileSync } from 'node:child_process'

@@ -1,4 +1,4 @@
-// Noise_XX_25519_AESGCM_SHA256 responder (wa-protocol.md §1.3, §1.5), roles mirrored from the client.
+// Noise_XX_25519_AESGCM_SHA256 responder (docs/PROTOCOL.md §1.3, §1.5), roles mirrored from the client.
 // Pure logic over buffers: no sockets. Throws NoiseError on any malformed or unauthentic input.
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from 'node:crypto'
 import { Curve, proto } from 'baileys'

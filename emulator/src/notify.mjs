@@ -1,4 +1,4 @@
-// Server notifications about other users (wa-protocol.md §5.1, §5.3, §7.3):
+// Server notifications about other users (docs/PROTOCOL.md §5.1, §5.3, §7.3):
 //  - device-list changes (usync invalidation): <notification type=devices from=U lid=L>
 //    <add|remove device_hash device_lid_hash><device jid lid [key-index]/></add|remove>
 //    (W notification.go handleDeviceNotification; B messages-recv.js handleDevicesNotification),

@@ -1,6 +1,6 @@
 // Registration and pairing: pair-device refs, the phone's side of a QR scan or a link code,
 // pair-success with an ADV identity signed by the account key, and pair-device-sign verification
-// (wa-protocol.md §2.4, §4).
+// (docs/PROTOCOL.md §2.4, §4).
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, pbkdf2Sync, randomBytes } from 'node:crypto'
 import { Curve, proto } from 'baileys'
 import {

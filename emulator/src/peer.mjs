@@ -1,6 +1,6 @@
 // Baileys peer harness: unmodified Baileys clients as "other WhatsApp users" against the emulator.
 // The root-key override is done in-process (WA_CERT_DETAILS.PUBLIC_KEY is an exported, mutable
-// object, wa-protocol.md §11.1); pairing goes through the emulator's control API.
+// object, docs/PROTOCOL.md §11.1); pairing goes through the emulator's control API.
 import { Agent as HttpsAgent } from 'node:https'
 import { EventEmitter } from 'node:events'
 import makeWASocket, { BufferJSON, downloadMediaMessage, initAuthCreds, proto, WA_CERT_DETAILS } from 'baileys'

@@ -1,4 +1,4 @@
-// Prekey upload, count, digest, rotate and bundle fetch (wa-protocol.md §5.1, §5.2).
+// Prekey upload, count, digest, rotate and bundle fetch (docs/PROTOCOL.md §5.1, §5.2).
 import { createHash } from 'node:crypto'
 import { S_WHATSAPP_NET } from './constants.mjs'
 import { beBytes, child, childBytes, children, iqError, iqResult, makeId, nowSeconds, parseJid, uintBE } from './nodes.mjs'

@@ -1,4 +1,4 @@
-// Presence and chat states (wa-protocol.md §9 "Presence"): <presence type=available|unavailable name>
+// Presence and chat states (docs/PROTOCOL.md §9 "Presence"): <presence type=available|unavailable name>
 // from a client is recorded per connection; an account is "available" while any of its connections
 // is. <presence type=subscribe to=U> registers the connection as a watcher of U (until it
 // disconnects or unsubscribes) and answers at once with U's current presence; watchers get every

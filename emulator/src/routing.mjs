@@ -1,4 +1,4 @@
-// Message and receipt routing (wa-protocol.md §6.1, §7.2, §7.3, §7.5, §7.6): fan-out of the
+// Message and receipt routing (docs/PROTOCOL.md §6.1, §7.2, §7.3, §7.5, §7.6): fan-out of the
 // client's per-device <enc> nodes, group fan-out with addressing modes, server acks with `t`.
 import { GROUP_SERVER } from './constants.mjs'
 import { answerMediaRetry } from './media_retry.mjs'

@@ -1,4 +1,4 @@
-// usync device lists with LIDs (wa-protocol.md §5.3). Device 0 (the phone) is never listed:
+// usync device lists with LIDs (docs/PROTOCOL.md §5.3). Device 0 (the phone) is never listed:
 // the emulated phone has no Signal sessions to receive on, and Baileys fails hard on a listed
 // device it cannot fetch; its bundle is still served for direct key fetches (prekeys.mjs).
 import { child, children, iqResult, parseJid } from './nodes.mjs'

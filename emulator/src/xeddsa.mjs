@@ -1,4 +1,4 @@
-// XEdDSA signature verification over raw 32-byte Curve25519 keys (wa-protocol.md §10.1).
+// XEdDSA signature verification over raw 32-byte Curve25519 keys (docs/PROTOCOL.md §10.1).
 // Not Baileys' Curve.verify: in rc14 it returns true for any well-formed signature, because it
 // only catches exceptions and ignores libsignal's boolean result.
 import curve from 'curve25519-js'

@@ -65,14 +65,14 @@ add_fuzzer(wa_noise SOURCES ${REPO_ROOT}/fuzz/wa/noise_fuzzer.cpp
   ${WA_DIR}/src/noise/client_handshake.cpp
   LIBS fuzz_wa_pb OpenSSL::Crypto PkgConfig::LIBSIGNAL INCLUDES ${WA_INCLUDES})
 
-# Media decryption (issue 12): blobs from a media host, under a fixed key.
+# Media decryption: blobs from a media host, under a fixed key.
 add_fuzzer(wa_media SOURCES ${REPO_ROOT}/fuzz/wa/media_fuzzer.cpp
   ${WA_DIR}/src/error.cpp
   ${WA_DIR}/src/crypto/primitives.cpp
   ${WA_DIR}/src/media/crypto.cpp
   LIBS OpenSSL::Crypto INCLUDES ${WA_INCLUDES})
 
-# Picture headers and thumbnails (issue 12): libjpeg-turbo and libpng decode the bytes.
+# Picture headers and thumbnails: libjpeg-turbo and libpng decode the bytes.
 find_package(JPEG REQUIRED)
 pkg_check_modules(LIBPNG REQUIRED IMPORTED_TARGET libpng)
 add_fuzzer(wa_media_inspect SOURCES ${REPO_ROOT}/fuzz/wa/inspect_fuzzer.cpp

@@ -1,4 +1,4 @@
-// libFuzzer target: media decryption (wa-protocol.md §8.2, §8.5) of bytes a media host returns.
+// libFuzzer target: media decryption (docs/PROTOCOL.md §8.2, §8.5) of bytes a media host returns.
 // The input is (1) decrypted as a blob under a fixed media key, with and without expected hashes
 // (its own SHA-256 as the expected enc hash gets it past the first check to the MAC), and (2)
 // encrypted as a plaintext, flipped at an input-chosen byte when the input asks for it, and

@@ -1,4 +1,4 @@
-// Analytics (issue 13): dates, ISO weeks and time zones; the rollups kept by the triggers of
+// Analytics: dates, ISO weeks and time zones; the rollups kept by the triggers of
 // migration 0010 against a direct aggregation of the raw rows after random traffic; and the
 // session report and overview against answers computed by hand (both databases).
 #include <gtest/gtest.h>
@@ -243,7 +243,7 @@ TEST_P(AnalyticsDb, SessionReportInUtc) {
   EXPECT_EQ(on(r, "2024-11-15").counters.avg_response_time_ms(), 200);
   EXPECT_EQ(on(r, "2024-11-30").counters.errors, 1);
   EXPECT_EQ(on(r, "2024-11-20").counters.messages, 0);
-  // The JSON shape of PRD §4.4.
+  // The JSON shape of docs/API.md "Analytics".
   auto j = session_json({s, "Agent 1"}, zone("UTC"),
                         {s, Period::daily, day("2024-11-01"), day("2024-11-30"), 0}, r);
   EXPECT_EQ(j.at("summary").at("total_messages").as_int64(), 6);

@@ -1,4 +1,4 @@
-// API keys for machine clients (SPEC-NOTES §8): the key format and hash, storage and scoping on
+// API keys for machine clients: the key format and hash, storage and scoping on
 // both databases, authentication through the Authenticator (with its cache), and what the request
 // pipeline lets a key call.
 #include "auth/api_keys.hpp"

@@ -193,7 +193,7 @@ TEST_P(DbTest, MigrationsUpDownStatus) {
     EXPECT_TRUE(s.applied) << s.version;
     EXPECT_FALSE(s.applied_at.empty());
   }
-  // The PRD tables exist with the SPEC-NOTES changes.
+  // The tables of migration 0001 exist.
   t.db().with_connection([&](Connection& c) {
     for (const char* table : {"users", "sessions", "analytics", "messages_log"}) {
       EXPECT_NO_THROW(c.query(std::string("SELECT COUNT(*) FROM ") + table)) << table;

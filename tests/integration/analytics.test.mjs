@@ -1,5 +1,5 @@
-// Analytics (issue 13) against the real binary on SQLite and PostgreSQL: the exact shapes of
-// GET /api/v1/analytics/sessions/:id and /analytics/overview (PRD §4.4), tz=Asia/Jakarta, weekly
+// Analytics against the real binary on SQLite and PostgreSQL: the exact shapes of
+// GET /api/v1/analytics/sessions/:id and /analytics/overview, tz=Asia/Jakarta, weekly
 // and monthly breakdowns, uptime, CSV, 400s naming the parameter, another user's session 404.
 // Rows are seeded with SQL into analytics (the triggers of migration 0010 keep the rollups the
 // endpoints read); the expected numbers are worked out by hand in the comments.
@@ -51,7 +51,7 @@ for (const dialect of dialects()) {
     });
     after(async () => { await gw?.cleanup(); });
 
-    test('the session report has exactly the PRD shape, computed in UTC by default', async () => {
+    test('the session report has exactly the documented shape, computed in UTC by default', async () => {
       const r = await report('?period=daily&start_date=2024-11-01&end_date=2024-11-30');
       assert.equal(r.status, 200, r.text);
       const d = r.json.data;
@@ -170,7 +170,7 @@ for (const dialect of dialects()) {
       assert.equal((await call(gw, 'GET', '/api/v1/analytics/overview')).status, 401);
     });
 
-    test('the overview has exactly the PRD shape, over the user\'s own sessions', async () => {
+    test('the overview has exactly the documented shape, over the user\'s own sessions', async () => {
       const now = new Date();
       const iso = (t) => new Date(t).toISOString();
       // Now: two answered (100 and 300 ms) on Agent 2 and one failure on Agent 1.

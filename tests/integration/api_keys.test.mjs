@@ -1,4 +1,4 @@
-// Issue 12 item 7: API keys for machine clients (n8n), against the real binary on SQLite and
+// API keys for machine clients (n8n), against the real binary on SQLite and
 // PostgreSQL: created and shown once, stored hashed, sent as `Authorization: Bearer` or
 // `X-Api-Key`, optionally limited to sessions, refused at once after revocation, on HTTP and on
 // the WebSocket.

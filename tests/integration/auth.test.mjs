@@ -1,4 +1,4 @@
-// Issue 3: accounts and API security against the real binary, on SQLite and PostgreSQL.
+// Accounts and API security against the real binary, on SQLite and PostgreSQL.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

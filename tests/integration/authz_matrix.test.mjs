@@ -1,4 +1,4 @@
-// Issue 18, item 3: the authorization matrix, against the real binary on SQLite and PostgreSQL.
+// The authorization matrix, against the real binary on SQLite and PostgreSQL.
 // Every route the router has (listed by `wa-gateway routes`) is called with no token, a bad
 // token, an expired token, a revoked token, another user's login token and another user's API key,
 // on another user's session / message / delivery / API key / media ids, and must answer the status

@@ -1,4 +1,4 @@
-// Issue 18, item 2: caps on concurrent HTTP and WebSocket connections, per client address and in
+// Caps on concurrent HTTP and WebSocket connections, per client address and in
 // total, against the real binary. Beyond a cap a new connection is answered 503 (JSON error,
 // Connection: close, Retry-After) and closed; connections already open keep working.
 import { test, describe } from 'node:test';

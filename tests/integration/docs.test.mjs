@@ -271,7 +271,6 @@ describe('the documentation runs as written', () => {
         const $input = { first: () => item, all: () => [item] };
         const code = marked[1].replace(/'PASTE THE SESSION'S WEBHOOK SECRET HERE'|"PASTE THE SESSION'S WEBHOOK SECRET HERE"/, JSON.stringify(secret));
         assert.notEqual(code, marked[1], 'the Code node has the secret placeholder');
-        // eslint-disable-next-line no-new-func
         const fn = new Function('$input', 'require', `return (async () => {\n${code}\n})();`);
         return fn.call(ctx, $input, (m) => { assert.equal(m, 'crypto'); return cryptoModule; });
       };

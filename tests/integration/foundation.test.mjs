@@ -1,4 +1,4 @@
-// Issue 2: the built gateway as a black box — health, metrics, limits, malformed input,
+// The built gateway as a black box — health, metrics, limits, malformed input,
 // keep-alive, request ids, graceful shutdown, configuration errors, migrations CLI, and the
 // database going away and coming back.
 import { test, describe, before, after } from 'node:test';
@@ -52,7 +52,7 @@ for (const dialect of dialects()) {
       await gw.cleanup();
     });
 
-    test('/health reports the PRD fields with their types', async () => {
+    test('/health reports the documented fields with their types', async () => {
       const res = await fetch(`${gw.base}/health`);
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type'), /application\/json/);

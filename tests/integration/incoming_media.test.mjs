@@ -1,4 +1,4 @@
-// Incoming media (issue 12): photos, videos, audio, documents and stickers that Baileys peers send
+// Incoming media: photos, videos, audio, documents and stickers that Baileys peers send
 // to a linked session are downloaded through the project's emulator (its HTTPS media host),
 // verified, decrypted and stored; the webhook waits for the download and carries a signed
 // media_url that serves the exact bytes, or media_url null with media_error when the host sends a

@@ -1,4 +1,4 @@
-// Issue 18, item 1: brute-force economics of PIN logins against the real binary — the failed-login
+// Brute-force economics of PIN logins against the real binary — the failed-login
 // limit counted atomically, IPv6 grouped by /48, the global failed-login budget that slows
 // logins down for everyone, and PIN_SECRET kept away from the database.
 import { test, describe } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 12, media URLs: the real binary serves stored media under signed, expiring URLs. The test
+// Media URLs: the real binary serves stored media under signed, expiring URLs. The test
 // stores files as the store does (a row through the database's own client, the file under
 // DATA_DIR/media) to control their names and types, and asks the binary's `media-url` command for
 // the signed URL, as an operator would (incoming_media.test.mjs covers files stored by the

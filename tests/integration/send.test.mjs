@@ -1,4 +1,4 @@
-// Sending through the API (issue 12): a linked session sends to Baileys peers through the
+// Sending through the API: a linked session sends to Baileys peers through the
 // project's emulator; delivery status follows the peers' receipts, on the API, both WebSockets
 // and the message.status webhook. Real gateway binary, SQLite and PostgreSQL.
 import { test, describe, before, after } from 'node:test';

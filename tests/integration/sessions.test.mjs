@@ -1,4 +1,4 @@
-// Issue 10: the gateway links and runs WhatsApp numbers. The real gateway binary against the
+// The gateway links and runs WhatsApp numbers. The real gateway binary against the
 // project's emulator, real WebSocket clients, on SQLite and PostgreSQL: the whole journey from a
 // new account to a deleted session, with restarts in between.
 import { test, describe, before, after } from 'node:test';

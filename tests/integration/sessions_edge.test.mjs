@@ -1,4 +1,4 @@
-// Issue 10, everything around the journey: validation, two users, WebSocket rules, QR timeout,
+// Validation, two users, WebSocket rules, QR timeout,
 // giving up after failed reconnects, an outdated client version, corrupt keys, concurrent
 // operations on one session. Real gateway binary, the project's emulator, real sockets.
 import { test, describe, before, after } from 'node:test';
@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { call, dialects, sleep, startGateway } from './harness.mjs';
 import { WsClient, createSession, newUser, startEmulator, waitSession, wsUrl } from './wa_env.mjs';
 

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 
+#include "wa/hex.hpp"
 #include "wa/proto/wa.pb.h"
 
 namespace {
@@ -19,20 +21,13 @@ namespace json = boost::json;
 namespace pb = google::protobuf;
 
 std::string to_hex(const std::string& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char c : b) {
-    s += kHex[c >> 4];
-    s += kHex[c & 0xF];
-  }
-  return s;
+  return wa::hex::encode(b);
 }
 
 std::string from_hex(std::string_view h) {
-  std::string b(h.size() / 2, '\0');
-  for (std::size_t i = 0; i < b.size(); ++i)
-    b[i] = static_cast<char>(std::stoi(std::string(h.substr(2 * i, 2)), nullptr, 16));
-  return b;
+  const auto v = wa::hex::decode(h);
+  if (!v) throw std::invalid_argument("bad hex in a vector");
+  return {v->begin(), v->end()};
 }
 
 std::unique_ptr<pb::Message> make(const std::string& type) {

@@ -1,5 +1,5 @@
 // The client handshake and certificate-chain verification against a responder written here from
-// the Noise primitives (the roles of wa-protocol.md §1.3 mirrored), with crafted chains: each
+// the Noise primitives (the roles of docs/PROTOCOL.md §1.3 mirrored), with crafted chains: each
 // broken rule of §1.4 fails with its own error code. The end-to-end test against the independent
 // Node emulator is wa_handshake_emulator (handshake_emulator_test.sh).
 #include <gtest/gtest.h>

@@ -19,7 +19,7 @@ Bytes enc(const Node& n) {
 }
 
 TEST(NodeCodec, FactSheetExample) {
-  // wa-protocol.md §3.5: <iq to="1234:2@s.whatsapp.net" type="get"/>
+  // docs/PROTOCOL.md §3.5: <iq to="1234:2@s.whatsapp.net" type="get"/>
   Node n{"iq", {{"to", "1234:2@s.whatsapp.net"}, {"type", "get"}}, {}};
   EXPECT_EQ(enc(n), (Bytes{0x00, 0xf8, 0x05, 0x19, 0x11, 0xf7, 0x00, 0x02, 0xff, 0x02, 0x12, 0x34,
                            0x04, 0x29}));

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "wa/client/receive.hpp"
+#include "client/receive.hpp"
 #include "wa/message/framing.hpp"
 #include "wa/proto/wa.pb.h"
 #include "wa/signal/keys.hpp"

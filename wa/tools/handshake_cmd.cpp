@@ -1,6 +1,6 @@
 // wa-tool handshake --url URL [--root-key HEX] [--timeout-ms N] [--ca-file PEM]
 // Registers nothing: connects, runs the Noise handshake with a registration ClientPayload from
-// fresh keys (wa-protocol.md §2.4), prints the server's first node as one JSON line.
+// fresh keys (docs/PROTOCOL.md §2.4), prints the server's first node as one JSON line.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>

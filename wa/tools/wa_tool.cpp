@@ -14,6 +14,7 @@
 #include "tool_commands.hpp"
 #include "wa/binary/node.hpp"
 #include "wa/binary/node_json.hpp"
+#include "wa/hex.hpp"
 
 namespace {
 
@@ -82,9 +83,8 @@ int node_decode(std::string_view arg) {
 }
 
 int node_encode() {
-  static constexpr char kHex[] = "0123456789abcdef";
   bool all_ok = true;
-  std::string line, out;
+  std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
     auto node = wa::binary::parse_node_json(line);
@@ -95,12 +95,7 @@ int node_encode() {
       all_ok = false;
       continue;
     }
-    out.clear();
-    for (auto b : *bytes) {
-      out += kHex[b >> 4];
-      out += kHex[b & 0xF];
-    }
-    std::cout << out << '\n';
+    std::cout << wa::hex::encode(*bytes) << '\n';
   }
   return all_ok ? 0 : 1;
 }

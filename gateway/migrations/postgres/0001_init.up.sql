@@ -1,4 +1,4 @@
--- 0001 init: the PRD §3.2 tables with SPEC-NOTES §2 changes:
+-- 0001 init: the tables of the gateway:
 --   users.pin is never stored: pin_hash holds HMAC-SHA256(server key, PIN) in hex, unique;
 --   timestamps are TIMESTAMPTZ (UTC);
 --   analytics.message_type also allows sticker, location, contact, reaction, poll, unknown.

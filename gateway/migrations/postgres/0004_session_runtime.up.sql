@@ -1,4 +1,4 @@
--- 0004 session runtime (issue 10): what the session manager needs besides the PRD columns.
+-- 0004 session runtime: what the session manager needs besides the columns of 0001.
 --   status_reason / status_detail: the finer state behind status (connecting, logged_out,
 --     qr_timeout, client_outdated, failed, stopped, ...) and a human-readable why;
 --   desired_state: 'running' sessions are resumed at start-up, 'stopped' ones stay off;

@@ -1,4 +1,4 @@
--- 0008 message status: what the send API and the message log need (issue 12).
+-- 0008 message status: what the send API and the message log need.
 --   message_id: WhatsApp's id of the message (both directions); with session_id it finds a
 --     message for GET /sessions/:id/messages/:message_id, for quoting and for receipts;
 --   chat_id: the chat as the API shows it (group JID, or the other person's user JID, phone

@@ -1,5 +1,5 @@
--- 0009 media: what the media store (gateway/src/media/store.hpp) keeps about each stored file
--- (issue 12, SPEC-NOTES §4 "Media"). The bytes are a file named by `id` under MEDIA_DIR, never by
+-- 0009 media: what the media store (gateway/src/media/store.hpp) keeps about each stored file.
+-- The bytes are a file named by `id` under MEDIA_DIR, never by
 -- user input; a row is written after its file, so a row always has a file (a file without a row
 -- is an orphan that the retention sweep removes). Deleting a session deletes its rows here; the
 -- sweep then removes their files.

@@ -1,4 +1,4 @@
--- 0010 analytics rollups (issue 13): the analytics endpoints answer from these, not from the raw
+-- 0010 analytics rollups: the analytics endpoints answer from these, not from the raw
 --   rows, so that they stay fast however many messages there are (and after ANALYTICS_RETENTION_DAYS
 --   has pruned the raw rows: rollups are kept).
 -- Three levels with the same columns, per session and UTC bucket (bucket_start: Unix seconds):

@@ -1,5 +1,5 @@
 #pragma once
-// The analytics answers as the API shows them: PRD §4.4's JSON, and CSV (format=csv) with a
+// The analytics answers as the API shows them: the JSON of docs/API.md, and CSV (format=csv) with a
 // header row. Pure functions.
 #include <boost/json/object.hpp>
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Analytics answers (PRD §4.4, SPEC-NOTES §3 and §8) from the rollup tables of migration 0010,
+// Analytics answers from the rollup tables of migration 0010,
 // never from the raw analytics rows, so that their cost depends on the length of the range, not on
 // the number of messages.
 //

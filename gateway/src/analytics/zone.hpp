@@ -1,5 +1,5 @@
 #pragma once
-// Time zones for analytics (SPEC-NOTES §8): an IANA name from the system tz database
+// Time zones for analytics: an IANA name from the system tz database
 // (/usr/share/zoneinfo, read by Howard Hinnant's date library — libstdc++ 12 has no
 // std::chrono::locate_zone), local calendar dates, and the UTC offsets in force over a UTC range.
 // Thread safety: Zone is an immutable handle to the library's zone, which loads its transitions

@@ -1,6 +1,6 @@
 #pragma once
 // /api/v1/analytics…: a session's analytics and the overview of all of a user's sessions
-// (PRD §4.4, SPEC-NOTES §3 and §8; docs/API.md "Analytics"). Thin handlers: validate the query,
+// (docs/API.md "Analytics"). Thin handlers: validate the query,
 // call analytics/report, shape with analytics/format. Another user's session is 404.
 #include "analytics/zone.hpp"
 #include "app/context.hpp"

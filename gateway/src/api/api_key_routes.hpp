@@ -1,6 +1,6 @@
 #pragma once
-// /api/v1/api-keys: create, list and revoke a user's API keys for machine clients (SPEC-NOTES §8;
-// the keys themselves: auth/api_keys.hpp). Managing keys needs a login token: an API key gets 403
+// /api/v1/api-keys: create, list and revoke a user's API keys for machine clients
+// (the keys themselves: auth/api_keys.hpp). Managing keys needs a login token: an API key gets 403
 // here (http::Access::login_only).
 #include "app/context.hpp"
 #include "http/router.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// /api/v1/auth: generate-pin, login (HTTP Basic or JSON), logout, me. PRD §4.1, SPEC-NOTES §3.
+// /api/v1/auth: generate-pin, login (HTTP Basic or JSON), logout, me (docs/API.md).
 #include "app/context.hpp"
 #include "http/router.hpp"
 

@@ -1,5 +1,5 @@
-// Sending messages and reading the message log of a session (PRD §4.3, SPEC-NOTES §3 "Send";
-// docs/API.md "Sending messages" and "Messages"). Thin handlers: the request is validated by
+// Sending messages and reading the message log of a session
+// (docs/API.md "Sending messages" and "Messages"). Thin handlers: the request is validated by
 // outbound::parse_send_request, sent by outbound::Sender, read by outbound/message_log.
 // Another user's session is 404.
 #include <boost/json/object.hpp>

@@ -112,7 +112,7 @@ json::object detail(const SessionRow& row, const View& v, int64_t now_ms) {
   o["device_info"] = events::json_or_null(v.device_info);
   o["ignore_jids"] = events::json_or_null(row.ignore_jids);
   json::array events;
-  for (auto e : util::split_list(row.webhook_events, ',')) events.emplace_back(e);
+  for (const auto& e : util::split_list(row.webhook_events, ',')) events.emplace_back(e);
   o["webhook_events"] = std::move(events);
   o["updated_at"] = row.updated_at;
   return o;

@@ -1,7 +1,7 @@
 #pragma once
 // /api/v1/sessions…: create, list, read, update, delete WhatsApp sessions; start, stop,
-// reconnect; QR code and phone-number pairing code (PRD §4.2, SPEC-NOTES §3). And the dashboard's
-// WebSockets, /ws/sessions/:id and /ws (PRD §4.5). Thin handlers: validate, call the session
+// reconnect; QR code and phone-number pairing code. And the dashboard's
+// WebSockets, /ws/sessions/:id and /ws. Thin handlers: validate, call the session
 // manager or the repository, shape the answer. Another user's session is 404 everywhere.
 #include <functional>
 
@@ -25,7 +25,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
 /// /api/v1/sessions/:id/deliveries…: the webhook outbox of a session; `wake_worker` makes the
 /// delivery worker look at the queue now.
 void register_webhook_routes(http::Router& router, app::Context& ctx,
-                             std::function<void()> wake_worker);
+                             const std::function<void()>& wake_worker);
 /// /api/v1/sessions/:id/send and /messages…: sending, and the message log with delivery status;
 /// `media_url` signs the URLs of stored incoming attachments.
 void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,

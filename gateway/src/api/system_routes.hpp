@@ -1,5 +1,5 @@
 #pragma once
-// Operational endpoints: GET /health (PRD §16.1), GET /metrics (Prometheus).
+// Operational endpoints: GET /health, GET /metrics (Prometheus).
 #include "app/context.hpp"
 #include "http/router.hpp"
 

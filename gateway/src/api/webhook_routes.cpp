@@ -32,7 +32,7 @@ json::value opt_str(const db::Row& r, std::size_t i) {
 }  // namespace
 
 void register_webhook_routes(http::Router& router, app::Context& ctx,
-                             std::function<void()> wake_worker) {
+                             const std::function<void()>& wake_worker) {
   using Res = boost::asio::awaitable<http::Response>;
   auto& db = ctx.db;
 

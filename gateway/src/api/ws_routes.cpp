@@ -1,4 +1,4 @@
-// The dashboard's WebSockets (PRD §4.5, SPEC-NOTES §3): /ws/sessions/:id (one session) and /ws
+// The dashboard's WebSockets: /ws/sessions/:id (one session) and /ws
 // (all of the user's sessions). The token comes as ?token= (browsers cannot set headers on a
 // WebSocket handshake); a bad, expired or revoked token is 401 and another user's session 404,
 // both before the upgrade. After it, ws/event_socket.cpp serves the connection. An API key works
@@ -16,8 +16,6 @@
 namespace gw::api {
 
 namespace {
-
-namespace json = boost::json;
 
 // The current state of a session as the messages a new subscriber gets first.
 void initial_messages(const sessions::SessionRow& row,
@@ -54,7 +52,7 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
   // Builds the 101 answer that hands the connection to the event socket.
   // `session_id` empty: every session `grant` lets through (all without an API key).
   auto accept = [&ctx, &mgr, &hub](const http::Request& req, std::string user_id,
-                                   std::string session_id, std::string token,
+                                   std::string session_id, const std::string& token,
                                    std::optional<http::ApiKeyGrant> grant) {
     if (!req.websocket_upgrade) {
       http::ApiError err(http::ErrorKind::upgrade_required,

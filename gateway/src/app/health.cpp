@@ -16,7 +16,7 @@ bool ping(db::Connection& c) {
 }
 }  // namespace
 
-HealthMonitor::HealthMonitor(db::Database& db, boost::asio::any_io_executor ex,
+HealthMonitor::HealthMonitor(db::Database& db, const boost::asio::any_io_executor& ex,
                              std::chrono::milliseconds interval)
     : db_(db), timer_(ex), interval_(interval) {}
 

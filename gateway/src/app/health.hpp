@@ -13,7 +13,7 @@ namespace gw::app {
 
 class HealthMonitor {
  public:
-  HealthMonitor(db::Database& db, boost::asio::any_io_executor ex,
+  HealthMonitor(db::Database& db, const boost::asio::any_io_executor& ex,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
   /// Probes once synchronously (so the first /health is accurate), then keeps probing.
   void start();

@@ -9,6 +9,7 @@
 #include "http/static_site.hpp"
 #include "log/log.hpp"
 #include "util/strings.hpp"
+#include "wa/hex.hpp"
 
 namespace gw::app {
 
@@ -25,12 +26,10 @@ bool is_valid_request_id(std::string_view id) noexcept {
 std::string new_request_id() {
   // Uniqueness, not secrecy: a per-thread PRNG seeded from the OS is enough.
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id(32, '0');
-  for (int half = 0; half < 2; ++half) {
+  for (std::size_t half = 0; half < 2; ++half) {
     uint64_t v = rng();
-    for (int i = 0; i < 16; ++i)
-      id[static_cast<size_t>(half * 16 + i)] = kHex[(v >> (i * 4)) & 0xf];
+    for (std::size_t i = 0; i < 16; ++i) id[half * 16 + i] = wa::hex::kDigits[(v >> (i * 4)) & 0xf];
   }
   return id;
 }

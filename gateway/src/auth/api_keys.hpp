@@ -1,5 +1,5 @@
 #pragma once
-// API keys: named, long-lived credentials of one user for machine clients (SPEC-NOTES §8); n8n's
+// API keys: named, long-lived credentials of one user for machine clients; n8n's
 // HTTP Request node cannot log in again every 24 h. A key is "wag_" + base64url(32 CSPRNG bytes),
 // 47 characters, shown once when it is created. The database keeps its SHA-256 and its first 12
 // characters (the prefix, so that the owner can tell keys apart), never the key.

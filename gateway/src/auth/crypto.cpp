@@ -11,6 +11,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "wa/hex.hpp"
+
 namespace gw::auth {
 namespace {
 
@@ -153,18 +155,11 @@ std::vector<std::uint8_t> random_bytes(std::size_t n) {
 }
 
 std::string hex_encode(std::span<const std::uint8_t> bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::uint8_t b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0x0F];
-  }
-  return out;
+  return wa::hex::encode(bytes);
 }
 
 std::string hex_encode(std::string_view bytes) {
-  return hex_encode(std::span(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+  return wa::hex::encode(bytes);
 }
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {

@@ -17,7 +17,7 @@
 #include "sessions/validation.hpp"
 #include "util/strings.hpp"
 
-extern char** environ;
+extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX has programs declare it
 
 namespace gw::config {
 

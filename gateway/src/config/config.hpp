@@ -84,7 +84,7 @@ struct Config {
   // Sending
   int send_rate_per_minute = 120;  // per session: API sends and webhook replies together
   bool send_typing = false;        // human-like "typing…" before each text unless told otherwise
-  // Media (issue 12; docs/media.md)
+  // Media (docs/media.md)
   std::string media_dir;  // empty before load(): DATA_DIR/media
   std::size_t media_max_bytes = 16 * 1024 * 1024;
   int media_retention_days = 30;  // 0: keep forever

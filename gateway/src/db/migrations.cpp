@@ -162,7 +162,9 @@ std::vector<MigrationStatus> Migrator::status() {
       }
       out.push_back(std::move(s));
     }
-    for (const auto& [v, info] : applied) {
+    for (const auto& entry : applied) {
+      const auto v = entry.first;  // a copy: lambdas may not capture structured bindings (clang 14)
+      const auto& info = entry.second;
       bool known = std::any_of(migrations_.begin(), migrations_.end(),
                                [&](const Migration& m) { return m.version == v; });
       if (!known) out.push_back({v, info.first + " (unknown to this build)", true, info.second});

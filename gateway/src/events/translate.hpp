@@ -1,6 +1,6 @@
 #pragma once
 // The one translator from session state and WhatsApp events to the JSON that leaves the gateway
-// over WebSocket (PRD §4.5: {type, session_id, data, timestamp}). Webhook payloads of incoming
+// over WebSocket ({type, session_id, data, timestamp}). Webhook payloads of incoming
 // messages will be built here too, so that the dashboard and n8n see the same field values.
 // Thread safety: pure functions.
 #include <boost/json/object.hpp>
@@ -28,9 +28,9 @@ struct QrCode {
   int expires_in = 0;  // seconds left
 };
 
-/// An incoming WhatsApp message as the gateway reports it (PRD §5.4/§5.5 plus event_id, chat_id,
-/// from_lid, mentioned_numbers). Numbers are digits without '+'; `from` is the phone number when
-/// it is known (LIDs resolved through the stored map), else the LID user.
+/// An incoming WhatsApp message as the gateway reports it (docs/API.md's message fields plus
+/// event_id, chat_id, from_lid, mentioned_numbers). Numbers are digits without '+'; `from` is the
+/// phone number when it is known (LIDs resolved through the stored map), else the LID user.
 struct IncomingMessage {
   std::string session_id;
   std::string session_name;

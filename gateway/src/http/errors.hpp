@@ -36,8 +36,8 @@ std::string_view error_code(ErrorKind kind) noexcept;
 /// Thrown by handlers and middleware; turned into the error envelope in one place.
 class ApiError : public std::runtime_error {
  public:
-  ApiError(ErrorKind kind, std::string message, boost::json::value details = nullptr)
-      : std::runtime_error(std::move(message)), kind_(kind), details_(std::move(details)) {}
+  ApiError(ErrorKind kind, const std::string& message, boost::json::value details = nullptr)
+      : std::runtime_error(message), kind_(kind), details_(std::move(details)) {}
 
   [[nodiscard]] ErrorKind kind() const noexcept { return kind_; }
   [[nodiscard]] const boost::json::value& details() const noexcept { return details_; }

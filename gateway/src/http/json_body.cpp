@@ -9,6 +9,7 @@
 
 #include "http/errors.hpp"
 #include "util/strings.hpp"
+#include "wa/hex.hpp"
 
 namespace gw::http {
 namespace {
@@ -25,8 +26,9 @@ using util::trim_ows;
 std::string describe_byte(char c) {
   const auto u = static_cast<unsigned char>(c);
   if (u >= 0x20 && u < 0x7F) return std::string("'") + c + "'";
-  static constexpr char kHex[] = "0123456789abcdef";
-  return std::string("byte 0x") + kHex[u >> 4] + kHex[u & 0x0F];
+  std::string out = "byte 0x";
+  wa::hex::append(out, u);
+  return out;
 }
 
 // Boost.JSON 1.81 turns numbers beyond the double range (1e999) into infinities, which it then

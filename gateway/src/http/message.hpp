@@ -27,7 +27,7 @@ class Headers {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-/// What an API key lets its caller reach (SPEC-NOTES §8, machine clients). Set on a Request
+/// What an API key lets its caller reach. Set on a Request
 /// that an API key authenticated; a login token (JWT) leaves it unset and reaches everything its
 /// user owns.
 struct ApiKeyGrant {

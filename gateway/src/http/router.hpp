@@ -14,7 +14,7 @@ namespace gw::http {
 
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 
-/// Who may call a route. Credentials are a login token (JWT) or an API key (SPEC-NOTES §8); the
+/// Who may call a route. Credentials are a login token (JWT) or an API key; the
 /// pipeline enforces this, so a route that forgets about API keys fails closed for them.
 enum class Access {
   public_route,  // no credentials needed (WebSocket routes check ?token= themselves)

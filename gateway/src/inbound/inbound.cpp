@@ -115,9 +115,9 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
   out.id = m.id;
   out.chat_id = chat_key(m, pn_for_lid);
   if (m.sender_lid) out.from_lid = m.sender_lid->user;
-  if (m.sender && m.sender->is_pn()) {
-    out.from = m.sender->user;
-  } else if (m.sender_lid) {
+  // The phone number when the sender has one, else the LID's phone number when known, else the
+  // LID user, else whatever sender there is.
+  if (m.sender_lid && !(m.sender && m.sender->is_pn())) {
     auto pn = pn_for_lid ? pn_for_lid(m.sender_lid->user) : std::nullopt;
     out.from = pn ? *pn : m.sender_lid->user;
   } else if (m.sender) {

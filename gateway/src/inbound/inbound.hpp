@@ -35,7 +35,7 @@ struct SessionSettings {
   bool waiting_events = false;      // webhook_events contains message.waiting
 };
 
-/// SPEC-NOTES §4: private messages from others always; group messages only when the bot is
+/// Private messages from others always; group messages only when the bot is
 /// mentioned (by its phone user or its LID user); never our own messages, status broadcasts or
 /// newsletters; nothing from an ignored number or group.
 Decision decide(const wa::client::MessageReceived& m, const SessionSettings& s);

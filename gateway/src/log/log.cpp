@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "util/time.hpp"
+#include "wa/hex.hpp"
 
 namespace gw::log {
 
@@ -77,7 +78,6 @@ void append_text_value(std::string& out, const boost::json::value& v) {
 
 // JSON string literal of `s` appended to `out` (RFC 8259 escapes; UTF-8 passes through).
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
@@ -100,8 +100,7 @@ void append_json_string(std::string& out, std::string_view s) {
       default:
         if (c < 0x20) {
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
+          wa::hex::append(out, c);
         } else {
           out += ch;
         }

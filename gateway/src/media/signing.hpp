@@ -1,5 +1,5 @@
 #pragma once
-// Signed, expiring media URLs (SPEC-NOTES §4 "Media"): /media/<id>?exp=<unix>&sig=<hex>, where
+// Signed, expiring media URLs: /media/<id>?exp=<unix>&sig=<hex>, where
 // sig is HMAC-SHA256 over the id and the expiry under a key of its own, derived from the
 // gateway's JWT key (auth/secrets.hpp) so that a media URL can never be turned into a token or the
 // other way round. Whoever holds the URL may download the file until it expires; nobody can make

@@ -1,5 +1,5 @@
 #pragma once
-// The media store (SPEC-NOTES §4 "Media", issue 12): files under MEDIA_DIR named by a random id,
+// The media store: files under MEDIA_DIR named by a random id,
 // never by user input, each with a row in the `media` table (migration 0009) that holds its
 // session, mimetype, file name, size, SHA-256 and creation time. Incoming media are saved here
 // and served by GET /media/:id (api/media_routes.cpp) under signed URLs (media/signing.hpp).

@@ -1,5 +1,5 @@
 #pragma once
-// Per-session message and webhook metrics for /metrics (issue 13 item 7): messages received,
+// Per-session message and webhook metrics for /metrics: messages received,
 // forwarded and ignored; webhook attempts by outcome; webhook latency. The session label is
 // bounded: the first `max_sessions` sessions seen get their own label, every later one is summed
 // under session="other", so the number of series never grows without limit.

@@ -1,5 +1,5 @@
 #pragma once
-// The message log of a session (messages_log, PRD §3.2 plus migration 0008): outgoing messages
+// The message log of a session (messages_log): outgoing messages
 // and their delivery status (sent → delivered → read → played, or failed), the lookups of the
 // message API (one message, a page of a chat's history), and what a quoted reply needs.
 // docs/API.md "Messages" describes the JSON these functions produce.

@@ -69,7 +69,7 @@ class Reader {
     auto it = o_.find(name);
     return it == o_.end() || it->value().is_null() ? nullptr : &it->value();
   }
-  void error(std::string_view name, std::string message) { errors_[name] = std::move(message); }
+  void error(std::string_view name, const std::string& message) { errors_[name] = message; }
   bool failed(std::string_view name) const { return errors_.contains(name); }
 
  private:

@@ -1,6 +1,6 @@
 #pragma once
-// The body of POST /api/v1/sessions/:id/send, validated (PRD §4.3, SPEC-NOTES §3 "Send";
-// docs/API.md "Sending messages"): who to send to, what, and how. Every problem is reported per
+// The body of POST /api/v1/sessions/:id/send, validated
+// (docs/API.md "Sending messages"): who to send to, what, and how. Every problem is reported per
 // field in one 400, so a client fixes its request in one round.
 //
 // Fed untrusted bytes and fuzzed (fuzz/gateway/send_request_fuzz.cpp): throws only

@@ -146,7 +146,7 @@ wa::client::OutgoingMessage outgoing_message(const SendRequest& r) {
 Sender::Sender(db::Database& db, sessions::Manager& sessions, SenderOptions options)
     : db_(db),
       sessions_(sessions),
-      options_(std::move(options)),
+      options_(options),
       limiter_(auth::RateLimitConfig{std::max<int64_t>(1, options_.rate_per_minute), 60'000}) {}
 
 auth::RateLimitDecision Sender::take_rate(const std::string& session_id) {

@@ -182,7 +182,7 @@ struct Manager::OpLock::Queue {
   std::mutex mu;
   bool locked = false;
   struct Waiter {
-    explicit Waiter(asio::any_io_executor ex) : timer(std::move(ex)) {}
+    explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
     asio::steady_timer timer;
     bool granted = false;  // guarded by Queue::mu
   };
@@ -202,7 +202,7 @@ struct Manager::OpLock::Queue {
 };
 
 struct Manager::Timer {
-  explicit Timer(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  explicit Timer(const asio::any_io_executor& ex) : timer(ex) {}
   asio::steady_timer timer;
 };
 

@@ -86,7 +86,7 @@ std::string qr_png_data_url(std::string_view text) {
   std::vector<std::vector<png_byte>> rows(static_cast<std::size_t>(modules),
                                           std::vector<png_byte>(row_bytes, 0xFF));
   for (int my = 0; my < qr->width; ++my) {
-    auto& row = rows[static_cast<std::size_t>(my + kQrQuietZoneModules)];
+    auto& row = rows[static_cast<std::size_t>(my) + static_cast<std::size_t>(kQrQuietZoneModules)];
     for (int mx = 0; mx < qr->width; ++mx) {
       if ((qr->data[my * qr->width + mx] & 1) == 0) continue;  // bit 0: dark module
       const int x0 = (mx + kQrQuietZoneModules) * kQrModulePixels;

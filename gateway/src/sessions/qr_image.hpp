@@ -1,6 +1,6 @@
 #pragma once
 // The QR code of a pairing string as a PNG data URL, for the API's qr_code field and the
-// qr_update event (SPEC-NOTES §3: qr_code is the PNG, qr_text the raw string).
+// qr_update event (qr_code is the PNG, qr_text the raw string).
 //
 // Thread safety: stateless; safe from any thread (libqrencode is built thread-safe on Debian).
 #include <string>

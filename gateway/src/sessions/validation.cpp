@@ -28,7 +28,8 @@ bool next_code_point(std::string_view s, std::size_t& i, char32_t& cp) noexcept 
     cp = b0;
     ++i;
     return true;
-  } else if ((b0 & 0xE0) == 0xC0) {
+  }
+  if ((b0 & 0xE0) == 0xC0) {
     len = 2, min = 0x80, cp = b0 & 0x1F;
   } else if ((b0 & 0xF0) == 0xE0) {
     len = 3, min = 0x800, cp = b0 & 0x0F;

@@ -26,7 +26,7 @@ inline constexpr std::size_t kMaxWebhookUrlBytes = 2048;
 std::optional<std::string> validate_label(std::string_view raw, std::size_t max_chars,
                                           std::string_view what, std::string& trimmed_out);
 
-/// A session name (SPEC-NOTES §3): validate_label with 1-100 characters.
+/// A session name: validate_label with 1-100 characters.
 std::optional<std::string> validate_session_name(std::string_view raw, std::string& trimmed_out);
 
 /// Where an address leads, for the webhook policy (and the media-URL SSRF check).

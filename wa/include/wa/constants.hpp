@@ -1,5 +1,5 @@
 #pragma once
-// Named protocol constants of WhatsApp Web multi-device, in one place (wa-protocol.md §1-§3).
+// Named protocol constants of WhatsApp Web multi-device, in one place (docs/PROTOCOL.md §1-§3).
 // Following a protocol change should be a one-line diff here plus a test.
 #include <array>
 #include <cstddef>
@@ -79,7 +79,7 @@ inline constexpr std::uint8_t kHosted = 128;
 inline constexpr std::uint8_t kHostedLid = 129;
 }  // namespace domain
 
-// --- media (wa-protocol.md §8) ----------------------------------------------------------------
+// --- media (docs/PROTOCOL.md §8) ----------------------------------------------------------------
 /// HKDF info strings of the media keys (§8.3); stickers use the image string.
 inline constexpr std::string_view kMediaInfoImage = "WhatsApp Image Keys";
 inline constexpr std::string_view kMediaInfoVideo = "WhatsApp Video Keys";

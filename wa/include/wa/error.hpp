@@ -61,7 +61,7 @@ enum class Errc {
   iq_error,                   ///< the server answered an IQ with type=error (detail: code text)
   message_rejected,           ///< the server's <ack> refused a sent message (detail: its code)
   message_undeliverable,      ///< no device of the recipient could be encrypted to
-  // media (wa-protocol.md §8)
+  // media (docs/PROTOCOL.md §8)
   media_invalid = 130,  ///< a media key, blob or descriptor of the wrong shape (size, padding)
   media_hash_mismatch,  ///< SHA-256 of the downloaded blob or of the plaintext is not the expected
   media_mac_mismatch,   ///< the blob's 10-byte HMAC does not verify

@@ -1,5 +1,5 @@
 #pragma once
-// JIDs: WhatsApp addresses `user[_agent][:device]@server` (wa-protocol.md §3.3).
+// JIDs: WhatsApp addresses `user[_agent][:device]@server` (docs/PROTOCOL.md §3.3).
 #include <cstdint>
 #include <optional>
 #include <string>

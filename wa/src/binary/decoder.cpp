@@ -1,4 +1,4 @@
-// Binary node decoder (wa-protocol.md §3). Every read is bounds-checked; lengths are checked
+// Binary node decoder (docs/PROTOCOL.md §3). Every read is bounds-checked; lengths are checked
 // against the remaining input before anything is allocated; nesting is bounded by DecodeLimits. The
 // strings it produces for JIDs and packed values are the ones Baileys' decodeBinaryNode produces.
 #include <zlib.h>

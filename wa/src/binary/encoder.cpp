@@ -1,4 +1,4 @@
-// Binary node encoder (wa-protocol.md §3.1-§3.3). The choice and order of string encodings follow
+// Binary node encoder (docs/PROTOCOL.md §3.1-§3.3). The choice and order of string encodings follow
 // Baileys' encodeBinaryNode exactly, including how it splits a string containing '@' into a JID, so
 // that our bytes equal its bytes for every node.
 #include <algorithm>
@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <string>
 
 #include "binary/token_tables.hpp"
@@ -132,7 +133,8 @@ double js_number(std::string_view s) {
   std::size_t i = 0;
   bool neg = false;
   if (s[i] == '+' || s[i] == '-') neg = s[i++] == '-';
-  if (s.substr(i) == "Infinity") return neg ? -INFINITY : INFINITY;
+  if (s.substr(i) == "Infinity")
+    return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   std::size_t int_digits = 0, frac_digits = 0;
   while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++int_digits;
   if (i < s.size() && s[i] == '.') {

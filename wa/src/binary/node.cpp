@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "wa/hex.hpp"
+
 namespace wa::binary {
 
 const std::string* Node::attr(std::string_view key) const {
@@ -67,13 +69,11 @@ void render(std::string& out, const Node& n) {
   if (const auto* text = std::get_if<std::string>(&n.content)) {
     append_escaped(out, *text);
   } else if (const auto* bytes = std::get_if<Bytes>(&n.content)) {
-    static constexpr char kHex[] = "0123456789abcdef";
     out += "<!-- ";
     out += std::to_string(bytes->size());
     out += " bytes: ";
     for (std::size_t i = 0; i < std::min<std::size_t>(bytes->size(), 32); ++i) {
-      out += kHex[(*bytes)[i] >> 4];
-      out += kHex[(*bytes)[i] & 0xF];
+      wa::hex::append(out, (*bytes)[i]);
     }
     out += bytes->size() > 32 ? "… -->" : " -->";
   } else {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "wa/hex.hpp"
+
 namespace wa::binary {
 
 namespace json = boost::json;
@@ -48,13 +50,6 @@ Attrs js_key_order(Attrs in) {
   return merged;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 Result<Node> from_value(const json::value& v) {
   const auto* obj = v.if_object();
   if (!obj) return {Errc::invalid_argument, "node is not a JSON object"};
@@ -94,7 +89,7 @@ Result<Node> from_value(const json::value& v) {
     if (h.size() % 2) return {Errc::invalid_argument, "odd hex length"};
     Bytes b(h.size() / 2);
     for (std::size_t i = 0; i < b.size(); ++i) {
-      const int hi = hex_value(h[2 * i]), lo = hex_value(h[2 * i + 1]);
+      const int hi = wa::hex::digit_value(h[2 * i]), lo = wa::hex::digit_value(h[2 * i + 1]);
       if (hi < 0 || lo < 0) return {Errc::invalid_argument, "bad hex digit"};
       b[i] = static_cast<std::uint8_t>(hi << 4 | lo);
     }
@@ -204,14 +199,7 @@ json::value node_to_json(const Node& n) {
   if (const auto* text = std::get_if<std::string>(&n.content)) {
     o["content"] = utf8_sanitize(*text);
   } else if (const auto* bytes = std::get_if<Bytes>(&n.content)) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string h;
-    h.reserve(bytes->size() * 2);
-    for (auto b : *bytes) {
-      h += kHex[b >> 4];
-      h += kHex[b & 0xF];
-    }
-    o["content"] = json::object{{"hex", h}};
+    o["content"] = json::object{{"hex", wa::hex::encode(*bytes)}};
   } else if (const auto* kids = std::get_if<std::vector<Node>>(&n.content)) {
     json::array arr;
     arr.reserve(kids->size());

@@ -1,4 +1,4 @@
-#include "wa/client/backoff.hpp"
+#include "client/backoff.hpp"
 
 #include <algorithm>
 

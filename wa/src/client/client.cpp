@@ -1,15 +1,13 @@
-// The client's connection life cycle (wa-protocol.md §2, §4, §5, §9). One coroutine `run` per
+// The client's connection life cycle (docs/PROTOCOL.md §2, §4, §5, §9). One coroutine `run` per
 // started client loops over connections (`session`); each connection has a reader (this file's
 // `session`), one writer with a bounded queue, and short tasks (QR rotation, post-login setup,
 // keepalive, phone pairing). Everything runs on the client's strand, so no locking.
-// The state (Conn, Client::Impl) is declared in client_impl.hpp; the message paths of issue 7 are
-// defined in messaging.cpp.
+// The state (Conn, Client::Impl) is declared in client_impl.hpp. By concern: pairing.cpp (QR and
+// phone-code pairing), prekeys.cpp, keepalive.cpp, notifications.cpp, and the message paths in
+// messaging.cpp; this file keeps the loop, the reader and writer, login and the public API.
 #include "client_impl.hpp"
 
 namespace wa::client {
-
-using detail::hex;
-using detail::key32;
 
 std::string_view event_name(const Event& e) noexcept {
   struct Names {
@@ -42,7 +40,7 @@ void Client::Impl::log(int level, std::string_view msg) const {
   if (opt.log && alive) opt.log(level, msg);
 }
 
-void Client::Impl::emit(Event e) {
+void Client::Impl::emit(const Event& e) {
   if (alive && on_event) on_event(e);
 }
 
@@ -202,9 +200,9 @@ asio::awaitable<DisconnectInfo> Client::Impl::session(bool& cert_failure) {
   }
   std::array<std::uint8_t, 4> prefix{};
   crypto::random_bytes(prefix);
-  auto c = std::make_shared<Conn>(strand, hex(prefix));
+  auto c = std::make_shared<Conn>(strand, wa::hex::encode(prefix));
   c->sock = std::move(std::get<0>(opened));
-  c->registering = registering;
+  c->state = registering ? ConnState::registering : ConnState::logging_in;
   conn = c;
   spawn(writer(c));
   if (stop_requested) end(c, {DisconnectReason::user_requested, 0, {}, {}});
@@ -274,65 +272,8 @@ void Client::Impl::handle_iq(const std::shared_ptr<Conn>& c, const Node& n) {
   send(c, stanza::iq_error_for(n, 501, "feature-not-implemented"));
 }
 
-void Client::Impl::on_pair_device(const std::shared_ptr<Conn>& c, const Node& n) {
-  send(c, stanza::iq_result_for(n));
-  if (!c->registering || c->qr_started) return log(1, "unexpected pair-device ignored");
-  c->refs = stanza::pair_device_refs(n);
-  c->qr_started = true;
-  spawn(qr_rotation(c));
-  if (phone_to_pair && !c->link_started) spawn(link_code_hello(c));
-}
-
-asio::awaitable<void> Client::Impl::qr_rotation(std::shared_ptr<Conn> c) {
-  auto self = shared_from_this();
-  auto d = load_device();
-  if (!d || !d->has_value()) co_return;
-  for (std::size_t i = 0; i < c->refs.size(); ++i) {
-    if (c->paired || c->ending) co_return;
-    const auto ttl = i == 0 ? opt.qr_first : opt.qr_next;
-    if (!phone_to_pair) {
-      const auto& dev = **d;
-      emit(QrCode{stanza::qr_string(c->refs[i], dev.noise_key.pub, dev.identity_key.pub,
-                                    dev.adv_secret, opt.qr_platform_id),
-                  std::chrono::ceil<std::chrono::seconds>(ttl), static_cast<int>(i)});
-    }
-    if (!co_await sleep(c, ttl)) co_return;
-  }
-  if (!c->paired)
-    end(c, {DisconnectReason::qr_timeout,
-            0,
-            "all " + std::to_string(c->refs.size()) + " QR refs expired",
-            {}});
-}
-
-void Client::Impl::on_pair_success(const std::shared_ptr<Conn>& c, const Node& n) {
-  const std::string id = n.attr("id") ? *n.attr("id") : "";
-  const auto fail = [&](pairing::AdvErrc code, std::string why) {
-    log(1, "pair-success rejected: " + why);
-    send(c, pairing::make_pair_error(id, code));
-    emit(PairError{std::move(why)});
-  };
-  if (!c->registering || c->paired)
-    return fail(pairing::AdvErrc::malformed_stanza, "unexpected pair-success");
-  auto ps = pairing::parse_pair_success(n);
-  if (!ps) return fail(ps.code(), ps.error().message());
-  auto d = load_device();
-  if (!d || !d->has_value()) return fail(pairing::AdvErrc::store, "no device record");
-  const auto& dev = **d;
-  const auto adv = c->link_adv_secret.value_or(dev.adv_secret);
-  auto v = pairing::verify_device_identity(ps->device_identity, adv, dev.identity_key);
-  if (!v) return fail(v.code(), v.error().message());
-  if (auto p = pairing::persist_pairing(store, *ps, *v); !p)
-    return fail(p.code(), p.error().message());
-  send(c, pairing::make_pair_device_sign(ps->iq_id, *v));
-  c->paired = true;
-  for (auto* t : c->sleepers) t->cancel();  // stops the QR rotation
-  emit(Paired{ps->jid, ps->lid, ps->platform, ps->business_name});
-}
-
 void Client::Impl::on_success(const std::shared_ptr<Conn>& c, const Node& n) {
-  if (c->registering || c->logged_in) return log(1, "unexpected <success> ignored");
-  c->logged_in = true;
+  if (!c->advance(ConnState::logged_in)) return log(1, "unexpected <success> ignored");
   backoff.reset();
   if (auto d = load_device(); d && d->has_value()) {
     auto dev = std::move(**d);
@@ -356,7 +297,7 @@ void Client::Impl::on_success(const std::shared_ptr<Conn>& c, const Node& n) {
 
 asio::awaitable<void> Client::Impl::post_login(std::shared_ptr<Conn> c) {
   auto self = shared_from_this();
-  const auto fail = [&](std::string what, const Error& e) {
+  const auto fail = [&](const std::string& what, const Error& e) {
     if (!c->ending) end(c, {DisconnectReason::transient, 0, what + ": " + e.message(), {}});
   };
   auto count = co_await iq(c, stanza::prekey_count_query());
@@ -379,157 +320,9 @@ asio::awaitable<void> Client::Impl::post_login(std::shared_ptr<Conn> c) {
     log(0, "no push name: presence not sent");
   }
   if (c->ending) co_return;
-  c->ready = true;
+  c->advance(ConnState::ready);
   emit(Connected{*dev.jid, dev.lid});
   spawn(keepalive(c));
-}
-
-asio::awaitable<Result<void>> Client::Impl::upload_prekeys(std::shared_ptr<Conn> c,
-                                                           std::size_t count, int before) {
-  if (count == 0 || c->uploading) co_return Result<void>{};
-  c->uploading = true;
-  struct Reset {
-    Conn& c;
-    ~Reset() { c.uploading = false; }
-  } reset{*c};
-  auto keys = signal::get_or_generate_prekeys(store, count);
-  if (!keys) co_return Error{Errc::invalid_argument, "prekeys: " + keys.error().message()};
-  auto d = load_device();
-  if (!d || !d->has_value()) co_return Error{Errc::invalid_argument, "no device record"};
-  auto r = co_await iq(c, stanza::prekey_upload(**d, *keys));
-  if (!r) co_return r.error();
-  std::vector<std::uint32_t> ids;
-  ids.reserve(keys->size());
-  for (const auto& k : *keys) ids.push_back(k.id);
-  if (auto m = store.prekeys().mark_prekeys_uploaded(ids); !m)
-    log(1, "store: " + m.error().message());
-  emit(PrekeysUploaded{keys->size(), before});
-  co_return Result<void>{};
-}
-
-asio::awaitable<void> Client::Impl::keepalive(std::shared_ptr<Conn> c) {
-  auto self = shared_from_this();
-  auto last_ok = Clock::now();
-  for (;;) {
-    const auto lo = opt.keepalive_min.count();
-    const auto hi = std::max(lo, opt.keepalive_max.count());
-    std::uniform_int_distribution<std::int64_t> pick(lo, hi);
-    if (!co_await sleep(c, milliseconds(pick(rng)))) co_return;
-    auto r = co_await iq(c, stanza::keepalive_ping(), opt.keepalive_timeout);
-    if (c->ending) co_return;
-    if (r || r.code() == Errc::iq_error) {  // any answer proves the server is there
-      last_ok = Clock::now();
-      continue;
-    }
-    const auto silent = std::chrono::duration_cast<milliseconds>(Clock::now() - last_ok);
-    log(1, "keepalive: " + r.error().message());
-    if (silent >= opt.keepalive_dead_after) {
-      end(c, {DisconnectReason::keepalive_timeout,
-              0,
-              "no answer to pings for " + std::to_string(silent.count()) + " ms",
-              {}});
-      co_return;
-    }
-  }
-}
-
-void Client::Impl::handle_notification(const std::shared_ptr<Conn>& c, const Node& n) {
-  const auto* type = n.attr("type");
-  if (!type) return;
-  const auto* from = n.attr("from");
-  if (*type == "encrypt") {
-    if (from && *from == Jid::default_server().to_string()) {
-      if (auto cnt = stanza::count_value(n); cnt && *cnt < stanza::kPrekeyLowWater && c->ready)
-        spawn(low_prekeys(c, *cnt));
-      return;
-    }
-    if (n.child("identity")) return on_identity_change(n);
-    return log(0, "encrypt notification from a user ignored");
-  }
-  if (*type == "devices" || *type == "account_sync") {
-    for (const char* key : {"from", "lid"}) {
-      if (const auto* a = n.attr(key)) {
-        if (auto j = Jid::parse(*a)) device_cache.erase(j->to_non_ad().to_string());
-      }
-    }
-    return log(0,
-               "device list of " + (from ? *from : std::string("?")) + " changed: cache dropped");
-  }
-  if (*type == "link_code_companion_reg") return on_link_code_notification(c, n);
-  if (*type == "mediaretry") {
-    // The phone's answer to a media retry receipt: handed to whoever waits for it (§8.6).
-    if (!c->media_retries.resolve(n)) log(0, "mediaretry notification nobody waits for ignored");
-    return;
-  }
-  if (*type == "w:gp2") {
-    if (from) group_cache.erase(*from);
-    return log(0, "group " + (from ? *from : std::string("?")) + " changed: metadata dropped");
-  }
-  log(0, "notification type=" + *type + " ignored");
-}
-
-asio::awaitable<void> Client::Impl::low_prekeys(std::shared_ptr<Conn> c, int count) {
-  auto self = shared_from_this();
-  if (auto r = co_await upload_prekeys(c, stanza::kPrekeyTopUp, count); !r && !c->ending)
-    log(1, "prekey top-up failed: " + r.error().message());
-}
-
-asio::awaitable<void> Client::Impl::link_code_hello(std::shared_ptr<Conn> c) {
-  auto self = shared_from_this();
-  c->link_started = true;
-  auto d = load_device();
-  if (!d || !d->has_value() || !phone_to_pair) co_return;
-  LinkCode lc;
-  lc.phone = *phone_to_pair;
-  lc.code = generate_pair_code();
-  lc.ephemeral = crypto::generate_key_pair();
-  // PBKDF2 with 2^17 rounds takes a few ms of CPU on the strand; pairing is rare.
-  auto wrapped = wrap_ephemeral_key(lc.code, lc.ephemeral.pub);
-  if (!wrapped) co_return emit(PairError{"pair code: " + wrapped.error().message()});
-  auto r = co_await iq(c, stanza::companion_hello(lc.phone, *wrapped, (**d).noise_key.pub,
-                                                  opt.qr_platform_id, opt.platform_display));
-  if (!r) {
-    if (!c->ending) emit(PairError{"companion_hello: " + r.error().message()});
-    co_return;
-  }
-  const auto* reg = r->child("link_code_companion_reg");
-  auto ref = reg ? stanza::child_bytes(*reg, "link_code_pairing_ref") : std::nullopt;
-  if (!ref || ref->empty())
-    co_return emit(PairError{"companion_hello answer without link_code_pairing_ref"});
-  lc.ref = *ref;
-  const auto shown = format_pair_code(lc.code);
-  c->link = std::move(lc);
-  emit(PairCode{shown});
-}
-
-void Client::Impl::on_link_code_notification(const std::shared_ptr<Conn>& c, const Node& n) {
-  const auto* reg = n.child("link_code_companion_reg");
-  if (!reg || !c->link || !c->registering || c->paired)
-    return log(1, "unexpected link-code notification ignored");
-  auto ref = stanza::child_bytes(*reg, "link_code_pairing_ref");
-  auto primary = stanza::child_bytes(*reg, "primary_identity_pub");
-  auto wrapped = stanza::child_bytes(*reg, "link_code_pairing_wrapped_primary_ephemeral_pub");
-  if (!ref || *ref != c->link->ref) return log(1, "link-code notification for another ref ignored");
-  if (!primary || primary->size() != 32 || !wrapped || wrapped->size() != kWrappedKeySize)
-    return emit(PairError{"link-code notification with malformed keys"});
-  auto d = load_device();
-  if (!d || !d->has_value()) return;
-  const auto& dev = **d;
-  crypto::KeyPair identity{dev.identity_key.priv, dev.identity_key.pub};
-  auto fin = finish_pair_code(
-      c->link->code, c->link->ephemeral, identity, key32(*primary),
-      std::span(reinterpret_cast<const std::uint8_t*>(wrapped->data()), wrapped->size()));
-  if (!fin) return emit(PairError{"link code: " + fin.error().message()});
-  c->link_adv_secret = fin->adv_secret;
-  spawn(link_code_finish(c, std::move(fin->wrapped_key_bundle), dev.identity_key.pub));
-}
-
-asio::awaitable<void> Client::Impl::link_code_finish(std::shared_ptr<Conn> c, crypto::Bytes bundle,
-                                                     store::Key32 identity_pub) {
-  auto self = shared_from_this();
-  auto r =
-      co_await iq(c, stanza::companion_finish(c->link->phone, bundle, identity_pub, c->link->ref));
-  if (!r && !c->ending && !c->paired) emit(PairError{"companion_finish: " + r.error().message()});
 }
 
 void Client::Impl::do_connect() {
@@ -545,20 +338,10 @@ void Client::Impl::do_disconnect() {
   if (conn) end(conn, {DisconnectReason::user_requested, 0, {}, {}});
 }
 
-void Client::Impl::do_pair_phone(std::string phone) {
-  std::string digits;
-  for (char ch : phone)
-    if (ch >= '0' && ch <= '9') digits.push_back(ch);
-  if (digits.empty()) return emit(PairError{"pair_phone: no digits in the phone number"});
-  phone_to_pair = digits;
-  if (conn && conn->registering && conn->qr_started && !conn->link_started && !conn->paired)
-    spawn(link_code_hello(conn));
-}
-
 asio::awaitable<Result<void>> Client::Impl::do_logout() {
   auto self = shared_from_this();
   auto c = conn;
-  if (!c || !c->ready) co_return Error{Errc::client_disconnected, "not logged in"};
+  if (!c || !c->ready()) co_return Error{Errc::client_disconnected, "not logged in"};
   auto d = load_device();
   if (!d || !d->has_value() || !(**d).jid)
     co_return Error{Errc::client_disconnected, "no paired device"};

@@ -1,8 +1,8 @@
 #pragma once
 // Internals of wa::client::Client shared by its translation units: one connection (Conn) and the
 // client state (Client::Impl). client.cpp defines the connection life cycle (pairing, login,
-// prekeys, keepalive, reconnect, logout), messaging.cpp the receive and send paths of messages
-// (issue 7). Not a public header. Thread safety: everything here lives on the client's strand.
+// prekeys, keepalive, reconnect, logout), messaging.cpp the receive and send paths of messages.
+// Not a public header. Thread safety: everything here lives on the client's strand.
 #include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
@@ -18,14 +18,15 @@
 #include <random>
 #include <set>
 
-#include "wa/client/backoff.hpp"
+#include "client/backoff.hpp"
+#include "client/iq.hpp"
+#include "client/payload.hpp"
+#include "client/receive.hpp"
+#include "client/send.hpp"
+#include "client/stanzas.hpp"
 #include "wa/client/client.hpp"
-#include "wa/client/iq.hpp"
 #include "wa/client/pair_code.hpp"
-#include "wa/client/payload.hpp"
-#include "wa/client/receive.hpp"
-#include "wa/client/send.hpp"
-#include "wa/client/stanzas.hpp"
+#include "wa/hex.hpp"
 #include "wa/message/framing.hpp"
 #include "wa/noise/noise_socket.hpp"
 #include "wa/pairing/adv.hpp"
@@ -40,16 +41,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 namespace detail {
-
-inline std::string hex(std::span<const std::uint8_t> b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string s;
-  for (auto x : b) {
-    s.push_back(kDigits[x >> 4]);
-    s.push_back(kDigits[x & 15]);
-  }
-  return s;
-}
 
 inline std::array<std::uint8_t, 32> key32(std::string_view s) {
   std::array<std::uint8_t, 32> k{};
@@ -73,10 +64,17 @@ struct LinkCode {
 
 using detail::LinkCode;
 
+// Where a connection is in its life cycle. A connection without a stored account registers:
+// registering -> paired (pair-success handled; the server then closes and the next connection logs
+// in). A connection of a paired device logs in: logging_in -> logged_in (<success> seen) -> ready
+// (post-login setup done, Connected fired). Conn::advance is the only place the state moves. Ending
+// (Conn::ending) is not a state of this list: end() can come in any of them.
+enum class ConnState { registering, paired, logging_in, logged_in, ready };
+
 // One connection. Shared by the coroutines working on it; they hold it by shared_ptr so that the
 // IqTracker and the socket outlive every waiter.
 struct Conn {
-  Conn(const asio::any_io_executor& ex, std::string iq_prefix)
+  Conn(const asio::any_io_executor& ex, const std::string& iq_prefix)
       : iq(ex, iq_prefix),
         acks(ex, iq_prefix + ".m"),
         media_retries(ex, iq_prefix + ".r"),
@@ -95,21 +93,34 @@ struct Conn {
   std::optional<DisconnectInfo> end_info;
   std::set<asio::steady_timer*> sleepers;  // cancelled by end()
 
-  bool registering = false;  // registration payload: waiting for pair-device / pair-success
+  ConnState state = ConnState::logging_in;
   bool qr_started = false;
   std::vector<std::string> refs;
-  bool paired = false;     // pair-success handled on this connection
-  bool logged_in = false;  // <success> seen
-  bool ready = false;      // post-login setup done (Connected fired)
   bool uploading = false;  // a prekey upload is in flight
   bool active = false;     // presence available sent: receipts without type=inactive (§6.4)
   bool link_started = false;
   std::optional<LinkCode> link;
   std::optional<crypto::Key32> link_adv_secret;  // adv secret derived by phone pairing
+
+  /// Moves to `to` when the life cycle allows it (registering -> paired, logging_in -> logged_in
+  /// -> ready); false, and no change, for any other move.
+  bool advance(ConnState to) {
+    const bool allowed = (state == ConnState::registering && to == ConnState::paired) ||
+                         (state == ConnState::logging_in && to == ConnState::logged_in) ||
+                         (state == ConnState::logged_in && to == ConnState::ready);
+    if (allowed) state = to;
+    return allowed;
+  }
+  /// A registration connection (before or after pair-success).
+  bool registration() const {
+    return state == ConnState::registering || state == ConnState::paired;
+  }
+  bool logged_in() const { return state == ConnState::logged_in || state == ConnState::ready; }
+  bool ready() const { return state == ConnState::ready; }
 };
 
 struct Client::Impl : std::enable_shared_from_this<Impl> {
-  Impl(asio::any_io_executor ex, store::DeviceStore& s, Options o, EventHandler h)
+  Impl(const asio::any_io_executor& ex, store::DeviceStore& s, Options o, EventHandler h)
       : strand(asio::make_strand(ex)),
         store(s),
         opt(std::move(o)),
@@ -132,7 +143,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
   std::optional<std::string> phone_to_pair;
   std::shared_ptr<Conn> conn;
 
-  // --- messaging state (issue 7) ---
+  // --- messaging state ---
   std::unique_ptr<signal::SignalProtocol> signal;
   /// usync device lists by non-AD user JID; entries dropped by device/identity notifications.
   std::map<std::string, std::vector<std::uint16_t>> device_cache;
@@ -162,7 +173,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void log(int level, std::string_view msg) const;
 
-  void emit(Event e);
+  void emit(const Event& e);
 
   // --- store helpers --------------------------------------------------------------------------
   /// The stored record (empty when none); store errors are logged.

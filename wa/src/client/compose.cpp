@@ -1,11 +1,11 @@
-// The Message protobuf of every outgoing content type (wa-protocol.md §6.3, §7.4, §8.4): media
+// The Message protobuf of every outgoing content type (docs/PROTOCOL.md §6.3, §7.4, §8.4): media
 // fields from the upload, the caption's ContextInfo (quote, mentions), the stanza's `type` and
 // `<enc mediatype>` as WhatsApp Web sets them. Pure functions.
 #include <algorithm>
 #include <type_traits>
 #include <utility>
 
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 #include "wa/media/inspect.hpp"
 #include "wa/proto/wa.pb.h"
 

@@ -1,4 +1,4 @@
-// Is a phone number on WhatsApp? The usync contact query (wa-protocol.md §5.3): the stanza, its
+// Is a phone number on WhatsApp? The usync contact query (docs/PROTOCOL.md §5.3): the stanza, its
 // answer, and Client::lookup_phones on the client's strand.
 #include <algorithm>
 
@@ -63,7 +63,7 @@ asio::awaitable<std::optional<Result<std::vector<PhoneLookup>>>> Client::Impl::d
       co_return R(Errc::invalid_argument, "not a phone number: " + p);
   }
   auto c = conn;
-  if (!c || !c->ready) co_return R(Errc::client_disconnected, "not logged in");
+  if (!c || !c->ready()) co_return R(Errc::client_disconnected, "not logged in");
   auto r = co_await iq(c, send::usync_contacts_query(phones, c->iq.next_id()));
   if (!r) co_return r.error();
   auto found = send::parse_usync_contacts(*r, phones);

@@ -1,4 +1,4 @@
-#include "wa/client/iq.hpp"
+#include "client/iq.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -10,7 +10,7 @@ namespace wa::client {
 
 // The timer doubles as the wake-up: resolve()/fail_all() store the outcome and cancel it.
 struct IqTracker::Waiter {
-  explicit Waiter(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}
+  explicit Waiter(const boost::asio::any_io_executor& ex) : timer(ex) {}
   boost::asio::steady_timer timer;
   std::optional<Result<binary::Node>> outcome;
 };

@@ -1,4 +1,4 @@
-// Media transfers of the client (wa-protocol.md §8; issue 12): media_conn on the client's strand
+// Media transfers of the client (docs/PROTOCOL.md §8): media_conn on the client's strand
 // (cached until its TTL), encryption and HTTPS on the caller's executor, so that neither the CPU
 // work nor a slow host holds up the session's strand. The pure parts are wa/media/.
 #include <chrono>
@@ -16,7 +16,7 @@ asio::awaitable<std::optional<Result<media::MediaConn>>> Client::Impl::get_media
   if (!refresh && media_conn && Clock::now() < media_conn_expires) co_return *media_conn;
   // Logged in is enough (messages received before Connected may need their media at once).
   auto c = conn;
-  if (!c || !c->logged_in || c->ending) {
+  if (!c || !c->logged_in() || c->ending) {
     co_return Result<media::MediaConn>(Errc::client_disconnected,
                                        "not logged in (media_conn needed)");
   }
@@ -61,8 +61,9 @@ asio::awaitable<Result<media::MediaConn>> media_conn_of(std::shared_ptr<Client::
 Error http_error(unsigned status, const std::vector<std::uint8_t>& body) {
   std::string detail = "HTTP " + std::to_string(status);
   if (!body.empty())
-    detail +=
-        ": " + std::string(body.begin(), body.begin() + std::min<std::size_t>(body.size(), 120));
+    detail += ": " + std::string(body.begin(),
+                                 body.begin() + static_cast<std::ptrdiff_t>(
+                                                    std::min<std::size_t>(body.size(), 120)));
   return Error{Errc::media_http, detail};
 }
 
@@ -184,7 +185,7 @@ asio::awaitable<std::optional<Result<Node>>> media_retry_task(std::shared_ptr<Cl
                                                               std::vector<std::uint8_t> media_key,
                                                               std::chrono::milliseconds timeout) {
   auto c = impl->conn;
-  if (!c || !c->logged_in || c->ending)
+  if (!c || !c->logged_in() || c->ending)
     co_return Result<Node>(Errc::client_disconnected, "not logged in (media retry)");
   auto dev = impl->load_device();
   if (!dev || !*dev || !(*dev)->jid)

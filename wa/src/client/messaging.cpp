@@ -1,4 +1,4 @@
-// Messages of the client (wa-protocol.md §6, §7; issue 7): the receive path (on_message: parse,
+// Messages of the client (docs/PROTOCOL.md §6, §7): the receive path (on_message: parse,
 // address, decrypt, event, receipt; retry receipts on failure), receipts and notifications that
 // concern sessions, and the send path (1:1 fan-out with deviceSentMessage, groups with sender keys,
 // retry answers). The protocol logic is in receive.cpp / send.cpp; this file sequences it with the
@@ -281,7 +281,7 @@ asio::awaitable<Result<GroupInfo>> Client::Impl::group_info_of(std::shared_ptr<C
 asio::awaitable<std::optional<Result<GroupInfo>>> Client::Impl::do_group_info(Jid group) {
   auto self = shared_from_this();
   auto c = conn;
-  if (!c || !c->ready) co_return Result<GroupInfo>(Errc::client_disconnected, "not logged in");
+  if (!c || !c->ready()) co_return Result<GroupInfo>(Errc::client_disconnected, "not logged in");
   co_return co_await group_info_of(c, std::move(group), true);
 }
 
@@ -341,7 +341,7 @@ asio::awaitable<Result<SendResult>> Client::Impl::send_group(std::shared_ptr<Con
 
 Result<void> Client::Impl::do_send_node(const Node& n) {
   auto c = conn;
-  if (!c || !c->ready) return Error{Errc::client_disconnected, "not logged in"};
+  if (!c || !c->ready()) return Error{Errc::client_disconnected, "not logged in"};
   if (!send(c, n)) return Error{Errc::client_disconnected, "connection ending"};
   return {};
 }
@@ -359,7 +359,7 @@ asio::awaitable<Result<SendResult>> Client::Impl::await_ack(std::shared_ptr<Conn
 asio::awaitable<Result<SendResult>> Client::Impl::do_send(Jid to, send::Composed composed) {
   auto self = shared_from_this();
   auto c = conn;
-  if (!c || !c->ready) co_return Error{Errc::client_disconnected, "not logged in"};
+  if (!c || !c->ready()) co_return Error{Errc::client_disconnected, "not logged in"};
   if (to.is_broadcast() || to.is_server() || to.is_newsletter())
     co_return Error{Errc::invalid_argument, "send: cannot send to " + to.to_string()};
   auto d = load_device();

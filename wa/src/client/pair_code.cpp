@@ -45,7 +45,7 @@ std::string generate_pair_code() {
 }
 
 std::string format_pair_code(std::string_view code) {
-  const auto p = plain_code(code);
+  auto p = plain_code(code);
   if (p.size() != 8) return p;
   return p.substr(0, 4) + "-" + p.substr(4);
 }

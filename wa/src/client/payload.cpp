@@ -1,4 +1,4 @@
-#include "wa/client/payload.hpp"
+#include "client/payload.hpp"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "wa/client/receive.hpp"
+#include "client/receive.hpp"
 
 #include <charconv>
 

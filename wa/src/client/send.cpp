@@ -1,4 +1,4 @@
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 
 #include <algorithm>
 #include <charconv>

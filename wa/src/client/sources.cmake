@@ -1,5 +1,5 @@
-# The client (issue 6 items 3-9): pairing, login, prekeys, keepalive, reconnect, logout;
-# issue 7: receiving (receive.cpp) and sending (send.cpp) end-to-end encrypted messages.
+# The client: pairing, login, prekeys, keepalive, reconnect, logout;
+# receiving (receive.cpp) and sending (send.cpp) end-to-end encrypted messages.
 # Included from wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/backoff.cpp
@@ -12,6 +12,10 @@ target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/send.cpp
   ${CMAKE_CURRENT_LIST_DIR}/compose.cpp
   ${CMAKE_CURRENT_LIST_DIR}/client.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pairing.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/prekeys.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/keepalive.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/notifications.cpp
   ${CMAKE_CURRENT_LIST_DIR}/messaging.cpp
   ${CMAKE_CURRENT_LIST_DIR}/media.cpp
   ${CMAKE_CURRENT_LIST_DIR}/contacts.cpp

@@ -1,4 +1,4 @@
-#include "wa/client/stanzas.hpp"
+#include "client/stanzas.hpp"
 
 #include <charconv>
 

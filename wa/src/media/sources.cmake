@@ -1,6 +1,7 @@
-# Media (issue 12): pure crypto (crypto.cpp), image headers and thumbnails (image.cpp), media_conn
+# Media: pure crypto (crypto.cpp), image headers and thumbnails (image.cpp), media_conn
 # and upload/download addressing (transfer.cpp), the HTTPS client (https.cpp, the second Beast
-# translation unit) and the media retry receipt and notification (retry.cpp). Included from wa/CMakeLists.txt after add_library(wa).
+# translation unit) and the media retry receipt and notification (retry.cpp). Included from
+# wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/crypto.cpp
 )

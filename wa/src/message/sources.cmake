@@ -1,4 +1,4 @@
-# Message content and framing (issue 7): pure functions over decrypted bytes.
+# Message content and framing: pure functions over decrypted bytes.
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/content.cpp
   ${CMAKE_CURRENT_LIST_DIR}/framing.cpp

@@ -1,4 +1,5 @@
-// ADV verification of pair-success (wa-protocol.md §4.2), pure functions over our protobuf schema.
+// ADV verification of pair-success (docs/PROTOCOL.md §4.2), pure functions over our protobuf
+// schema.
 #include "wa/pairing/adv.hpp"
 
 #include <openssl/crypto.h>

@@ -1,4 +1,4 @@
-# Pairing, ADV part (issue 6 item 3, verification only): pure functions over pair-success.
+# Pairing, ADV part (verification only): pure functions over pair-success.
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/adv.cpp
 )

@@ -1,5 +1,5 @@
-// Key generation for our own device (wa-protocol.md §2.4, §5.1, §10.1). Curve25519 and XEdDSA come
-// from wa::crypto (the single implementation in the library).
+// Key generation for our own device (docs/PROTOCOL.md §2.4, §5.1, §10.1). Curve25519 and XEdDSA
+// come from wa::crypto (the single implementation in the library).
 #include "wa/signal/keys.hpp"
 
 #include <cstring>

@@ -1,4 +1,4 @@
-// Signal sessions and sender keys over libsignal-protocol-c (wa-protocol.md §6.2, §7, §10).
+// Signal sessions and sender keys over libsignal-protocol-c (docs/PROTOCOL.md §6.2, §7, §10).
 #include "wa/signal/protocol.hpp"
 
 #include <signal/protocol.h>

@@ -1,4 +1,4 @@
-# Signal (issue 6 item 2): libsignal-protocol-c with an OpenSSL 3 crypto provider, store adapters,
+# Signal: libsignal-protocol-c with an OpenSSL 3 crypto provider, store adapters,
 # key generation, XEdDSA, sessions and sender keys. libsignal stays a private dependency of wa.
 if(NOT TARGET PkgConfig::SIGNAL)
   pkg_check_modules(SIGNAL REQUIRED IMPORTED_TARGET GLOBAL libsignal-protocol-c)

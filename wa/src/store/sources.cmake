@@ -1,4 +1,4 @@
-# Device store (issue 6 item 1): interface, in-memory and SQLite implementations.
+# Device store: interface, in-memory and SQLite implementations.
 # Included from wa/CMakeLists.txt after add_library(wa).
 target_sources(wa PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/error.cpp

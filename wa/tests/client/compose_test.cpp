@@ -1,8 +1,8 @@
-// The Message of every outgoing content type (send::compose, wa-protocol.md §6.3, §7.4, §8.4):
+// The Message of every outgoing content type (send::compose, docs/PROTOCOL.md §6.3, §7.4, §8.4):
 // read back with our parser and with the generated protobuf classes.
 #include <gtest/gtest.h>
 
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 #include "wa/message/content.hpp"
 #include "wa/proto/wa.pb.h"
 

@@ -1,7 +1,7 @@
 // The usync contact query (Client::lookup_phones): the stanza we send and how its answer is read.
 #include <gtest/gtest.h>
 
-#include "wa/client/send.hpp"
+#include "client/send.hpp"
 
 using namespace wa;
 using namespace wa::client;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "wa/client/backoff.hpp"
+#include "client/backoff.hpp"
 
 using namespace wa::client;
 using wa::binary::Node;

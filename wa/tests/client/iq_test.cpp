@@ -1,4 +1,4 @@
-#include "wa/client/iq.hpp"
+#include "client/iq.hpp"
 
 #include <gtest/gtest.h>
 

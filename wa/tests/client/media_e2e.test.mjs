@@ -1,4 +1,4 @@
-// End-to-end tests of media (issue 12) through `wa-tool upload | download | listen --download |
+// End-to-end tests of media through `wa-tool upload | download | listen --download |
 // send` against the offline emulator and its HTTPS media host (emulator/src/media.mjs, a CA of its
 // own that wa-tool trusts through --ca-file), with unmodified Baileys clients as the other people.
 //   node wa/tests/client/media_e2e.test.mjs WA_TOOL SCENARIO
@@ -246,7 +246,9 @@ scenarios.send_types = async () => {
   const a2 = await alice.sendText(bot.user, 'send me the file')
   const s12 = await sendWith(ctx, bot, alice.phone, ['--document', file('r2.pdf', PDF), '--file-name', 'r2.pdf', '--quote', a2.key.id, '--quote-text', 'send me the file'])
   const r12 = await received(s12.id)
-  const dq = (r12.message.documentMessage ?? r12.message.documentWithCaptionMessage?.message?.documentMessage).contextInfo
+  const doc12 = r12.message.documentMessage ?? r12.message.documentWithCaptionMessage?.message?.documentMessage
+  assert.ok(doc12, 'a document arrived')
+  const dq = doc12.contextInfo
   assert.equal(dq.stanzaId, a2.key.id)
   assert.equal(dq.quotedMessage.conversation, 'send me the file')
   await downloaded(r12, PDF)

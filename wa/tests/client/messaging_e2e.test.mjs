@@ -1,4 +1,4 @@
-// End-to-end tests of messaging (issue 7) through `wa-tool listen | send` against the offline
+// End-to-end tests of messaging through `wa-tool listen | send` against the offline
 // emulator (in this process, port 0) with unmodified Baileys clients as the other people
 // (emulator/src/peer.mjs, in this process too): real processes, real sockets, real Signal.
 //   node wa/tests/client/messaging_e2e.test.mjs WA_TOOL SCENARIO

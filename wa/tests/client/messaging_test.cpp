@@ -3,8 +3,8 @@
 // we send. The end-to-end behaviour against Baileys is in messaging_e2e.test.mjs.
 #include <gtest/gtest.h>
 
-#include "wa/client/receive.hpp"
-#include "wa/client/send.hpp"
+#include "client/receive.hpp"
+#include "client/send.hpp"
 #include "wa/message/content.hpp"
 #include "wa/proto/wa.pb.h"
 #include "wa/store/memory_store.hpp"

@@ -1,4 +1,4 @@
-// Phone-number pairing crypto (wa-protocol.md §4.3) and the primitives it added.
+// Phone-number pairing crypto (docs/PROTOCOL.md §4.3) and the primitives it added.
 #include "wa/client/pair_code.hpp"
 
 #include <gtest/gtest.h>

@@ -1,9 +1,9 @@
-// Stanza builders and readers of the client (wa-protocol.md §4.1, §5.1, §9), and the payloads.
-#include "wa/client/stanzas.hpp"
+// Stanza builders and readers of the client (docs/PROTOCOL.md §4.1, §5.1, §9), and the payloads.
+#include "client/stanzas.hpp"
 
 #include <gtest/gtest.h>
 
-#include "wa/client/payload.hpp"
+#include "client/payload.hpp"
 #include "wa/proto/wa.pb.h"
 #include "wa/signal/keys.hpp"
 

@@ -1,5 +1,5 @@
-// Media crypto (wa-protocol.md §8.2, §8.3) against vectors recorded from Baileys' getMediaKeys and
-// encryptedStream (wa/tests/node/gen_media_vectors.mjs -> wa/tests/vectors/media.jsonl).
+// Media crypto (docs/PROTOCOL.md §8.2, §8.3) against vectors recorded from Baileys' getMediaKeys
+// and encryptedStream (wa/tests/node/gen_media_vectors.mjs -> wa/tests/vectors/media.jsonl).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>

@@ -1,4 +1,4 @@
-// media_conn, upload and download addressing (wa-protocol.md §8.1, §8.4, §8.5).
+// media_conn, upload and download addressing (docs/PROTOCOL.md §8.1, §8.4, §8.5).
 #include <gtest/gtest.h>
 
 #include "wa/media/transfer.hpp"

@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const generated = [
   { file: 'wa/src/binary/token_tables.cpp', command: ['wa/tools/gen_tokens.mjs'] },
+  // Conformance corpora recorded from Baileys with a fixed seed (the protobuf and media corpora
+  // hold fresh random keys on every run and are recorded once instead).
+  { file: 'wa/tests/vectors/nodes.jsonl', command: ['wa/tests/node/gen_node_vectors.mjs'] },
+  { file: 'wa/tests/vectors/messages.jsonl', command: ['wa/tests/node/gen_message_vectors.mjs'] },
 ];
 let failed = 0;
 for (const g of generated) {

@@ -1,5 +1,5 @@
 // `wa-tool handshake` end to end against the offline emulator (an independent Noise responder and
-// certificate chain in Node; wa-protocol.md §1, §2.4). Registered as three ctests:
+// certificate chain in Node; docs/PROTOCOL.md §1, §2.4). Registered as three ctests:
 //   node wa/tests/node/handshake_emulator_test.mjs WA_TOOL ok            fresh registration -> first node
 //   node wa/tests/node/handshake_emulator_test.mjs WA_TOOL wrong-root    -> non-zero, certificate error
 //   node wa/tests/node/handshake_emulator_test.mjs WA_TOOL unreachable   -> non-zero, connect error

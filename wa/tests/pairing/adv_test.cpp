@@ -1,4 +1,4 @@
-// ADV verification of pair-success (wa-protocol.md §4.2) with crafted messages: the phone side is
+// ADV verification of pair-success (docs/PROTOCOL.md §4.2) with crafted messages: the phone side is
 // simulated here (account key, HMAC with the adv secret), then every check is broken on purpose.
 #include "wa/pairing/adv.hpp"
 

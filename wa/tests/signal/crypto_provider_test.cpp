@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "hex.hpp"
+#include "../test_hex.hpp"
 #include "signal/handles.hpp"
 
 namespace {
@@ -15,9 +15,9 @@ namespace {
 using wa::signal::detail::Buffer;
 using wa::signal::detail::openssl_crypto_provider;
 using wa::signal::detail::view;
-using wa::test::bytes;
-using wa::test::hex;
-using wa::test::unhex;
+using wa_test::bytes;
+using wa_test::hex;
+using wa_test::unhex;
 
 const signal_crypto_provider& P() {
   return openssl_crypto_provider();

@@ -1,5 +1,5 @@
 #pragma once
-// Binary XML nodes ("stanzas") and their wire codec (wa-protocol.md §3).
+// Binary XML nodes ("stanzas") and their wire codec (docs/PROTOCOL.md §3).
 //
 // A node is a tag, ordered string attributes and optional content: child nodes, text or raw bytes.
 // The encoder picks string encodings in the order of the reference implementations (token,

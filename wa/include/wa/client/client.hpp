@@ -1,6 +1,6 @@
 #pragma once
 // The WhatsApp companion client of one device: pairing (QR or phone code), login, prekeys,
-// keepalive, reconnect and logout (wa-protocol.md §2, §4, §5, §9).
+// keepalive, reconnect and logout (docs/PROTOCOL.md §2, §4, §5, §9).
 //
 // One Client per device. It owns one connection at a time and reconnects by itself (with
 // exponential backoff and jitter) unless the server said the session is over (logged out,

@@ -1,5 +1,5 @@
 #pragma once
-// Why a connection ended, as a closed set, and what the client does about it (wa-protocol.md §9).
+// Why a connection ended, as a closed set, and what the client does about it (docs/PROTOCOL.md §9).
 // Stream errors (<stream:error>) and connect failures (<failure reason=…>) from the server, and
 // local causes (network, keepalive, QR refs exhausted, user request), all map to one reason.
 #include <cstdint>

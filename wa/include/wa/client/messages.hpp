@@ -1,5 +1,5 @@
 #pragma once
-// Message-level events and send options of the client (wa-protocol.md §6, §7; issue 7 items 2-4).
+// Message-level events and send options of the client (docs/PROTOCOL.md §6, §7).
 // Plain value types; the Client fires the events and takes the options (client.hpp).
 #include <cstdint>
 #include <optional>

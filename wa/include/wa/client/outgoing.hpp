@@ -1,5 +1,5 @@
 #pragma once
-// What Client::send_message sends (issue 12 item 2; wa-protocol.md §7, §8.4): one content type
+// What Client::send_message sends (docs/PROTOCOL.md §7, §8.4): one content type
 // per struct, closed in the OutgoingMessage variant. Plain value types.
 //
 // Media content carries either the raw bytes (the client encrypts and uploads them, reads the

@@ -1,7 +1,7 @@
 #pragma once
-// Phone-number pairing ("link code", wa-protocol.md §4.3) as pure functions: the 8-character code,
-// wrapping the companion's ephemeral key under a key derived from the code, and, once the phone
-// answered, the key bundle and the ADV secret. The client puts these bytes into the
+// Phone-number pairing ("link code", docs/PROTOCOL.md §4.3) as pure functions: the 8-character
+// code, wrapping the companion's ephemeral key under a key derived from the code, and, once the
+// phone answered, the key bundle and the ADV secret. The client puts these bytes into the
 // companion_hello / companion_finish stanzas (stanzas.hpp).
 // Thread safety: free functions without shared state.
 #include <array>

@@ -1,8 +1,8 @@
 #pragma once
-// Curve25519 keys as WhatsApp uses them (wa-protocol.md §1.3, §2.4, §10.1): raw 32-byte Montgomery
-// keys, X25519 agreement (OpenSSL) and XEdDSA signatures (libsignal-protocol-c's implementation,
-// the library later used for Signal sessions), e.g. the noise certificate chain and the signed
-// prekey. Thread-safe.
+// Curve25519 keys as WhatsApp uses them (docs/PROTOCOL.md §1.3, §2.4, §10.1): raw 32-byte
+// Montgomery keys, X25519 agreement (OpenSSL) and XEdDSA signatures (libsignal-protocol-c's
+// implementation, the library later used for Signal sessions), e.g. the noise certificate chain and
+// the signed prekey. Thread-safe.
 #include <array>
 #include <cstdint>
 #include <span>

@@ -40,7 +40,7 @@ Result<Bytes> aes_gcm_decrypt(const Key32& key, std::span<const std::uint8_t, kG
                               std::span<const std::uint8_t> aad);
 
 /// PBKDF2-HMAC-SHA256 (RFC 8018) of `password` with `salt`, `iterations` rounds, `length` bytes
-/// (phone-number pairing, wa-protocol.md §4.3).
+/// (phone-number pairing, docs/PROTOCOL.md §4.3).
 Result<Bytes> pbkdf2_sha256(std::span<const std::uint8_t> password,
                             std::span<const std::uint8_t> salt, unsigned iterations,
                             std::size_t length);

@@ -1,5 +1,5 @@
 #pragma once
-// Media encryption of WhatsApp attachments (wa-protocol.md §8.2, §8.3): a random 32-byte media
+// Media encryption of WhatsApp attachments (docs/PROTOCOL.md §8.2, §8.3): a random 32-byte media
 // key expanded by HKDF-SHA256 (empty salt, an info string per media type) to 112 bytes — IV,
 // cipher key, MAC key, ref key —, AES-256-CBC with PKCS#7 padding, and a 10-byte truncated
 // HMAC-SHA256 over IV‖ciphertext appended to the ciphertext. The uploaded blob is

@@ -1,5 +1,5 @@
 #pragma once
-// A small HTTPS client for the media hosts (wa-protocol.md §8.4, §8.5): one request per
+// A small HTTPS client for the media hosts (docs/PROTOCOL.md §8.4, §8.5): one request per
 // connection, TLS with the system CAs plus an optional extra CA file (the emulator's), host name
 // checked, SNI; bounded by a connect timeout, an idle timeout (no byte sent or received for that
 // long) and a cap on the response body (announced or received). Nothing partial is returned: a

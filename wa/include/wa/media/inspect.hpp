@@ -1,5 +1,5 @@
 #pragma once
-// What the library can tell about an attachment before sending it (issue 12): picture dimensions
+// What the library can tell about an attachment before sending it: picture dimensions
 // from the JPEG / PNG / WebP headers, a small JPEG thumbnail of a JPEG or PNG picture
 // (libjpeg-turbo and libpng), a blank JPEG thumbnail (for videos: the library has no frame
 // grabber), and the page count of a PDF. Pure functions over bytes; untrusted input yields nullopt

@@ -1,5 +1,5 @@
 #pragma once
-// Where media goes and comes from (wa-protocol.md §8.1, §8.4, §8.5): the `media_conn` IQ and its
+// Where media goes and comes from (docs/PROTOCOL.md §8.1, §8.4, §8.5): the `media_conn` IQ and its
 // answer (hosts, auth, TTL), the upload URL and the upload answer, the download URL of a received
 // attachment. Pure functions: no socket (the HTTPS client is media/https.hpp), no store.
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// What a decrypted WhatsApp message says, normalized (wa-protocol.md §6.2–§6.5): containers
+// What a decrypted WhatsApp message says, normalized (docs/PROTOCOL.md §6.2–§6.5): containers
 // unwrapped (ephemeral, view-once, document-with-caption, edited; device-sent reported apart),
 // one content type, the text or caption, mentions exactly as received, the quoted message and a
 // media descriptor for a later download. Pure functions over bytes; no socket, no store.
@@ -74,7 +74,7 @@ struct Content {
 Result<Content> parse_content(std::span<const std::uint8_t> message_bytes);
 
 /// True when any mentioned JID's user part (device and agent ignored) equals our own phone-number
-/// user or our own LID user (SPEC-NOTES §4; wa-protocol.md §6.5). Empty own users never match.
+/// user or our own LID user (docs/PROTOCOL.md §6.5). Empty own users never match.
 bool mentions(const std::vector<std::string>& mentioned_jids, std::string_view own_pn_user,
               std::string_view own_lid_user);
 

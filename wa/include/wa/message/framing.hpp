@@ -1,5 +1,5 @@
 #pragma once
-// Byte-level helpers around message plaintexts and stanzas (wa-protocol.md §6.2, §7.1, §7.2):
+// Byte-level helpers around message plaintexts and stanzas (docs/PROTOCOL.md §6.2, §7.1, §7.2):
 // the v2 padding, message ids in WhatsApp's format, and the participant hash (phash).
 #include <array>
 #include <cstdint>

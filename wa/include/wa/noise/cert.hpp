@@ -1,7 +1,7 @@
 #pragma once
-// Verification of the Noise certificate chain the server sends in its hello (wa-protocol.md §1.4),
-// with whatsmeow's full rule set: root -> intermediate -> leaf, XEdDSA signatures, issuer serials,
-// validity windows, and the leaf key bound to the server static key of this handshake.
+// Verification of the Noise certificate chain the server sends in its hello (docs/PROTOCOL.md
+// §1.4), with whatsmeow's full rule set: root -> intermediate -> leaf, XEdDSA signatures, issuer
+// serials, validity windows, and the leaf key bound to the server static key of this handshake.
 #include <chrono>
 #include <cstdint>
 #include <span>

@@ -1,5 +1,5 @@
 #pragma once
-// The client (initiator) side of WhatsApp's Noise XX handshake (wa-protocol.md §1.3-§1.5), as a
+// The client (initiator) side of WhatsApp's Noise XX handshake (docs/PROTOCOL.md §1.3-§1.5), as a
 // state machine over byte strings: no sockets, so tests drive it with crafted server messages.
 //
 //   ClientHandshake hs(noise_key, policy);

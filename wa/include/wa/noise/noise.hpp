@@ -1,9 +1,9 @@
 #pragma once
-// Noise_XX_25519_AESGCM_SHA256 building blocks (wa-protocol.md §1.3, §1.5; Noise spec rev. 34 §5).
-// SymmetricState is Noise's symmetric state (h, ck, k, n) with MixHash, MixKey, EncryptAndHash,
-// DecryptAndHash and Split; TransportCipher is the pair of post-handshake cipher states. The
-// WhatsApp message sequence is in client_handshake.hpp; this file knows nothing of protobuf, so the
-// published Noise test vectors exercise exactly the code the client runs.
+// Noise_XX_25519_AESGCM_SHA256 building blocks (docs/PROTOCOL.md §1.3, §1.5; Noise spec rev. 34
+// §5). SymmetricState is Noise's symmetric state (h, ck, k, n) with MixHash, MixKey,
+// EncryptAndHash, DecryptAndHash and Split; TransportCipher is the pair of post-handshake cipher
+// states. The WhatsApp message sequence is in client_handshake.hpp; this file knows nothing of
+// protobuf, so the published Noise test vectors exercise exactly the code the client runs.
 #include <array>
 #include <cstdint>
 #include <span>

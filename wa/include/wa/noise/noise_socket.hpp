@@ -1,6 +1,6 @@
 #pragma once
 // An encrypted WhatsApp connection: WebSocket + frames + the Noise handshake + transport cipher
-// (wa-protocol.md §1). open() connects and runs the client handshake; afterwards read_frame() and
+// (docs/PROTOCOL.md §1). open() connects and runs the client handshake; afterwards read_frame() and
 // write_frame() move decrypted frame payloads (flag byte + node, §1.5), which binary::decode and
 // binary::encode turn into nodes.
 #include <boost/asio/awaitable.hpp>
@@ -32,7 +32,7 @@ enum class OpenStage { connect, handshake, certificate };
 
 /// A failure of open(): the step and the typed error.
 struct OpenError {
-  OpenStage stage;
+  OpenStage stage = OpenStage::connect;
   Error error;
 };
 const char* stage_name(OpenStage s) noexcept;

@@ -1,5 +1,5 @@
 #pragma once
-// ADV ("account device verification") of pair-success, as pure functions (wa-protocol.md §4.2):
+// ADV ("account device verification") of pair-success, as pure functions (docs/PROTOCOL.md §4.2):
 // verify the HMAC with the adv secret, parse the signed identity, verify the account signature,
 // make our device signature, and build what goes back in <pair-device-sign>; then persist it all
 // in one store transaction. No network: the client feeds the <pair-success> node in and sends the

@@ -1,5 +1,5 @@
 #pragma once
-// The ClientPayload sent encrypted in the client finish message (wa-protocol.md §2): the device's
+// The ClientPayload sent encrypted in the client finish message (docs/PROTOCOL.md §2): the device's
 // key material and the registration payload of a new device (§2.4). Login payloads (§2.5) come
 // with pairing.
 #include <array>

@@ -1,5 +1,5 @@
 #pragma once
-// Key generation for our own device (wa-protocol.md §2.4, §5.1, §10): registration id, signed
+// Key generation for our own device (docs/PROTOCOL.md §2.4, §5.1, §10): registration id, signed
 // prekey, one-time prekeys with wrapping 24-bit ids, a fresh device record. Keys and XEdDSA come
 // from wa/crypto/curve25519.hpp (clamped Curve25519 private keys; libsignal's XEdDSA), so there is
 // one XEdDSA implementation in the library; tests cross-check it against the Signal sessions.

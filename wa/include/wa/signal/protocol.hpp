@@ -1,6 +1,6 @@
 #pragma once
 // Signal sessions and sender keys for one device, over libsignal-protocol-c with our DeviceStore
-// underneath (wa-protocol.md §6.2, §7, §10). Plaintexts here are already padded by the caller
+// underneath (docs/PROTOCOL.md §6.2, §7, §10). Plaintexts here are already padded by the caller
 // (WhatsApp's v=2 padding is a message-layer concern).
 //
 // Every decrypt runs inside DeviceStore::transaction, so a failed decrypt leaves no half-written

@@ -1,7 +1,7 @@
 #pragma once
-// Length-prefixed frames over WebSocket messages (wa-protocol.md §1.2): a 3-byte big-endian length
-// then the payload, at most 2^24-1 bytes. WebSocket message boundaries mean nothing: one message
-// may carry several frames or part of one, so the reader reassembles by length.
+// Length-prefixed frames over WebSocket messages (docs/PROTOCOL.md §1.2): a 3-byte big-endian
+// length then the payload, at most 2^24-1 bytes. WebSocket message boundaries mean nothing: one
+// message may carry several frames or part of one, so the reader reassembles by length.
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// The WebSocket transport under the frame layer (wa-protocol.md §1.1): binary messages over TCP,
+// The WebSocket transport under the frame layer (docs/PROTOCOL.md §1.1): binary messages over TCP,
 // TLS for wss:// (system CAs, host name checked), the Origin header WhatsApp expects, and
 // timeouts on connect, read and write. Boost.Beast lives in websocket.cpp only: this header is
 // plain Asio coroutines so that including it stays cheap.

@@ -1,5 +1,5 @@
 #pragma once
-// The device store: what one companion device must remember across restarts (wa-protocol.md §4,
+// The device store: what one companion device must remember across restarts (docs/PROTOCOL.md §4,
 // §5, §10). One abstract DeviceStore per device, with the device record and five narrow sub-stores
 // (one-time prekeys, Signal sessions, peer identities, sender keys, LID↔PN map).
 //

@@ -1,7 +1,8 @@
 #pragma once
 // Plain value types held by the device store: keys, prekeys, Signal addresses and the device
 // record. Everything is bytes, integers and strings so that an SQL backend stores them as columns
-// (BLOB / bytea, INTEGER, TEXT) without knowing any protocol library. wa-protocol.md §2.4, §4, §5.
+// (BLOB / bytea, INTEGER, TEXT) without knowing any protocol library. docs/PROTOCOL.md §2.4, §4,
+// §5.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -52,6 +53,7 @@ struct Address {
   /// "name.device" (for logs and keys of maps).
   std::string to_string() const;
   friend bool operator==(const Address&, const Address&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted <=>
   friend auto operator<=>(const Address&, const Address&) = default;
 };
 
@@ -60,6 +62,7 @@ struct SenderKeyName {
   std::string group;
   Address sender;
   friend bool operator==(const SenderKeyName&, const SenderKeyName&) = default;
+  // NOLINTNEXTLINE(modernize-use-nullptr): as above
   friend auto operator<=>(const SenderKeyName&, const SenderKeyName&) = default;
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// The receive path as functions over nodes, the Signal layer and the store (wa-protocol.md §6,
+// The receive path as functions over nodes, the Signal layer and the store (docs/PROTOCOL.md §6,
 // §7.5, §7.6): who sent a <message>, which Signal address decrypts it (LID preferred, PN sessions
 // migrated), decrypting every <enc> (sender-key distributions first), and the stanzas sent back
 // (receipt, retry receipt). The connection code (client.cpp) only sequences them.
@@ -71,7 +71,7 @@ MessageReceived to_event(const Source& src, const message::Content& content, con
 /// presence available (else type=inactive).
 Node receipt_for(const Node& message, const Source& src, bool active);
 /// Why a message could not be decrypted, as the `error` attribute of a retry receipt's <retry>
-/// carries it (docs/wa-protocol.md §7.5). The codes are WhatsApp's.
+/// carries it (docs/PROTOCOL.md §7.5). The codes are WhatsApp's.
 enum class RetryReason : int {
   unknown = 0,
   no_session = 1,

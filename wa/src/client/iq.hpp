@@ -1,7 +1,7 @@
 #pragma once
 // Request/response over the socket as an awaitable: an <iq> is sent with a fresh id, and the
 // caller waits for the <iq type=result|error> with that id, a timeout, or the connection ending
-// (every waiter then fails with client_disconnected). wa-protocol.md §9; STYLE.md habit 6.
+// (every waiter then fails with client_disconnected). docs/PROTOCOL.md §9.
 // Thread safety: none; all calls on the owning client's strand.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>

@@ -1,5 +1,5 @@
 #pragma once
-// The send path as pure functions (wa-protocol.md §5.2, §5.3, §7.2, §7.4): device lists (usync),
+// The send path as pure functions (docs/PROTOCOL.md §5.2, §5.3, §7.2, §7.4): device lists (usync),
 // prekey-bundle fetches, the Message protobuf of a text, the deviceSentMessage wrapper for our own
 // devices, and the <message> stanza with per-device <enc> nodes. The connection code (client.cpp)
 // sequences them with the Signal layer.
@@ -66,7 +66,7 @@ Node group_info_query(const Jid& group);
 Result<GroupInfo> parse_group_info(const Node& iq_result, const Jid& group);
 
 /// <iq xmlns=usync> asking whether phone numbers (digits) are on WhatsApp, with their LIDs
-/// (contact protocol; wa-protocol.md §5.3).
+/// (contact protocol; docs/PROTOCOL.md §5.3).
 Node usync_contacts_query(std::span<const std::string> phones, std::string_view sid);
 /// The answer for each number asked, in the order of `phones`; a number absent from the answer
 /// counts as not on WhatsApp.

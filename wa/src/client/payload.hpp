@@ -1,5 +1,5 @@
 #pragma once
-// The ClientPayload of a stored device (wa-protocol.md §2): registration for an unpaired device
+// The ClientPayload of a stored device (docs/PROTOCOL.md §2): registration for an unpaired device
 // (§2.4), login for a paired one (§2.5). Both reuse wa::payload's base values, so the two cannot
 // drift apart.
 #include <cstdint>

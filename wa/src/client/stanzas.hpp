@@ -1,6 +1,6 @@
 #pragma once
 // The stanzas the client sends and the small facts it reads from server stanzas, as pure functions
-// (wa-protocol.md §4, §5.1, §9). The connection code (client.cpp) only sequences them.
+// (docs/PROTOCOL.md §4, §5.1, §9). The connection code (client.cpp) only sequences them.
 // Thread safety: free functions without shared state.
 #include <cstddef>
 #include <cstdint>

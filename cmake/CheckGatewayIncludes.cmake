@@ -1,0 +1,33 @@
+# ctest gateway_includes_public_wa_headers: the gateway uses the library through its API only.
+# Every quoted include in gateway/ (sources, tests) names either a gateway file or a header of
+# wa/include/wa/; an include that resolves into wa/src (the library's internals) fails the test.
+# (The gateway's tests may use the library's DeviceStore contract tests, wa/tests/store/.)
+# Run as: cmake -DROOT=<checkout> -P cmake/CheckGatewayIncludes.cmake
+file(GLOB_RECURSE files "${ROOT}/gateway/*.cpp" "${ROOT}/gateway/*.hpp")
+set(bad "")
+set(checked 0)
+foreach(f IN LISTS files)
+  file(STRINGS "${f}" lines REGEX "^[ \t]*#[ \t]*include[ \t]*\"")
+  get_filename_component(dir "${f}" DIRECTORY)
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]*\"([^\"]+)\".*" "\\1" inc "${line}")
+    math(EXPR checked "${checked} + 1")
+    if(inc MATCHES "^wa/")
+      if(NOT EXISTS "${ROOT}/wa/include/${inc}")
+        list(APPEND bad "${f}: ${inc} is not a header of wa/include/wa/")
+      endif()
+    elseif(EXISTS "${dir}/${inc}" OR EXISTS "${ROOT}/gateway/src/${inc}" OR EXISTS "${ROOT}/gateway/tests/${inc}")
+      # a gateway file
+    elseif(EXISTS "${ROOT}/wa/src/${inc}")
+      list(APPEND bad "${f}: ${inc} is an internal header of the library")
+    endif()
+  endforeach()
+endforeach()
+if(checked LESS 100)
+  message(FATAL_ERROR "only ${checked} includes found under ${ROOT}/gateway: wrong ROOT?")
+endif()
+if(bad)
+  list(JOIN bad "\n  " msg)
+  message(FATAL_ERROR "the gateway includes more than the library's API:\n  ${msg}")
+endif()
+message(STATUS "${checked} gateway includes checked: only wa/include/wa/ headers of the library")

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The lint stage (`make lint`, `scripts/test.sh lint`); any finding fails it:
+#   clang-format (check only) on every tracked C++ file,
+#   ESLint on the JavaScript outside the dashboard (eslint.config.mjs; frontend/ lints in its stage),
+#   clang-tidy (.clang-tidy, warnings are errors) on wa/src, wa/tools and gateway/src, two files at a
+#   time, cached per file content under ~/.cache/wa-gateway-clang-tidy (scripts/clang_tidy.mjs).
+# Uses the test build directory (TEST_BUILD_DIR, default build-test) for compile_commands.json and
+# builds only the generated protobuf sources there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${TEST_BUILD_DIR:-build-test}
+status=0
+echo "== lint: clang-format on every C++ file"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror || status=1
+echo "== lint: ESLint (emulator, tests, bench, scripts, library test drivers)"
+node_modules/.bin/eslint . || status=1
+echo "== lint: clang-tidy on wa/ and gateway/"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
+cmake --build "$build" -j"${JOBS:-2}" --target wa_proto >/dev/null
+node scripts/clang_tidy.mjs --build-dir "$build" || status=1
+exit $status
