@@ -50,7 +50,7 @@ bench:
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-# The lint stage of `make test`: clang-format, ESLint, clang-tidy (cached; see scripts/lint.sh).
+# clang-format, ESLint and clang-tidy (cached; see scripts/lint.sh). `make test` runs the first two.
 lint:
 	@scripts/install-deps.sh --test
 	@npm ci --no-audit --no-fund --loglevel=error

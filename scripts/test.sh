@@ -2,7 +2,8 @@
 # Runs every test: installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer
 # and warnings as errors, starts a throwaway PostgreSQL, then runs
 #   lint        scripts/lint.sh: clang-format (check only) on every C++ file, ESLint outside the
-#               dashboard, clang-tidy on wa/ and gateway/ (the frontend's ESLint runs in frontend)
+#               dashboard (the frontend's ESLint runs in frontend); clang-tidy only with LINT_TIDY=1
+#               (`make lint` runs it: cold, it takes about half an hour on two cores)
 #   unit        ctest (C++ unit tests, both databases; library conformance tests)
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
@@ -20,7 +21,7 @@ npm ci --no-audit --no-fund --loglevel=error
 FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
 
 if [[ $stage == all || $stage == lint ]]; then
-  scripts/lint.sh
+  LINT_TIDY=${LINT_TIDY:-0} scripts/lint.sh
 fi
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
