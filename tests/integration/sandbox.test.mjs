@@ -55,7 +55,7 @@ describe('sandbox mode', () => {
   test('another user\'s session is 404 on every sandbox route', async () => {
     const other = await newUser(gw);
     for (const [m, p] of [['POST', 'scan'], ['POST', 'incoming'], ['GET', 'outbox']]) {
-      const r = await call(gw, m, `/api/v1/sandbox/sessions/${sessionId}/${p}`, { token: other.token, body: m === 'POST' ? { from: alice, text: 'x' } : undefined });
+      const r = await call(gw, m, `/api/v1/sandbox/sessions/${sessionId}/${p}`, { token: other.token, body: p === 'incoming' ? { from: alice, text: 'x' } : undefined });
       assert.equal(r.status, 404, `${p}: ${r.text}`);
     }
     const anon = await call(gw, 'GET', `/api/v1/sandbox/sessions/${sessionId}/outbox`);
@@ -152,7 +152,7 @@ describe('sandbox off', () => {
       const user = await newUser(gw);
       const id = (await createSession(gw, user.token, 'plain')).session_id;
       for (const [m, p] of [['POST', 'scan'], ['POST', 'incoming'], ['GET', 'outbox']]) {
-        const r = await call(gw, m, `/api/v1/sandbox/sessions/${id}/${p}`, { token: user.token, body: m === 'POST' ? {} : undefined });
+        const r = await call(gw, m, `/api/v1/sandbox/sessions/${id}/${p}`, { token: user.token, body: p === 'incoming' ? { from: '6281234567890', text: 'x' } : undefined });
         assert.equal(r.status, 404, `${p}: ${r.text}`);
       }
       const h = await call(gw, 'GET', '/health');
