@@ -138,7 +138,7 @@ function QRBody({ sessionId, onClose }) {
             {qr?.qr_text && !expired ? t('qr.waiting', { s: left }) : qr?.qr_text ? t('qr.expired') : ''}
           </p>
           {sandbox && qr?.qr_text && !expired && (
-            <button type="button" className="btn-primary bg-amber-600 hover:bg-amber-700" onClick={sandboxScan} disabled={scanning} data-testid="sandbox-scan">
+            <button type="button" className="btn-primary bg-amber-700 hover:bg-amber-800" onClick={sandboxScan} disabled={scanning} data-testid="sandbox-scan">
               <FlaskConical className="h-4 w-4" aria-hidden="true" />
               {scanning ? t('common.working') : t('sandbox.scan')}
             </button>
