@@ -3,7 +3,7 @@
 //   wa-gateway --sandbox             serve, wired to a simulated WhatsApp (docs/SANDBOX.md)
 //   wa-gateway migrate up|down [N]|status
 //   wa-gateway media-url <id>
-//   wa-gateway routes
+//   wa-gateway routes [--sandbox]
 //   wa-gateway --help | --version
 #include <chrono>
 #include <cstdlib>
@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
            "                                           (the emulator; docs/SANDBOX.md)\n"
            "  wa-gateway migrate up|down [N]|status    manage the database schema\n"
            "  wa-gateway media-url <id>                print a signed URL of stored media\n"
-           "  wa-gateway routes                        print every HTTP route as JSON\n"
+           "  wa-gateway routes [--sandbox]            print every HTTP route as JSON (with\n"
+           "                                           --sandbox: also the sandbox-only ones)\n"
            "  wa-gateway --version                     print the version\n\n"
         << gw::config::help_text();
     return 0;
@@ -52,8 +53,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: wa-gateway --sandbox\n";
     return 2;
   }
-  if (routes && args.size() != 1) {
-    std::cerr << "usage: wa-gateway routes\n";
+  const bool routes_sandbox = routes && args.size() == 2 && args[1] == "--sandbox";
+  if (routes && args.size() != 1 && !routes_sandbox) {
+    std::cerr << "usage: wa-gateway routes [--sandbox]\n";
     return 2;
   }
   if (!args.empty() && !migrate && !media_url && !routes && !sandbox) {
@@ -115,7 +117,7 @@ int main(int argc, char** argv) {
   }
   int rc = migrate     ? gw::app::run_migrate(cfg, {args.begin() + 1, args.end()})
            : media_url ? gw::app::run_media_url(cfg, {args.begin() + 1, args.end()})
-           : routes    ? gw::app::run_print_routes(cfg)
+           : routes    ? gw::app::run_print_routes(cfg, routes_sandbox)
                        : gw::app::run_server(cfg, driver ? &driver->link() : nullptr);
   gw::log::shutdown();
   return rc;

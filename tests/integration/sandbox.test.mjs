@@ -172,6 +172,20 @@ describe('sandbox off', () => {
     child.on('exit', (code) => { clearTimeout(timer); rmSync(dir, { recursive: true, force: true }); resolve({ code, out }); });
   });
 
+  test('`routes` lists the sandbox routes only with --sandbox', async () => {
+    const sandboxRoutes = (out) => JSON.parse(out.slice(out.indexOf('['))).filter((r) => r.pattern.startsWith('/api/v1/sandbox/')).map((r) => `${r.method} ${r.pattern} ${r.access}`).sort();
+    const plain = await run({}, ['routes']);
+    assert.equal(plain.code, 0, plain.out);
+    assert.deepEqual(sandboxRoutes(plain.out), []);
+    const withSandbox = await run({}, ['routes', '--sandbox']);
+    assert.equal(withSandbox.code, 0, withSandbox.out);
+    assert.deepEqual(sandboxRoutes(withSandbox.out), [
+      'GET /api/v1/sandbox/sessions/:id/outbox authenticated',
+      'POST /api/v1/sandbox/sessions/:id/incoming authenticated',
+      'POST /api/v1/sandbox/sessions/:id/scan authenticated',
+    ]);
+  });
+
   test('--sandbox with ENV=production refuses to start', async () => {
     const r = await run({ ENV: 'production', JWT_SECRET: 'x'.repeat(64), PIN_SECRET: 'y'.repeat(64) });
     assert.notEqual(r.code, 0);

@@ -123,8 +123,9 @@ int run_server(const config::Config& cfg, const sandbox::Link* sandbox) {
   return serve_or_print_routes(cfg, false, sandbox);
 }
 
-int run_print_routes(const config::Config& cfg) {
-  return serve_or_print_routes(cfg, true, nullptr);
+int run_print_routes(const config::Config& cfg, bool sandbox) {
+  const sandbox::Link none{};
+  return serve_or_print_routes(cfg, true, sandbox ? &none : nullptr);
 }
 
 namespace {
