@@ -25,13 +25,9 @@ constexpr std::chrono::seconds kCommandTimeout{60};
 // How long a scan waits for the session to report connected before answering.
 constexpr std::chrono::seconds kScanWait{20};
 
-// Sends one command to the driver; its JSON answer, or the ApiError it maps to.
-boost::asio::awaitable<json::object> command(webhooks::HttpClient& client,
-                                             const sandbox::Link& link, std::string path,
-                                             json::object body) {
-  auto r = co_await client.post(
-      link.control_url + path, json::serialize(body), {{"Authorization", "Bearer " + link.token}},
-      std::chrono::duration_cast<std::chrono::milliseconds>(kCommandTimeout));
+// The driver's answer to one command: its JSON object, or the ApiError it maps to. Not a
+// coroutine (g++ 12 mishandles some initializers inside coroutines; see util/coro.hpp).
+json::object answer_of(const webhooks::HttpResult& r, const std::string& path) {
   if (r.status == 0) {
     throw http::ApiError(http::ErrorKind::bad_gateway,
                          "the sandbox driver did not answer: " + r.error);
@@ -42,19 +38,34 @@ boost::asio::awaitable<json::object> command(webhooks::HttpClient& client,
     throw http::ApiError(http::ErrorKind::bad_gateway, "the sandbox driver answered garbage");
   }
   auto& o = v.get_object();
-  if (r.status / 100 == 2) co_return std::move(o);
-  std::string message = o.contains("error") && o["error"].is_string()
-                            ? std::string(o["error"].get_string())
-                            : "the sandbox driver refused the command";
+  if (r.status / 100 == 2) return std::move(o);
+  std::string message = "the sandbox driver refused the command";
+  if (const auto* e = o.if_contains("error"); e && e->is_string()) {
+    message = std::string(e->get_string());
+  }
   if (r.status == 400) {
     json::object details;
-    if (const auto* f = o.if_contains("field"); f && f->is_string())
+    if (const auto* f = o.if_contains("field"); f && f->is_string()) {
       details[f->get_string()] = message;
+    }
     throw http::ApiError(http::ErrorKind::validation, message, std::move(details));
   }
   if (r.status == 409) throw http::ApiError(http::ErrorKind::conflict, message);
   log::warn("sandbox driver error", {{"path", path}, {"status", r.status}, {"error", message}});
   throw http::ApiError(http::ErrorKind::bad_gateway, "sandbox: " + message);
+}
+
+// Sends one command to the driver; its JSON answer, or the ApiError it maps to.
+boost::asio::awaitable<json::object> command(webhooks::HttpClient& client,
+                                             const sandbox::Link& link, std::string path,
+                                             json::object body) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  headers.emplace_back("Authorization", "Bearer " + link.token);
+  std::string url = link.control_url + path;
+  std::string payload = json::serialize(body);
+  const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kCommandTimeout);
+  auto r = co_await client.post(std::move(url), std::move(payload), std::move(headers), timeout);
+  co_return answer_of(r, path);
 }
 
 }  // namespace
@@ -86,8 +97,10 @@ void register_sandbox_routes(http::Router& router, app::Context& ctx, sessions::
                   (status == "connected" ? " already"
                                          : "; start it (POST /api/v1/sessions/:id/start) first"));
         }
-        auto r = co_await command(client, link, "/scan",
-                                  json::object{{"session_id", id}, {"qr", s->qr_text}});
+        json::object cmd;
+        cmd["session_id"] = id;
+        cmd["qr"] = s->qr_text;
+        auto r = co_await command(client, link, "/scan", std::move(cmd));
         // The session connects a moment after the scan (pairing, then a new login).
         auto ex = co_await boost::asio::this_coro::executor;
         boost::asio::steady_timer timer(ex);
@@ -117,8 +130,8 @@ void register_sandbox_routes(http::Router& router, app::Context& ctx, sessions::
                                "the session is not connected: scan its QR code with the sandbox "
                                "phone first (POST /api/v1/sandbox/sessions/:id/scan)");
         }
-        auto r = co_await command(client, link, "/incoming",
-                                  sandbox::to_command(in, id, *s->phone_number));
+        auto cmd = sandbox::to_command(in, id, *s->phone_number);
+        auto r = co_await command(client, link, "/incoming", std::move(cmd));
         json::object o{
             {"session_id", id}, {"message_id", r["id"]}, {"chat", r["chat"]}, {"from", in.from}};
         if (in.group) o["group"] = *in.group;
@@ -132,8 +145,9 @@ void register_sandbox_routes(http::Router& router, app::Context& ctx, sessions::
                auto s = manager.snapshot(id);
                json::array messages;
                if (s && s->phone_number) {
-                 auto r = co_await command(client, link, "/outbox",
-                                           json::object{{"bot_phone", *s->phone_number}});
+                 json::object cmd;
+                 cmd["bot_phone"] = *s->phone_number;
+                 auto r = co_await command(client, link, "/outbox", std::move(cmd));
                  if (auto* m = r.if_contains("messages"); m && m->is_array()) {
                    messages = std::move(m->get_array());
                  }
