@@ -1,12 +1,13 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
 #   make test   install what is missing, build with sanitizers, run every test
+#   make sandbox  the same, started with --sandbox: WhatsApp simulated by the emulator, SQLite in DATA_DIR
 # Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, coverage, clean.
 JOBS ?= 2
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 
-.PHONY: run build frontend deps test test-unit test-integration test-frontend fuzz bench format lint coverage clean
+.PHONY: run sandbox build frontend deps test test-unit test-integration test-frontend fuzz bench format lint coverage clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,6 +22,10 @@ frontend: deps
 
 run: build
 	@$(BUILD_DIR)/bin/wa-gateway
+
+# Sandbox mode (docs/SANDBOX.md): no phone, no WhatsApp; always SQLite in DATA_DIR.
+sandbox: build
+	@DATABASE_URL= $(BUILD_DIR)/bin/wa-gateway --sandbox
 
 test:
 	@scripts/test.sh

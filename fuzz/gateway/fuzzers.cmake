@@ -83,3 +83,12 @@ add_fuzzer(static_site
           ${GW_SRC}/http/message.cpp ${GW_SRC}/util/strings.cpp
   LIBS ZLIB::ZLIB
   INCLUDES ${GW_SRC})
+
+# The body of the sandbox's POST /api/v1/sandbox/sessions/:id/incoming (a simulated contact's
+# message): field validation and the command sent to the sandbox driver.
+add_fuzzer(sandbox_incoming
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/sandbox_incoming_fuzz.cpp ${GW_SRC}/sandbox/incoming.cpp
+          ${GW_SRC}/http/json_body.cpp ${GW_SRC}/http/errors.cpp ${GW_SRC}/sessions/validation.cpp
+          ${GW_SRC}/util/strings.cpp
+  LIBS Boost::json Boost::url
+  INCLUDES ${GW_SRC})

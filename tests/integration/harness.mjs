@@ -41,9 +41,9 @@ export function pgCtl(command) {
 
 /**
  * Starts the gateway on a free port with a temporary DATA_DIR. Resolves once it logs
- * "listening". `env` adds/overrides variables.
+ * "listening". `env` adds/overrides variables; `args` are command-line arguments (e.g. --sandbox).
  */
-export async function startGateway({ dialect = 'sqlite', env = {}, dataDir } = {}) {
+export async function startGateway({ dialect = 'sqlite', env = {}, dataDir, args = [] } = {}) {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gw-it-'));
   const fullEnv = {
     PATH: process.env.PATH,
@@ -57,7 +57,7 @@ export async function startGateway({ dialect = 'sqlite', env = {}, dataDir } = {
     ...(dialect === 'postgres' ? { DATABASE_URL: env.DATABASE_URL ?? freshPostgresDatabase() } : {}),
     ...env,
   };
-  const child = spawn(gatewayBin, [], { env: fullEnv, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(gatewayBin, args, { env: fullEnv, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const gw = {
     child,
     dir,

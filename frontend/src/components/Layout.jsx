@@ -7,6 +7,7 @@ import { useAuth } from '../lib/auth.jsx';
 import { api } from '../lib/api.js';
 import { useLive } from '../hooks/live.jsx';
 import LanguageSwitch from './LanguageSwitch.jsx';
+import SandboxBanner from './SandboxBanner.jsx';
 
 const linkClass = ({ isActive }) =>
   `inline-flex items-center gap-1.5 rounded-md px-2 py-1.5 text-sm font-medium ${isActive ? 'bg-emerald-50 text-emerald-800' : 'text-slate-700 hover:bg-slate-100'}`;
@@ -27,6 +28,7 @@ export default function Layout() {
   };
   return (
     <div className="min-h-screen">
+      <SandboxBanner />
       <header className="sticky top-0 z-30 border-b border-slate-200 bg-white/95 backdrop-blur">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-4 gap-y-2 px-3 py-2 sm:px-6">
           <NavLink to="/dashboard" className="flex items-center gap-2 font-semibold text-slate-900">

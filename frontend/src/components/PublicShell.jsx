@@ -1,11 +1,13 @@
 import { MessageSquare } from 'lucide-react';
 import { useT } from '../i18n/index.jsx';
 import LanguageSwitch from './LanguageSwitch.jsx';
+import SandboxBanner from './SandboxBanner.jsx';
 
 export default function PublicShell({ children }) {
   const t = useT();
   return (
     <div className="flex min-h-screen flex-col">
+      <SandboxBanner />
       <header className="flex items-center justify-between px-4 py-3">
         <span className="flex items-center gap-2 font-semibold">
           <MessageSquare className="h-5 w-5 text-emerald-700" aria-hidden="true" />

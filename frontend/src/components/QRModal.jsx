@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { Tab, TabGroup, TabList, TabPanel, TabPanels } from '@headlessui/react';
 import QRCode from 'react-qr-code';
-import { CheckCircle2, RefreshCw, Smartphone } from 'lucide-react';
+import { CheckCircle2, FlaskConical, RefreshCw, Smartphone } from 'lucide-react';
 import { toast } from 'sonner';
 import { useT } from '../i18n/index.jsx';
 import { api } from '../lib/api.js';
 import { toastError } from '../lib/errors.js';
 import { useLive } from '../hooks/live.jsx';
+import { useSandbox } from '../lib/sandbox.js';
 import Modal from './Modal.jsx';
 import Field from './Field.jsx';
 
@@ -41,6 +42,8 @@ function QRBody({ sessionId, onClose }) {
   const [starting, setStarting] = useState(false);
   const [now, setNow] = useState(Date.now());
   const connected = session?.status === 'connected';
+  const sandbox = useSandbox();
+  const [scanning, setScanning] = useState(false);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
@@ -59,6 +62,19 @@ function QRBody({ sessionId, onClose }) {
       toastError(t, e);
     } finally {
       setStarting(false);
+    }
+  };
+
+  const sandboxScan = async () => {
+    setScanning(true);
+    try {
+      const { data } = await api.sandboxScan(sessionId);
+      toast.success(t('sandbox.scanned'));
+      dispatch({ type: 'upsert', session: { session_id: sessionId, status: data.status, phone_number: data.phone } });
+    } catch (e) {
+      toastError(t, e);
+    } finally {
+      setScanning(false);
     }
   };
 
@@ -123,6 +139,12 @@ function QRBody({ sessionId, onClose }) {
           <p className="text-sm text-slate-700" role="status" aria-live="polite">
             {timedOut ? t('qr.timedOut') : qr?.qr_text && !expired ? t('qr.waiting', { s: left }) : qr?.qr_text ? t('qr.expired') : ''}
           </p>
+          {sandbox && qr?.qr_text && !expired && (
+            <button type="button" className="btn-primary bg-amber-700 hover:bg-amber-800" onClick={sandboxScan} disabled={scanning} data-testid="sandbox-scan">
+              <FlaskConical className="h-4 w-4" aria-hidden="true" />
+              {scanning ? t('common.working') : t('sandbox.scan')}
+            </button>
+          )}
           {expired && !starting && (
             <button type="button" className="btn-primary" onClick={start} data-testid="qr-refresh">
               <RefreshCw className="h-4 w-4" aria-hidden="true" />

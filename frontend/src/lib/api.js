@@ -87,6 +87,9 @@ export const api = {
   analytics: (id, q) => request('GET', `/analytics/sessions/${id}?${new URLSearchParams(q)}`),
   analyticsCsv: (id, q) =>
     request('GET', `/analytics/sessions/${id}?${new URLSearchParams({ ...q, format: 'csv' })}`, { raw: true }),
+  sandboxScan: (id) => request('POST', `/sandbox/sessions/${id}/scan`),
+  sandboxIncoming: (id, body) => request('POST', `/sandbox/sessions/${id}/incoming`, { body }),
+  sandboxOutbox: (id) => request('GET', `/sandbox/sessions/${id}/outbox`),
   apiKeys: () => request('GET', '/api-keys'),
   createApiKey: (body) => request('POST', '/api-keys', { body }),
   deleteApiKey: (id) => request('DELETE', `/api-keys/${id}`),

@@ -12,6 +12,8 @@ import { useLive } from '../hooks/live.jsx';
 import StatusBadge from '../components/StatusBadge.jsx';
 import Field from '../components/Field.jsx';
 import ConfirmDialog from '../components/ConfirmDialog.jsx';
+import SandboxPanel from '../components/SandboxPanel.jsx';
+import { useSandbox } from '../lib/sandbox.js';
 import { copyText } from './GeneratePin.jsx';
 
 const fmtTime = (iso, lang) => (iso ? new Date(iso).toLocaleString(lang === 'id' ? 'id-ID' : 'en-GB') : '—');
@@ -23,6 +25,7 @@ export default function SessionDetail() {
   const live = sessions?.find((s) => s.session_id === sessionId);
   const [messages, setMessages] = useState(null);
   const [deliveries, setDeliveries] = useState(null);
+  const sandbox = useSandbox();
 
   const loadMessages = useCallback(async () => {
     try {
@@ -70,6 +73,7 @@ export default function SessionDetail() {
         {live && <StatusBadge status={live.status} reason={live.status_reason} />}
         {live?.phone_number && <span className="font-mono text-sm text-slate-700">+{live.phone_number}</span>}
       </div>
+      {sandbox && <SandboxPanel sessionId={sessionId} connected={live?.status === 'connected'} />}
       <div className="grid gap-4 lg:grid-cols-2">
         <SendForm sessionId={sessionId} onSent={loadMessages} />
         <WebhookSecret sessionId={sessionId} />

@@ -18,6 +18,8 @@ void register_system_routes(http::Router& router, app::Context& ctx) {
                o["active_sessions"] = ctx.active_sessions ? ctx.active_sessions() : 0;
                o["memory_usage_mb"] = static_cast<int64_t>(std::llround(
                    static_cast<double>(obs::resident_memory_bytes()) / (1024.0 * 1024.0)));
+               // The dashboard shows a SANDBOX banner (docs/SANDBOX.md).
+               if (ctx.config.sandbox) o["sandbox"] = true;
                o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::steady_clock::now() - ctx.started)
                                          .count();

@@ -22,6 +22,7 @@
 #include "api/auth_routes.hpp"
 #include "api/dashboard_routes.hpp"
 #include "api/media_routes.hpp"
+#include "api/sandbox_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
 #include "app/context.hpp"
@@ -114,19 +115,22 @@ const char* access_name(http::Access a) {
   return "unknown";
 }
 
-int serve_or_print_routes(const config::Config& cfg, bool print_routes);
+int serve_or_print_routes(const config::Config& cfg, bool print_routes,
+                          const sandbox::Link* sandbox_link);
 }  // namespace
 
-int run_server(const config::Config& cfg) {
-  return serve_or_print_routes(cfg, false);
+int run_server(const config::Config& cfg, const sandbox::Link* sandbox_link) {
+  return serve_or_print_routes(cfg, false, sandbox_link);
 }
 
-int run_print_routes(const config::Config& cfg) {
-  return serve_or_print_routes(cfg, true);
+int run_print_routes(const config::Config& cfg, bool with_sandbox) {
+  const sandbox::Link none{};
+  return serve_or_print_routes(cfg, true, with_sandbox ? &none : nullptr);
 }
 
 namespace {
-int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
+int serve_or_print_routes(const config::Config& cfg, bool print_routes,
+                          const sandbox::Link* sandbox_link) {
   std::unique_ptr<db::Database> db;
   try {
     db = open_database(cfg);
@@ -312,6 +316,16 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
   // Validated by the configuration (config.cpp), so found here.
   const auto analytics_zone = analytics::Zone::find(cfg.analytics_timezone).value();
   api::register_analytics_routes(router, ctx, analytics_zone);
+  // Sandbox mode only: the simulated phone and contacts (docs/SANDBOX.md).
+  std::optional<webhooks::HttpClient> sandbox_client;
+  if (sandbox_link != nullptr) {
+    webhooks::HttpClientOptions sco;
+    sco.allow_private_networks = true;  // the driver listens on loopback
+    sco.user_agent = hco.user_agent;
+    sco.max_response_bytes = 4 * 1024 * 1024;
+    sandbox_client.emplace(ioc.get_executor(), sco);
+    api::register_sandbox_routes(router, ctx, manager, *sandbox_client, *sandbox_link);
+  }
   // The built dashboard, read into memory once (docs/DASHBOARD.md).
   http::StaticSite dashboard;
   const auto dashboard_dir = api::resolve_dashboard_dir(cfg.dashboard_dir);

@@ -199,6 +199,10 @@ const std::vector<Var>& vars() {
        "directory of the built dashboard (default: frontend/dist found from the executable, "
        "build/bin/../../frontend/dist, or ./frontend/dist)",
        text(&Config::dashboard_dir)},
+      {"SANDBOX_EMULATOR_DIR", "",
+       "emulator directory used by `wa-gateway --sandbox` (default: emulator/ found from the "
+       "executable, build/bin/../../emulator, or ./emulator)",
+       text(&Config::sandbox_emulator_dir)},
       {"DATA_DIR", "./data", "directory for the SQLite database, secrets and media",
        [](Config& c, std::string_view v) -> std::string {
          if (v.empty()) return "a directory path";

@@ -103,6 +103,10 @@ struct Config {
   // Dashboard (docs/DASHBOARD.md)
   std::string dashboard_dir;  // empty: found beside the executable (api/dashboard_routes.cpp)
 
+  // Sandbox (docs/SANDBOX.md)
+  std::string sandbox_emulator_dir;  // empty: found beside the executable (sandbox/driver.cpp)
+  bool sandbox = false;              // set by `wa-gateway --sandbox`, not by a variable
+
   // Logging
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::json;
