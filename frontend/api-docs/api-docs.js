@@ -1,6 +1,6 @@
 // Renders /api/openapi.json with Swagger UI. An external file, not an inline script: the
 // gateway's Content-Security-Policy allows scripts from 'self' only (docs/DASHBOARD.md).
-/* global SwaggerUIBundle */
+/* global window, SwaggerUIBundle */
 window.addEventListener('DOMContentLoaded', () => {
   window.ui = SwaggerUIBundle({
     url: '/api/openapi.json',
