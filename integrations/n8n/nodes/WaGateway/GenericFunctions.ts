@@ -32,8 +32,18 @@ export function describeFailure(error: JsonObject & { message?: string }, baseUr
 		httpCode?: string;
 	};
 	const code = String(cause.code ?? error.code ?? '');
-	if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) {
-		return `The gateway at ${baseUrl} cannot be reached (${code}): is it running, and is the Base URL of the credential right?`;
+	// In words, not the error code: n8n replaces a message containing a known code with its own
+	// generic text, which would lose the gateway's address.
+	const network: Record<string, string> = {
+		ECONNREFUSED: 'connection refused',
+		ENOTFOUND: 'host name not found',
+		EAI_AGAIN: 'host name lookup failed',
+		ECONNRESET: 'connection closed',
+		ETIMEDOUT: 'timed out',
+		EHOSTUNREACH: 'host unreachable',
+	};
+	if (network[code]) {
+		return `The gateway at ${baseUrl} cannot be reached (${network[code]}): is it running, and is the Base URL of the credential right?`;
 	}
 	const response = cause.response;
 	const status = response?.status ?? (cause.httpCode ? Number(cause.httpCode) : undefined);
@@ -75,7 +85,14 @@ export async function gatewayRequest(
 		return answer && typeof answer === 'object' && 'data' in answer ? answer.data : answer;
 	} catch (error) {
 		const message = describeFailure(error as JsonObject, baseUrl);
-		throw new NodeApiError(this.getNode(), error as JsonObject, { message, description: message });
+		const status = (error as { response?: { status?: number } }).response?.status;
+		// A plain cause: n8n would otherwise replace the message with a generic one for
+		// connection errors.
+		throw new NodeApiError(this.getNode(), { message } as JsonObject, {
+			message,
+			description: message,
+			httpCode: status ? String(status) : null,
+		});
 	}
 }
 
