@@ -29,7 +29,7 @@ module.exports = {
         'n8n-nodes-base/node-execute-block-missing-continue-on-fail': 'off',
         'n8n-nodes-base/node-resource-description-filename-against-convention': 'off',
         'n8n-nodes-base/node-param-default-missing': 'off',
-        // NodeConnectionType.Main is the typed spelling of 'main' (n8n-workflow's own type).
+        // NodeConnectionTypes.Main is the typed spelling of 'main' (n8n-workflow's own type).
         'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
         'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
       },

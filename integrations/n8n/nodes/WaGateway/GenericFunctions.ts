@@ -91,7 +91,7 @@ export async function gatewayRequest(
 		throw new NodeApiError(this.getNode(), { message } as JsonObject, {
 			message,
 			description: message,
-			httpCode: status ? String(status) : null,
+			httpCode: status ? String(status) : undefined,
 		});
 	}
 }

@@ -6,7 +6,7 @@ import type {
 	INodeType,
 	INodeTypeDescription,
 } from 'n8n-workflow';
-import { NodeConnectionType, NodeOperationError } from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { CREDENTIALS, gatewayRequest, getSessions, requireSession } from './GenericFunctions';
 
@@ -268,8 +268,8 @@ export class WaGateway implements INodeType {
 		subtitle: '={{$parameter["operation"]}}',
 		description: 'Send WhatsApp messages and read sessions through the WhatsApp Multi-Session API Gateway',
 		defaults: { name: 'WA Gateway' },
-		inputs: [NodeConnectionType.Main],
-		outputs: [NodeConnectionType.Main],
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: CREDENTIALS, required: true }],
 		properties,
 	};

@@ -7,7 +7,7 @@ import type {
 	IWebhookFunctions,
 	IWebhookResponseData,
 } from 'n8n-workflow';
-import { NodeConnectionType } from 'n8n-workflow';
+import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { CREDENTIALS, gatewayRequest, getSessions } from '../WaGateway/GenericFunctions';
 
@@ -57,7 +57,7 @@ export class WaGatewayTrigger implements INodeType {
 			'Starts the workflow on WhatsApp events of a gateway session (registers its own signed webhook subscription)',
 		defaults: { name: 'WA Gateway Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionType.Main],
+		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: CREDENTIALS, required: true }],
 		webhooks: [
 			{
