@@ -49,18 +49,18 @@ TEST(SubscriptionBody, EachBadFieldNamed) {
   e = details_of(json::parse(R"({"url": 5, "events": []})").as_object());
   EXPECT_EQ(e.at("url").as_string(), "must be a string");
   EXPECT_TRUE(e.contains("events"));
-  e = details_of(json::parse(R"({"url": "ftp://x/y", "events": ["message.received", 3]})")
-                     .as_object());
+  e = details_of(
+      json::parse(R"({"url": "ftp://x/y", "events": ["message.received", 3]})").as_object());
   EXPECT_TRUE(e.contains("url"));
   EXPECT_TRUE(e.contains("events"));
-  e = details_of(json::parse(R"({"url": "http://x.example/", "events": ["message.deleted"]})")
-                     .as_object());
+  e = details_of(
+      json::parse(R"({"url": "http://x.example/", "events": ["message.deleted"]})").as_object());
   EXPECT_NE(std::string(e.at("events").as_string()).find("unknown event: message.deleted"),
             std::string::npos);
   // The webhook URL rules apply: no private targets when they are not allowed.
-  EXPECT_THROW(parse_subscription(json::parse(R"({"url": "http://127.0.0.1/x"})").as_object(),
-                                  false),
-               http::ApiError);
+  EXPECT_THROW(
+      parse_subscription(json::parse(R"({"url": "http://127.0.0.1/x"})").as_object(), false),
+      http::ApiError);
 }
 
 class SubscriptionStoreTest : public ::testing::TestWithParam<db::Dialect> {
@@ -107,15 +107,16 @@ TEST_P(SubscriptionStoreTest, FanOutToTheSubscriptionsThatAsked) {
     EXPECT_EQ(r.rows[0].text(3), "M1");
 
     // message.status goes to nobody here (no subscription and not in the session's events).
-    EXPECT_EQ(outbound::queue_status_webhooks(c, session_, {{"M9", "62811@s.whatsapp.net",
-                                                             "delivered", "2026-01-01T00:00:00Z"}},
-                                              1),
-              0);
+    EXPECT_EQ(
+        outbound::queue_status_webhooks(
+            c, session_, {{"M9", "62811@s.whatsapp.net", "delivered", "2026-01-01T00:00:00Z"}}, 1),
+        0);
     // Deleted: its rows go with it; another session's id is not found.
     EXPECT_FALSE(subs::remove(c, auth::uuid_v4(), a.id));
     EXPECT_TRUE(subs::remove(c, session_, a.id));
     EXPECT_FALSE(subs::remove(c, session_, a.id));
-    auto left = c.query("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = ?", {a.id});
+    auto left =
+        c.query("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = ?", {a.id});
     EXPECT_EQ(left.rows[0].integer(0), 0);
     EXPECT_EQ(subs::count(c, session_), 1u);
   });

@@ -226,8 +226,8 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
         {event_id, s.id, r.message.chat_id, m.id, *analytics_id, payload, reply_context, due,
          now_ms});
   }
-  auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.received", r.message.chat_id,
-                                               m.id, payload, reply_context, due, now_ms);
+  auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.received", r.message.chat_id, m.id,
+                                               payload, reply_context, due, now_ms);
   if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   return r;
 }

@@ -70,10 +70,10 @@ SubscriptionFields parse_subscription(const json::object& body, bool allow_priva
   } else {
     for (const auto& v : ev->value().as_array()) {
       if (!v.is_string() || !known_event(v.as_string())) {
-        errors["events"] = v.is_string() ? std::string("unknown event: ") +
-                                               std::string(v.as_string()).substr(0, 64) +
-                                               " (" + why + ")"
-                                         : std::string(why);
+        errors["events"] = v.is_string()
+                               ? std::string("unknown event: ") +
+                                     std::string(v.as_string()).substr(0, 64) + " (" + why + ")"
+                               : std::string(why);
         break;
       }
       std::string e(v.as_string());
@@ -119,8 +119,7 @@ std::vector<Subscription> list(db::Connection& c, const std::string& session_id)
 }
 
 std::size_t count(db::Connection& c, const std::string& session_id) {
-  auto r = c.query("SELECT COUNT(*) FROM webhook_subscriptions WHERE session_id = ?",
-                   {session_id});
+  auto r = c.query("SELECT COUNT(*) FROM webhook_subscriptions WHERE session_id = ?", {session_id});
   return static_cast<std::size_t>(r.rows.at(0).integer(0));
 }
 
