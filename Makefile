@@ -1,12 +1,12 @@
 # The two commands a newcomer needs:
 #   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
 #   make test   install what is missing, build with sanitizers, run every test
-# Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, clean.
+# Other targets: build, frontend, test-unit, test-frontend, test-integration, test-n8n, fuzz, bench, format, lint, clean.
 JOBS ?= 2
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 
-.PHONY: run build frontend deps test test-unit test-integration test-frontend fuzz bench format lint clean
+.PHONY: run build frontend deps test test-unit test-integration test-frontend test-n8n fuzz bench format lint clean
 
 deps:
 	@scripts/install-deps.sh
@@ -33,6 +33,9 @@ test-integration:
 
 test-frontend:
 	@scripts/test.sh frontend
+
+test-n8n:
+	@scripts/test.sh n8n
 
 fuzz:
 	@scripts/install-deps.sh --test

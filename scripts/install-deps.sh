@@ -2,7 +2,7 @@
 # Installs the Debian packages this project needs, only those missing.
 # Idempotent; works as root and uses sudo otherwise.
 #   scripts/install-deps.sh          build + run dependencies
-#   scripts/install-deps.sh --test   also what the test suite needs
+#   scripts/install-deps.sh --test   also what the test suite needs (n8n: scripts/install-n8n.sh)
 #   scripts/install-deps.sh --bench  also what the benchmarks need
 set -euo pipefail
 
@@ -52,4 +52,8 @@ fi
 if [ "$needs_node" -eq 1 ] && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "install-deps: Node.js >= 20 is required, found $(node --version)" >&2
   exit 1
+fi
+# The n8n end-to-end test's pinned n8n and the community node package (cached: fast when done).
+if [ "$needs_node" -eq 1 ]; then
+  "$(dirname "$0")/install-n8n.sh"
 fi

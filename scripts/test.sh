@@ -6,8 +6,10 @@
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
 #               built binary and the emulator; screenshots in frontend/artifacts/)
+#   n8n         the n8n community node (integrations/n8n): its linter and unit tests, then the
+#               end-to-end test in a real n8n (tests/n8n) with the built binary and the emulator
 #   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
-# `scripts/test.sh lint|unit|integration|frontend|fuzz` runs one stage; no argument runs all.
+# `scripts/test.sh lint|unit|integration|frontend|n8n|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-all}
@@ -55,6 +57,11 @@ if [[ $stage == all || $stage == frontend ]]; then
   npm run lint --silent -w frontend
   npm test --silent -w frontend
   npm run test:browser --silent -w frontend
+fi
+if [[ $stage == all || $stage == n8n ]]; then
+  echo "== n8n: the community node's lint and unit tests, then a real n8n end to end"
+  (cd integrations/n8n && npm run lint --silent && npm test --silent)
+  (cd tests && node --test --test-concurrency=1 n8n/)
 fi
 if [[ $stage == all || $stage == fuzz ]]; then
   # Short runs keep `make test` within its time budget as targets are added; `make fuzz` runs
