@@ -5,8 +5,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth/crypto.hpp"
-#include "http/errors.hpp"
-#include "sessions/validation.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -15,11 +13,6 @@ namespace gw::webhooks {
 namespace json = boost::json;
 
 namespace {
-
-bool known_event(std::string_view e) {
-  return std::find(std::begin(kSubscriptionEvents), std::end(kSubscriptionEvents), e) !=
-         std::end(kSubscriptionEvents);
-}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -43,48 +36,6 @@ Subscription from_row(const db::Row& r) {
 constexpr const char* kColumns = "id, session_id, url, events, created_ms";
 
 }  // namespace
-
-SubscriptionFields parse_subscription(const json::object& body, bool allow_private) {
-  json::object errors;
-  SubscriptionFields f;
-  auto url = body.find("url");
-  if (url == body.end()) {
-    errors["url"] = "required";
-  } else if (!url->value().is_string()) {
-    errors["url"] = "must be a string";
-  } else {
-    std::string u(url->value().as_string());
-    if (auto err = sessions::validate_webhook_url(u, allow_private)) {
-      errors["url"] = *err;
-    } else {
-      f.url = std::move(u);
-    }
-  }
-  const char* why =
-      "a non-empty array of message.received, message.status, message.waiting, session.status";
-  if (auto ev = body.find("events"); ev == body.end()) {
-    f.events = {"message.received"};
-  } else if (!ev->value().is_array() || ev->value().as_array().empty() ||
-             ev->value().as_array().size() > 16) {
-    errors["events"] = why;
-  } else {
-    for (const auto& v : ev->value().as_array()) {
-      if (!v.is_string() || !known_event(v.as_string())) {
-        errors["events"] = v.is_string()
-                               ? std::string("unknown event: ") +
-                                     std::string(v.as_string()).substr(0, 64) + " (" + why + ")"
-                               : std::string(why);
-        break;
-      }
-      std::string e(v.as_string());
-      if (std::find(f.events.begin(), f.events.end(), e) == f.events.end())
-        f.events.push_back(std::move(e));
-    }
-  }
-  if (!errors.empty())
-    throw http::ApiError(http::ErrorKind::validation, "invalid webhook subscription", errors);
-  return f;
-}
 
 json::object to_json(const Subscription& s) {
   json::array events;
