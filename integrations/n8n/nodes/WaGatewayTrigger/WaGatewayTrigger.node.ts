@@ -64,6 +64,8 @@ export class WaGatewayTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: '={{$parameter["responseMode"]}}',
+				// "Immediately": an empty 200, so the gateway sends no reply of its own.
+				responseData: 'noData',
 				path: 'whatsapp',
 			},
 		],
