@@ -74,8 +74,10 @@ async function startN8n() {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`n8n exited (${child.exitCode}):\n${log.slice(-3000)}`);
     try {
-      const r = await fetch(`${base}/rest/settings`);
-      if (r.status === 200) break;
+      // Ready when the REST API no longer answers "n8n is starting up" (health checks and
+      // /rest/settings answer earlier).
+      const r = await fetch(`${base}/rest/login`);
+      if (!(await r.text()).includes('starting up') && r.status !== 404) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`n8n did not start:\n${log.slice(-3000)}`); }
     await sleep(500);
@@ -142,6 +144,8 @@ describe('the n8n community node in a real n8n', () => {
     n8n = await started;
     const owner = await n8n.rest('POST', '/rest/owner/setup', { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Passw0rd-n8n-e2e' });
     assert.equal(owner.status, 200, owner.text);
+    const login = await n8n.rest('POST', '/rest/login', { emailOrLdapLoginId: 'owner@example.com', password: 'Passw0rd-n8n-e2e' });
+    assert.equal(login.status, 200, login.text);
     executions = async (id) => {
       const r = await n8n.rest('GET', `/rest/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId: id }))}`);
       assert.equal(r.status, 200, r.text);
@@ -159,6 +163,7 @@ describe('the n8n community node in a real n8n', () => {
   const credential = async (name, baseUrl, apiKey) => {
     const r = await n8n.rest('POST', '/rest/credentials', { name, type: 'waGatewayApi', data: { baseUrl, apiKey } });
     assert.equal(r.status, 200, r.text);
+    assert.ok(r.json?.data?.id, r.text);
     return r.json.data.id;
   };
   const createWorkflow = async (w) => {
