@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { Curve } from 'baileys'
 import { loadOrCreateRootKey, makeCertChain } from './certs.mjs'
-import { Connection } from './connection.mjs'
+import { Connection, ackKeyOf } from './connection.mjs'
 import { FAILURE_LOGGED_OUT, LOW_PREKEY_THRESHOLD, QR_FIRST_TTL_MS, QR_NEXT_TTL_MS, S_WHATSAPP_NET } from './constants.mjs'
 import { makeControlServer } from './control.mjs'
 import { changeParticipants, handleGroupIq } from './groups.mjs'
@@ -143,6 +143,12 @@ export class Emulator {
       if (device && device.account.devices.get(device.id) === device && node.tag !== 'iq') this.enqueue(device, node)
     }
     conn.pending.clear()
+    // Stanzas held by a pause fault never left: they wait in the offline queue like unacked ones.
+    const held = conn.heldOutgoing.splice(0)
+    for (const node of held) {
+      this.log.add('unsent_held', { who: conn.label, tag: node.tag, id: node.attrs.id })
+      if (device && device.account.devices.get(device.id) === device && node.tag !== 'iq' && ackKeyOf(node)) this.enqueue(device, node)
+    }
     this.log.add('disconnect', { conn: conn.id, who: conn.label })
   }
 
@@ -378,6 +384,7 @@ export class Emulator {
       for (const [key, { node, sentAt }] of c.pending) {
         if (now - sentAt >= olderThanMs) out.push({ who: c.label, key, tag: node.tag, id: node.attrs.id, age_ms: now - sentAt })
       }
+      for (const node of c.heldOutgoing) if (ackKeyOf(node)) out.push({ who: c.label, key: `held:${node.tag}:${node.attrs.id}`, tag: node.tag, id: node.attrs.id, held: true })
     }
     for (const a of this.state.accounts.values()) {
       for (const d of a.devices.values()) for (const s of d.queue) out.push({ who: d.pnJid, key: `queued:${s.tag}:${s.attrs.id}`, tag: s.tag, id: s.attrs.id, queued: true })
