@@ -6,7 +6,7 @@
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
 #               built binary and the emulator; screenshots in frontend/artifacts/)
-#   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
+#   fuzz        every libFuzzer target for FUZZ_SECONDS (default 20 here, two at a time; `make fuzz` runs longer) each
 # `scripts/test.sh lint|unit|integration|frontend|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,7 +59,7 @@ fi
 if [[ $stage == all || $stage == fuzz ]]; then
   # Short runs keep `make test` within its time budget as targets are added; `make fuzz` runs
   # each target for a minute.
-  export FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+  export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
   echo "== fuzzing (${FUZZ_SECONDS}s per target)"
   scripts/run-fuzzers.sh
 fi
