@@ -51,6 +51,9 @@ const ROUTES = [
   // Media host test hooks (issue 12): misbehaving downloads, a tampered stored blob.
   ['POST', /^\/media\/faults$/, (emu, _, b) => mediaOf(emu).setFault(b)],
   ['POST', /^\/media\/corrupt$/, (emu, _, b) => mediaOf(emu).corrupt(b)],
+  // Media retry (docs/PROTOCOL.md §8.6): the host drops a file; the phones learn sent files' keys.
+  ['POST', /^\/media\/expire$/, (emu, _, b) => mediaOf(emu).expire(b)],
+  ['POST', /^\/media\/keys$/, (emu, _, b) => emu.phoneMedia.remember(b)],
   ['GET', /^\/log$/, (emu, _, __, q) => {
     const since = q.get('since') === null ? 0 : Number(q.get('since'))
     if (!Number.isInteger(since) || since < 0) throw new HttpError(400, 'since must be a non-negative integer')

@@ -39,6 +39,8 @@ export class MediaServer {
     this.total = 0
     this.auth = randomBytes(24).toString('base64url')
     this.faults = [] // one entry per upcoming download (GET): {mode, status}
+    this.expired = new Map() // token -> Buffer: dropped by the host (410), still on the phones
+    this.reuploads = 0
     this.sockets = new Set()
   }
 
@@ -66,6 +68,29 @@ export class MediaServer {
     blob[Math.floor(blob.length / 2)] ^= 0x5a
     this.emu.log.add('media_corrupted', { token: key })
     return { token: key, bytes: blob.length }
+  }
+
+  /**
+   * Test hook (POST /media/expire): the host drops a stored blob (by token, else the newest), as
+   * WhatsApp does after a while; downloads then get 410 until a phone uploads it again.
+   */
+  expire ({ token } = {}) {
+    const key = token ? token.replace(/=+$/, '') : [...this.blobs.keys()].at(-1)
+    const blob = key && this.blobs.get(key)
+    if (!blob) throw Object.assign(new Error('no such blob'), { status: 404 })
+    this.blobs.delete(key)
+    this.total -= blob.length
+    this.expired.set(key, blob)
+    this.emu.log.add('media_expired', { token: key })
+    return { token: key }
+  }
+
+  /** A phone uploads a blob again (media retry): it is served once more. Returns it, or null. */
+  restore (token) {
+    const blob = this.blobs.get(token) ?? this.expired.get(token)
+    if (!blob) return null
+    if (this.expired.delete(token)) { this.blobs.set(token, blob); this.total += blob.length }
+    return blob
   }
 
   async start (host) {
@@ -126,7 +151,9 @@ export class MediaServer {
       return
     }
     if (req.method === 'GET' && m && m[1] === 'v') {
-      const blob = this.blobs.get(m[3].replace(/=+$/, ''))
+      const token = m[3].replace(/=+$/, '')
+      const blob = this.blobs.get(token)
+      if (!blob && this.expired.has(token)) return reply(410, { error: 'gone' })
       if (!blob) return reply(404, { error: 'not found' })
       const fault = this.faults.shift()
       if (fault) return this.misbehave(fault, blob, req, res)

@@ -246,16 +246,24 @@ export class Peer extends EventEmitter {
     return msg
   }
 
-  async sendImage (to, image, caption) {
-    const msg = await this.sock.sendMessage(to, { image, caption, mimetype: 'image/png' })
-    this.sent.set(msg.key.id, msg)
-    return msg
+  sendImage (to, image, caption) {
+    return this.sendContent(to, { image, caption, mimetype: 'image/png' })
   }
 
-  /** Sends any Baileys content object (image, video, audio, document, sticker, location, …). */
+  /**
+   * Sends any Baileys content object (image, video, audio, document, sticker, location, …). The
+   * key of an attachment is registered with the emulator, whose phones can then upload the file
+   * again when asked (media retry, media_retry.mjs).
+   */
   async sendContent (to, content, options) {
     const msg = await this.sock.sendMessage(to, content, options)
     this.sent.set(msg.key.id, msg)
+    const media = Object.values(msg.message || {}).find((m) => m && typeof m === 'object' && m.mediaKey && m.directPath)
+    if (media) {
+      await control(this.controlUrl, 'POST', '/media/keys', {
+        message_id: msg.key.id, media_key: Buffer.from(media.mediaKey).toString('base64'), direct_path: media.directPath
+      })
+    }
     return msg
   }
 

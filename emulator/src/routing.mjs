@@ -1,6 +1,7 @@
 // Message and receipt routing (wa-protocol.md §6.1, §7.2, §7.3, §7.5, §7.6): fan-out of the
 // client's per-device <enc> nodes, group fan-out with addressing modes, server acks with `t`.
 import { GROUP_SERVER } from './constants.mjs'
+import { answerMediaRetry } from './media_retry.mjs'
 import { child, children, nowSeconds, parseJid } from './nodes.mjs'
 
 const ack = (cls, id, from, extra = {}) => ({ tag: 'ack', attrs: { class: cls, id, from, t: nowSeconds(), ...extra } })
@@ -131,6 +132,12 @@ export const routeReceipt = (emu, conn, node) => {
   const { id, to, type, participant } = node.attrs
   if (!id || !to) {
     emu.log.add('bad_stanza', { who: conn.label, tag: 'receipt', reason: 'missing id or to' })
+    return
+  }
+  if (type === 'server-error') {
+    // A media retry: the account's own phone answers it (media_retry.mjs).
+    answerMediaRetry(emu, conn, node)
+    conn.send({ tag: 'ack', attrs: { class: 'receipt', id, from: to, type } })
     return
   }
   // A receipt acknowledges the message(s) it refers to.

@@ -14,6 +14,7 @@ import { notifyDeviceListChange, notifyGroupChange, notifyIdentityChange } from 
 import { handleEncryptIq } from './prekeys.mjs'
 import { PresenceHub } from './presence.mjs'
 import { Pairing, parseRegistration } from './pairing.mjs'
+import { PhoneMedia } from './media_retry.mjs'
 import { routeMessage, routeReceipt } from './routing.mjs'
 import { State, StateError } from './state.mjs'
 import { handleUsyncIq } from './usync.mjs'
@@ -46,6 +47,7 @@ export class Emulator {
     this.conns = new Set()
     this.nextConnId = 1
     this.dropBeforeAck = new Set() // phones (or '*') whose next <message> drops the connection
+    this.phoneMedia = new PhoneMedia() // what the phones can upload again (media_retry.mjs)
   }
 
   async start () {

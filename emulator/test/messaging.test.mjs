@@ -102,6 +102,35 @@ describe('two QR-paired and one link-code-paired Baileys clients', () => {
     await emu.assertAllAcked()
   })
 
+  test("a file the host dropped comes back: Baileys' media retry, answered by the emulator's phone", async () => {
+    const m = await alice.sendImage(bob.user, PNG, 'old picture')
+    const got = await bob.waitMessage(x => x.key.id === m.key.id)
+    const token = got.message.imageMessage.directPath.match(/^\/v\/[a-z0-9-]+\/([^?]+)/)[1]
+    await emu.api('POST', '/media/expire', { token })
+    await assert.rejects(bob.download(got), /Failed to fetch stream/)
+    // Baileys' updateMediaMessage sends its server-error receipt, decrypts the phone's answer and
+    // points the message at the new path, from which the download works again.
+    // (Baileys builds the new URL from its media_conn host: fetched first, so it is the emulator's.)
+    await bob.sock.refreshMediaConn(true)
+    await bob.sock.updateMediaMessage(got)
+    assert.ok(got.message.imageMessage.url.startsWith('https://127.0.0.1:'), got.message.imageMessage.url)
+    const data = await bob.download(got)
+    assert.ok(data.equals(PNG))
+    assert.match(got.message.imageMessage.directPath, /reupload=\d+/)
+    const retries = (await emu.events('media_retry')).filter(e => e.id === m.key.id)
+    assert.deepEqual(retries.map(e => e.result), ['success'])
+    await emu.assertAllAcked()
+  })
+
+  test('a media retry for a file no phone knows is answered "not found"', async () => {
+    const m = await alice.sock.sendMessage(bob.user, { image: PNG, mimetype: 'image/png' }) // key not registered
+    const got = await bob.waitMessage(x => x.key.id === m.key.id)
+    await emu.api('POST', '/media/expire', { token: got.message.imageMessage.directPath.match(/^\/v\/[a-z0-9-]+\/([^?]+)/)[1] })
+    await assert.rejects(bob.sock.updateMediaMessage(got), /Failed to re-upload media \(2\)/)
+    const retries = (await emu.events('media_retry')).filter(e => e.id === m.key.id)
+    assert.deepEqual(retries.map(e => e.result), ['not_found'])
+  })
+
   test('a retry receipt recovers a message after the receiver lost its session', async () => {
     const warm = await alice.sendText(carol.user, 'before loss')
     await carol.waitMessage(x => x.key.id === warm.key.id)

@@ -79,3 +79,10 @@ add_fuzzer(wa_media_inspect SOURCES ${REPO_ROOT}/fuzz/wa/inspect_fuzzer.cpp
   ${WA_DIR}/src/error.cpp
   ${WA_DIR}/src/media/inspect.cpp
   LIBS JPEG::JPEG PkgConfig::LIBPNG INCLUDES ${WA_INCLUDES})
+
+# The phone's answer to a media retry: a notification decoded from the network, or its encrypted
+# payload under a fixed key.
+add_fuzzer(wa_media_retry SOURCES ${REPO_ROOT}/fuzz/wa/media_retry_fuzzer.cpp ${WA_CORE_SOURCES}
+  ${WA_DIR}/src/crypto/primitives.cpp
+  ${WA_DIR}/src/media/retry.cpp
+  LIBS fuzz_wa_pb OpenSSL::Crypto ZLIB::ZLIB Boost::json INCLUDES ${WA_INCLUDES})

@@ -106,7 +106,7 @@ for (const dialect of dialects()) {
       assert.deepEqual(rows, [['stored', '1']]);
     });
 
-    test('a tampered file fails its check, a file the host no longer has fails: the webhook says why', async () => {
+    test('a tampered file fails its check; a file the host dropped comes back from the phone, or the webhook says why', async () => {
       await mediaFault({ mode: 'garbage' });
       const tampered = await alice.sendImage(botJid, PNG, 'tampered');
       const w1 = (await received(rx, tampered.key.id)).json.message;
@@ -114,11 +114,28 @@ for (const dialect of dialects()) {
       assert.match(w1.media_error, /^media_(hash|mac)_mismatch/);
       assert.equal(w1.content, 'tampered');
 
+      // The host no longer has a file (410) its phone still has: the phone is asked to upload it
+      // again (media retry) and the download from the new path gives the exact bytes.
+      const before = (await emu.control('GET', '/log')).body.events.filter((e) => e.kind === 'media_retry').length;
+      await mediaFault({ mode: 'status', status: 410 });
+      const expired = await alice.sendDocument(botJid, Buffer.from('expired but kept by the phone'), { fileName: 'old.txt', mimetype: 'text/plain' });
+      const w0 = (await received(rx, expired.key.id)).json.message;
+      assert.equal(w0.media_error, null, w0.media_error);
+      assert.equal((await fetchBytes(w0.media_url)).body.toString(), 'expired but kept by the phone');
+      const retries = (await emu.control('GET', '/log')).body.events.filter((e) => e.kind === 'media_retry').slice(before);
+      assert.deepEqual(retries.map((e) => [e.id, e.result]), [[expired.key.id, 'success']]);
+      const stored = JSON.parse(sql(gw, `SELECT descriptor FROM incoming_media WHERE session_id = '${sessionId}' AND message_id = '${expired.key.id}'`)[0][0]);
+      assert.match(stored.direct_path, /reupload=\d+/, 'the job keeps the new path');
+
+      // A file no phone has any more (its key was never given to the emulator's phones): the phone
+      // answers "not found" and the webhook says both what the host and what the phone said.
       await mediaFault({ mode: 'status', status: 404 });
-      const gone = await alice.sendDocument(botJid, Buffer.from('gone'), { fileName: 'gone.txt', mimetype: 'text/plain' });
+      const gone = await alice.sock.sendMessage(botJid, { document: Buffer.from('gone'), fileName: 'gone.txt', mimetype: 'text/plain' });
       const w2 = (await received(rx, gone.key.id)).json.message;
       assert.equal(w2.media_url, null);
-      assert.match(w2.media_error, /^media_http: HTTP 404/);
+      assert.match(w2.media_error, /^media_http: HTTP 404; asked the phone to upload it again: media_reupload_failed: the phone answered not found \(code 2\)/);
+      const metrics = await call(gw, 'GET', '/metrics');
+      assert.match(metrics.text, /^incoming_media_reuploads_total 1$/m);
 
       // A transient failure (a 503) is tried again and then succeeds.
       await mediaFault({ mode: 'status', status: 503 });

@@ -56,6 +56,7 @@ const char* errc_name(Errc e) noexcept {
     WA_ERRC_NAME(media_timeout)
     WA_ERRC_NAME(media_http)
     WA_ERRC_NAME(media_unavailable)
+    WA_ERRC_NAME(media_reupload_failed)
 #undef WA_ERRC_NAME
   }
   return "unknown";

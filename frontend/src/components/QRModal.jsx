@@ -92,7 +92,9 @@ function QRBody({ sessionId, onClose }) {
   }
 
   const left = secondsLeft(qr, now);
-  const expired = !qr || left === 0;
+  // The gateway gave up: every QR code of this start ran out unscanned (status_reason qr_timeout).
+  const timedOut = session?.status === 'disconnected' && session?.status_reason === 'qr_timeout';
+  const expired = !qr || left === 0 || timedOut;
   return (
     <TabGroup>
       <TabList className="mb-4 grid grid-cols-2 gap-1 rounded-lg bg-slate-100 p-1 text-sm">
@@ -119,7 +121,7 @@ function QRBody({ sessionId, onClose }) {
             )}
           </div>
           <p className="text-sm text-slate-700" role="status" aria-live="polite">
-            {qr?.qr_text && !expired ? t('qr.waiting', { s: left }) : qr?.qr_text ? t('qr.expired') : ''}
+            {timedOut ? t('qr.timedOut') : qr?.qr_text && !expired ? t('qr.waiting', { s: left }) : qr?.qr_text ? t('qr.expired') : ''}
           </p>
           {expired && !starting && (
             <button type="button" className="btn-primary" onClick={start} data-testid="qr-refresh">

@@ -116,6 +116,7 @@ export default {
   'qr.none': 'No QR code yet',
   'qr.waiting': 'Waiting for scan… expires in {s} s',
   'qr.expired': 'This QR code has expired.',
+  'qr.timedOut': 'The QR codes expired before anyone scanned them.',
   'qr.refresh': 'Refresh QR',
   'qr.step1': 'Open WhatsApp on your phone.',
   'qr.step2': 'Tap Settings › Linked devices › Link a device.',

@@ -115,6 +115,7 @@ export default {
   'qr.none': 'Belum ada kode QR',
   'qr.waiting': 'Menunggu pindai… berakhir dalam {s} dtk',
   'qr.expired': 'Kode QR ini sudah kedaluwarsa.',
+  'qr.timedOut': 'Semua kode QR kedaluwarsa sebelum ada yang memindainya.',
   'qr.refresh': 'Perbarui QR',
   'qr.step1': 'Buka WhatsApp di ponsel Anda.',
   'qr.step2': 'Ketuk Setelan › Perangkat tertaut › Tautkan perangkat.',

@@ -139,6 +139,7 @@ function SendForm({ sessionId, onSent }) {
           error={errors.to}
           placeholder={t('qr.phonePlaceholder')}
           inputMode="tel"
+          data-testid="send-to"
         />
         <Field
           as="textarea"
@@ -147,8 +148,9 @@ function SendForm({ sessionId, onSent }) {
           value={values.content}
           onChange={(e) => setValues((v) => ({ ...v, content: e.target.value }))}
           error={errors.content}
+          data-testid="send-content"
         />
-        <button type="submit" className="btn-primary" disabled={busy}>
+        <button type="submit" className="btn-primary" disabled={busy} data-testid="send-submit">
           <Send className="h-4 w-4" aria-hidden="true" />
           {busy ? t('common.working') : t('send.submit')}
         </button>
@@ -252,7 +254,7 @@ function Messages({ messages, onRefresh }) {
       ) : (
         <ul className="divide-y divide-slate-100">
           {messages.map((m) => (
-            <li key={m.message_id} className="flex items-start gap-2 py-2 text-sm">
+            <li key={m.message_id} className="flex items-start gap-2 py-2 text-sm" data-testid="message" data-direction={m.direction} data-status={m.status || ''}>
               {m.direction === 'incoming' ? (
                 <ArrowDownLeft className="mt-0.5 h-4 w-4 shrink-0 text-sky-700" aria-label={t('detail.incoming')} />
               ) : (
@@ -297,7 +299,7 @@ function Deliveries({ sessionId, deliveries, onRefresh }) {
       ) : (
         <ul className="divide-y divide-slate-100">
           {deliveries.map((d) => (
-            <li key={d.delivery_id} className="py-2 text-sm">
+            <li key={d.delivery_id} className="py-2 text-sm" data-testid="delivery" data-status={d.status}>
               <div className="flex flex-wrap items-center gap-2">
                 <Pill value={d.status} />
                 <span className="font-mono text-xs">{d.event}</span>
@@ -326,9 +328,10 @@ function Deliveries({ sessionId, deliveries, onRefresh }) {
               {d.last_error && <p className="mt-1 text-xs text-red-700">{d.last_error}</p>}
               {open[d.delivery_id] && (
                 <ol className="mt-2 space-y-1 rounded bg-slate-50 p-2 text-xs">
-                  {d.attempts.map((a) => (
-                    <li key={a.attempt} className="flex flex-wrap gap-x-3">
-                      <span>#{a.attempt}</span>
+                  {/* Numbered in order: a retried delivery starts its attempt count again. */}
+                  {d.attempts.map((a, i) => (
+                    <li key={`${i}-${a.started_at}`} className="flex flex-wrap gap-x-3">
+                      <span>#{i + 1}</span>
                       <span>{fmtTime(a.started_at, lang)}</span>
                       <span>{a.duration_ms} ms</span>
                       <span>{a.status_code ? t('deliveries.http', { code: a.status_code }) : '—'}</span>

@@ -279,6 +279,10 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes) {
   metrics.add_counter("incoming_media_total", "Received attachments downloaded, by outcome.",
                       "outcome=\"failed\"",
                       [&media_fetcher] { return static_cast<double>(media_fetcher.failed()); });
+  metrics.add_counter(
+      "incoming_media_reuploads_total",
+      "Received attachments the media host no longer had, uploaded again by the phone on request.",
+      "", [&media_fetcher] { return static_cast<double>(media_fetcher.reuploads()); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
                       [&worker] { return static_cast<double>(worker.attempts()); });
   metrics.add_gauge("webhook_in_flight", "Webhook requests in flight.", "",

@@ -52,6 +52,11 @@ bool transient_media_error(const wa::Error& e) {
   }
 }
 
+bool gone_from_host(const wa::Error& e) {
+  const int s = http_status(e);
+  return s == 403 || s == 404 || s == 410;
+}
+
 MediaFetcher::MediaFetcher(asio::any_io_executor ex, db::Database& db, sessions::Manager& sessions,
                            const media::Store& store, MediaFetcherOptions options)
     : strand_(asio::make_strand(ex)),
@@ -110,7 +115,7 @@ asio::awaitable<void> MediaFetcher::drain(std::string session_id) {
   draining_.erase(session_id);
 }
 
-asio::awaitable<bool> MediaFetcher::fetch(const MediaJob& job) {
+asio::awaitable<bool> MediaFetcher::fetch(MediaJob job) {
   try {
     co_await db_.run([&](db::Connection& c) { count_media_attempt(c, job.id); });
   } catch (const std::exception& e) {
@@ -120,8 +125,19 @@ asio::awaitable<bool> MediaFetcher::fetch(const MediaJob& job) {
   }
   auto r = co_await sessions_.download_media(job.session_id, job.descriptor, job.type,
                                              store_.options().max_bytes);
-  const auto now = util::unix_millis_now();
   std::string failure;
+  if (!r && gone_from_host(r.error())) {
+    auto path = co_await reupload(job);
+    if (!path) {
+      if (path.error().code == wa::Errc::client_disconnected) co_return false;  // on connect
+      failure =
+          r.error().message() + "; asked the phone to upload it again: " + path.error().message();
+    } else {
+      r = co_await sessions_.download_media(job.session_id, job.descriptor, job.type,
+                                            store_.options().max_bytes);
+    }
+  }
+  const auto now = util::unix_millis_now();
   if (r) {
     bool stored = false;
     try {
@@ -156,7 +172,7 @@ asio::awaitable<bool> MediaFetcher::fetch(const MediaJob& job) {
       if (options_.finished) options_.finished();
       co_return true;
     }
-  } else {
+  } else if (failure.empty()) {
     const auto& err = r.error();
     if (err.code == wa::Errc::client_disconnected) co_return false;  // resumed on connect
     if (transient_media_error(err) && job.attempts + 1 < options_.max_attempts) {
@@ -181,6 +197,34 @@ asio::awaitable<bool> MediaFetcher::fetch(const MediaJob& job) {
             {{"session_id", job.session_id}, {"message_id", job.message_id}, {"error", failure}});
   if (options_.finished) options_.finished();
   co_return true;
+}
+
+asio::awaitable<wa::Result<std::string>> MediaFetcher::reupload(MediaJob& job) {
+  std::optional<wa::media::RetryTarget> target;
+  try {
+    target = co_await db_.run([&](db::Connection& c) { return retry_target(c, job); });
+  } catch (const std::exception& e) {
+    co_return wa::Error{wa::Errc::client_disconnected,
+                        std::string("message log not readable: ") + e.what()};
+  }
+  if (!target)
+    co_return wa::Error{wa::Errc::media_reupload_failed, "the message is not in the message log"};
+  log::info("incoming media gone from the host; asking the phone to upload it again",
+            {{"session_id", job.session_id}, {"message_id", job.message_id}});
+  auto path = co_await sessions_.reupload_media(job.session_id, *target, job.descriptor.media_key,
+                                                options_.reupload_timeout);
+  if (!path) co_return path.error();
+  try {
+    co_await db_.run([&](db::Connection& c) { update_direct_path(c, job, *path); });
+  } catch (const std::exception& e) {
+    // The new path still serves this attempt; a restart would ask the phone again.
+    job.descriptor.direct_path = *path;
+    job.descriptor.url.clear();
+    log::warn("incoming media job not updated",
+              {{"session_id", job.session_id}, {"error", e.what()}});
+  }
+  reuploads_.fetch_add(1);
+  co_return std::move(*path);
 }
 
 }  // namespace gw::inbound

@@ -116,6 +116,31 @@ std::vector<MediaJob> pending_media(db::Connection& c, const std::string& sessio
   return out;
 }
 
+std::optional<wa::media::RetryTarget> retry_target(db::Connection& c, const MediaJob& job) {
+  auto r = c.query(
+      "SELECT chat_jid, sender_jid FROM messages_log WHERE session_id = ? AND message_id = ? "
+      "AND direction = 'incoming' ORDER BY id LIMIT 1",
+      {job.session_id, job.message_id});
+  if (r.rows.empty() || r.rows.front().is_null(0)) return std::nullopt;
+  auto chat = wa::Jid::parse(r.rows.front().text(0));
+  if (!chat) return std::nullopt;
+  wa::media::RetryTarget t;
+  t.message_id = job.message_id;
+  t.chat = *chat;
+  if (chat->server == "g.us" && !r.rows.front().is_null(1)) {
+    if (auto sender = wa::Jid::parse(r.rows.front().text(1))) t.participant = *sender;
+  }
+  return t;
+}
+
+void update_direct_path(db::Connection& c, MediaJob& job, const std::string& direct_path) {
+  job.descriptor.direct_path = direct_path;
+  // The old URL points at the file the host dropped; the direct path is what counts now.
+  job.descriptor.url.clear();
+  c.query("UPDATE incoming_media SET descriptor = ? WHERE id = ?",
+          {descriptor_json(job.descriptor), job.id});
+}
+
 void count_media_attempt(db::Connection& c, int64_t job_id) {
   c.query("UPDATE incoming_media SET attempts = attempts + 1 WHERE id = ?", {job_id});
 }

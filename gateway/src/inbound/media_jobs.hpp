@@ -15,6 +15,7 @@
 #include "db/connection.hpp"
 #include "wa/client/messages.hpp"
 #include "wa/media/crypto.hpp"
+#include "wa/media/transfer.hpp"
 
 namespace gw::inbound {
 
@@ -54,6 +55,14 @@ void finish_stored(db::Connection& c, const MediaJob& job, const std::string& me
 /// The download failed for good (`error`: "media_hash_mismatch: …", …). Throws DbError.
 void finish_failed(db::Connection& c, const MediaJob& job, const std::string& error,
                    int64_t now_ms);
+
+/// What the phone needs to find the message when asked to upload its file again (the chat and,
+/// in a group, the sender, from the message log); nullopt when the log has no such message.
+/// Throws DbError.
+std::optional<wa::media::RetryTarget> retry_target(db::Connection& c, const MediaJob& job);
+/// The phone uploaded the file again: the job downloads from `direct_path` from now on (also
+/// after a restart). Throws DbError.
+void update_direct_path(db::Connection& c, MediaJob& job, const std::string& direct_path);
 
 /// What a webhook of the message says about its attachment.
 struct MediaOutcome {

@@ -848,6 +848,32 @@ asio::awaitable<wa::Result<std::vector<std::uint8_t>>> Manager::download_media(
   co_return std::move(*out);
 }
 
+asio::awaitable<void> Manager::reupload_on_strand(const std::shared_ptr<Runtime>& rt,
+                                                  const wa::media::RetryTarget& target,
+                                                  const std::vector<std::uint8_t>& media_key,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::optional<wa::Result<std::string>>& out) {
+  if (!rt->client) {
+    out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
+    co_return;
+  }
+  // The call keeps what it needs alive itself: a client released meanwhile ends its connection,
+  // which fails the wait at once (client_disconnected).
+  out.emplace(co_await rt->client->request_media_reupload(target, media_key, timeout));
+}
+
+asio::awaitable<wa::Result<std::string>> Manager::reupload_media(
+    const std::string& session_id, const wa::media::RetryTarget& target,
+    const std::vector<std::uint8_t>& media_key, std::chrono::milliseconds timeout) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<std::string>> out;
+  co_await asio::co_spawn(rt->strand, reupload_on_strand(rt, target, media_key, timeout, out),
+                          asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the media retry did not complete"};
+  co_return std::move(*out);
+}
+
 asio::awaitable<void> Manager::lookup_on_strand(
     const std::shared_ptr<Runtime>& rt, const std::string& phone,
     std::optional<wa::Result<wa::client::PhoneLookup>>& out) {

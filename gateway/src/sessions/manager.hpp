@@ -161,6 +161,14 @@ class Manager {
       const std::string& session_id, const wa::message::MediaDescriptor& media,
       wa::media::MediaType type, std::size_t max_bytes);
 
+  /// Asks the session's own phone to upload a received attachment again when the media host no
+  /// longer has it (docs/PROTOCOL.md §8.6); waits up to `timeout` for the new direct path.
+  /// Errors: client_disconnected when the session is not running here, else the library's
+  /// (media_reupload_failed, iq_timeout, …).
+  boost::asio::awaitable<wa::Result<std::string>> reupload_media(
+      const std::string& session_id, const wa::media::RetryTarget& target,
+      const std::vector<std::uint8_t>& media_key, std::chrono::milliseconds timeout);
+
   /// The live state, or nullopt when the session never ran in this process.
   [[nodiscard]] std::optional<Snapshot> snapshot(const std::string& session_id) const;
   [[nodiscard]] int count_with_status(std::string_view status) const;
@@ -204,6 +212,11 @@ class Manager {
       const std::shared_ptr<Runtime>& rt, const wa::message::MediaDescriptor& media,
       wa::media::MediaType type, std::size_t max_bytes,
       std::optional<wa::Result<std::vector<std::uint8_t>>>& out);
+  boost::asio::awaitable<void> reupload_on_strand(const std::shared_ptr<Runtime>& rt,
+                                                  const wa::media::RetryTarget& target,
+                                                  const std::vector<std::uint8_t>& media_key,
+                                                  std::chrono::milliseconds timeout,
+                                                  std::optional<wa::Result<std::string>>& out);
   boost::asio::awaitable<void> lookup_on_strand(
       const std::shared_ptr<Runtime>& rt, const std::string& phone,
       std::optional<wa::Result<wa::client::PhoneLookup>>& out);

@@ -69,6 +69,7 @@ enum class Errc {
   media_timeout,        ///< the media host did not connect or send within the timeout
   media_http,           ///< the media host answered with an HTTP error or garbage (detail: status)
   media_unavailable,    ///< no media host known (media_conn answered without hosts)
+  media_reupload_failed,  ///< the phone did not upload the file again (detail: its answer)
 };
 
 /// The std::error_category of wa::Errc ("wa").

@@ -98,6 +98,9 @@ void Client::Impl::end(const std::shared_ptr<Conn>& c, DisconnectInfo info) {
   c->acks.fail_all(
       Error{Errc::client_disconnected, "connection lost before the server's ack (" +
                                            std::string(to_string(c->end_info->reason)) + ")"});
+  c->media_retries.fail_all(
+      Error{Errc::client_disconnected, "connection lost before the phone re-uploaded the media (" +
+                                           std::string(to_string(c->end_info->reason)) + ")"});
 }
 
 void Client::Impl::spawn(asio::awaitable<void> task) {
@@ -453,6 +456,11 @@ void Client::Impl::handle_notification(const std::shared_ptr<Conn>& c, const Nod
                "device list of " + (from ? *from : std::string("?")) + " changed: cache dropped");
   }
   if (*type == "link_code_companion_reg") return on_link_code_notification(c, n);
+  if (*type == "mediaretry") {
+    // The phone's answer to a media retry receipt: handed to whoever waits for it (§8.6).
+    if (!c->media_retries.resolve(n)) log(0, "mediaretry notification nobody waits for ignored");
+    return;
+  }
   if (*type == "w:gp2") {
     if (from) group_cache.erase(*from);
     return log(0, "group " + (from ? *from : std::string("?")) + " changed: metadata dropped");

@@ -77,11 +77,16 @@ using detail::LinkCode;
 // IqTracker and the socket outlive every waiter.
 struct Conn {
   Conn(const asio::any_io_executor& ex, std::string iq_prefix)
-      : iq(ex, iq_prefix), acks(ex, iq_prefix + ".m"), wake(ex), writer_done_timer(ex) {}
+      : iq(ex, iq_prefix),
+        acks(ex, iq_prefix + ".m"),
+        media_retries(ex, iq_prefix + ".r"),
+        wake(ex),
+        writer_done_timer(ex) {}
 
   std::unique_ptr<noise::NoiseSocket> sock;
   IqTracker iq;
   IqTracker acks;                 // server <ack class=message> of our sent messages, by message id
+  IqTracker media_retries;        // <notification type=mediaretry> answers, by message id (§8.6)
   std::deque<binary::Bytes> out;  // encoded frames waiting for the writer (bounded)
   asio::steady_timer wake;        // the writer sleeps on it; cancel() wakes it
   asio::steady_timer writer_done_timer;

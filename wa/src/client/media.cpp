@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "client_impl.hpp"
+#include "media/retry.hpp"
 #include "wa/media/https.hpp"
 
 namespace wa::client {
@@ -171,6 +172,47 @@ asio::awaitable<Result<std::vector<std::uint8_t>>> Client::download_media(
     co_return media::decrypt(res->body, m.media_key, type, m.file_enc_sha256, m.file_sha256);
   }
   co_return last;
+}
+
+namespace {
+
+// On the strand: sends the server-error receipt and waits for the phone's mediaretry answer. The
+// result is wrapped in an optional because co_spawn needs a default-constructible value. The
+// target is passed as an lvalue (an aggregate prvalue trips the g++ 12 coroutine defect).
+asio::awaitable<std::optional<Result<Node>>> media_retry_task(std::shared_ptr<Client::Impl> impl,
+                                                              media::RetryTarget target,
+                                                              std::vector<std::uint8_t> media_key,
+                                                              std::chrono::milliseconds timeout) {
+  auto c = impl->conn;
+  if (!c || !c->logged_in || c->ending)
+    co_return Result<Node>(Errc::client_disconnected, "not logged in (media retry)");
+  auto dev = impl->load_device();
+  if (!dev || !*dev || !(*dev)->jid)
+    co_return Result<Node>(Errc::client_disconnected, "no own JID stored (media retry)");
+  std::array<std::uint8_t, crypto::kGcmIvSize> iv{};
+  crypto::random_bytes(iv);
+  auto receipt = media::media_retry_receipt(target, *(*dev)->jid, media_key, iv);
+  if (!receipt) co_return Result<Node>(receipt.error());
+  // The answer is handled on this strand, so it cannot arrive before the wait below registers.
+  if (!impl->send(c, *receipt))
+    co_return Result<Node>(Errc::client_disconnected, "connection ending (media retry)");
+  co_return co_await c->media_retries.wait(target.message_id, timeout);
+}
+
+}  // namespace
+
+asio::awaitable<Result<std::string>> Client::request_media_reupload(
+    media::RetryTarget target, std::vector<std::uint8_t> media_key,
+    std::chrono::milliseconds timeout) {
+  auto impl = impl_;
+  if (media_key.size() != media::kMediaKeySize)
+    co_return Error{Errc::media_invalid, "media retry needs the message's 32-byte media key"};
+  auto answer = co_await asio::co_spawn(
+      impl->strand, media_retry_task(impl, target, media_key, timeout), asio::use_awaitable);
+  if (!*answer) co_return answer->error();
+  auto read = media::read_media_retry(**answer, media_key);
+  if (!read) co_return read.error();
+  co_return std::move(read->direct_path);
 }
 
 }  // namespace wa::client

@@ -247,6 +247,17 @@ class Client {
   /// (detail "HTTP 404", …), transport_*, client_disconnected / iq_* (media_conn).
   boost::asio::awaitable<Result<std::vector<std::uint8_t>>> download_media(
       const message::MediaDescriptor& media, media::MediaType type, std::size_t max_bytes);
+  /// Asks the account's own phone to upload a received attachment again, when the media host no
+  /// longer has it (a download answered 404/410; docs/PROTOCOL.md §8.6), and waits up to
+  /// `timeout` for its answer. Returns the new direct path (download it with the same keys).
+  /// Errors: media_reupload_failed (the phone answered not found, a decryption or general error;
+  /// the detail names the answer and its code), iq_timeout (no answer in time),
+  /// client_disconnected (not logged in, or the connection ended while waiting), media_invalid (a
+  /// media key that is not 32 bytes, or an answer that does not authenticate with it),
+  /// node_invalid (a malformed answer).
+  boost::asio::awaitable<Result<std::string>> request_media_reupload(
+      media::RetryTarget target, std::vector<std::uint8_t> media_key,
+      std::chrono::milliseconds timeout);
   /// Asks the server which of `phones` (digits, country code first) are on WhatsApp (§5.3), in
   /// one query; learned LIDs are stored in the LID map. Errors: client_disconnected, iq_*,
   /// invalid_argument (empty list, or a number that is not 5–20 digits).

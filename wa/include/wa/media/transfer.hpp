@@ -4,6 +4,7 @@
 // attachment. Pure functions: no socket (the HTTPS client is media/https.hpp), no store.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -11,10 +12,20 @@
 
 #include "wa/binary/node.hpp"
 #include "wa/error.hpp"
+#include "wa/jid.hpp"
 #include "wa/media/crypto.hpp"
 #include "wa/message/content.hpp"
 
 namespace wa::media {
+
+/// A received message whose file the phone is asked to upload again (docs/PROTOCOL.md §8.6): its
+/// id, its chat, whether we sent it, and its sender in a group (empty otherwise).
+struct RetryTarget {
+  std::string message_id;
+  Jid chat;
+  bool from_me = false;
+  std::optional<Jid> participant;
+};
 
 /// The server's media hosts and upload credential (§8.1), valid for `ttl`.
 struct MediaConn {
