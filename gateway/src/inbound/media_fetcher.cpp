@@ -214,12 +214,13 @@ asio::awaitable<wa::Result<std::string>> MediaFetcher::reupload(MediaJob& job) {
   auto path = co_await sessions_.reupload_media(job.session_id, *target, job.descriptor.media_key,
                                                 options_.reupload_timeout);
   if (!path) co_return path.error();
+  // The old URL points at the file the host dropped; the new direct path is what counts now.
+  job.descriptor.direct_path = *path;
+  job.descriptor.url.clear();
   try {
-    co_await db_.run([&](db::Connection& c) { update_direct_path(c, job, *path); });
+    co_await db_.run([&](db::Connection& c) { save_descriptor(c, job); });
   } catch (const std::exception& e) {
     // The new path still serves this attempt; a restart would ask the phone again.
-    job.descriptor.direct_path = *path;
-    job.descriptor.url.clear();
     log::warn("incoming media job not updated",
               {{"session_id", job.session_id}, {"error", e.what()}});
   }

@@ -133,10 +133,7 @@ std::optional<wa::media::RetryTarget> retry_target(db::Connection& c, const Medi
   return t;
 }
 
-void update_direct_path(db::Connection& c, MediaJob& job, const std::string& direct_path) {
-  job.descriptor.direct_path = direct_path;
-  // The old URL points at the file the host dropped; the direct path is what counts now.
-  job.descriptor.url.clear();
+void save_descriptor(db::Connection& c, const MediaJob& job) {
   c.query("UPDATE incoming_media SET descriptor = ? WHERE id = ?",
           {descriptor_json(job.descriptor), job.id});
 }

@@ -60,9 +60,9 @@ void finish_failed(db::Connection& c, const MediaJob& job, const std::string& er
 /// in a group, the sender, from the message log); nullopt when the log has no such message.
 /// Throws DbError.
 std::optional<wa::media::RetryTarget> retry_target(db::Connection& c, const MediaJob& job);
-/// The phone uploaded the file again: the job downloads from `direct_path` from now on (also
-/// after a restart). Throws DbError.
-void update_direct_path(db::Connection& c, MediaJob& job, const std::string& direct_path);
+/// Stores the job's descriptor as it is now (after the phone uploaded the file again, its new
+/// direct path), so that a restart downloads from there. Throws DbError.
+void save_descriptor(db::Connection& c, const MediaJob& job);
 
 /// What a webhook of the message says about its attachment.
 struct MediaOutcome {
