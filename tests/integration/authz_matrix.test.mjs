@@ -31,6 +31,8 @@ const ROUTES = {
   'GET /metrics': { public: 200 },
   'GET /': { public: 200 },
   'HEAD /': { public: 200 },
+  'GET /api/openapi.json': { public: 200 },
+  'GET /api/docs': { public: 200 },
   'POST /api/v1/auth/generate-pin': { public: 201 },
   'POST /api/v1/auth/login': { public: 401 }, // no PIN: "invalid PIN"
   'POST /api/v1/auth/logout': { token: 200, key: 403, limited: 403, own: true, freshToken: true },

@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkResponse } from './openapi.mjs';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const gatewayBin =
@@ -189,7 +190,20 @@ export async function call(gw, method, p, { token, body, headers = {}, basic } =
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
+  assertDocumented(method, p, res.status, res.headers.get('content-type'), json, text);
   return { status: res.status, headers: res.headers, json, text };
+}
+
+/**
+ * Fails the calling test when a response does not match docs/openapi.json: an undocumented
+ * status for the route, or a JSON body outside the documented schema. Used by call() and by
+ * tests that talk to the gateway with their own fetch().
+ */
+export function assertDocumented(method, p, status, contentType, json, text = '') {
+  const problems = checkResponse(method, p, status, contentType, json);
+  if (problems.length) {
+    throw new Error(`response not as docs/openapi.json documents it:\n${problems.join('\n')}\nbody: ${text.slice(0, 2000)}`);
+  }
 }
 
 export async function generatePin(gw) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { Emulator } from '../../emulator/src/server.mjs';
 import { call, generatePin, login, sleep } from './harness.mjs';
+import { checkWsMessage } from './openapi.mjs';
 
 /** Starts the emulator; returns its control helpers and the gateway variables that point at it. */
 export async function startEmulator(options = {}) {
@@ -87,10 +88,13 @@ export class WsClient {
     this.cursor = 0;
     this.waiters = [];
     this.closed = null;
+    this.problems = [];
     this.ws = new WebSocket(url);
     this.ws.on('message', (d) => {
       let m;
       try { m = JSON.parse(d.toString()); } catch { m = { raw: d.toString() }; }
+      // Every frame must be one of the WebSocket messages docs/openapi.json documents.
+      this.problems.push(...checkWsMessage(m));
       this.messages.push(m);
       this.wake();
     });
@@ -107,6 +111,7 @@ export class WsClient {
     const test = typeof pred === 'string' ? (m) => m.type === pred : pred;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      if (this.problems.length) throw new Error(this.problems.join('\n'));
       for (let i = this.cursor; i < this.messages.length; i++) {
         if (test(this.messages[i])) { this.cursor = i + 1; return this.messages[i]; }
       }

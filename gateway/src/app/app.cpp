@@ -22,6 +22,7 @@
 #include "api/auth_routes.hpp"
 #include "api/dashboard_routes.hpp"
 #include "api/media_routes.hpp"
+#include "api/openapi_routes.hpp"
 #include "api/sandbox_routes.hpp"
 #include "api/session_routes.hpp"
 #include "api/system_routes.hpp"
@@ -341,6 +342,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   } else {
     log::warn("dashboard not built: / shows how to build it", {{"dir", dashboard_dir.string()}});
   }
+  api::register_openapi_routes(router, dashboard);
   api::register_dashboard_routes(router, ctx, dashboard);
   if (print_routes) {
     boost::json::array out;
