@@ -2,12 +2,12 @@
 #   make run    install what is missing, build (Release), start the gateway on $PORT (8080)
 #   make test   install what is missing, build with sanitizers, run every test
 #   make sandbox  the same, started with --sandbox: WhatsApp simulated by the emulator, SQLite in DATA_DIR
-# Other targets: build, frontend, test-unit, test-frontend, test-integration, fuzz, bench, format, lint, coverage, clean.
+# Other targets: build, frontend, test-unit, test-frontend, test-integration, test-n8n, fuzz, bench, format, lint, coverage, clean.
 JOBS ?= 2
 BUILD_DIR ?= build
 TEST_BUILD_DIR ?= build-test
 
-.PHONY: run sandbox build frontend deps test test-unit test-integration test-frontend fuzz bench format lint coverage clean
+.PHONY: run sandbox build frontend deps test test-unit test-integration test-frontend test-n8n fuzz bench format lint coverage clean
 
 deps:
 	@scripts/install-deps.sh
@@ -38,6 +38,9 @@ test-integration:
 
 test-frontend:
 	@scripts/test.sh frontend
+
+test-n8n:
+	@scripts/test.sh n8n
 
 fuzz:
 	@scripts/install-deps.sh --test

@@ -2,7 +2,7 @@
 # Installs the Debian packages this project needs, only those missing.
 # Idempotent; works as root and uses sudo otherwise.
 #   scripts/install-deps.sh          build + run dependencies
-#   scripts/install-deps.sh --test   also what the test suite needs
+#   scripts/install-deps.sh --test   also what the test suite needs (n8n: scripts/install-n8n.sh, run by scripts/test.sh)
 #   scripts/install-deps.sh --bench  also what the benchmarks need
 #   scripts/install-deps.sh --coverage  also what `make coverage` needs (the test tools + gcovr)
 set -euo pipefail

@@ -8,8 +8,10 @@
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
 #               built binary and the emulator; screenshots in frontend/artifacts/)
+#   n8n         the n8n community node (integrations/n8n): its linter and unit tests, then the
+#               end-to-end test in a real n8n (tests/n8n) with the built binary and the emulator
 #   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
-# `scripts/test.sh lint|unit|integration|frontend|fuzz` runs one stage; no argument runs all.
+# `scripts/test.sh lint|unit|integration|frontend|n8n|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 stage=${1:-all}
@@ -19,6 +21,15 @@ build=${TEST_BUILD_DIR:-build-test}
 scripts/install-deps.sh --test
 npm ci --no-audit --no-fund --loglevel=error
 FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
+
+# The pinned n8n and the community node install while C++ compiles (mostly network and disk; a
+# cold install takes minutes). The n8n stage waits for it.
+n8n_install_pid=
+n8n_install_log=$(mktemp /tmp/wa-gateway-n8n-install.XXXXXX)
+if [[ $stage == all || $stage == n8n ]]; then
+  scripts/install-n8n.sh >"$n8n_install_log" 2>&1 &
+  n8n_install_pid=$!
+fi
 
 if [[ $stage == all || $stage == lint ]]; then
   LINT_TIDY=${LINT_TIDY:-0} scripts/lint.sh
@@ -33,7 +44,10 @@ export GATEWAY_BIN=$PWD/$build/bin/wa-gateway
 export REQUIRE_POSTGRES=1
 
 pg_tmp=$(mktemp -d /tmp/wa-gateway-pg.XXXXXX)
-cleanup() { scripts/pg.sh destroy "$pg_tmp/pg" >/dev/null 2>&1 || true; rm -rf "$pg_tmp"; }
+cleanup() {
+  scripts/pg.sh destroy "$pg_tmp/pg" >/dev/null 2>&1 || true
+  rm -rf "$pg_tmp" "$n8n_install_log"
+}
 trap cleanup EXIT
 TEST_DATABASE_URL=$(scripts/pg.sh init "$pg_tmp/pg")
 export TEST_DATABASE_URL TEST_PG_DIR=$pg_tmp/pg
@@ -56,6 +70,16 @@ if [[ $stage == all || $stage == frontend ]]; then
   npm run lint --silent -w frontend
   npm test --silent -w frontend
   npm run test:browser --silent -w frontend
+fi
+if [[ $stage == all || $stage == n8n ]]; then
+  echo "== n8n: the community node's lint and unit tests, then a real n8n end to end"
+  if ! wait "$n8n_install_pid"; then
+    cat "$n8n_install_log" >&2
+    echo "test.sh: scripts/install-n8n.sh failed" >&2
+    exit 1
+  fi
+  (cd integrations/n8n && npm run lint --silent && npm test --silent)
+  (cd tests && node --test --test-concurrency=1 n8n/)
 fi
 if [[ $stage == all || $stage == fuzz ]]; then
   # Short runs keep `make test` within its time budget as targets are added; `make fuzz` runs

@@ -92,3 +92,11 @@ add_fuzzer(sandbox_incoming
           ${GW_SRC}/util/strings.cpp
   LIBS Boost::json Boost::url
   INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
+
+# The body of POST /api/v1/sessions/:id/webhooks (webhook subscriptions).
+add_fuzzer(subscription_body
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/subscription_body_fuzz.cpp
+          ${GW_SRC}/webhooks/subscription_body.cpp ${GW_SRC}/sessions/validation.cpp
+          ${GW_SRC}/http/json_body.cpp ${GW_SRC}/http/errors.cpp ${GW_SRC}/util/strings.cpp
+  LIBS Boost::json Boost::url
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)

@@ -63,6 +63,11 @@ const ROUTES = {
   'HEAD /media/:id': { public: 403 },
   'GET /api/v1/analytics/sessions/:id': { token: 404, key: 404, limited: 404 },
   'GET /api/v1/analytics/overview': { token: 200, key: 200, limited: 403, own: true },
+  'POST /api/v1/sessions/:id/webhooks': { token: 404, key: 404, limited: 404, body: { url: 'http://127.0.0.1:9/sub', events: ['message.received'] } },
+  'GET /api/v1/sessions/:id/webhooks': { token: 404, key: 404, limited: 404 },
+  'DELETE /api/v1/sessions/:id/webhooks/:webhook_id': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/messages/:message_id/read': { token: 404, key: 404, limited: 404 },
+  'POST /api/v1/sessions/:id/typing': { token: 404, key: 404, limited: 404, body: { to: '6281234567890' } },
 };
 
 function listRoutes(gw) {
@@ -119,8 +124,10 @@ for (const dialect of dialects()) {
         sql(gw, `INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, payload, status, next_attempt_ms, created_ms)
                  VALUES ('${did}', '${sid}', 'message.received', 'chat', '{}', 'failed', 0, 0)`);
       }
+      const sub = await call(gw, 'POST', `/api/v1/sessions/${aliceSession}/webhooks`, { token: alice.token, body: { url: 'http://127.0.0.1:9/alice-sub' } });
+      assert.equal(sub.status, 201, sub.text);
       aliceIds = {
-        id: aliceSession, message_id: aliceMessage, delivery_id: aliceDelivery,
+        id: aliceSession, message_id: aliceMessage, delivery_id: aliceDelivery, webhook_id: sub.json.data.webhook_id,
         media: crypto.randomBytes(16).toString('hex'),
       };
     });
@@ -181,7 +188,7 @@ for (const dialect of dialects()) {
 
     test("another user's login token and API key: the documented status on every route, never the victim's data", async () => {
       const failures = [];
-      const aliceNeedles = [aliceIds.id, alice.userId, alice.keyId, aliceMessage, aliceDelivery];
+      const aliceNeedles = [aliceIds.id, alice.userId, alice.keyId, aliceMessage, aliceDelivery, aliceIds.webhook_id];
       for (const [route, row] of Object.entries(ROUTES)) {
         if (row.public !== undefined) continue;
         const [method, pattern] = route.split(' ');

@@ -30,6 +30,10 @@ void register_webhook_routes(http::Router& router, app::Context& ctx,
 /// `media_url` signs the URLs of stored incoming attachments.
 void register_message_routes(http::Router& router, app::Context& ctx, outbound::Sender& sender,
                              webhooks::HttpClient& media_client, outbound::MediaUrlFn media_url);
+/// /api/v1/sessions/:id/webhooks… (webhook subscriptions), …/messages/:message_id/read and
+/// …/typing.
+void register_subscription_routes(http::Router& router, app::Context& ctx,
+                                  sessions::Manager& manager);
 void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manager& manager,
                         events::Hub& hub);
 

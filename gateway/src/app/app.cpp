@@ -310,6 +310,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   api::register_auth_routes(router, ctx);
   api::register_api_key_routes(router, ctx);
   api::register_session_routes(router, ctx, manager);
+  api::register_subscription_routes(router, ctx, manager);
   api::register_ws_routes(router, ctx, manager, hub);
   api::register_webhook_routes(router, ctx, [&worker] { worker.wake(); });
   api::register_message_routes(router, ctx, sender, *media_client, media_url);

@@ -9,6 +9,7 @@
 #include "inbound/media_jobs.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+#include "webhooks/subscriptions.hpp"
 
 namespace gw::inbound {
 
@@ -203,20 +204,31 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
     analytics_id = a.rows.at(0).integer(0);
   }
   r.media_queued = queue_media(c, s.id, m, now_ms);
-  if (!r.decision.forward) return r;
+  // Subscriptions choose their own events: a message the session's webhook does not want (only
+  // because of webhook_events) may still go to them.
+  const bool for_subscriptions = r.decision.forward || r.decision.skipped == "event_disabled";
+  if (!for_subscriptions) return r;
 
-  r.delivery_id = auth::uuid_v4();
-  r.message.event_id = *r.delivery_id;
+  const auto event_id = auth::uuid_v4();
+  r.message.event_id = event_id;
   boost::json::object ctx{
       {"chat", m.chat.to_non_ad().to_string()}, {"id", m.id}, {"text", r.message.content}};
   if (m.is_group && !participant.empty()) ctx["participant"] = participant;
-  c.query(
-      "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
-      "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
-      "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-      {*r.delivery_id, s.id, r.message.chat_id, m.id, *analytics_id,
-       events::message_received_webhook(r.message), boost::json::serialize(ctx),
-       r.media_queued ? now_ms + media_wait_ms : now_ms, now_ms});
+  const auto payload = events::message_received_webhook(r.message);
+  const auto reply_context = boost::json::serialize(ctx);
+  const auto due = r.media_queued ? now_ms + media_wait_ms : now_ms;
+  if (r.decision.forward) {
+    r.delivery_id = event_id;
+    c.query(
+        "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
+        "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
+        "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
+        {event_id, s.id, r.message.chat_id, m.id, *analytics_id, payload, reply_context, due,
+         now_ms});
+  }
+  auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.received", r.message.chat_id, m.id,
+                                               payload, reply_context, due, now_ms);
+  if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   return r;
 }
 
@@ -290,6 +302,13 @@ WaitingRecorded record_waiting(db::Connection& c, const wa::client::Undecryptabl
         {*r.delivery_id, s.id, w.chat_id, u.id, events::message_waiting_webhook(w), now_ms,
          now_ms});
   }
+  if (!u.is_group && !ignored) {
+    if (w.event_id.empty()) w.event_id = auth::uuid_v4();
+    auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.waiting", w.chat_id, u.id,
+                                                 events::message_waiting_webhook(w), std::nullopt,
+                                                 now_ms, now_ms);
+    if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
+  }
   r.live = events::message_waiting_ws(w);
   return r;
 }
@@ -321,7 +340,8 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
   for (const auto& e : util::split_list(r.rows.front().text(1), ',')) {
     if (e == "session.status") wanted = true;
   }
-  if (!wanted) return false;
+  const bool subscribed = webhooks::subscriptions::wanted(c, session_id, "session.status");
+  if (!wanted && !subscribed) return false;
   auto id = auth::uuid_v4();
   auto opt_json = [](const std::optional<std::string>& v) -> boost::json::value {
     if (v) return boost::json::string(*v);
@@ -337,11 +357,18 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
   o["status_detail"] = opt_json(detail);
   o["phone_number"] = opt_json(phone_number);
   // One ordering key for all of a session's status events: they arrive in the order they happened.
-  c.query(
-      "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, payload, status, "
-      "attempts, next_attempt_ms, created_ms) "
-      "VALUES (?, ?, 'session.status', 'session.status', ?, 'pending', 0, ?, ?)",
-      {id, session_id, boost::json::serialize(o), now_ms, now_ms});
+  if (wanted) {
+    c.query(
+        "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, payload, "
+        "status, attempts, next_attempt_ms, created_ms) "
+        "VALUES (?, ?, 'session.status', 'session.status', ?, 'pending', 0, ?, ?)",
+        {id, session_id, boost::json::serialize(o), now_ms, now_ms});
+  }
+  if (subscribed) {
+    webhooks::subscriptions::fan_out(c, session_id, "session.status", "session.status",
+                                     std::nullopt, boost::json::serialize(o), std::nullopt, now_ms,
+                                     now_ms);
+  }
   return true;
 }
 

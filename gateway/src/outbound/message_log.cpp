@@ -8,6 +8,7 @@
 #include "http/errors.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+#include "webhooks/subscriptions.hpp"
 
 namespace gw::outbound {
 
@@ -121,18 +122,27 @@ int queue_status_webhooks(db::Connection& c, const std::string& session_id,
   bool wanted = false;
   for (const auto& e : util::split_list(r.rows.front().text(1), ','))
     if (e == "message.status") wanted = true;
-  if (!wanted) return 0;
+  const bool subscribed = webhooks::subscriptions::wanted(c, session_id, "message.status");
+  if (!wanted && !subscribed) return 0;
   const auto name = r.rows.front().text(0);
   int n = 0;
   for (const auto& s : changes) {
     auto id = auth::uuid_v4();
-    c.query(
-        "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
-        "payload, status, attempts, next_attempt_ms, created_ms) "
-        "VALUES (?, ?, 'message.status', ?, ?, ?, 'pending', 0, ?, ?)",
-        {id, session_id, s.chat_id, s.message_id, message_status_webhook(session_id, name, id, s),
-         now_ms, now_ms});
-    ++n;
+    auto payload = message_status_webhook(session_id, name, id, s);
+    if (wanted) {
+      c.query(
+          "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
+          "payload, status, attempts, next_attempt_ms, created_ms) "
+          "VALUES (?, ?, 'message.status', ?, ?, ?, 'pending', 0, ?, ?)",
+          {id, session_id, s.chat_id, s.message_id, payload, now_ms, now_ms});
+      ++n;
+    }
+    if (subscribed) {
+      n += static_cast<int>(webhooks::subscriptions::fan_out(c, session_id, "message.status",
+                                                             s.chat_id, s.message_id, payload,
+                                                             std::nullopt, now_ms, now_ms)
+                                .size());
+    }
   }
   return n;
 }

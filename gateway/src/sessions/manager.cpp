@@ -898,6 +898,29 @@ asio::awaitable<void> Manager::presence_on_strand(std::shared_ptr<Runtime> rt, w
     log::debug("chat presence not sent", {{"session_id", rt->id}, {"error", r.error().message()}});
 }
 
+asio::awaitable<void> Manager::read_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
+                                              std::string id, std::optional<wa::Jid> sender,
+                                              std::optional<wa::Result<void>>& out) {
+  if (!rt->client) {
+    out.emplace(wa::Error{wa::Errc::client_disconnected, "the session is not running"});
+    co_return;
+  }
+  std::vector<std::string> ids{std::move(id)};
+  out.emplace(co_await rt->client->mark_read(chat, std::move(ids), std::move(sender)));
+}
+
+asio::awaitable<wa::Result<void>> Manager::mark_read(const std::string& session_id,
+                                                     const wa::Jid& chat, const std::string& id,
+                                                     std::optional<wa::Jid> sender) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) co_return wa::Error{wa::Errc::client_disconnected, "the session is not running"};
+  std::optional<wa::Result<void>> out;
+  co_await asio::co_spawn(rt->strand, read_on_strand(rt, chat, id, std::move(sender), out),
+                          asio::use_awaitable);
+  if (!out) co_return wa::Error{wa::Errc::client_disconnected, "the read receipt was not sent"};
+  co_return std::move(*out);
+}
+
 void Manager::chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing) {
   auto rt = runtime_for(session_id, "", false);
   if (!rt) return;

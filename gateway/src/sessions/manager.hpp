@@ -147,6 +147,11 @@ class Manager {
   /// nullopt when the session is not running or WhatsApp does not answer.
   boost::asio::awaitable<std::optional<std::string>> group_name(const std::string& session_id,
                                                                 const wa::Jid& group);
+  /// Marks a received message read (blue ticks); `sender` is the author in a group. Errors:
+  /// client_disconnected when the session is not running here, else the library's.
+  boost::asio::awaitable<wa::Result<void>> mark_read(const std::string& session_id,
+                                                     const wa::Jid& chat, const std::string& id,
+                                                     std::optional<wa::Jid> sender);
   /// "typing…" (composing) or its end in a chat; ignored when the session is not running.
   void chat_presence(const std::string& session_id, const wa::Jid& chat, bool composing);
   /// Whether a phone number (digits) is on WhatsApp, asked from WhatsApp through the session.
@@ -212,6 +217,9 @@ class Manager {
       const std::shared_ptr<Runtime>& rt, const wa::message::MediaDescriptor& media,
       wa::media::MediaType type, std::size_t max_bytes,
       std::optional<wa::Result<std::vector<std::uint8_t>>>& out);
+  static boost::asio::awaitable<void> read_on_strand(std::shared_ptr<Runtime> rt, wa::Jid chat,
+                                                     std::string id, std::optional<wa::Jid> sender,
+                                                     std::optional<wa::Result<void>>& out);
   boost::asio::awaitable<void> reupload_on_strand(const std::shared_ptr<Runtime>& rt,
                                                   const wa::media::RetryTarget& target,
                                                   const std::vector<std::uint8_t>& media_key,

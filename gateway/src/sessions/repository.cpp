@@ -13,7 +13,7 @@ namespace {
 
 // Columns read by row_from(). The connected time inside the uptime window comes from one
 // aggregate over session_connections joined once (not a subquery per row); its parameters are
-// now_ms, window_start, window_start, now_ms, window_start (window_params()).
+// now_ms, window_start, window_start, now_ms, window_start, now_ms (window_params()).
 constexpr const char* kSelect =
     "SELECT s.id, s.user_id, s.session_name, s.webhook_url, s.status, s.status_reason, "
     "s.status_detail, s.desired_state, s.phone_number, s.device_info, s.created_at, "
@@ -22,7 +22,7 @@ constexpr const char* kSelect =
     "FROM sessions s "
     "LEFT JOIN (SELECT c.session_id, CAST(SUM(COALESCE(c.disconnected_ms, ?) - "
     "    CASE WHEN c.connected_ms > ? THEN c.connected_ms ELSE ? END) AS BIGINT) AS up_ms "
-    "  FROM session_connections c WHERE COALESCE(c.disconnected_ms, ?) > ? "
+    "  FROM session_connections c WHERE COALESCE(c.disconnected_ms, ?) > ? AND c.connected_ms <= ? "
     "  GROUP BY c.session_id) u ON u.session_id = s.id "
     "LEFT JOIN wa_devices d ON d.session_id = s.id AND d.jid IS NOT NULL ";
 
@@ -49,9 +49,11 @@ SessionRow row_from(const db::Row& r) {
   return s;
 }
 
+// An interval that began after now_ms (recorded while this request was reading) is not counted:
+// it would subtract from the sum.
 std::vector<db::Value> window_params(int64_t now_ms) {
   int64_t from = now_ms - kUptimeWindowMs;
-  return {now_ms, from, from, now_ms, from};
+  return {now_ms, from, from, now_ms, from, now_ms};
 }
 
 }  // namespace
@@ -78,8 +80,8 @@ double uptime_percentage(const SessionRow& row, int64_t now_ms) {
   int64_t from = std::max(row.created_ms, now_ms - kUptimeWindowMs);
   int64_t span = now_ms - from;
   if (span <= 0) return 0;
-  double pct = 100.0 * static_cast<double>(std::min(row.connected_ms_in_window, span)) /
-               static_cast<double>(span);
+  const int64_t up = std::clamp<int64_t>(row.connected_ms_in_window, 0, span);
+  double pct = 100.0 * static_cast<double>(up) / static_cast<double>(span);
   return std::round(pct * 10) / 10;
 }
 

@@ -154,8 +154,10 @@ asio::awaitable<void> DeliveryWorker::loop() {
       auto rows = co_await db_.run([t](db::Connection& c) {
         auto due_rows = c.query(
             "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
-            "d.analytics_id, d.attempts, s.webhook_url, s.webhook_secret, d.chat_key, d.message_id "
+            "d.analytics_id, d.attempts, COALESCE(w.url, s.webhook_url), "
+            "COALESCE(w.secret, s.webhook_secret), d.chat_key, d.message_id "
             "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
+            "LEFT JOIN webhook_subscriptions w ON w.id = d.subscription_id "
             "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND NOT EXISTS ("
             "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
             "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) "

@@ -1,0 +1,2 @@
+// The nodes and credentials are listed in package.json ("n8n"); n8n loads them from dist/.
+module.exports = {};
