@@ -10,7 +10,7 @@
 #               built binary and the emulator; screenshots in frontend/artifacts/)
 #   n8n         the n8n community node (integrations/n8n): its linter and unit tests, then the
 #               end-to-end test in a real n8n (tests/n8n) with the built binary and the emulator
-#   fuzz        every libFuzzer target for FUZZ_SECONDS (default 10 here; `make fuzz` runs longer) each
+#   fuzz        every libFuzzer target for FUZZ_SECONDS (default 20 here, two at a time; `make fuzz` runs longer) each
 # `scripts/test.sh lint|unit|integration|frontend|n8n|fuzz` runs one stage; no argument runs all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,7 +84,7 @@ fi
 if [[ $stage == all || $stage == fuzz ]]; then
   # Short runs keep `make test` within its time budget as targets are added; `make fuzz` runs
   # each target for a minute.
-  export FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+  export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
   echo "== fuzzing (${FUZZ_SECONDS}s per target)"
   scripts/run-fuzzers.sh
 fi

@@ -148,13 +148,20 @@ export class Connection {
     return true
   }
 
+  /**
+   * Holds outgoing stanzas and incoming frames for `ms`. A second pause extends the first (the
+   * first one's timer must not release what the second still holds); what is held when the
+   * connection closes goes back to the device's offline queue (see Emulator.onConnectionClosed).
+   */
   pause (ms) {
-    this.pausedUntil = Date.now() + ms
-    setTimeout(() => {
+    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms)
+    clearTimeout(this.pauseTimer)
+    this.pauseTimer = setTimeout(() => {
       const held = this.heldOutgoing
       this.heldOutgoing = []
       for (const n of held) this.sendNow(n)
-    }, ms).unref()
+    }, this.pausedUntil - Date.now())
+    this.pauseTimer.unref()
   }
 
   /** Sends a final node, then closes the socket once it was written. */

@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { Curve } from 'baileys'
 import { loadOrCreateRootKey, makeCertChain } from './certs.mjs'
-import { Connection } from './connection.mjs'
+import { Connection, ackKeyOf } from './connection.mjs'
 import { FAILURE_LOGGED_OUT, LOW_PREKEY_THRESHOLD, QR_FIRST_TTL_MS, QR_NEXT_TTL_MS, S_WHATSAPP_NET } from './constants.mjs'
 import { makeControlServer } from './control.mjs'
 import { changeParticipants, handleGroupIq } from './groups.mjs'
@@ -121,6 +121,10 @@ export class Emulator {
       this.log.add('replaced', { jid: device.pnJid, conn: old.id })
       old.end({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] })
       device.conns.delete(old)
+      // What the replaced connection left unacknowledged goes back to the queue now, ahead of
+      // what arrives from here on: its socket may close only after this login, and requeueing
+      // then would hold those stanzas until a later login, behind newer ones.
+      this.requeue(old, device)
     }
     conn.device = device
     device.conns.add(conn)
@@ -138,14 +142,29 @@ export class Emulator {
     const device = conn.device
     if (device) device.conns.delete(conn)
     this.presence.onConnectionClosed(conn)
+    this.requeue(conn, device)
+    this.log.add('disconnect', { conn: conn.id, who: conn.label })
+  }
+
+  /**
+   * Moves what a connection that is going away left unacknowledged (and what a pause fault held
+   * back) to its device's offline queue, in the order it was sent; the real server redelivers
+   * them at the next login. Runs once per connection: at its replacement or at its close.
+   */
+  requeue (conn, device) {
+    const current = device && device.account.devices.get(device.id) === device
     const unacked = [...conn.pending.entries()]
     for (const [key, { node, sentAt }] of unacked) {
       this.log.add('unacked', { who: conn.label, key, tag: node.tag, id: node.attrs.id, from: node.attrs.from, age_ms: Date.now() - sentAt })
-      // The real server keeps unacknowledged stanzas in the offline queue and redelivers them.
-      if (device && device.account.devices.get(device.id) === device && node.tag !== 'iq') this.enqueue(device, node)
+      if (current && node.tag !== 'iq') this.enqueue(device, node)
     }
     conn.pending.clear()
-    this.log.add('disconnect', { conn: conn.id, who: conn.label })
+    // Stanzas held by a pause fault never left: they wait in the offline queue like unacked ones.
+    const held = conn.heldOutgoing.splice(0)
+    for (const node of held) {
+      this.log.add('unsent_held', { who: conn.label, tag: node.tag, id: node.attrs.id })
+      if (current && node.tag !== 'iq' && ackKeyOf(node)) this.enqueue(device, node)
+    }
   }
 
   enqueue (device, stanza) {
@@ -380,6 +399,7 @@ export class Emulator {
       for (const [key, { node, sentAt }] of c.pending) {
         if (now - sentAt >= olderThanMs) out.push({ who: c.label, key, tag: node.tag, id: node.attrs.id, age_ms: now - sentAt })
       }
+      for (const node of c.heldOutgoing) if (ackKeyOf(node)) out.push({ who: c.label, key: `held:${node.tag}:${node.attrs.id}`, tag: node.tag, id: node.attrs.id, held: true })
     }
     for (const a of this.state.accounts.values()) {
       for (const d of a.devices.values()) for (const s of d.queue) out.push({ who: d.pnJid, key: `queued:${s.tag}:${s.attrs.id}`, tag: s.tag, id: s.attrs.id, queued: true })

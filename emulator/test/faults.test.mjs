@@ -64,6 +64,38 @@ describe('faults and logout', () => {
     assert.notEqual(alice.sock, first)
   })
 
+  test('pause then drop: what the pause held is queued, listed as unacked and delivered at the next login', async () => {
+    await emu.api('POST', '/faults', { phone: alice.phone, kind: 'pause', seconds: 30 })
+    const sent = await bob.sendText(alice.user, 'held by the pause')
+    await sleep(300)
+    assert.ok((await emu.api('GET', '/unacked')).some(u => u.id === sent.key.id && u.held), 'a held stanza is listed')
+    const closed = alice.waitClose(20000)
+    await emu.api('POST', '/faults', { phone: alice.phone, kind: 'drop' })
+    await closed
+    assert.ok((await emu.api('GET', '/unacked')).some(u => u.id === sent.key.id && u.queued), 'the held stanza went to the offline queue')
+    await alice.reconnect()
+    const got = await alice.waitMessage(m => m.key.id === sent.key.id, 20000)
+    assert.equal(textOf(got), 'held by the pause')
+  })
+
+  test('a login that replaces a connection gets what that connection left unacknowledged first, in order', async () => {
+    await emu.api('POST', '/faults', { phone: alice.phone, kind: 'pause', seconds: 30 })
+    const held = await bob.sendText(alice.user, 'held, then replaced')
+    await sleep(300)
+    assert.ok((await emu.api('GET', '/unacked')).some(u => u.id === held.key.id && u.held), 'held by the pause')
+    const closed = alice.waitClose(10000)
+    const open = alice.waitOpen(10000)
+    alice.connect() // a second login of the device while the first connection is still open
+    await closed
+    await open
+    const later = await bob.sendText(alice.user, 'sent after the new login')
+    await alice.waitMessage(m => m.key.id === later.key.id, 20000)
+    await alice.waitMessage(m => m.key.id === held.key.id, 5000)
+    const order = alice.inbox.map(m => m.key.id).filter(id => id === held.key.id || id === later.key.id)
+    assert.deepEqual(order, [held.key.id, later.key.id], 'the held message comes first')
+    assert.deepEqual((await emu.api('GET', '/unacked')).filter(u => u.id === held.key.id), [])
+  })
+
   test('bad fault requests are rejected with 400 and logged', async () => {
     for (const body of [{ kind: 'explode' }, { kind: 'pause', seconds: -1 }, { kind: 'stream_error', code: 'nope' }, { phone: 5, kind: 'drop' }]) {
       await assert.rejects(emu.api('POST', '/faults', body), /-> 400/)

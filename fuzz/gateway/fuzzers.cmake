@@ -100,3 +100,14 @@ add_fuzzer(subscription_body
           ${GW_SRC}/http/json_body.cpp ${GW_SRC}/http/errors.cpp ${GW_SRC}/util/strings.cpp
   LIBS Boost::json Boost::url
   INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
+
+# The client address: X-Forwarded-For against TRUSTED_PROXIES, address / CIDR parsing, limit keys.
+add_fuzzer(client_ip
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/client_ip_fuzz.cpp ${GW_SRC}/http/client_ip.cpp
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
+
+# Messages a dashboard client sends on its live-event socket (only {"type":"ping"} is taken).
+add_fuzzer(ws_client_message
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/ws_client_message_fuzz.cpp ${GW_SRC}/ws/client_message.cpp
+  LIBS Boost::json
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)

@@ -159,6 +159,11 @@ struct Manager::Runtime {
   milliseconds redelivery_delay{0};  // the next one's; 0 = options' base
   // Failed stores per message id: a message that keeps failing stops causing reconnects.
   std::map<std::string, int, std::less<>> unstored;
+  // A message could not be stored on this connection and will be redelivered: the later ones are
+  // not stored either (left for the same redelivery, which brings them back in order), so that
+  // none overtakes it. The failure can come before the message is decrypted (the device store
+  // not answering), where its chat is not known yet, so this holds every chat of the session.
+  bool hold_later = false;
 
   // Guarded by mu (read from any thread).
   mutable std::mutex mu;
@@ -357,6 +362,7 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
     release_client(rt);  // it ended (terminal event); a pending release_later is now stale
   }
   auto gen = ++rt->generation;
+  rt->hold_later = false;  // the new connection gets the unacknowledged messages again, in order
   rt->store = std::make_shared<wa_store::SqlDeviceStore>(db_, rt->id);
   auto opts = options_.client;
   opts.log = [id = rt->id](int level, std::string_view msg) {
@@ -380,6 +386,7 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
                  {{"session_id", r->id}, {"message_id", id}});
       return;
     }
+    r->hold_later = true;
     schedule_redelivery(r);
   };
   rt->client = std::make_unique<wa::client::Client>(
@@ -659,6 +666,11 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
   rt->pending_live.clear();
   rt->outbox_dirty = false;
   rt->media_dirty = false;
+  if (rt->hold_later) {
+    log::info("message left for redelivery behind an earlier one that is not stored",
+              {{"session_id", rt->id}, {"message_id", m.id}});
+    return false;
+  }
   auto* c = rt->store ? rt->store->transaction_connection() : nullptr;
   if (!c) return false;
   try {

@@ -9,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <deque>
 #include <mutex>
@@ -17,6 +16,7 @@
 
 #include "log/log.hpp"
 #include "util/time.hpp"
+#include "ws/client_message.hpp"
 
 namespace gw::ws {
 
@@ -29,15 +29,6 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint16_t kInternalError = 1011;  // RFC 6455 §7.4.1
 
 std::atomic<std::uint64_t> g_slow_consumer_disconnects{0};
-
-bool is_ping(const std::string& text, std::size_t max_bytes) {
-  if (text.size() > max_bytes) return false;
-  boost::system::error_code ec;
-  auto v = boost::json::parse(text, ec);
-  if (ec || !v.is_object()) return false;
-  const auto* type = v.as_object().if_contains("type");
-  return type && type->is_string() && type->as_string() == "ping";
-}
 
 std::string pong() {
   boost::json::object o;

@@ -40,8 +40,12 @@ void Client::Impl::on_message(const std::shared_ptr<Conn>& c, const Node& n) {
   const auto own = own_identity();
   auto* sig = ensure_signal();
   if (!own || !sig) {
-    // Not acknowledged: the server keeps it and redelivers it once we can decrypt.
-    return log(1, "<message> left unacknowledged: no device or Signal layer");
+    // Not acknowledged: the server keeps it and redelivers it once we can decrypt. Reported like
+    // any message that could not be stored (the device store not answering is the usual cause),
+    // so that the application holds back the later ones and reconnects to get it again first.
+    log(1, "<message> left unacknowledged: no device or Signal layer");
+    if (const auto* id = n.attr("id"); id && opt.unstored) opt.unstored(*id);
+    return;
   }
   auto src = receive::parse_source(n, *own);
   if (!src) {
