@@ -37,10 +37,10 @@ add_fuzzer(retry_after
           ${GW_SRC}/webhooks/http_client.cpp ${GW_SRC}/sessions/validation.cpp
           ${GW_SRC}/util/strings.cpp
   LIBS Boost::url OpenSSL::SSL OpenSSL::Crypto
-  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include)
-# clang 14's -fsanitize=function cannot emit its prologue data for coroutine funclets ("Cannot
-# represent a difference across sections"); the client is full of coroutines.
-target_compile_options(fuzz_retry_after PRIVATE -fno-sanitize=function)
+  INCLUDES ${GW_SRC} ${REPO_ROOT}/wa/include
+  # clang 14's -fsanitize=function cannot emit its prologue data for coroutine funclets ("Cannot
+  # represent a difference across sections"); the client is full of coroutines.
+  OPTIONS -fno-sanitize=function)
 
 # Text from WhatsApp senders made storable (invalid UTF-8 and NUL replaced) before the database.
 add_fuzzer(storable_text
