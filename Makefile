@@ -58,7 +58,7 @@ bench:
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
-# clang-format, ESLint and clang-tidy (cached; see scripts/lint.sh). `make test` runs the first two.
+# clang-format, ESLint and clang-tidy on every file (cached; records the clean ones in scripts/clang-tidy-clean.txt, see scripts/lint.sh). `make test` runs clang-tidy only on files not recorded there.
 lint:
 	@scripts/install-deps.sh --test
 	@npm ci --no-audit --no-fund --loglevel=error

@@ -2,8 +2,9 @@
 # Runs every test: installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer
 # and warnings as errors, starts a throwaway PostgreSQL, then runs
 #   lint        scripts/lint.sh: clang-format (check only) on every C++ file, ESLint outside the
-#               dashboard (the frontend's ESLint runs in frontend); clang-tidy only with LINT_TIDY=1
-#               (`make lint` runs it: cold, it takes about half an hour on two cores)
+#               dashboard (the frontend's ESLint runs in frontend), clang-tidy on the files changed
+#               since the last `make lint` (LINT_TIDY=changed; `make lint` checks every file and
+#               records the clean ones in scripts/clang-tidy-clean.txt)
 #   unit        ctest (C++ unit tests, both databases; library conformance tests)
 #   integration black-box tests of the built binary (tests/, both databases) and the emulator's
 #   frontend    the dashboard: ESLint, Vitest, and the browser tests (headless Chromium against the
@@ -22,21 +23,43 @@ scripts/install-deps.sh --test
 npm ci --no-audit --no-fund --loglevel=error
 FORCE_FRONTEND_BUILD=1 scripts/build-frontend.sh
 
+n8n_install_pid= fuzz_build_pid= pg_tmp= n8n_install_log= fuzz_build_log=
+cleanup() {
+  # Background work still running when a stage failed stops with the run.
+  [[ -n $fuzz_build_pid ]] && kill -- "-$fuzz_build_pid" 2>/dev/null
+  [[ -n $n8n_install_pid ]] && kill -- "-$n8n_install_pid" 2>/dev/null
+  [[ -n $pg_tmp ]] && scripts/pg.sh destroy "$pg_tmp/pg" >/dev/null 2>&1
+  rm -rf "$pg_tmp" "$n8n_install_log" "$fuzz_build_log"
+  return 0
+}
+trap cleanup EXIT
+
 # The pinned n8n and the community node install while C++ compiles (mostly network and disk; a
 # cold install takes minutes). The n8n stage waits for it.
-n8n_install_pid=
 n8n_install_log=$(mktemp /tmp/wa-gateway-n8n-install.XXXXXX)
 if [[ $stage == all || $stage == n8n ]]; then
-  scripts/install-n8n.sh >"$n8n_install_log" 2>&1 &
+  setsid scripts/install-n8n.sh >"$n8n_install_log" 2>&1 &
   n8n_install_pid=$!
 fi
 
 if [[ $stage == all || $stage == lint ]]; then
-  LINT_TIDY=${LINT_TIDY:-0} scripts/lint.sh
+  LINT_TIDY=${LINT_TIDY:-changed} scripts/lint.sh
 fi
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DWA_SANITIZE=ON -DWA_WERROR=ON >/dev/null
 cmake --build "$build" -j"$jobs"
+
+# The libFuzzer targets (clang, their own build directory) compile in the background, one job at a
+# low priority, while the test stages below spend most of their time waiting on sockets and
+# timers; the fuzz stage waits for them. (`scripts/test.sh fuzz` alone builds them in the stage.)
+fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
+fuzz_build_log=$(mktemp /tmp/wa-gateway-fuzz-build.XXXXXX)
+if [[ $stage == all ]]; then
+  setsid bash -c "cmake -S fuzz -B '$fuzz_build' -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null && nice -n 10 cmake --build '$fuzz_build' -j1" \
+    >"$fuzz_build_log" 2>&1 &
+  fuzz_build_pid=$!
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -44,11 +67,6 @@ export GATEWAY_BIN=$PWD/$build/bin/wa-gateway
 export REQUIRE_POSTGRES=1
 
 pg_tmp=$(mktemp -d /tmp/wa-gateway-pg.XXXXXX)
-cleanup() {
-  scripts/pg.sh destroy "$pg_tmp/pg" >/dev/null 2>&1 || true
-  rm -rf "$pg_tmp" "$n8n_install_log"
-}
-trap cleanup EXIT
 TEST_DATABASE_URL=$(scripts/pg.sh init "$pg_tmp/pg")
 export TEST_DATABASE_URL TEST_PG_DIR=$pg_tmp/pg
 echo "test.sh: PostgreSQL for tests at $TEST_DATABASE_URL"
@@ -78,6 +96,7 @@ if [[ $stage == all || $stage == n8n ]]; then
     echo "test.sh: scripts/install-n8n.sh failed" >&2
     exit 1
   fi
+  n8n_install_pid=
   (cd integrations/n8n && npm run lint --silent && npm test --silent)
   (cd tests && node --test --test-concurrency=1 n8n/)
 fi
@@ -86,6 +105,16 @@ if [[ $stage == all || $stage == fuzz ]]; then
   # each target for a minute.
   export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
   echo "== fuzzing (${FUZZ_SECONDS}s per target)"
-  scripts/run-fuzzers.sh
+  if [[ -n $fuzz_build_pid ]]; then
+    if ! wait "$fuzz_build_pid"; then
+      cat "$fuzz_build_log" >&2
+      echo "test.sh: building the fuzz targets failed" >&2
+      exit 1
+    fi
+    fuzz_build_pid=
+    FUZZ_SKIP_BUILD=1 FUZZ_BUILD_DIR=$fuzz_build scripts/run-fuzzers.sh
+  else
+    FUZZ_BUILD_DIR=$fuzz_build scripts/run-fuzzers.sh
+  fi
 fi
 echo "test.sh: all passed"

@@ -1,12 +1,14 @@
 // The test machinery fails loudly instead of passing for the wrong reason: a fuzz run with no
-// target built, and a build whose Node-driven tests could not be registered.
+// target built, a build whose Node-driven tests could not be registered, and clang-tidy in
+// `make test` skipping a file that nobody checked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gatewayBin } from './harness.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -32,5 +34,45 @@ test('configuring the tests without node stops with a message instead of registe
     assert.match(r.stderr, /node not found/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('clang-tidy in make test checks every file not recorded clean, and a finding fails the run', () => {
+  // The build directory of the binary under test has compile_commands.json.
+  const buildDir = path.dirname(path.dirname(gatewayBin));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tidy-'));
+  const tidy = (files, env) => spawnSync('node', [path.join(root, 'scripts/clang_tidy.mjs'), '--build-dir', buildDir, ...files], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, CLANG_TIDY_CACHE: path.join(tmp, 'cache'), ...env }, timeout: 300000,
+  });
+  try {
+    const manifest = path.join(tmp, 'clean.txt');
+    const clean = 'gateway/src/util/time.cpp';
+    // Not recorded, not cached: checked (and clean), then recorded by --record.
+    let r = tidy(['--record', clean], { CLANG_TIDY_MANIFEST: manifest });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /0 recorded clean.*0 unchanged since they passed here, 1 to check/);
+    assert.match(readFileSync(manifest, 'utf8'), new RegExp(`^[0-9a-f]{64} ${clean}$`, 'm'));
+    // Recorded: --changed with an empty cache checks nothing.
+    r = tidy(['--changed', clean], { CLANG_TIDY_MANIFEST: manifest, CLANG_TIDY_CACHE: path.join(tmp, 'cache2') });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /1 recorded clean.*0 to check/);
+    // A finding fails the run: a file with one, compiled like the project's own files.
+    const bad = path.join(tmp, 'finding.cpp');
+    writeFileSync(bad, '#include <string>\nstd::size_t length_of(std::string s) { return s.size(); }\n');
+    const db = JSON.parse(readFileSync(path.join(buildDir, 'compile_commands.json'), 'utf8'));
+    const model = db.find((e) => e.file.endsWith('gateway/src/util/time.cpp'));
+    const badDir = path.join(tmp, 'build');
+    mkdirSync(badDir);
+    writeFileSync(path.join(badDir, 'compile_commands.json'), JSON.stringify([{
+      directory: model.directory, file: bad, command: model.command.replace(/ -o \S+/, ' -o /dev/null').replace(/ -c \S+$/, ` -c ${bad}`),
+    }]));
+    r = spawnSync('node', [path.join(root, 'scripts/clang_tidy.mjs'), '--build-dir', badDir, '--changed', path.relative(root, bad)], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, CLANG_TIDY_CACHE: path.join(tmp, 'cache3'), CLANG_TIDY_MANIFEST: manifest }, timeout: 300000,
+    });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /performance-unnecessary-value-param/);
+    assert.match(r.stderr, /1 file\(s\) with findings/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 });

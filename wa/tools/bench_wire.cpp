@@ -72,7 +72,9 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"impl\":\"wa\",\"nodes\":%zu,\"bytes\":%zu,\"encode_mb_s\":%.1f,\"encode_nodes_s\":%.0f,"
       "\"decode_mb_s\":%.1f,\"decode_nodes_s\":%.0f,\"sink\":%zu}\n",
-      nodes.size(), total_bytes, mb * enc_rounds / enc_t, nodes.size() * enc_rounds / enc_t,
-      mb * dec_rounds / dec_t, nodes.size() * dec_rounds / dec_t, sink % 10);
+      nodes.size(), total_bytes, mb * static_cast<double>(enc_rounds) / enc_t,
+      static_cast<double>(nodes.size() * enc_rounds) / enc_t,
+      mb * static_cast<double>(dec_rounds) / dec_t,
+      static_cast<double>(nodes.size() * dec_rounds) / dec_t, sink % 10);
   return 0;
 }

@@ -22,8 +22,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-using wa_tool::parse_key;
-
 int fail(std::string_view stage, const wa::Error& e) {
   std::cerr << "handshake: " << stage << ": "
             << (e.detail.empty() ? wa::errc_name(e.code) : e.detail) << " ("
@@ -90,7 +88,7 @@ int handshake(std::span<const std::string_view> args) {
   opts.websocket.read_timeout = opts.handshake_timeout;
   asio::io_context io;
   int rc = 1;
-  asio::co_spawn(io, run(opts), [&rc](std::exception_ptr ep, int r) {
+  asio::co_spawn(io, run(opts), [&rc](const std::exception_ptr& ep, int r) {
     if (ep) {
       try {
         std::rethrow_exception(ep);

@@ -14,8 +14,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
-
 namespace gw::sandbox {
 
 namespace fs = std::filesystem;
@@ -105,6 +103,7 @@ std::unique_ptr<Driver> Driver::start(const fs::path& emulator_dir, const fs::pa
   const std::string state_s = state_dir.string();
   std::vector<std::string> args{"node", script_s, "--state-dir", state_s};
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;

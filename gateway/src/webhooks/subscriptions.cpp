@@ -123,11 +123,13 @@ std::vector<std::string> fan_out(db::Connection& c, const std::string& session_i
     }
     // Its own ordering key: a slow or failing subscription holds back only its own queue.
     const auto sub = row.text(0);
+    std::string key = "sub:";
+    key.append(sub).append(":").append(chat_key);
     c.query(
         "INSERT INTO webhook_deliveries (delivery_id, session_id, subscription_id, event, "
         "chat_key, message_id, payload, reply_context, status, attempts, next_attempt_ms, "
         "created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        {id, session_id, sub, std::string(event), "sub:" + sub + ":" + chat_key,
+        {id, session_id, sub, std::string(event), key,
          message_id ? db::Value(*message_id) : db::Value(nullptr), body,
          reply_context ? db::Value(*reply_context) : db::Value(nullptr), next_attempt_ms, now_ms});
     ids.push_back(std::move(id));

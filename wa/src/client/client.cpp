@@ -378,7 +378,7 @@ void Client::disconnect() {
 
 void Client::pair_phone(std::string phone) {
   asio::post(impl_->strand,
-             [impl = impl_, p = std::move(phone)]() mutable { impl->do_pair_phone(std::move(p)); });
+             [impl = impl_, p = std::move(phone)]() mutable { impl->do_pair_phone(p); });
 }
 
 asio::awaitable<Result<void>> Client::logout() {

@@ -237,7 +237,7 @@ struct Client::Impl : std::enable_shared_from_this<Impl> {
 
   void do_disconnect();
 
-  void do_pair_phone(std::string phone);
+  void do_pair_phone(const std::string& phone);
 
   asio::awaitable<Result<void>> do_logout();
 

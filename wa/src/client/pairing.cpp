@@ -123,7 +123,7 @@ asio::awaitable<void> Client::Impl::link_code_finish(std::shared_ptr<Conn> c, cr
     emit(PairError{"companion_finish: " + r.error().message()});
 }
 
-void Client::Impl::do_pair_phone(std::string phone) {
+void Client::Impl::do_pair_phone(const std::string& phone) {
   std::string digits;
   for (char ch : phone)
     if (ch >= '0' && ch <= '9') digits.push_back(ch);

@@ -8,6 +8,7 @@
 // clang-format on
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string_view>
 
@@ -76,8 +77,8 @@ extern "C" void jpeg_silent(j_common_ptr, int) {}
 // live in this frame across the setjmp.
 bool decode_jpeg(std::span<const std::uint8_t> in, unsigned want, std::uint64_t max_pixels,
                  std::vector<std::uint8_t>* rgb, unsigned* w, unsigned* h) {
-  jpeg_decompress_struct cinfo;
-  JpegError err;
+  jpeg_decompress_struct cinfo{};
+  JpegError err{};
   cinfo.err = jpeg_std_error(&err.mgr);
   err.mgr.error_exit = jpeg_error_exit;
   err.mgr.emit_message = jpeg_silent;
@@ -113,8 +114,8 @@ bool decode_jpeg(std::span<const std::uint8_t> in, unsigned want, std::uint64_t 
 
 bool encode_jpeg(const std::uint8_t* rgb, unsigned w, unsigned h, int quality,
                  std::vector<std::uint8_t>* out) {
-  jpeg_compress_struct cinfo;
-  JpegError err;
+  jpeg_compress_struct cinfo{};
+  JpegError err{};
   unsigned char* mem = nullptr;
   unsigned long size = 0;
   cinfo.err = jpeg_std_error(&err.mgr);
@@ -172,8 +173,8 @@ bool decode_png(std::span<const std::uint8_t> in, std::uint64_t max_pixels,
 std::vector<std::uint8_t> shrink(const std::vector<std::uint8_t>& rgb, unsigned w, unsigned h,
                                  unsigned max_side, unsigned* ow, unsigned* oh) {
   const double scale = std::min(1.0, static_cast<double>(max_side) / std::max(w, h));
-  *ow = std::max(1u, static_cast<unsigned>(w * scale + 0.5));
-  *oh = std::max(1u, static_cast<unsigned>(h * scale + 0.5));
+  *ow = std::max(1u, static_cast<unsigned>(std::lround(w * scale)));
+  *oh = std::max(1u, static_cast<unsigned>(std::lround(h * scale)));
   std::vector<std::uint8_t> out(static_cast<std::size_t>(*ow) * *oh * 3);
   for (unsigned y = 0; y < *oh; ++y) {
     const unsigned y0 = y * h / *oh, y1 = std::max(y0 + 1, (y + 1) * h / *oh);

@@ -44,8 +44,6 @@ SignalError error_from(int rc, const char* what) {
       code = SignalErrc::invalid_mac;
       break;
     case SG_ERR_INVALID_MESSAGE:
-      code = SignalErrc::invalid_message;
-      break;
     case SG_ERR_INVALID_PROTO_BUF:
       code = SignalErrc::invalid_message;
       break;

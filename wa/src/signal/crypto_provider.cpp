@@ -123,7 +123,7 @@ int hmac_init(void** context, const uint8_t* key, size_t key_len, void*) {
   } else if (key_len > 0) {
     std::memcpy(k.data(), key, key_len);
   }
-  std::array<uint8_t, kSha256Block> ipad;
+  std::array<uint8_t, kSha256Block> ipad{};
   for (std::size_t i = 0; i < kSha256Block; ++i) {
     ipad[i] = static_cast<uint8_t>(k[i] ^ 0x36);
     h->opad[i] = static_cast<uint8_t>(k[i] ^ 0x5c);

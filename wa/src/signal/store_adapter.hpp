@@ -13,8 +13,8 @@ namespace wa::signal::detail {
 /// The user_data behind every callback. Must stay at a fixed address while bound.
 struct StoreAdapter {
   store::DeviceStore& store;
-  TrustPolicy trust;
-  signal_context* ctx;
+  TrustPolicy trust{};
+  signal_context* ctx = nullptr;
   /// The last store failure seen by a callback (callbacks can only return an int).
   std::optional<store::StoreError> last_error;
 };
