@@ -88,12 +88,13 @@ TEST_P(SubscriptionStoreTest, FanOutToTheSubscriptionsThatAsked) {
     EXPECT_EQ(secret_a.size(), 64u);
     EXPECT_NE(secret_a, secret_b);
     EXPECT_EQ(subs::list(c, session_).size(), 2u);
-    EXPECT_TRUE(subs::wanted(c, session_, "session.status"));
-    EXPECT_FALSE(subs::wanted(c, session_, "message.status"));
+    EXPECT_EQ(subs::subscribers(c, session_, "session.status"), std::vector<std::string>{b.id});
+    EXPECT_TRUE(subs::subscribers(c, session_, "message.status").empty());
 
     const std::string payload = R"({"event":"message.received","event_id":"E0","message":{}})";
-    auto ids = subs::fan_out(c, session_, "message.received", "62811@s.whatsapp.net",
-                             std::string("M1"), payload, std::string("{}"), 10, 5);
+    auto ids = subs::fan_out(c, subs::subscribers(c, session_, "message.received"), session_,
+                             "message.received", "62811@s.whatsapp.net", std::string("M1"), payload,
+                             std::string("{}"), 10, 5);
     ASSERT_EQ(ids.size(), 1u);
     auto r = c.query(
         "SELECT subscription_id, chat_key, payload, message_id FROM webhook_deliveries "

@@ -64,7 +64,10 @@ test('clang-tidy in make test checks every file not recorded clean, and a findin
     const badDir = path.join(tmp, 'build');
     mkdirSync(badDir);
     writeFileSync(path.join(badDir, 'compile_commands.json'), JSON.stringify([{
-      directory: model.directory, file: bad, command: model.command.replace(/ -o \S+/, ' -o /dev/null').replace(/ -c \S+$/, ` -c ${bad}`),
+      // Its own object path and no dependency file: nothing of the real build is written over.
+      directory: model.directory,
+      file: bad,
+      command: model.command.replace(/ -MD -MT \S+ -MF \S+/, '').replace(/ -o \S+/, ` -o ${path.join(tmp, 'finding.o')}`).replace(/ -c \S+$/, ` -c ${bad}`),
     }]));
     r = spawnSync('node', [path.join(root, 'scripts/clang_tidy.mjs'), '--build-dir', badDir, '--changed', path.relative(root, bad)], {
       cwd: root, encoding: 'utf8', env: { ...process.env, CLANG_TIDY_CACHE: path.join(tmp, 'cache3'), CLANG_TIDY_MANIFEST: manifest }, timeout: 300000,

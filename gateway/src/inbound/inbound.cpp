@@ -226,8 +226,10 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
         {event_id, s.id, r.message.chat_id, m.id, *analytics_id, payload, reply_context, due,
          now_ms});
   }
-  auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.received", r.message.chat_id, m.id,
-                                               payload, reply_context, due, now_ms);
+  namespace subscriptions = webhooks::subscriptions;
+  auto subs = subscriptions::fan_out(c, subscriptions::subscribers(c, s.id, "message.received"),
+                                     s.id, "message.received", r.message.chat_id, m.id, payload,
+                                     reply_context, due, now_ms);
   if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   return r;
 }
@@ -304,9 +306,10 @@ WaitingRecorded record_waiting(db::Connection& c, const wa::client::Undecryptabl
   }
   if (!u.is_group && !ignored) {
     if (w.event_id.empty()) w.event_id = auth::uuid_v4();
-    auto subs = webhooks::subscriptions::fan_out(c, s.id, "message.waiting", w.chat_id, u.id,
-                                                 events::message_waiting_webhook(w), std::nullopt,
-                                                 now_ms, now_ms);
+    namespace subscriptions = webhooks::subscriptions;
+    auto subs = subscriptions::fan_out(
+        c, subscriptions::subscribers(c, s.id, "message.waiting"), s.id, "message.waiting",
+        w.chat_id, u.id, events::message_waiting_webhook(w), std::nullopt, now_ms, now_ms);
     if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   }
   r.live = events::message_waiting_ws(w);
@@ -340,8 +343,8 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
   for (const auto& e : util::split_list(r.rows.front().text(1), ',')) {
     if (e == "session.status") wanted = true;
   }
-  const bool subscribed = webhooks::subscriptions::wanted(c, session_id, "session.status");
-  if (!wanted && !subscribed) return false;
+  const auto subscribers = webhooks::subscriptions::subscribers(c, session_id, "session.status");
+  if (!wanted && subscribers.empty()) return false;
   auto id = auth::uuid_v4();
   auto opt_json = [](const std::optional<std::string>& v) -> boost::json::value {
     if (v) return boost::json::string(*v);
@@ -364,8 +367,8 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
         "VALUES (?, ?, 'session.status', 'session.status', ?, 'pending', 0, ?, ?)",
         {id, session_id, boost::json::serialize(o), now_ms, now_ms});
   }
-  if (subscribed) {
-    webhooks::subscriptions::fan_out(c, session_id, "session.status", "session.status",
+  if (!subscribers.empty()) {
+    webhooks::subscriptions::fan_out(c, subscribers, session_id, "session.status", "session.status",
                                      std::nullopt, boost::json::serialize(o), std::nullopt, now_ms,
                                      now_ms);
   }

@@ -122,8 +122,9 @@ int queue_status_webhooks(db::Connection& c, const std::string& session_id,
   bool wanted = false;
   for (const auto& e : util::split_list(r.rows.front().text(1), ','))
     if (e == "message.status") wanted = true;
-  const bool subscribed = webhooks::subscriptions::wanted(c, session_id, "message.status");
-  if (!wanted && !subscribed) return 0;
+  // Read once for all the changes.
+  const auto subscribers = webhooks::subscriptions::subscribers(c, session_id, "message.status");
+  if (!wanted && subscribers.empty()) return 0;
   const auto name = r.rows.front().text(0);
   int n = 0;
   for (const auto& s : changes) {
@@ -137,11 +138,11 @@ int queue_status_webhooks(db::Connection& c, const std::string& session_id,
           {id, session_id, s.chat_id, s.message_id, payload, now_ms, now_ms});
       ++n;
     }
-    if (subscribed) {
-      n += static_cast<int>(webhooks::subscriptions::fan_out(c, session_id, "message.status",
-                                                             s.chat_id, s.message_id, payload,
-                                                             std::nullopt, now_ms, now_ms)
-                                .size());
+    if (!subscribers.empty()) {
+      n += static_cast<int>(
+          webhooks::subscriptions::fan_out(c, subscribers, session_id, "message.status", s.chat_id,
+                                           s.message_id, payload, std::nullopt, now_ms, now_ms)
+              .size());
     }
   }
   return n;

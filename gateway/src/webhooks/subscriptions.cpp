@@ -88,32 +88,34 @@ bool remove(db::Connection& c, const std::string& session_id, const std::string&
   return true;
 }
 
-bool wanted(db::Connection& c, const std::string& session_id, std::string_view event) {
-  auto r = c.query("SELECT events FROM webhook_subscriptions WHERE session_id = ?", {session_id});
+std::vector<std::string> subscribers(db::Connection& c, const std::string& session_id,
+                                     std::string_view event) {
+  auto r = c.query("SELECT id, events FROM webhook_subscriptions WHERE session_id = ? ORDER BY id",
+                   {session_id});
+  std::vector<std::string> ids;
   for (const auto& row : r.rows) {
-    for (const auto& e : util::split_list(row.text(0), ','))
-      if (e == event) return true;
+    for (const auto& e : util::split_list(row.text(1), ',')) {
+      if (e == event) {
+        ids.push_back(row.text(0));
+        break;
+      }
+    }
   }
-  return false;
+  return ids;
 }
 
-std::vector<std::string> fan_out(db::Connection& c, const std::string& session_id,
-                                 std::string_view event, const std::string& chat_key,
+std::vector<std::string> fan_out(db::Connection& c, const std::vector<std::string>& subscribers,
+                                 const std::string& session_id, std::string_view event,
+                                 const std::string& chat_key,
                                  const std::optional<std::string>& message_id,
                                  const std::string& payload,
                                  const std::optional<std::string>& reply_context,
                                  int64_t next_attempt_ms, int64_t now_ms) {
   std::vector<std::string> ids;
-  auto r = c.query("SELECT id, events FROM webhook_subscriptions WHERE session_id = ? ORDER BY id",
-                   {session_id});
-  if (r.rows.empty()) return ids;
+  if (subscribers.empty()) return ids;
   boost::system::error_code ec;
   auto parsed = json::parse(payload, ec);
-  for (const auto& row : r.rows) {
-    bool match = false;
-    for (const auto& e : util::split_list(row.text(1), ','))
-      if (e == event) match = true;
-    if (!match) continue;
+  for (const auto& sub : subscribers) {
     auto id = auth::uuid_v4();
     std::string body = payload;
     if (!ec && parsed.is_object()) {
@@ -122,7 +124,6 @@ std::vector<std::string> fan_out(db::Connection& c, const std::string& session_i
       body = json::serialize(copy);
     }
     // Its own ordering key: a slow or failing subscription holds back only its own queue.
-    const auto sub = row.text(0);
     std::string key = "sub:";
     key.append(sub).append(":").append(chat_key);
     c.query(

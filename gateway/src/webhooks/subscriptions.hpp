@@ -53,18 +53,21 @@ std::size_t count(db::Connection& c, const std::string& session_id);
 /// Deletes the subscription and its outbox rows; false when the session has no such one.
 bool remove(db::Connection& c, const std::string& session_id, const std::string& id);
 
-/// Queues one delivery of an event for every subscription of the session that asked for it, in
-/// the caller's transaction. `payload` is the event's JSON; each copy gets its own `event_id`
-/// (= its X-Webhook-Id). Returns the delivery ids queued.
-std::vector<std::string> fan_out(db::Connection& c, const std::string& session_id,
-                                 std::string_view event, const std::string& chat_key,
+/// The ids of the session's subscriptions that asked for the event (one query; a caller queuing
+/// several events of one kind reads them once).
+std::vector<std::string> subscribers(db::Connection& c, const std::string& session_id,
+                                     std::string_view event);
+
+/// Queues one delivery of an event for each of `subscribers` (from subscribers()), in the caller's
+/// transaction. `payload` is the event's JSON; each copy gets its own `event_id` (= its
+/// X-Webhook-Id). Returns the delivery ids queued.
+std::vector<std::string> fan_out(db::Connection& c, const std::vector<std::string>& subscribers,
+                                 const std::string& session_id, std::string_view event,
+                                 const std::string& chat_key,
                                  const std::optional<std::string>& message_id,
                                  const std::string& payload,
                                  const std::optional<std::string>& reply_context,
                                  int64_t next_attempt_ms, int64_t now_ms);
-
-/// Whether any subscription of the session asked for the event.
-bool wanted(db::Connection& c, const std::string& session_id, std::string_view event);
 
 }  // namespace subscriptions
 
