@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "auth/crypto.hpp"
+#include "cluster/cluster.hpp"
 #include "events/translate.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
@@ -61,10 +62,13 @@ struct View {
   std::optional<std::string> reason, detail, phone, device_info;
   std::string qr_png, qr_text, pair_code;
   int expires_in = 0;
+  std::optional<std::string> node;  // cluster mode: the node running it
 };
 
-View view_of(const SessionRow& row, const std::optional<Snapshot>& live) {
+View view_of(const SessionRow& row, const std::optional<Snapshot>& live,
+             const app::Context& ctx) {
   View v;
+  if (ctx.cluster) v.node = ctx.cluster->owner_of(row.id);
   if (live) {
     v.status = live->status;
     v.reason = live->reason;
@@ -102,6 +106,7 @@ json::object list_item(const SessionRow& row, const View& v, int64_t now_ms) {
   o["last_connected"] = opt(row.last_connected);
   o["uptime_percentage"] = sessions::uptime_percentage(row, now_ms);
   o["created_at"] = row.created_at;
+  o["node_id"] = opt(v.node);
   return o;
 }
 
@@ -336,7 +341,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
   // A key limited to some sessions cannot create one (Access::unlimited): it could not reach it.
   router.add(
       "POST", "/api/v1/sessions", Access::unlimited,
-      [&db, now, allow_private, &mgr](http::Request& req) -> Res {
+      [&db, &ctx, now, allow_private, &mgr](http::Request& req) -> Res {
         auto f = validated_fields(body_object(req), true, allow_private);
         auto id = auth::uuid_v4();
         auto user = *req.user_id;
@@ -352,7 +357,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
         }
         log::info("session created", {{"session_id", id}, {"user_id", user}});
         mgr.bump_version();
-        auto o = detail(row, view_of(row, mgr.snapshot(id)), t);
+        auto o = detail(row, view_of(row, mgr.snapshot(id), ctx), t);
         co_return http::ok(
             o, "Session created successfully. Please start the session to get QR code.", 201);
       },
@@ -366,7 +371,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
   // (its list never grows, and a deletion changes the state version).
   auto cache = std::make_shared<ListCache>();
   router.add("GET", "/api/v1/sessions", Access::any_caller,
-             [&db, now, &mgr, cache](http::Request& req) -> Res {
+             [&db, &ctx, now, &mgr, cache](http::Request& req) -> Res {
                auto user = *req.user_id;
                const bool limited = req.api_key && req.api_key->limited();
                const auto cache_key = limited ? "key:" + req.api_key->key_id : user;
@@ -379,7 +384,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                out.reserve(rows.size());
                for (const auto& row : rows) {
                  if (!req.may_access_session(row.id)) continue;
-                 out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id)), t));
+                 out.push_back(list_item(row, view_of(row, mgr.snapshot(row.id), ctx), t));
                }
                auto res = http::ok(std::move(out), "Sessions retrieved successfully");
                cache->put(cache_key, version, res);
@@ -387,16 +392,16 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
              });
 
   router.add("GET", "/api/v1/sessions/:id", Access::authenticated,
-             [load, now, &mgr](http::Request& req) -> Res {
+             [load, &ctx, now, &mgr](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto row = co_await load(req, id);
-               co_return http::ok(detail(row, view_of(row, mgr.snapshot(id)), now()),
+               co_return http::ok(detail(row, view_of(row, mgr.snapshot(id), ctx), now()),
                                   "Session retrieved successfully");
              });
 
   router.add(
       "PUT", "/api/v1/sessions/:id", Access::authenticated,
-      [&db, now, allow_private, &mgr](http::Request& req) -> Res {
+      [&db, &ctx, now, allow_private, &mgr](http::Request& req) -> Res {
         auto id = session_id_of(req);
         auto f = validated_fields(body_object(req), false, allow_private);
         auto user = *req.user_id;
@@ -412,7 +417,7 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
         }
         if (!row) not_found();
         mgr.bump_version();
-        auto o = detail(*row, view_of(*row, mgr.snapshot(id)), t);
+        auto o = detail(*row, view_of(*row, mgr.snapshot(id), ctx), t);
         co_return http::ok(o, "Session updated successfully");
       },
       Body::json);
@@ -463,11 +468,11 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
              });
 
   router.add("GET", "/api/v1/sessions/:id/qr", Access::authenticated,
-             [load, &mgr](http::Request& req) -> Res {
+             [load, &ctx, &mgr](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto row = co_await load(req, id);
                auto live = mgr.snapshot(id);
-               auto v = view_of(row, live);
+               auto v = view_of(row, live, ctx);
                if (v.status != "qr" || v.qr_text.empty()) {
                  throw http::ApiError(
                      http::ErrorKind::conflict,

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "app/health.hpp"
+#include "cluster/cluster.hpp"
 #include "http/envelope.hpp"
 
 namespace gw::api {
@@ -20,6 +21,12 @@ void register_system_routes(http::Router& router, app::Context& ctx) {
                    static_cast<double>(obs::resident_memory_bytes()) / (1024.0 * 1024.0)));
                // The dashboard shows a SANDBOX banner (docs/SANDBOX.md).
                if (ctx.config.sandbox) o["sandbox"] = true;
+               // Cluster mode (docs/CLUSTER.md): which node answered, and what it sees.
+               if (ctx.cluster) {
+                 o["cluster"] = {{"node_id", ctx.cluster->node_id()},
+                                 {"sessions", static_cast<int64_t>(ctx.cluster->owned())},
+                                 {"live_nodes", ctx.cluster->live_nodes()}};
+               }
                o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::steady_clock::now() - ctx.started)
                                          .count();

@@ -37,6 +37,7 @@
 #include "inbound/media_fetcher.hpp"
 #include "log/log.hpp"
 #include "media/signing.hpp"
+#include "cluster/cluster.hpp"
 #include "media/store.hpp"
 #include "observability/session_metrics.hpp"
 #include "outbound/sender.hpp"
@@ -45,6 +46,13 @@
 #include "webhooks/http_client.hpp"
 #include "webhooks/worker.hpp"
 #include "ws/event_socket.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace gw::app {
 
@@ -93,6 +101,26 @@ media::StoreOptions media_store_options(const config::Config& cfg) {
 // How often stored media past MEDIA_RETENTION_DAYS (and orphan files) are removed.
 constexpr std::chrono::hours kMediaSweepInterval{1};
 
+// SQLite mode is one process: a second one on the same DATA_DIR would write the same database
+// and run the same WhatsApp devices. An exclusive lock on DATA_DIR/gateway.lock, held until exit,
+// refuses it. Returns the descriptor (kept open), or -1 with `error` set.
+int lock_data_dir(const std::string& data_dir, std::string& error) {
+  const auto path = (std::filesystem::path(data_dir) / "gateway.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    error = "cannot open " + path + ": " + std::strerror(errno);
+    return -1;
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    error = "another gateway process is using DATA_DIR " + data_dir + " (" + path +
+            " is locked); with SQLite only one process may run on a data directory — stop it, "
+            "or use PostgreSQL with CLUSTER_ENABLED=true for several (docs/CLUSTER.md)";
+    return -1;
+  }
+  return fd;
+}
+
 const char* dialect_name(db::Dialect d) {
   return d == db::Dialect::sqlite ? "sqlite" : "postgres";
 }
@@ -132,9 +160,16 @@ int run_print_routes(const config::Config& cfg, bool with_sandbox) {
 namespace {
 int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                           const sandbox::Link* sandbox_link) {
+  util::set_clock_skew_ms(int64_t{cfg.clock_skew_seconds} * 1000);
   std::unique_ptr<db::Database> db;
+  int data_dir_lock = -1;
   try {
     db = open_database(cfg);
+    if (db->dialect() == db::Dialect::sqlite && !print_routes) {
+      std::string error;
+      data_dir_lock = lock_data_dir(cfg.data_dir, error);
+      if (data_dir_lock < 0) throw std::runtime_error(error);
+    }
     int applied = db::Migrator(*db).up();
     log::info("database ready",
               {{"dialect", dialect_name(db->dialect())}, {"migrations_applied", applied}});
@@ -182,7 +217,32 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   HealthMonitor health(*db, strand);
   events::Hub hub;
   // WhatsApp sessions run on their own thread pool (never on the HTTP I/O threads).
-  sessions::Manager manager(manager_options(cfg), *db, hub);
+  // Cluster mode: this process is one node of several on one PostgreSQL (docs/CLUSTER.md).
+  std::optional<cluster::Cluster> cluster;
+  auto mo = manager_options(cfg);
+  if (cfg.cluster_enabled && !print_routes) {
+    cluster::Options co;
+    co.node_id = cfg.node_id.empty() ? cluster::default_node_id() : cfg.node_id;
+    co.database_url = cfg.database_url;
+    co.ttl = cfg.lease_ttl;
+    co.renew = cfg.lease_renew;
+    co.max_sessions = cfg.max_sessions_per_node;
+    cluster.emplace(co, *db, hub, ioc.get_executor());
+    cluster->configure(mo);
+    metrics.add_gauge("cluster_sessions_owned", "Sessions whose lease this node holds.", "",
+                      [&cluster] { return static_cast<double>(cluster->owned()); });
+    metrics.add_gauge("cluster_live_nodes", "Gateway nodes with a recent heartbeat.", "",
+                      [&cluster] { return static_cast<double>(cluster->live_nodes()); });
+    metrics.add_counter("cluster_lease_losses_total",
+                        "Sessions this node stopped because it no longer held their lease.", "",
+                        [&cluster] { return static_cast<double>(cluster->lease_losses()); });
+    metrics.add_counter("cluster_claims_total", "Sessions this node took over from no owner.", "",
+                        [&cluster] { return static_cast<double>(cluster->claims()); });
+    metrics.add_counter("cluster_relayed_requests_total",
+                        "API requests relayed to the node running their session.", "",
+                        [&cluster] { return static_cast<double>(cluster->relayed()); });
+  }
+  sessions::Manager manager(std::move(mo), *db, hub);
   Context ctx{cfg,
               *db,
               metrics,
@@ -193,7 +253,8 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
               api_limiter,
               http::CorsPolicy(cfg.cors_allowed_origins),
               http::parse_trusted_proxies(cfg.trusted_proxies).proxies,
-              now_ms};
+              now_ms,
+              cluster ? &*cluster : nullptr};
   metrics.add_gauge("rate_limiter_keys", "Clients tracked by each rate limiter (bounded).",
                     "limiter=\"api\"",
                     [&api_limiter] { return static_cast<double>(api_limiter.size()); });
@@ -271,6 +332,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                                      double seconds) {
     session_metrics.webhook_attempt(id, outcome, seconds);
   };
+  if (cluster) wo.node_id = cluster->node_id();
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
   // Received attachments: downloaded in the background; each ending releases its webhook.
@@ -412,6 +474,16 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   }
   health.start();
   manager.resume();
+  if (cluster) {
+    try {
+      cluster->start(manager, [&pipeline](http::Request& r) { return pipeline.execute_relayed(r); });
+    } catch (const std::exception& e) {
+      log::error("cannot start: cluster", {{"error", e.what()}});
+      manager.shutdown();
+      db->close();
+      return 1;
+    }
+  }
   worker.start();
   // Revocations of expired tokens are useless, raw analytics rows past their retention are not
   // needed: both pruned now and every hour.
@@ -469,13 +541,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
         }
       },
       boost::asio::detached);
-  log::info("listening",
-            {{"address", cfg.bind_address},
-             {"port", port},
-             {"threads", cfg.http_threads},
-             {"env", cfg.env == config::Env::production ? "production" : "development"}});
-  log::flush();  // tools and tests wait for this line
-
+  // Handled from before "listening" is printed: a stop signal right after it shuts down cleanly.
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
@@ -497,13 +563,23 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
         boost::asio::detached);
   });
 
+  log::info("listening",
+            {{"address", cfg.bind_address},
+             {"port", port},
+             {"threads", cfg.http_threads},
+             {"env", cfg.env == config::Env::production ? "production" : "development"}});
+  log::flush();  // tools and tests wait for this line
+
   std::vector<std::thread> threads;
   for (int i = 1; i < cfg.http_threads; ++i) threads.emplace_back([&ioc] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
-  // WhatsApp connections close without logging out; the sessions resume at the next start.
+  // WhatsApp connections close without logging out; the sessions resume at the next start (in
+  // cluster mode: on the other nodes, at once).
   manager.shutdown();
+  if (cluster) cluster->stop();
   db->close();
+  if (data_dir_lock >= 0) ::close(data_dir_lock);
   log::info("stopped");
   return 0;
 }

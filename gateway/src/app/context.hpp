@@ -11,6 +11,10 @@
 #include "http/security.hpp"
 #include "observability/metrics.hpp"
 
+namespace gw::cluster {
+class Cluster;
+}  // namespace gw::cluster
+
 namespace gw::app {
 
 class HealthMonitor;
@@ -30,6 +34,9 @@ struct Context {
   http::TrustedProxies trusted_proxies;
   /// Wall clock in Unix milliseconds (injectable for tests).
   std::function<int64_t()> now_ms;
+  /// Cluster mode (docs/CLUSTER.md): requests for a session another node runs are relayed to it;
+  /// null in one process.
+  cluster::Cluster* cluster;
 };
 
 }  // namespace gw::app

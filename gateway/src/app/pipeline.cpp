@@ -3,6 +3,8 @@
 #include <cmath>
 #include <random>
 
+#include "cluster/cluster.hpp"
+#include "sessions/manager.hpp"
 #include "db/value.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
@@ -101,12 +103,27 @@ boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
   } catch (...) {
     failure = std::current_exception();
   }
-  if (failure) {
+  if (failure) res = error_of(failure, req);
+  for (const auto& [name, value] : req.response_headers.all()) res.headers.set(name, value);
+  ctx_.cors.apply(req, res);
+  finish(req, res, started);
+  co_return res;
+}
+
+http::Response Pipeline::error_of(std::exception_ptr failure, const http::Request& req) {
+  http::Response res;
+  {
     try {
       std::rethrow_exception(failure);
     } catch (const http::ApiError& e) {
       res = http::error_response(e);
       if (e.kind() == http::ErrorKind::unauthorized) res.headers.set("WWW-Authenticate", "Bearer");
+    } catch (const sessions::SessionError& e) {
+      // E.g. cluster mode: the session was taken by another node while this request ran.
+      res = http::error_response(e.kind() == sessions::SessionError::Kind::conflict
+                                     ? http::ErrorKind::conflict
+                                     : http::ErrorKind::unavailable,
+                                 e.what());
     } catch (const db::DbError& e) {
       if (e.kind() == db::DbError::Kind::unavailable) {
         log::warn("database unavailable", {{"request_id", req.request_id}, {"error", e.what()}});
@@ -122,9 +139,30 @@ boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
       res = http::error_response(http::ErrorKind::internal, "internal error");
     }
   }
+  return res;
+}
+
+boost::asio::awaitable<http::Response> Pipeline::execute_relayed(http::Request& req) {
+  http::Response res;
+  std::exception_ptr failure;
+  try {
+    auto m = router_.match(req.method, req.path);
+    if (m.outcome != http::Router::Outcome::found) {
+      throw http::ApiError(http::ErrorKind::not_found,
+                           "no route for " + req.method + " " + req.path);
+    }
+    req.route = m.pattern;
+    req.params = std::move(m.params);
+    res = co_await m.route->handler(req);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) res = error_of(failure, req);
   for (const auto& [name, value] : req.response_headers.all()) res.headers.set(name, value);
-  ctx_.cors.apply(req, res);
-  finish(req, res, started);
+  log::info("relayed request", {{"method", req.method},
+                                {"route", req.route},
+                                {"status", res.status},
+                                {"request_id", req.request_id}});
   co_return res;
 }
 
@@ -190,6 +228,11 @@ boost::asio::awaitable<http::Response> Pipeline::dispatch(http::Request& req) {
       throw http::ApiError(
           http::ErrorKind::unsupported_media_type,
           "Content-Type must be application/json, got " + std::string(type ? *type : "none"));
+    }
+  }
+  if (ctx_.cluster) {
+    if (auto node = co_await ctx_.cluster->route_to(req, route)) {
+      co_return co_await ctx_.cluster->relay(*node, req);
     }
   }
   co_return co_await route.handler(req);

@@ -21,11 +21,15 @@ class Pipeline {
   Pipeline(Context& ctx, const http::Router& router) : ctx_(ctx), router_(router) {}
 
   boost::asio::awaitable<http::Response> handle(http::Request& req);
+  /// A request relayed from another cluster node, which authenticated and authorized it: the
+  /// route's handler with the error mapping, nothing else (docs/CLUSTER.md).
+  boost::asio::awaitable<http::Response> execute_relayed(http::Request& req);
   http::Response reject(http::Request& req, http::ErrorKind kind, const std::string& message);
   http::ServerHooks hooks();
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req);
+  http::Response error_of(std::exception_ptr failure, const http::Request& req);
   void finish(http::Request& req, http::Response& res,
               std::chrono::steady_clock::time_point started);
 

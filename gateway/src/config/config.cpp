@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 #include <fstream>
@@ -283,6 +284,37 @@ const std::vector<Var>& vars() {
          c.trusted_proxies = std::string(v);
          return {};
        }},
+      {"CLUSTER_ENABLED", "false",
+       "run as one node of several gateway processes sharing DATABASE_URL (PostgreSQL only): "
+       "sessions are leased to nodes, requests and events reach the right node (docs/CLUSTER.md)",
+       flag(&Config::cluster_enabled)},
+      {"NODE_ID", "",
+       "this process's name in the cluster: 1-64 of [A-Za-z0-9._-] (default: host name + random "
+       "suffix, new at every start)",
+       [](Config& c, std::string_view v) -> std::string {
+         if (v.size() > 64) return "1-64 characters of A-Z a-z 0-9 . _ -";
+         for (char ch : v) {
+           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' &&
+               ch != '-')
+             return "1-64 characters of A-Z a-z 0-9 . _ -";
+         }
+         c.node_id = std::string(v);
+         return {};
+       }},
+      {"LEASE_TTL_SECONDS", "15",
+       "cluster: how long a session's lease lasts without renewal; a dead node's sessions move "
+       "after it (15, 15s or 2500ms)",
+       duration_in(&Config::lease_ttl, 2'000, 600'000)},
+      {"LEASE_RENEW_SECONDS", "3",
+       "cluster: how often a node renews its leases and claims sessions; less than half of "
+       "LEASE_TTL_SECONDS",
+       duration_in(&Config::lease_renew, 100, 300'000)},
+      {"MAX_SESSIONS_PER_NODE", "0", "cluster: most sessions one node runs (0: no cap)",
+       int_in(&Config::max_sessions_per_node, 0, 1'000'000)},
+      {"CLUSTER_CLOCK_SKEW_SECONDS", "0",
+       "tests only: shifts this process's wall clock by this many seconds (leases never use a "
+       "node's clock; this shows it)",
+       int_in(&Config::clock_skew_seconds, -86'400, 86'400)},
       {"WHATSAPP_THREADS", "0",
        "threads running the WhatsApp sessions, apart from HTTP (0: one per CPU core)",
        int_in(&Config::whatsapp_threads, 0, 256)},
@@ -491,6 +523,16 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
         "PIN_SECRET",
         "invalid PIN_SECRET: expected at least 32 characters when ENV=production (the key of the "
         "stored PIN hashes is never generated next to the database in production)"};
+  }
+  if (c.cluster_enabled && c.database_url.empty()) {
+    return ConfigError{"CLUSTER_ENABLED",
+                       "invalid CLUSTER_ENABLED=true: cluster mode needs PostgreSQL (set "
+                       "DATABASE_URL); with SQLite the gateway is a single process"};
+  }
+  if (c.lease_renew * 2 >= c.lease_ttl) {
+    return ConfigError{"LEASE_RENEW_SECONDS",
+                       "invalid LEASE_RENEW_SECONDS: expected less than half of LEASE_TTL_SECONDS (" +
+                           std::to_string(c.lease_ttl.count()) + " ms)"};
   }
   if (c.media_dir.empty()) c.media_dir = (std::filesystem::path(c.data_dir) / "media").string();
   if (c.media_retention_days > 0 && c.media_url_ttl > std::chrono::days(c.media_retention_days)) {

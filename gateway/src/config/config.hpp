@@ -59,6 +59,14 @@ struct Config {
   std::vector<std::string> cors_allowed_origins;
   std::string trusted_proxies;
 
+  // Cluster mode: many processes on one PostgreSQL (docs/CLUSTER.md)
+  bool cluster_enabled = false;
+  std::string node_id;  // empty before load(): generated
+  std::chrono::milliseconds lease_ttl{15'000};
+  std::chrono::milliseconds lease_renew{3'000};
+  int max_sessions_per_node = 0;  // 0: no cap
+  int clock_skew_seconds = 0;     // tests only: shifts this process's wall clock
+
   // WhatsApp (the defaults talk to the real WhatsApp; the emulator needs URL, root key and CA)
   int whatsapp_threads = 0;  // 0: one per core
   std::string whatsapp_server_url{wa::constants::kDefaultUrl};

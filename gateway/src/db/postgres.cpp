@@ -57,8 +57,11 @@ class PgConnection final : public Connection {
     // SQLite's busy timeout does (db/sqlite.cpp). The WhatsApp clients call their store
     // synchronously on a small pool; unbounded waits there would stall every session's
     // keepalive (docs/sessions.md). Given at connection start, so RESET returns to it.
+    // A transaction left idle (its process paused, or cut off from the database) is ended after
+    // 5 s, so the row locks it holds do not keep a session lease from moving (docs/CLUSTER.md).
     if (conninfo.find("options=") == std::string::npos)
-      add("options=-c%20statement_timeout%3D10000%20-c%20lock_timeout%3D10000");
+      add("options=-c%20statement_timeout%3D10000%20-c%20lock_timeout%3D10000"
+          "%20-c%20idle_in_transaction_session_timeout%3D5000");
     conn_ = PQconnectdb(conninfo.c_str());
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";

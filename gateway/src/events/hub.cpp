@@ -44,6 +44,12 @@ Hub::Subscription Hub::subscribe(std::string user_id, SessionFilter sessions,
 
 void Hub::publish(const std::string& user_id, const std::string& session_id,
                   const Message& message) {
+  publish_local(user_id, session_id, message);
+  if (forward_) forward_(user_id, session_id, message);
+}
+
+void Hub::publish_local(const std::string& user_id, const std::string& session_id,
+                        const Message& message) {
   std::vector<std::shared_ptr<Subscriber>> targets;
   {
     std::lock_guard lock(mutex_);

@@ -7,6 +7,7 @@
 // Thread safety: all members may be called from any thread. publish() copies the matching
 // subscribers under the lock and delivers after releasing it; deliver() must not block.
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -65,8 +66,17 @@ class Hub {
   /// weak reference: a subscriber that is gone is skipped and dropped.
   [[nodiscard]] Subscription subscribe(std::string user_id, SessionFilter sessions,
                                        std::weak_ptr<Subscriber> subscriber);
-  /// Delivers `message` to the subscribers of this user (all sessions) and of this session.
+  /// Delivers `message` to the subscribers of this user (all sessions) and of this session, and
+  /// hands it to the forwarder when one is set.
   void publish(const std::string& user_id, const std::string& session_id, const Message& message);
+  /// publish() without the forwarder: for messages that came from another cluster node.
+  void publish_local(const std::string& user_id, const std::string& session_id,
+                     const Message& message);
+  using Forwarder = std::function<void(const std::string& user_id, const std::string& session_id,
+                                       const Message& message)>;
+  /// Cluster mode: every publish() also goes to `forward` (it must only enqueue), which carries it
+  /// to the dashboards connected to the other nodes (docs/CLUSTER.md). Set before serving.
+  void set_forwarder(Forwarder forward) { forward_ = std::move(forward); }
   [[nodiscard]] std::size_t subscriber_count() const;
 
  private:
@@ -81,6 +91,7 @@ class Hub {
   mutable std::mutex mutex_;
   std::list<Entry> entries_;  // guarded by mutex_
   std::uint64_t next_id_ = 1;
+  Forwarder forward_;
 };
 
 }  // namespace gw::events

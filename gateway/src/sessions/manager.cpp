@@ -146,6 +146,10 @@ struct Manager::Runtime {
   int failures = 0;            // consecutive failed (re)connects
   bool was_connected = false;  // connected since the last disconnect
   uint64_t generation = 0;     // bumps with every new client; stale events are dropped
+  // Cluster mode: the epoch of this node's lease on the session (read by the store's fence on
+  // the strand, set from the lease loop), and whether may_connect refused it.
+  std::atomic<int64_t> epoch{0};
+  bool lease_lost = false;
   // Live messages of the message being received, published once its transaction committed.
   std::vector<std::string> pending_live;
   bool outbox_dirty = false;
@@ -244,6 +248,25 @@ void Manager::write_db(const char* what, F&& f) {
   }
 }
 
+void Manager::fence(db::Connection& c, const std::shared_ptr<Runtime>& rt) const {
+  if (options_.fence) options_.fence(c, rt->id, rt->epoch.load());
+}
+
+template <typename F>
+void Manager::write_fenced(const std::shared_ptr<Runtime>& rt, const char* what, F&& f) {
+  write_db(what, [&](db::Connection& c) {
+    db::Transaction tx(c);
+    fence(c, rt);
+    f(c);
+    tx.commit();
+  });
+}
+
+asio::awaitable<int64_t> Manager::acquire(const std::string& session_id) {
+  if (!options_.acquire) co_return 0;
+  co_return co_await db_.run([&](db::Connection& c) { return options_.acquire(c, session_id); });
+}
+
 asio::awaitable<Manager::OpLock> Manager::lock(const std::string& session_id) {
   std::shared_ptr<OpLock::Queue> q;
   {
@@ -324,6 +347,7 @@ void Manager::apply(const std::shared_ptr<Runtime>& rt,
     bool queued = false;
     write_db("status", [&](db::Connection& c) {
       db::Transaction tx(c);
+      fence(c, rt);
       repo::set_status(c, rt->id, after.status, after.reason, after.detail);
       // session.status webhook events: on connect, disconnect and logout (a change of status, or
       // a logged-out session), when the session asked for them.
@@ -364,12 +388,27 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
   auto gen = ++rt->generation;
   rt->hold_later = false;  // the new connection gets the unacknowledged messages again, in order
   rt->store = std::make_shared<wa_store::SqlDeviceStore>(db_, rt->id);
+  std::weak_ptr<Runtime> weak = rt;
+  if (options_.fence) {
+    rt->store->set_fence([this, weak](db::Connection& c) {
+      if (auto r = weak.lock()) fence(c, r);
+    });
+  }
+  rt->lease_lost = false;
   auto opts = options_.client;
+  if (options_.may_connect) {
+    opts.may_connect = [this, weak, gen] {
+      auto r = weak.lock();
+      if (!r || r->generation != gen) return false;
+      if (options_.may_connect(r->id)) return true;
+      r->lease_lost = true;  // its Disconnected event is not this node's to record
+      return false;
+    };
+  }
   opts.log = [id = rt->id](int level, std::string_view msg) {
     log::write(level == 0 ? log::Level::debug : log::Level::info, "whatsapp",
                {{"session_id", id}, {"detail", msg}});
   };
-  std::weak_ptr<Runtime> weak = rt;
   opts.persist = [this, weak, gen](const wa::client::MessageReceived& m) -> bool {
     auto r = weak.lock();
     if (!r || r->generation != gen) return false;
@@ -449,6 +488,13 @@ void Manager::release_later(const std::shared_ptr<Runtime>& rt) {
 
 void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Event& event) {
   using namespace wa::client;
+  if (rt->lease_lost) {
+    // Cluster mode: another node runs this session now; it records the session's state.
+    if (const auto* d = std::get_if<Disconnected>(&event); d && !d->will_reconnect) {
+      release_later(rt);
+    }
+    return;
+  }
   if (const auto* qr = std::get_if<QrCode>(&event)) {
     std::string png;
     try {
@@ -499,7 +545,7 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     auto t = now_ms();
     if (!rt->interval_id) {
       write_db("interval",
-               [&](db::Connection& c) { rt->interval_id = repo::open_interval(c, rt->id, t); });
+               [&](db::Connection& c) { rt->interval_id = repo::open_interval(c, rt->id, t, options_.node_id); });
     }
     std::optional<std::string> info;
     {
@@ -581,8 +627,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
                " (405): set WHATSAPP_VERSION to the current WhatsApp Web version and restart";
     }
     if (stays_stopped(reason)) {
-      write_db("desired",
-               [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+      write_fenced(rt, "desired",
+                   [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
     }
     log::warn("session ended", {{"session_id", rt->id}, {"reason", reason}, {"detail", detail}});
     apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
@@ -596,7 +642,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
   } else if (const auto* lo = std::get_if<LoggedOut>(&event)) {
     auto reason =
         lo->reason == DisconnectReason::banned ? std::string("banned") : std::string("logged_out");
-    write_db("desired", [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+    write_fenced(rt, "desired",
+                 [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
     apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
       s.running = false;
       s.status = "disconnected";
@@ -605,7 +652,8 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     });
     release_later(rt);
   } else if (std::holds_alternative<QrTimeout>(event)) {
-    write_db("desired", [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
+    write_fenced(rt, "desired",
+                 [&](db::Connection& c) { repo::set_desired_state(c, rt->id, "stopped"); });
     apply(rt, [&](Snapshot& s, steady_clock::time_point&) {
       s.running = false;
       s.status = "disconnected";
@@ -650,6 +698,7 @@ void Manager::on_receipt(const std::shared_ptr<Runtime>& rt, const wa::client::R
   const auto t = r.timestamp > 0 ? r.timestamp * 1000 : now_ms();
   write_db("receipt", [&](db::Connection& c) {
     db::Transaction tx(c);
+    fence(c, rt);
     changes = outbound::apply_status(c, rt->id, r.ids, *status, t);
     queued = outbound::queue_status_webhooks(c, rt->id, changes, now_ms());
     tx.commit();
@@ -958,6 +1007,12 @@ asio::awaitable<Snapshot> Manager::wait_until(const std::shared_ptr<Runtime>& rt
 }
 
 int Manager::resume() {
+  if (!options_.node_id.empty()) {
+    // Cluster mode: the lease loop claims sessions and adopt()s them.
+    heartbeat_ = std::make_shared<Timer>(pool_.get_executor());
+    heartbeat_loop();
+    return 0;
+  }
   std::vector<SessionRow> rows;
   try {
     rows = db_.with_connection([](db::Connection& c) {
@@ -988,7 +1043,8 @@ void Manager::heartbeat_loop() {
   hb->timer.expires_after(options_.heartbeat_interval);
   hb->timer.async_wait([this, hb](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    write_db("heartbeat", [](db::Connection& c) { repo::heartbeat(c, now_ms()); });
+    write_db("heartbeat",
+             [this](db::Connection& c) { repo::heartbeat(c, now_ms(), options_.node_id); });
     heartbeat_loop();
   });
 }
@@ -1000,8 +1056,10 @@ void Manager::seed(const std::shared_ptr<Runtime>& rt, const SessionRow& row) {
 }
 
 asio::awaitable<Snapshot> Manager::start(const SessionRow& row) {
+  const auto epoch = co_await acquire(row.id);
   auto rt = runtime_for(row.id, row.user_id, true);
   seed(rt, row);
+  rt->epoch = epoch;
   co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
   auto go = [this, rt] { launch(rt, true); };
   co_await util::run_on(rt->strand, go);
@@ -1014,6 +1072,7 @@ asio::awaitable<Snapshot> Manager::stop(const std::string& session_id) {
   if (!rt) {
     co_await db_.run([&](db::Connection& c) {
       repo::set_status(c, session_id, "disconnected", std::string("stopped"), std::nullopt);
+      if (options_.release) options_.release(c, session_id);
     });
     Snapshot s;
     s.id = session_id;
@@ -1022,12 +1081,17 @@ asio::awaitable<Snapshot> Manager::stop(const std::string& session_id) {
   }
   auto halt_it = [this, rt] { halt(rt, "stopped"); };
   co_await util::run_on(rt->strand, halt_it);
+  if (options_.release) {
+    co_await db_.run([&](db::Connection& c) { options_.release(c, session_id); });
+  }
   co_return *snapshot(session_id);
 }
 
 asio::awaitable<Snapshot> Manager::reconnect(const SessionRow& row) {
+  const auto epoch = co_await acquire(row.id);
   auto rt = runtime_for(row.id, row.user_id, true);
   seed(rt, row);
+  rt->epoch = epoch;
   co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
   auto renew = [this, rt] {
     release_client(rt);
@@ -1044,8 +1108,10 @@ asio::awaitable<std::string> Manager::pair_code(const SessionRow& row, std::stri
     throw SessionError(SessionError::Kind::conflict,
                        "session is already linked to a WhatsApp number; delete it to link another");
   }
+  const auto epoch = co_await acquire(row.id);
   auto rt = runtime_for(row.id, row.user_id, true);
   seed(rt, row);
+  rt->epoch = epoch;
   co_await db_.run([&](db::Connection& c) { repo::set_desired_state(c, row.id, "running"); });
   auto ask = [this, rt, &phone] {
     {
@@ -1081,8 +1147,10 @@ asio::awaitable<bool> Manager::logout_on_strand(const std::shared_ptr<Runtime>& 
 }
 
 asio::awaitable<bool> Manager::remove(const SessionRow& row) {
+  const auto epoch = co_await acquire(row.id);
   auto rt = runtime_for(row.id, row.user_id, true);
   seed(rt, row);
+  rt->epoch = epoch;
   bool logged_out = false;
   auto current = snapshot(row.id);
   bool linked = row.device_stored || (current && current->status == "connected");
@@ -1140,6 +1208,57 @@ int Manager::count_with_status(std::string_view status) const {
     if (rt->snap.status == status) ++n;
   }
   return n;
+}
+
+void Manager::adopt(const SessionRow& row, int64_t epoch) {
+  if (stopping_) return;
+  auto rt = runtime_for(row.id, row.user_id, true);
+  seed(rt, row);
+  rt->epoch = epoch;
+  asio::post(rt->strand, [this, rt] {
+    if (!stopping_) launch(rt, true);
+  });
+}
+
+void Manager::detach(const std::string& session_id) {
+  auto rt = runtime_for(session_id, "", false);
+  if (!rt) return;
+  {
+    std::lock_guard g(mutex_);
+    if (auto it = runtimes_.find(session_id); it != runtimes_.end() && it->second == rt)
+      runtimes_.erase(it);
+  }
+  version_.fetch_add(1);
+  asio::post(rt->strand, [this, rt] {
+    ++rt->generation;  // events of the old client are dropped from now on
+    rt->lease_lost = true;
+    release_client(rt);
+    // Closed by this node when the database still answers; else by the next owner
+    // (repo::recover_session) at its last heartbeat.
+    if (rt->interval_id) {
+      auto id = *rt->interval_id;
+      rt->interval_id.reset();
+      write_db("interval",
+               [&](db::Connection& c) { repo::close_interval(c, id, now_ms(), "lease_lost"); });
+    }
+    std::vector<std::shared_ptr<asio::steady_timer>> waiters;
+    {
+      std::lock_guard lock(rt->mu);
+      rt->snap.running = false;
+      clear_pairing(rt->snap);
+      waiters.swap(rt->waiters);
+    }
+    for (auto& w : waiters) asio::post(w->get_executor(), [w] { w->cancel(); });
+    log::info("session left to another node", {{"session_id", rt->id}});
+  });
+}
+
+std::vector<std::string> Manager::local_sessions() const {
+  std::lock_guard g(mutex_);
+  std::vector<std::string> out;
+  out.reserve(runtimes_.size());
+  for (const auto& [id, rt] : runtimes_) out.push_back(id);
+  return out;
 }
 
 void Manager::shutdown() {

@@ -24,6 +24,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "db/database.hpp"
 #include "events/hub.hpp"
@@ -56,6 +57,23 @@ struct ManagerOptions {
   /// How long the webhook of a message with an attachment waits for its download
   /// (MEDIA_DOWNLOAD_WAIT_SECONDS).
   std::chrono::milliseconds media_wait{30'000};
+
+  // Cluster mode (docs/CLUSTER.md); all empty in one process.
+  /// This process's node id: intervals are recorded and refreshed per node, and resume() leaves
+  /// starting sessions to the lease loop (adopt()).
+  std::string node_id;
+  /// Takes the session's lease for this node before it runs here (start, reconnect, pair code,
+  /// delete) and returns its epoch; throws SessionError(conflict) while another live node holds it.
+  std::function<int64_t(db::Connection&, const std::string& session_id)> acquire;
+  /// Gives the lease up after the session was stopped here.
+  std::function<void(db::Connection&, const std::string& session_id)> release;
+  /// Inside a write transaction: throws db::DbError unless this node still holds `epoch` of the
+  /// session's lease. Every write of a session's Signal state, received messages and status is
+  /// fenced by it.
+  std::function<void(db::Connection&, const std::string& session_id, int64_t epoch)> fence;
+  /// Whether this node may connect the session now (its lease is held and was renewed recently);
+  /// asked before every connection attempt.
+  std::function<bool(const std::string& session_id)> may_connect;
 };
 
 /// The live state of one session, as the API and the dashboard see it.
@@ -191,6 +209,15 @@ class Manager {
   /// called once when the process stops.
   void shutdown();
 
+  // Cluster mode (docs/CLUSTER.md).
+  /// The lease loop claimed this session for this node with `epoch`: runs it here.
+  void adopt(const SessionRow& row, int64_t epoch);
+  /// This node lost the session's lease: stops its client at once, writing nothing (the new owner
+  /// writes its state), and forgets it.
+  void detach(const std::string& session_id);
+  /// Ids of the sessions that have a runtime in this process.
+  [[nodiscard]] std::vector<std::string> local_sessions() const;
+
   struct Runtime;
 
  private:
@@ -246,6 +273,12 @@ class Manager {
   void heartbeat_loop();
   template <typename F>
   void write_db(const char* what, F&& f);
+  // write_db() in a transaction fenced by the session's lease (cluster mode).
+  template <typename F>
+  void write_fenced(const std::shared_ptr<Runtime>& rt, const char* what, F&& f);
+  void fence(db::Connection& c, const std::shared_ptr<Runtime>& rt) const;
+  // Takes the lease (cluster mode) before a session runs here; its epoch, 0 in one process.
+  boost::asio::awaitable<int64_t> acquire(const std::string& session_id);
 
   ManagerOptions options_;
   db::Database& db_;

@@ -210,12 +210,14 @@ void set_device(db::Connection& c, const std::string& id,
           {opt(phone_number), opt(device_info_json), id});
 }
 
-int64_t open_interval(db::Connection& c, const std::string& id, int64_t now_ms) {
+int64_t open_interval(db::Connection& c, const std::string& id, int64_t now_ms,
+                      const std::string& node_id) {
   db::Transaction tx(c);
+  auto node = node_id.empty() ? db::Value(nullptr) : db::Value(node_id);
   auto r = c.query(
-      "INSERT INTO session_connections (session_id, connected_ms, last_seen_ms) VALUES (?, ?, ?) "
-      "RETURNING id",
-      {id, now_ms, now_ms});
+      "INSERT INTO session_connections (session_id, connected_ms, last_seen_ms, node_id) "
+      "VALUES (?, ?, ?, ?) RETURNING id",
+      {id, now_ms, now_ms, node});
   auto now = util::iso8601_from_ms(now_ms);
   c.query("UPDATE sessions SET last_connected = ? WHERE id = ?", {now, id});
   tx.commit();
@@ -238,9 +240,32 @@ void close_interval(db::Connection& c, int64_t interval_id, int64_t now_ms,
   tx.commit();
 }
 
-void heartbeat(db::Connection& c, int64_t now_ms) {
-  c.query("UPDATE session_connections SET last_seen_ms = ? WHERE disconnected_ms IS NULL",
-          {now_ms});
+void heartbeat(db::Connection& c, int64_t now_ms, const std::string& node_id) {
+  if (node_id.empty()) {
+    c.query("UPDATE session_connections SET last_seen_ms = ? WHERE disconnected_ms IS NULL",
+            {now_ms});
+  } else {
+    c.query(
+        "UPDATE session_connections SET last_seen_ms = ? WHERE disconnected_ms IS NULL "
+        "AND node_id = ?",
+        {now_ms, node_id});
+  }
+}
+
+int64_t recover_session(db::Connection& c, const std::string& id) {
+  db::Transaction tx(c);
+  c.query(
+      "UPDATE sessions SET uptime_seconds = uptime_seconds + COALESCE((SELECT "
+      "SUM((c.last_seen_ms - c.connected_ms) / 1000) FROM session_connections c "
+      "WHERE c.session_id = sessions.id AND c.disconnected_ms IS NULL), 0) WHERE id = ?",
+      {id});
+  auto closed = c.query(
+                     "UPDATE session_connections SET disconnected_ms = last_seen_ms, "
+                     "end_reason = 'node_lost' WHERE session_id = ? AND disconnected_ms IS NULL",
+                     {id})
+                    .affected;
+  tx.commit();
+  return closed;
 }
 
 int64_t recover_after_restart(db::Connection& c) {

@@ -85,16 +85,22 @@ void set_device(db::Connection& c, const std::string& id,
                 const std::optional<std::string>& phone_number,
                 const std::optional<std::string>& device_info_json);
 
-/// Opens a connected interval (and sets last_connected); returns its id.
-int64_t open_interval(db::Connection& c, const std::string& id, int64_t now_ms);
+/// Opens a connected interval (and sets last_connected); returns its id. `node_id`: the cluster
+/// node that runs the session (empty in one process).
+int64_t open_interval(db::Connection& c, const std::string& id, int64_t now_ms,
+                      const std::string& node_id = {});
 /// Closes an interval and adds its length to sessions.uptime_seconds.
 void close_interval(db::Connection& c, int64_t interval_id, int64_t now_ms,
                     const std::string& reason);
-/// Refreshes last_seen_ms of every open interval (this process is alive).
-void heartbeat(db::Connection& c, int64_t now_ms);
+/// Refreshes last_seen_ms of every open interval of this process (of this cluster node when
+/// `node_id` is given; every open interval otherwise).
+void heartbeat(db::Connection& c, int64_t now_ms, const std::string& node_id = {});
 /// At start-up: closes intervals left open by a crash at their last_seen_ms, and marks sessions
 /// that were shown as live as disconnected. Returns how many intervals were closed.
 int64_t recover_after_restart(db::Connection& c);
+/// Cluster mode, when a node takes a session over: closes the session's intervals left open by
+/// its previous node at their last_seen_ms. Returns how many were closed.
+int64_t recover_session(db::Connection& c, const std::string& id);
 
 }  // namespace repo
 }  // namespace gw::sessions

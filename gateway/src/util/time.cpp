@@ -1,5 +1,6 @@
 #include "util/time.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -23,10 +24,19 @@ std::string iso8601_now() {
   return iso8601(std::chrono::system_clock::now());
 }
 
+namespace {
+std::atomic<int64_t> g_skew_ms{0};
+}  // namespace
+
+void set_clock_skew_ms(int64_t skew_ms) {
+  g_skew_ms.store(skew_ms);
+}
+
 int64_t unix_millis_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
-      .count();
+             .count() +
+         g_skew_ms.load(std::memory_order_relaxed);
 }
 
 std::string iso8601_from_ms(int64_t unix_ms) {
@@ -36,7 +46,8 @@ std::string iso8601_from_ms(int64_t unix_ms) {
 int64_t unix_seconds_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
-      .count();
+             .count() +
+         g_skew_ms.load(std::memory_order_relaxed) / 1000;
 }
 
 namespace {

@@ -17,6 +17,9 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601(std::string_v
 int64_t unix_seconds_now();
 /// Wall clock in Unix milliseconds.
 int64_t unix_millis_now();
+/// Shifts what unix_seconds_now() and unix_millis_now() return (CLUSTER_CLOCK_SKEW_SECONDS, a
+/// test setting that stands for a node whose clock is off). Set once at start-up.
+void set_clock_skew_ms(int64_t skew_ms);
 /// iso8601() of a Unix time in milliseconds.
 std::string iso8601_from_ms(int64_t unix_ms);
 

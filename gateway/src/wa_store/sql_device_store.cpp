@@ -57,12 +57,38 @@ StoreResult<T> SqlDeviceStore::run(F&& f) {
   }
 }
 
+// A write outside transaction() is its own transaction when a fence is set, so that the fence's
+// check and the write commit together.
+template <typename T, typename F>
+StoreResult<T> SqlDeviceStore::write(F&& f) {
+  if (tx_ || !fence_) return run<T>(std::forward<F>(f));
+  try {
+    return db_.with_connection([&](db::Connection& c) -> StoreResult<T> {
+      db::Transaction tx(c);
+      fence_(c);
+      auto r = f(c);
+      if (r) tx.commit();
+      return r;
+    });
+  } catch (const db::DbError& e) {
+    return StoreError{StoreErrc::backend, e.what()};
+  }
+}
+
 StoreResult<void> SqlDeviceStore::transaction(const std::function<StoreResult<void>()>& body) {
   auto scoped = [&](db::Connection& c) -> StoreResult<void> {
     const std::string sp = "wa_sp" + std::to_string(depth_);
     bool outer = depth_ == 0;
     if (outer) {
       c.begin();
+      if (fence_) {
+        try {
+          fence_(c);
+        } catch (...) {
+          c.rollback();
+          throw;
+        }
+      }
     } else {
       c.query("SAVEPOINT " + sp);
     }
@@ -144,7 +170,7 @@ StoreResult<std::optional<DeviceRecord>> SqlDeviceStore::load_device() {
 }
 
 StoreResult<void> SqlDeviceStore::save_device(const DeviceRecord& d) {
-  return run<void>([&](db::Connection& c) -> StoreResult<void> {
+  return write<void>([&](db::Connection& c) -> StoreResult<void> {
     auto jid = d.jid ? db::Value(d.jid->to_string()) : db::Value(nullptr);
     auto lid = d.lid ? db::Value(d.lid->to_string()) : db::Value(nullptr);
     c.query(
@@ -173,7 +199,7 @@ StoreResult<void> SqlDeviceStore::save_device(const DeviceRecord& d) {
 
 StoreResult<void> SqlDeviceStore::wipe() {
   return transaction([&]() -> StoreResult<void> {
-    return run<void>([&](db::Connection& c) -> StoreResult<void> {
+    return write<void>([&](db::Connection& c) -> StoreResult<void> {
       for (const char* table : {"wa_devices", "wa_prekeys", "wa_prekey_alloc", "wa_signal_sessions",
                                 "wa_identities", "wa_sender_keys", "wa_lid_map"}) {
         c.query(std::string("DELETE FROM ") + table + " WHERE session_id = ?", {session_id_});
@@ -208,7 +234,7 @@ StoreResult<void> SqlDeviceStore::add_prekeys(std::span<const PreKey> keys, std:
     if (!valid(k.id)) return StoreError{StoreErrc::invalid_argument, "prekey id out of range"};
   }
   return transaction([&]() -> StoreResult<void> {
-    return run<void>([&](db::Connection& c) -> StoreResult<void> {
+    return write<void>([&](db::Connection& c) -> StoreResult<void> {
       for (const auto& k : keys) {
         c.query(
             "INSERT INTO wa_prekeys (session_id, id, pub, priv, uploaded) VALUES (?, ?, ?, ?, ?) "
@@ -254,7 +280,7 @@ StoreResult<std::vector<PreKey>> SqlDeviceStore::unuploaded_prekeys(std::size_t 
 
 StoreResult<void> SqlDeviceStore::mark_prekeys_uploaded(std::span<const std::uint32_t> ids) {
   return transaction([&]() -> StoreResult<void> {
-    return run<void>([&](db::Connection& c) -> StoreResult<void> {
+    return write<void>([&](db::Connection& c) -> StoreResult<void> {
       for (auto id : ids) {
         c.query("UPDATE wa_prekeys SET uploaded = ? WHERE session_id = ? AND id = ?",
                 {int64_t{1}, session_id_, static_cast<int64_t>(id)});
@@ -273,7 +299,7 @@ StoreResult<std::size_t> SqlDeviceStore::uploaded_prekey_count() {
 }
 
 StoreResult<bool> SqlDeviceStore::remove_prekey(std::uint32_t id) {
-  return run<bool>([&](db::Connection& c) -> StoreResult<bool> {
+  return write<bool>([&](db::Connection& c) -> StoreResult<bool> {
     return c.query("DELETE FROM wa_prekeys WHERE session_id = ? AND id = ?",
                    {session_id_, static_cast<int64_t>(id)})
                .affected > 0;
@@ -294,7 +320,7 @@ StoreResult<std::optional<Bytes>> SqlDeviceStore::get_session(const Address& a) 
 
 StoreResult<void> SqlDeviceStore::put_session(const Address& a,
                                               std::span<const std::uint8_t> record) {
-  return run<void>([&](db::Connection& c) -> StoreResult<void> {
+  return write<void>([&](db::Connection& c) -> StoreResult<void> {
     c.query(
         "INSERT INTO wa_signal_sessions (session_id, name, device, record) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (session_id, name, device) DO UPDATE SET record = excluded.record",
@@ -304,7 +330,7 @@ StoreResult<void> SqlDeviceStore::put_session(const Address& a,
 }
 
 StoreResult<bool> SqlDeviceStore::delete_session(const Address& a) {
-  return run<bool>([&](db::Connection& c) -> StoreResult<bool> {
+  return write<bool>([&](db::Connection& c) -> StoreResult<bool> {
     return c.query(
                 "DELETE FROM wa_signal_sessions WHERE session_id = ? AND name = ? AND device = ?",
                 {session_id_, a.name, dev(a)})
@@ -313,7 +339,7 @@ StoreResult<bool> SqlDeviceStore::delete_session(const Address& a) {
 }
 
 StoreResult<std::size_t> SqlDeviceStore::delete_all_sessions(std::string_view name) {
-  return run<std::size_t>([&](db::Connection& c) -> StoreResult<std::size_t> {
+  return write<std::size_t>([&](db::Connection& c) -> StoreResult<std::size_t> {
     return static_cast<std::size_t>(
         c.query("DELETE FROM wa_signal_sessions WHERE session_id = ? AND name = ?",
                 {session_id_, std::string(name)})
@@ -349,7 +375,7 @@ StoreResult<std::optional<Key32>> SqlDeviceStore::get_identity(const Address& a)
 }
 
 StoreResult<void> SqlDeviceStore::put_identity(const Address& a, const Key32& key) {
-  return run<void>([&](db::Connection& c) -> StoreResult<void> {
+  return write<void>([&](db::Connection& c) -> StoreResult<void> {
     c.query(
         "INSERT INTO wa_identities (session_id, name, device, key) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (session_id, name, device) DO UPDATE SET key = excluded.key",
@@ -359,7 +385,7 @@ StoreResult<void> SqlDeviceStore::put_identity(const Address& a, const Key32& ke
 }
 
 StoreResult<bool> SqlDeviceStore::delete_identity(const Address& a) {
-  return run<bool>([&](db::Connection& c) -> StoreResult<bool> {
+  return write<bool>([&](db::Connection& c) -> StoreResult<bool> {
     return c.query("DELETE FROM wa_identities WHERE session_id = ? AND name = ? AND device = ?",
                    {session_id_, a.name, dev(a)})
                .affected > 0;
@@ -367,7 +393,7 @@ StoreResult<bool> SqlDeviceStore::delete_identity(const Address& a) {
 }
 
 StoreResult<std::size_t> SqlDeviceStore::delete_all_identities(std::string_view name) {
-  return run<std::size_t>([&](db::Connection& c) -> StoreResult<std::size_t> {
+  return write<std::size_t>([&](db::Connection& c) -> StoreResult<std::size_t> {
     return static_cast<std::size_t>(
         c.query("DELETE FROM wa_identities WHERE session_id = ? AND name = ?",
                 {session_id_, std::string(name)})
@@ -391,7 +417,7 @@ StoreResult<std::optional<Bytes>> SqlDeviceStore::get_sender_key(
 
 StoreResult<void> SqlDeviceStore::put_sender_key(const wa::store::SenderKeyName& n,
                                                  std::span<const std::uint8_t> record) {
-  return run<void>([&](db::Connection& c) -> StoreResult<void> {
+  return write<void>([&](db::Connection& c) -> StoreResult<void> {
     c.query(
         "INSERT INTO wa_sender_keys (session_id, group_id, name, device, record) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, group_id, name, device) "
@@ -402,7 +428,7 @@ StoreResult<void> SqlDeviceStore::put_sender_key(const wa::store::SenderKeyName&
 }
 
 StoreResult<bool> SqlDeviceStore::delete_sender_key(const wa::store::SenderKeyName& n) {
-  return run<bool>([&](db::Connection& c) -> StoreResult<bool> {
+  return write<bool>([&](db::Connection& c) -> StoreResult<bool> {
     return c.query(
                 "DELETE FROM wa_sender_keys WHERE session_id = ? AND group_id = ? AND name = ? "
                 "AND device = ?",
@@ -420,7 +446,7 @@ StoreResult<void> SqlDeviceStore::put_lid_mappings(std::span<const wa::store::Li
     }
   }
   return transaction([&]() -> StoreResult<void> {
-    return run<void>([&](db::Connection& c) -> StoreResult<void> {
+    return write<void>([&](db::Connection& c) -> StoreResult<void> {
       for (const auto& m : maps) {
         // A pair replaces any older pair sharing its LID or its phone number.
         c.query("DELETE FROM wa_lid_map WHERE session_id = ? AND (lid = ? OR pn = ?)",

@@ -8,6 +8,7 @@
 // transactions become savepoints.
 // Thread safety: one object is used from one strand at a time (as the library requires); many
 // objects may share one Database.
+#include <functional>
 #include <string>
 
 #include "db/database.hpp"
@@ -30,6 +31,12 @@ class SqlDeviceStore final : public wa::store::DeviceStore,
   wa::store::StoreResult<void> wipe() override;
   wa::store::StoreResult<void> transaction(
       const std::function<wa::store::StoreResult<void>()>& body) override;
+
+  /// Runs at the start of every write transaction, after BEGIN, on its connection, and throws
+  /// (db::DbError) to refuse it. Cluster mode checks there that this process still holds the
+  /// session's lease (docs/CLUSTER.md). Writes outside transaction() then run in one of their own.
+  using Fence = std::function<void(db::Connection&)>;
+  void set_fence(Fence fence) { fence_ = std::move(fence); }
 
   /// The connection of the transaction() running on this store, or nullptr outside one. Lets the
   /// owner write its own rows in the same transaction (the gateway stores a received message with
@@ -91,11 +98,15 @@ class SqlDeviceStore final : public wa::store::DeviceStore,
   /// exceptions become StoreError{backend}.
   template <typename T, typename F>
   wa::store::StoreResult<T> run(F&& f);
+  /// run() for a statement that writes: fenced (set_fence) when outside a transaction.
+  template <typename T, typename F>
+  wa::store::StoreResult<T> write(F&& f);
 
   db::Database& db_;
   std::string session_id_;
   db::Connection* tx_ = nullptr;  // set while transaction() runs
   unsigned depth_ = 0;            // nesting level of transaction()
+  Fence fence_;
 };
 
 }  // namespace gw::wa_store

@@ -151,18 +151,29 @@ asio::awaitable<void> DeliveryWorker::loop() {
       }
       // Per chat only the oldest pending delivery is eligible (ordering); rows already in flight
       // are skipped below.
-      auto rows = co_await db_.run([t](db::Connection& c) {
+      auto rows = co_await db_.run([t, this](db::Connection& c) {
+        // Cluster mode: the sessions this node holds a live lease on.
+        const std::string mine =
+            options_.node_id.empty()
+                ? std::string()
+                : std::string(" AND d.session_id IN (SELECT l.session_id FROM session_leases l "
+                              "WHERE l.node_id = ? AND l.expires_at > now())");
+        std::vector<db::Value> params{t};
+        if (!mine.empty()) params.emplace_back(options_.node_id);
+        params.emplace_back(int64_t{kBatch});
         auto due_rows = c.query(
             "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
             "d.analytics_id, d.attempts, COALESCE(w.url, s.webhook_url), "
             "COALESCE(w.secret, s.webhook_secret), d.chat_key, d.message_id "
             "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
             "LEFT JOIN webhook_subscriptions w ON w.id = d.subscription_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND NOT EXISTS ("
-            "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
-            "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) "
-            "ORDER BY d.id LIMIT ?",
-            {t, int64_t{kBatch}});
+            "WHERE d.status = 'pending' AND d.next_attempt_ms <= ?" +
+                mine +
+                " AND NOT EXISTS ("
+                "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
+                "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) "
+                "ORDER BY d.id LIMIT ?",
+            params);
         auto next = c.query(
             "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending' "
             "AND next_attempt_ms > ?",

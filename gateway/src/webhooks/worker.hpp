@@ -51,6 +51,9 @@ struct WorkerOptions {
   std::chrono::milliseconds media_fetch_timeout{60'000};
   /// The URL a webhook receiver downloads a stored media file from (signed, absolute).
   std::function<std::string(const std::string& media_id)> media_url;
+  /// Cluster mode: only deliveries of the sessions leased to this node are sent here (their
+  /// replies go out through its WhatsApp connections; docs/CLUSTER.md). Empty in one process.
+  std::string node_id;
 };
 
 /// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).

@@ -131,6 +131,10 @@ asio::awaitable<void> Client::Impl::run() {
   auto self = shared_from_this();
   bool cert_failure = false;
   while (alive && !stop_requested) {
+    if (opt.may_connect && !opt.may_connect()) {
+      emit(Disconnected{DisconnectReason::user_requested, 0, "not allowed to connect", false, {}});
+      break;
+    }
     auto info = co_await session(cert_failure);
     if (!alive) break;
     const bool logout = logout_requested;

@@ -61,6 +61,43 @@ TEST(Client, UnreachableServerIsRetriedWithBackoffUntilDisconnect) {
   EXPECT_FALSE((**dev).paired());
 }
 
+// may_connect is asked before every attempt: once it says no, the client stops instead of
+// reconnecting (an application that lost the right to run the device uses it).
+TEST(Client, MayConnectStopsReconnectsOnceItRefuses) {
+  asio::io_context io;
+  std::string url;
+  {
+    asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
+    url = "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
+  }
+  store::MemoryStore store;
+  Options opt;
+  opt.url = url;
+  opt.backoff_base = std::chrono::milliseconds(10);
+  opt.backoff_cap = std::chrono::milliseconds(20);
+  opt.seed = 3;
+  int asked = 0;
+  opt.may_connect = [&asked] { return ++asked <= 2; };
+  std::vector<Disconnected> seen;
+  Client client(io.get_executor(), store, opt, [&](const Event& e) {
+    if (const auto* d = std::get_if<Disconnected>(&e)) {
+      seen.push_back(*d);
+      if (!d->will_reconnect) io.stop();
+    }
+  });
+  client.connect();
+  asio::steady_timer guard(io, std::chrono::seconds(20));
+  guard.async_wait([&](auto) { io.stop(); });
+  io.run();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(asked, 3);
+  EXPECT_EQ(seen[0].reason, DisconnectReason::connect_failed);
+  EXPECT_EQ(seen[1].reason, DisconnectReason::connect_failed);
+  EXPECT_EQ(seen[2].reason, DisconnectReason::user_requested);
+  EXPECT_EQ(seen[2].detail, "not allowed to connect");
+  EXPECT_FALSE(seen[2].will_reconnect);
+}
+
 TEST(Client, EventNamesAreStable) {
   EXPECT_EQ(event_name(Event{QrCode{}}), "qr");
   EXPECT_EQ(event_name(Event{PairCode{}}), "pair_code");

@@ -171,6 +171,11 @@ struct Options {
   /// The server re-sends such messages only when the device logs in again; an application may
   /// reconnect (once its storage works again) to get them sooner.
   std::function<void(const std::string& message_id)> unstored;
+  /// Optional: asked on the client's strand before every connection attempt (the first and each
+  /// reconnect). False ends the run instead: Disconnected{user_requested, detail "not allowed to
+  /// connect", will_reconnect false}. An application that may lose the right to run this device
+  /// (another process took it over) uses it so that a stale client never logs in again.
+  std::function<bool()> may_connect;
 };
 
 // --- client ------------------------------------------------------------------------------------
