@@ -56,9 +56,10 @@ class ClusterLeaseTest : public ::testing::Test {
   // Moves the lease's expiry into the past, as if its owner had stopped renewing it.
   void expire() {
     t.db().with_connection([&](db::Connection& c) {
-      c.query("UPDATE session_leases SET expires_at = now() - INTERVAL '1 second' "
-              "WHERE session_id = ?",
-              {id});
+      c.query(
+          "UPDATE session_leases SET expires_at = now() - INTERVAL '1 second' "
+          "WHERE session_id = ?",
+          {id});
     });
   }
   std::string owner() {
@@ -75,7 +76,8 @@ class ClusterLeaseTest : public ::testing::Test {
 
 TEST_F(ClusterLeaseTest, OneOwnerAtATimeAndEpochsFenceTheOldOne) {
   Node a(t, "node-a"), b(t, "node-b");
-  const auto epoch_a = t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
+  const auto epoch_a =
+      t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
   EXPECT_EQ(epoch_a, 1);
   EXPECT_EQ(owner(), "node-a");
   EXPECT_TRUE(a.c->may_connect(id));
@@ -91,7 +93,8 @@ TEST_F(ClusterLeaseTest, OneOwnerAtATimeAndEpochsFenceTheOldOne) {
   });
   // Expired: node B takes it with the next epoch, and node A's writes are refused from then on.
   expire();
-  const auto epoch_b = t.db().with_connection([&](db::Connection& c) { return b.c->acquire(c, id); });
+  const auto epoch_b =
+      t.db().with_connection([&](db::Connection& c) { return b.c->acquire(c, id); });
   EXPECT_EQ(epoch_b, epoch_a + 1);
   EXPECT_EQ(owner(), "node-b");
   t.db().with_connection([&](db::Connection& c) {
@@ -124,7 +127,8 @@ TEST_F(ClusterLeaseTest, ReleaseLetsAnotherNodeTakeItAtOnceWithANewEpoch) {
 // it commits. So the claim waits for the write in flight, and that write is the old owner's last.
 TEST_F(ClusterLeaseTest, AClaimWaitsForTheOldOwnersWriteInFlight) {
   Node a(t, "node-a"), b(t, "node-b");
-  const auto epoch_a = t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
+  const auto epoch_a =
+      t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
   auto writer = db::open_postgres(t.url());
   writer->begin();
   a.c->fence(*writer, id, epoch_a);
@@ -146,7 +150,8 @@ TEST_F(ClusterLeaseTest, AClaimWaitsForTheOldOwnersWriteInFlight) {
 // holds the lease, the old owner cannot change the session's keys.
 TEST_F(ClusterLeaseTest, TheDeviceStoreRefusesWritesOfAStaleOwner) {
   Node a(t, "node-a"), b(t, "node-b");
-  const auto epoch_a = t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
+  const auto epoch_a =
+      t.db().with_connection([&](db::Connection& c) { return a.c->acquire(c, id); });
   wa_store::SqlDeviceStore store(t.db(), id);
   store.set_fence([&](db::Connection& c) { a.c->fence(c, id, epoch_a); });
   wa::store::LidMapping m{"111111111111111", "6281234567890"};

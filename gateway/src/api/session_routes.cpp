@@ -65,8 +65,7 @@ struct View {
   std::optional<std::string> node;  // cluster mode: the node running it
 };
 
-View view_of(const SessionRow& row, const std::optional<Snapshot>& live,
-             const app::Context& ctx) {
+View view_of(const SessionRow& row, const std::optional<Snapshot>& live, const app::Context& ctx) {
   View v;
   if (ctx.cluster) v.node = ctx.cluster->owner_of(row.id);
   if (live) {

@@ -1,5 +1,9 @@
 #include "app/app.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,6 +14,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -31,13 +37,13 @@
 #include "app/pipeline.hpp"
 #include "auth/accounts.hpp"
 #include "auth/secrets.hpp"
+#include "cluster/cluster.hpp"
 #include "db/migrations.hpp"
 #include "events/hub.hpp"
 #include "http/server.hpp"
 #include "inbound/media_fetcher.hpp"
 #include "log/log.hpp"
 #include "media/signing.hpp"
-#include "cluster/cluster.hpp"
 #include "media/store.hpp"
 #include "observability/session_metrics.hpp"
 #include "outbound/sender.hpp"
@@ -46,13 +52,6 @@
 #include "webhooks/http_client.hpp"
 #include "webhooks/worker.hpp"
 #include "ws/event_socket.hpp"
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace gw::app {
 
@@ -476,7 +475,8 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   manager.resume();
   if (cluster) {
     try {
-      cluster->start(manager, [&pipeline](http::Request& r) { return pipeline.execute_relayed(r); });
+      cluster->start(manager,
+                     [&pipeline](http::Request& r) { return pipeline.execute_relayed(r); });
     } catch (const std::exception& e) {
       log::error("cannot start: cluster", {{"error", e.what()}});
       manager.shutdown();

@@ -4,12 +4,12 @@
 #include <random>
 
 #include "cluster/cluster.hpp"
-#include "sessions/manager.hpp"
 #include "db/value.hpp"
 #include "http/envelope.hpp"
 #include "http/json_body.hpp"
 #include "http/static_site.hpp"
 #include "log/log.hpp"
+#include "sessions/manager.hpp"
 #include "util/strings.hpp"
 #include "wa/hex.hpp"
 
@@ -110,7 +110,7 @@ boost::asio::awaitable<http::Response> Pipeline::handle(http::Request& req) {
   co_return res;
 }
 
-http::Response Pipeline::error_of(std::exception_ptr failure, const http::Request& req) {
+http::Response Pipeline::error_of(const std::exception_ptr& failure, const http::Request& req) {
   http::Response res;
   {
     try {

@@ -29,7 +29,7 @@ class Pipeline {
 
  private:
   boost::asio::awaitable<http::Response> dispatch(http::Request& req);
-  http::Response error_of(std::exception_ptr failure, const http::Request& req);
+  http::Response error_of(const std::exception_ptr& failure, const http::Request& req);
   void finish(http::Request& req, http::Response& res,
               std::chrono::steady_clock::time_point started);
 

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -12,6 +11,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "auth/crypto.hpp"
 #include "db/connection.hpp"
@@ -19,8 +19,8 @@
 #include "log/log.hpp"
 #include "sessions/repository.hpp"
 #include "sessions/validation.hpp"
-#include "util/time.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace gw::cluster {
 
@@ -152,10 +152,9 @@ http::Response decode_response(const std::string& text) {
 }
 
 bool placing_route(const http::Route& route) {
-  return route.method == "POST" &&
-         (route.pattern == "/api/v1/sessions/:id/start" ||
-          route.pattern == "/api/v1/sessions/:id/reconnect" ||
-          route.pattern == "/api/v1/sessions/:id/pair-code");
+  return route.method == "POST" && (route.pattern == "/api/v1/sessions/:id/start" ||
+                                    route.pattern == "/api/v1/sessions/:id/reconnect" ||
+                                    route.pattern == "/api/v1/sessions/:id/pair-code");
 }
 
 }  // namespace
@@ -224,16 +223,16 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
         {options_.node_id});
     round(*c);
   }
-  hub_.set_forwarder([this](const std::string& user, const std::string& session,
-                            const events::Message& message) {
-    std::lock_guard g(events_mutex_);
-    if (events_.size() >= kMaxQueuedEvents) {
-      events_.pop_front();
-      ++events_dropped_;
-    }
-    events_.push_back({user, session, message});
-    events_cv_.notify_one();
-  });
+  hub_.set_forwarder(
+      [this](const std::string& user, const std::string& session, const events::Message& message) {
+        std::lock_guard g(events_mutex_);
+        if (events_.size() >= kMaxQueuedEvents) {
+          events_.pop_front();
+          ++events_dropped_;
+        }
+        events_.push_back({user, session, message});
+        events_cv_.notify_one();
+      });
   listener_ = std::make_unique<db::PgListener>(
       options_.database_url, std::vector<std::string>{kRequests, kResponses, kEvents, kClaim},
       [this](const std::string& ch, const std::string& payload) { on_notify(ch, payload); },
@@ -260,9 +259,9 @@ void Cluster::stop() {
     auto c = db::open_postgres(options_.database_url);
     db::Transaction tx(*c);
     auto n = c->query(
-                   "UPDATE session_leases SET node_id = '', expires_at = now() - INTERVAL '1 "
-                   "second' WHERE node_id = ?",
-                   {options_.node_id})
+                  "UPDATE session_leases SET node_id = '', expires_at = now() - INTERVAL '1 "
+                  "second' WHERE node_id = ?",
+                  {options_.node_id})
                  .affected;
     c->query("DELETE FROM cluster_nodes WHERE node_id = ?", {options_.node_id});
     c->query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
@@ -571,9 +570,9 @@ void Cluster::fence(db::Connection& c, const std::string& session_id, int64_t ep
     was_held = held_.contains(session_id);
   }
   if (was_held) lost(session_id, "a write found the lease held by another node");
-  throw db::DbError(db::DbError::Kind::unavailable,
-                    "session " + session_id + " is not leased to this node (epoch " +
-                        std::to_string(epoch) + "): write refused");
+  throw db::DbError(db::DbError::Kind::unavailable, "session " + session_id +
+                                                        " is not leased to this node (epoch " +
+                                                        std::to_string(epoch) + "): write refused");
 }
 
 bool Cluster::may_connect(const std::string& session_id) const {
@@ -598,7 +597,7 @@ std::size_t Cluster::owned() const {
 // --- relay ----------------------------------------------------------------------------------
 
 asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Request& req,
-                                                             const http::Route& route) {
+                                                              const http::Route& route) {
   if (!runs_on_owner(route) || route.session_param.empty()) co_return std::nullopt;
   auto id = sessions::normalize_session_id(req.param(route.session_param));
   if (!id) co_return std::nullopt;  // the route answers 400 itself
@@ -631,11 +630,10 @@ asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Reques
             std::string(kExpiry) + " ORDER BY 2, 1",
         {ms(-ttl)});
     for (const auto& row : n.rows) out.nodes.emplace_back(row.text(0), row.integer(1));
-    out.running = c.query(
-                       "SELECT COUNT(*) FROM sessions WHERE desired_state = 'running' AND id <> ?",
-                       {*id})
-                      .rows.at(0)
-                      .integer(0);
+    out.running =
+        c.query("SELECT COUNT(*) FROM sessions WHERE desired_state = 'running' AND id <> ?", {*id})
+            .rows.at(0)
+            .integer(0);
     return out;
   });
   if (a.owner) co_return *a.owner == me ? std::nullopt : a.owner;
@@ -683,8 +681,8 @@ asio::awaitable<http::Response> Cluster::relay(const std::string& node, const ht
       return r.rows.front().text(0);
     });
     if (response || Clock::now() >= deadline) break;
-    waiter->timer.expires_after(std::min<Clock::duration>(std::chrono::seconds(1),
-                                                          deadline - Clock::now()));
+    waiter->timer.expires_after(
+        std::min<Clock::duration>(std::chrono::seconds(1), deadline - Clock::now()));
     co_await waiter->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   {
@@ -826,11 +824,11 @@ void Cluster::events_loop() {
       if (!conn || !conn->healthy()) conn = db::open_postgres(options_.database_url);
       db::Transaction tx(*conn);
       for (const auto& e : batch) {
-        std::string text = options_.node_id + "\n" + e.user_id + "\n" + e.session_id + "\n" +
-                           *e.message;
+        std::string text =
+            options_.node_id + "\n" + e.user_id + "\n" + e.session_id + "\n" + *e.message;
         if (text.size() > kMaxNotifyPayload) {
-          auto r = conn->query("INSERT INTO cluster_events (payload) VALUES (?) RETURNING id",
-                               {text});
+          auto r =
+              conn->query("INSERT INTO cluster_events (payload) VALUES (?) RETURNING id", {text});
           text = "E " + std::to_string(r.rows.at(0).integer(0));
         }
         conn->query("SELECT pg_notify(?, ?)", {std::string(kEvents), text});

@@ -294,8 +294,7 @@ const std::vector<Var>& vars() {
        [](Config& c, std::string_view v) -> std::string {
          if (v.size() > 64) return "1-64 characters of A-Z a-z 0-9 . _ -";
          for (char ch : v) {
-           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' &&
-               ch != '-')
+           if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-')
              return "1-64 characters of A-Z a-z 0-9 . _ -";
          }
          c.node_id = std::string(v);
@@ -530,9 +529,10 @@ std::variant<Config, ConfigError> load(const EnvMap& env) {
                        "DATABASE_URL); with SQLite the gateway is a single process"};
   }
   if (c.lease_renew * 2 >= c.lease_ttl) {
-    return ConfigError{"LEASE_RENEW_SECONDS",
-                       "invalid LEASE_RENEW_SECONDS: expected less than half of LEASE_TTL_SECONDS (" +
-                           std::to_string(c.lease_ttl.count()) + " ms)"};
+    return ConfigError{
+        "LEASE_RENEW_SECONDS",
+        "invalid LEASE_RENEW_SECONDS: expected less than half of LEASE_TTL_SECONDS (" +
+            std::to_string(c.lease_ttl.count()) + " ms)"};
   }
   if (c.media_dir.empty()) c.media_dir = (std::filesystem::path(c.data_dir) / "media").string();
   if (c.media_retention_days > 0 && c.media_url_ttl > std::chrono::days(c.media_retention_days)) {

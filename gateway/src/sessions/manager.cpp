@@ -544,8 +544,9 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     rt->failures = 0;
     auto t = now_ms();
     if (!rt->interval_id) {
-      write_db("interval",
-               [&](db::Connection& c) { rt->interval_id = repo::open_interval(c, rt->id, t, options_.node_id); });
+      write_db("interval", [&](db::Connection& c) {
+        rt->interval_id = repo::open_interval(c, rt->id, t, options_.node_id);
+      });
     }
     std::optional<std::string> info;
     {

@@ -156,8 +156,9 @@ asio::awaitable<void> DeliveryWorker::loop() {
         const std::string mine =
             options_.node_id.empty()
                 ? std::string()
-                : std::string(" AND d.session_id IN (SELECT l.session_id FROM session_leases l "
-                              "WHERE l.node_id = ? AND l.expires_at > now())");
+                : std::string(
+                      " AND d.session_id IN (SELECT l.session_id FROM session_leases l "
+                      "WHERE l.node_id = ? AND l.expires_at > now())");
         std::vector<db::Value> params{t};
         if (!mine.empty()) params.emplace_back(options_.node_id);
         params.emplace_back(int64_t{kBatch});
