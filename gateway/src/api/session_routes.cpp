@@ -65,9 +65,14 @@ struct View {
   std::optional<std::string> node;  // cluster mode: the node running it
 };
 
-View view_of(const SessionRow& row, const std::optional<Snapshot>& live, const app::Context& ctx) {
+View view_of(const SessionRow& row, std::optional<Snapshot> live, const app::Context& ctx) {
   View v;
-  if (ctx.cluster) v.node = ctx.cluster->owner_of(row.id);
+  if (ctx.cluster) {
+    v.node = ctx.cluster->owner_of(row.id);
+    // Another node runs it: what this node remembers of it is stale; the row is what the owner
+    // wrote.
+    if (v.node != ctx.cluster->node_id()) live.reset();
+  }
   if (live) {
     v.status = live->status;
     v.reason = live->reason;

@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include "api/session_routes.hpp"
+#include "cluster/cluster.hpp"
 #include "events/translate.hpp"
 #include "http/envelope.hpp"
 #include "http/errors.hpp"
@@ -85,7 +86,10 @@ void register_ws_routes(http::Router& router, app::Context& ctx, sessions::Manag
         });
         std::vector<std::string> out;
         for (const auto& row : rows) {
-          if (filter.matches(row.id)) initial_messages(row, mgr.snapshot(row.id), out);
+          if (!filter.matches(row.id)) continue;
+          // Cluster mode: only the node that runs a session knows its live state.
+          const bool here = !ctx.cluster || ctx.cluster->owner_of(row.id) == ctx.cluster->node_id();
+          initial_messages(row, here ? mgr.snapshot(row.id) : std::nullopt, out);
         }
         co_return out;
       };

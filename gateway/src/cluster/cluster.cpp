@@ -39,6 +39,8 @@ constexpr const char* kClaim = "gw_claim";
 // NOTIFY payloads must stay under 8,000 bytes; larger events go through cluster_events.
 constexpr std::size_t kMaxNotifyPayload = 7'000;
 constexpr std::size_t kMaxQueuedEvents = 10'000;
+// pg_advisory_xact_lock key that serializes the placement of started sessions.
+constexpr int64_t kPlacementLock = 0x77612d676174;
 
 // "now() + N ms" in SQL, N bound as a parameter.
 constexpr const char* kExpiry = "now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
@@ -210,6 +212,10 @@ void Cluster::configure(sessions::ManagerOptions& o) {
     fence(c, id, epoch);
   };
   o.may_connect = [this](const std::string& id) { return may_connect(id); };
+  o.adopt_failed = [this](const std::string& id) {
+    std::lock_guard g(mutex_);
+    held_.erase(id);
+  };
 }
 
 void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
@@ -221,7 +227,7 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
         "INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at) VALUES (?, now(), now()) "
         "ON CONFLICT (node_id) DO UPDATE SET started_at = now(), heartbeat_at = now()",
         {options_.node_id});
-    round(*c);
+    round(*c, true);
   }
   hub_.set_forwarder(
       [this](const std::string& user, const std::string& session, const events::Message& message) {
@@ -283,16 +289,22 @@ void Cluster::wake_round() {
 void Cluster::lease_loop() {
   std::unique_ptr<db::Connection> conn;
   bool failing = false;
+  // After the database was out of reach, every node's leases and heartbeat are old: for one
+  // lease time after this node's last failed round it only renews its own leases and claims
+  // nothing, so that every node that is alive gets its own sessions back first (else the first
+  // node back would take everything).
+  auto claims_from = Clock::now();
   while (!stopping_) {
     try {
       if (!conn || !conn->healthy()) conn = db::open_postgres(options_.database_url);
-      round(*conn);
+      round(*conn, Clock::now() >= claims_from);
       if (failing) log::info("cluster: lease renewals work again", {});
       failing = false;
     } catch (const std::exception& e) {
       if (!failing) log::warn("cluster: lease round failed", {{"error", e.what()}});
       failing = true;
       conn.reset();
+      claims_from = Clock::now() + options_.ttl;
     }
     std::unique_lock lock(mutex_);
     round_cv_.wait_for(lock, options_.renew, [this] { return stopping_ || round_wanted_; });
@@ -300,7 +312,7 @@ void Cluster::lease_loop() {
   }
 }
 
-void Cluster::round(db::Connection& c) {
+void Cluster::round(db::Connection& c, bool may_claim) {
   const auto started = Clock::now();
   const auto valid_until = started + options_.ttl - options_.renew;
   // Heartbeat and renewal in one transaction; the database's clock decides every expiry.
@@ -367,7 +379,7 @@ void Cluster::round(db::Connection& c) {
   }
   for (const auto& id : gone) lost(id, "the lease is held by another node");
   for (const auto& id : to_release) release(c, id);
-  for (const auto& [id, epoch] : to_adopt) adopt(c, id, epoch);
+  for (const auto& [id, epoch] : to_adopt) adopt(id, epoch, started);
 
   // The cluster as it is now: live nodes with their loads, owners of sessions.
   auto nodes = c.query(
@@ -395,7 +407,7 @@ void Cluster::round(db::Connection& c) {
     quota = share + 1 - mine;
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
   }
-  if (quota > 0 && !stopping_) claim(c, quota);
+  if (quota > 0 && may_claim && !stopping_) claim(c, quota);
 
   // Requests relayed to this node whose NOTIFY was missed (listener reconnecting).
   auto missed = c.query(
@@ -415,6 +427,7 @@ void Cluster::round(db::Connection& c) {
 // (their rows locked FOR UPDATE: a claim waits for no write of the old owner and skips rows one
 // is writing under), then sessions never leased.
 void Cluster::claim(db::Connection& c, int quota) {
+  const auto started = Clock::now();
   std::vector<std::pair<std::string, int64_t>> claimed;
   {
     db::Transaction tx(c);
@@ -447,26 +460,22 @@ void Cluster::claim(db::Connection& c, int quota) {
   }
   for (const auto& [id, epoch] : claimed) {
     claims_.fetch_add(1);
-    adopt(c, id, epoch);
+    adopt(id, epoch, started);
   }
   if (!claimed.empty()) {
     log::info("cluster: sessions claimed", {{"count", static_cast<int64_t>(claimed.size())}});
   }
 }
 
-void Cluster::adopt(db::Connection& c, const std::string& id, int64_t epoch) {
-  sessions::repo::recover_session(c, id);
-  auto row = sessions::repo::find(c, id, "", util::unix_millis_now());
-  if (!row || row->desired_state != "running") {
-    release(c, id);
-    return;
-  }
+// Holds the lease from now on and hands the session to the manager, which reads it and connects
+// it on its own pool: a round stays short however many sessions it takes (a long round would let
+// the renewed leases pass their local deadline).
+void Cluster::adopt(const std::string& id, int64_t epoch, Clock::time_point renewed) {
   {
     std::lock_guard g(mutex_);
-    const auto now = Clock::now();
-    held_[id] = {epoch, now + options_.ttl - options_.renew, now};
+    held_[id] = {epoch, renewed + options_.ttl - options_.renew, Clock::now()};
   }
-  if (manager_) manager_->adopt(*row, epoch);
+  if (manager_) manager_->adopt(id, epoch);
 }
 
 void Cluster::watchdog_loop() {
@@ -500,51 +509,55 @@ void Cluster::lost(const std::string& session_id, const char* why) {
   if (manager_) manager_->detach(session_id);
 }
 
+// Inside the caller's transaction: gives the session's lease to `node` unless another node holds
+// a live one (SessionError conflict). The row is locked FOR UPDATE first, so this waits for a
+// write of the old owner in flight (fence()). Returns the epoch and whether the owner changed.
+std::pair<int64_t, bool> Cluster::take_lease(db::Connection& c, const std::string& session_id,
+                                             const std::string& node) {
+  auto r = c.query(
+      "SELECT node_id, epoch, expires_at > now() FROM session_leases WHERE session_id = ? "
+      "FOR UPDATE",
+      {session_id});
+  if (r.rows.empty()) {
+    c.query(std::string("INSERT INTO session_leases (session_id, node_id, epoch, expires_at) "
+                        "VALUES (?, ?, 1, ") +
+                kExpiry + ")",
+            {session_id, node, ms(options_.ttl)});
+    return {1, true};
+  }
+  const auto& row = r.rows.front();
+  const bool live = row.integer(2) != 0;
+  const auto owner = row.text(0);
+  if (live && owner == node) {
+    c.query(
+        std::string("UPDATE session_leases SET expires_at = ") + kExpiry + " WHERE session_id = ?",
+        {ms(options_.ttl), session_id});
+    return {row.integer(1), false};
+  }
+  if (live && !owner.empty()) {
+    throw sessions::SessionError(sessions::SessionError::Kind::conflict,
+                                 "the session is running on node " + owner + "; try again");
+  }
+  auto u = c.query(std::string("UPDATE session_leases SET node_id = ?, epoch = epoch + 1, "
+                               "acquired_at = now(), expires_at = ") +
+                       kExpiry + " WHERE session_id = ? RETURNING epoch",
+                   {node, ms(options_.ttl), session_id});
+  return {u.rows.at(0).integer(0), true};
+}
+
 int64_t Cluster::acquire(db::Connection& c, const std::string& session_id) {
   const auto started = Clock::now();
-  int64_t epoch = 0;
-  bool taken_over = false;
+  std::pair<int64_t, bool> taken;
   {
     db::Transaction tx(c);
-    auto r = c.query(
-        "SELECT node_id, epoch, expires_at > now() FROM session_leases WHERE session_id = ? "
-        "FOR UPDATE",
-        {session_id});
-    if (r.rows.empty()) {
-      c.query(std::string("INSERT INTO session_leases (session_id, node_id, epoch, expires_at) "
-                          "VALUES (?, ?, 1, ") +
-                  kExpiry + ")",
-              {session_id, options_.node_id, ms(options_.ttl)});
-      epoch = 1;
-      taken_over = true;
-    } else {
-      const auto& row = r.rows.front();
-      const bool live = row.integer(2) != 0;
-      const auto owner = row.text(0);
-      if (live && owner == options_.node_id) {
-        epoch = row.integer(1);
-        c.query(std::string("UPDATE session_leases SET expires_at = ") + kExpiry +
-                    " WHERE session_id = ?",
-                {ms(options_.ttl), session_id});
-      } else if (live && !owner.empty()) {
-        throw sessions::SessionError(sessions::SessionError::Kind::conflict,
-                                     "the session is running on node " + owner + "; try again");
-      } else {
-        auto u = c.query(std::string("UPDATE session_leases SET node_id = ?, epoch = epoch + 1, "
-                                     "acquired_at = now(), expires_at = ") +
-                             kExpiry + " WHERE session_id = ? RETURNING epoch",
-                         {options_.node_id, ms(options_.ttl), session_id});
-        epoch = u.rows.at(0).integer(0);
-        taken_over = true;
-      }
-    }
+    taken = take_lease(c, session_id, options_.node_id);
     tx.commit();
   }
-  if (taken_over) sessions::repo::recover_session(c, session_id);
+  if (taken.second) sessions::repo::recover_session(c, session_id);
   std::lock_guard g(mutex_);
-  held_[session_id] = {epoch, started + options_.ttl - options_.renew, Clock::now()};
+  held_[session_id] = {taken.first, started + options_.ttl - options_.renew, Clock::now()};
   owners_[session_id] = options_.node_id;
-  return epoch;
+  return taken.first;
 }
 
 void Cluster::release(db::Connection& c, const std::string& session_id) {
@@ -608,48 +621,49 @@ asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Reques
   const std::string me = options_.node_id;
   const auto ttl = options_.ttl;
   const bool placing = placing_route(route);
-  struct Answer {
-    std::optional<std::string> owner;
-    std::vector<std::pair<std::string, int64_t>> nodes;
-    int64_t running = 0;
-  };
-  auto a = co_await db_.run([&](db::Connection& c) {
-    Answer out;
-    auto r = c.query(
-        "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
-        "AND node_id <> ''",
-        {*id});
-    if (!r.rows.empty()) {
-      out.owner = r.rows.front().text(0);
-      return out;
-    }
-    if (!placing) return out;
+  const int max_sessions = options_.max_sessions;
+  // Where it runs: its live owner; for a start (reconnect, pair code) of a session nobody runs,
+  // the node chosen here, whose lease is taken for it in the same transaction. Placements are
+  // serialized by an advisory lock, so concurrent starts see each other's leases and none
+  // overshoots its share.
+  auto target = co_await db_.run([&](db::Connection& c) -> std::optional<std::string> {
+    auto owner_now = [&]() -> std::optional<std::string> {
+      auto r = c.query(
+          "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
+          "AND node_id <> ''",
+          {*id});
+      if (r.rows.empty()) return std::nullopt;
+      return r.rows.front().text(0);
+    };
+    if (!placing) return owner_now();
+    db::Transaction tx(c);
+    c.query("SELECT pg_advisory_xact_lock(?)", {kPlacementLock});
+    if (auto o = owner_now()) return o;
     auto n = c.query(
         "SELECT n.node_id, (SELECT COUNT(*) FROM session_leases l WHERE l.node_id = n.node_id "
         "AND l.expires_at > now()) FROM cluster_nodes n WHERE n.heartbeat_at > " +
             std::string(kExpiry) + " ORDER BY 2, 1",
         {ms(-ttl)});
-    for (const auto& row : n.rows) out.nodes.emplace_back(row.text(0), row.integer(1));
-    out.running =
-        c.query("SELECT COUNT(*) FROM sessions WHERE desired_state = 'running' AND id <> ?", {*id})
-            .rows.at(0)
-            .integer(0);
-    return out;
+    if (n.rows.empty()) return std::nullopt;
+    // Here while this node holds less than its share (plus one) of the running sessions with
+    // this one, else on the least loaded node.
+    int64_t leased = 0, mine = 0;
+    for (const auto& row : n.rows) {
+      leased += row.integer(1);
+      if (row.text(0) == me) mine = row.integer(1);
+    }
+    const auto live = static_cast<int64_t>(n.rows.size());
+    const auto share = (leased + 1 + live - 1) / live;
+    const bool capped = max_sessions > 0 && mine >= max_sessions;
+    std::string chosen = n.rows.front().text(0);  // ordered by load, then id
+    if (mine < share + 1 && !capped) chosen = me;
+    auto taken = take_lease(c, *id, chosen);
+    tx.commit();
+    if (taken.second) sessions::repo::recover_session(c, *id);
+    return chosen;
   });
-  if (a.owner) co_return *a.owner == me ? std::nullopt : a.owner;
-  if (!placing || a.nodes.empty()) co_return std::nullopt;
-  // Nobody runs it: here while this node holds less than its share (plus one), else on the
-  // least loaded live node.
-  const auto live = static_cast<int64_t>(a.nodes.size());
-  const auto share = (a.running + 1 + live - 1) / live;
-  int64_t mine = 0;
-  for (const auto& [node, load] : a.nodes)
-    if (node == me) mine = load;
-  const bool capped = options_.max_sessions > 0 && mine >= options_.max_sessions;
-  if (mine < share + 1 && !capped) co_return std::nullopt;
-  const auto& least = a.nodes.front().first;  // ordered by load, then id
-  if (least == me) co_return std::nullopt;
-  co_return least;
+  if (!target || *target == me) co_return std::nullopt;
+  co_return target;
 }
 
 asio::awaitable<http::Response> Cluster::relay(const std::string& node, const http::Request& req) {

@@ -111,11 +111,13 @@ class Cluster {
   struct Waiter;
 
   void lease_loop();
-  void round(db::Connection& c);
+  void round(db::Connection& c, bool may_claim);
   void claim(db::Connection& c, int quota);
   void watchdog_loop();
   void lost(const std::string& session_id, const char* why);
-  void adopt(db::Connection& c, const std::string& session_id, int64_t epoch);
+  void adopt(const std::string& session_id, int64_t epoch, Clock::time_point renewed);
+  std::pair<int64_t, bool> take_lease(db::Connection& c, const std::string& session_id,
+                                      const std::string& node);
   void events_loop();
   void on_notify(const std::string& channel, const std::string& payload);
   void serve_request(int64_t id);

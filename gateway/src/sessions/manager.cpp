@@ -1082,10 +1082,15 @@ asio::awaitable<Snapshot> Manager::stop(const std::string& session_id) {
   }
   auto halt_it = [this, rt] { halt(rt, "stopped"); };
   co_await util::run_on(rt->strand, halt_it);
+  auto snap = *snapshot(session_id);
   if (options_.release) {
     co_await db_.run([&](db::Connection& c) { options_.release(c, session_id); });
+    // Cluster mode: the next start may run it on another node; this one keeps no stale state.
+    std::lock_guard g(mutex_);
+    if (auto it = runtimes_.find(session_id); it != runtimes_.end() && it->second == rt)
+      runtimes_.erase(it);
   }
-  co_return *snapshot(session_id);
+  co_return snap;
 }
 
 asio::awaitable<Snapshot> Manager::reconnect(const SessionRow& row) {
@@ -1211,13 +1216,42 @@ int Manager::count_with_status(std::string_view status) const {
   return n;
 }
 
-void Manager::adopt(const SessionRow& row, int64_t epoch) {
+void Manager::adopt(const std::string& session_id, int64_t epoch) {
   if (stopping_) return;
-  auto rt = runtime_for(row.id, row.user_id, true);
-  seed(rt, row);
-  rt->epoch = epoch;
-  asio::post(rt->strand, [this, rt] {
-    if (!stopping_) launch(rt, true);
+  // On the pool, not the caller's thread (the lease loop must stay quick): close the intervals
+  // the previous node left open, read the row, then run the session on its strand.
+  asio::post(pool_, [this, session_id, epoch] {
+    if (stopping_) return;
+    std::optional<SessionRow> row;
+    // Twice: after a database restart the first pooled connection tried may be a dead one.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        row = db_.with_connection([&](db::Connection& c) {
+          repo::recover_session(c, session_id);
+          auto r = repo::find(c, session_id, "", now_ms());
+          if ((!r || r->desired_state != "running") && options_.release)
+            options_.release(c, session_id);
+          return r;
+        });
+        break;
+      } catch (const std::exception& e) {
+        if (attempt < 2) continue;
+        log::warn("session not taken over", {{"session_id", session_id}, {"error", e.what()}});
+        // The lease loop adopts it again at its next round while the lease is this node's.
+        if (options_.adopt_failed) options_.adopt_failed(session_id);
+        return;
+      }
+    }
+    if (!row || row->desired_state != "running") {
+      if (options_.adopt_failed) options_.adopt_failed(session_id);
+      return;
+    }
+    auto rt = runtime_for(row->id, row->user_id, true);
+    seed(rt, *row);
+    rt->epoch = epoch;
+    asio::post(rt->strand, [this, rt] {
+      if (!stopping_) launch(rt, true);
+    });
   });
 }
 

@@ -74,6 +74,9 @@ struct ManagerOptions {
   /// Whether this node may connect the session now (its lease is held and was renewed recently);
   /// asked before every connection attempt.
   std::function<bool(const std::string& session_id)> may_connect;
+  /// adopt() could not run the session (the database failed, or it should not run): the lease
+  /// loop forgets it and looks at it again at its next round.
+  std::function<void(const std::string& session_id)> adopt_failed;
 };
 
 /// The live state of one session, as the API and the dashboard see it.
@@ -210,8 +213,9 @@ class Manager {
   void shutdown();
 
   // Cluster mode (docs/CLUSTER.md).
-  /// The lease loop claimed this session for this node with `epoch`: runs it here.
-  void adopt(const SessionRow& row, int64_t epoch);
+  /// The lease loop claimed this session for this node with `epoch`: runs it here (closing the
+  /// intervals its previous node left open). Returns at once; the work runs on the pool.
+  void adopt(const std::string& session_id, int64_t epoch);
   /// This node lost the session's lease: stops its client at once, writing nothing (the new owner
   /// writes its state), and forgets it.
   void detach(const std::string& session_id);
