@@ -1157,6 +1157,11 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     // Back to three nodes: everything still in place, the nodes agree.
     await startNode(target.id, target.extra);
     await settle('three nodes again');
+    // /health's live_nodes is each node's view as of its last lease round (one renewal later).
+    await waitFor(async () => {
+      for (const n of up()) if ((await health(n)).cluster.live_nodes !== 3) return false;
+      return true;
+    }, { timeoutMs: (RENEW + 2) * 1000, intervalMs: 200 }).catch(() => {});
     counts = countsOf(await leases());
     let total = 0;
     for (const n of up()) {
