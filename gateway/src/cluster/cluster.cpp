@@ -381,28 +381,22 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   for (const auto& id : to_release) release(c, id);
   for (const auto& [id, epoch] : to_adopt) adopt(id, epoch, started);
 
-  // The cluster as it is now: live nodes with their loads, owners of sessions.
-  auto nodes = c.query(
-      "SELECT n.node_id, (SELECT COUNT(*) FROM session_leases l WHERE l.node_id = n.node_id "
-      "AND l.expires_at > now()) FROM cluster_nodes n "
-      "WHERE n.heartbeat_at > " +
-          std::string(kExpiry) + " ORDER BY n.node_id",
-      {ms(-options_.ttl)});
+  // The cluster as it is now: live nodes, sessions that should run, owners of sessions.
+  auto nodes =
+      c.query("SELECT node_id FROM cluster_nodes WHERE heartbeat_at > " + std::string(kExpiry),
+              {ms(-options_.ttl)});
   auto running = c.query("SELECT COUNT(*) FROM sessions WHERE desired_state = 'running'");
   auto owners = c.query(
       "SELECT session_id, node_id FROM session_leases WHERE expires_at > now() AND node_id <> ''");
+  const int live = std::max<int>(1, static_cast<int>(nodes.rows.size()));
+  live_nodes_ = live;
+  const int running_total = static_cast<int>(running.rows.at(0).integer(0));
+  const int share = (running_total + live - 1) / live;
   int quota = 0;
   {
     std::lock_guard g(mutex_);
-    nodes_.clear();
-    for (const auto& row : nodes.rows)
-      nodes_.emplace_back(row.text(0), static_cast<int>(row.integer(1)));
-    running_total_ = static_cast<int>(running.rows.at(0).integer(0));
     owners_.clear();
     for (const auto& row : owners.rows) owners_[row.text(0)] = row.text(1);
-    const int live = std::max<int>(1, static_cast<int>(nodes_.size()));
-    live_nodes_ = live;
-    const int share = (running_total_ + live - 1) / live;
     const int mine = static_cast<int>(held_.size());
     quota = share + 1 - mine;
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);

@@ -135,8 +135,6 @@ class Cluster {
   mutable std::mutex mutex_;
   std::map<std::string, Held, std::less<>> held_;           // by mutex_
   std::map<std::string, std::string, std::less<>> owners_;  // by mutex_: last round's
-  std::vector<std::pair<std::string, int>> nodes_;          // by mutex_: live, with load
-  int running_total_ = 0;                                   // by mutex_
   std::set<int64_t> serving_;                               // by mutex_
   std::map<int64_t, std::shared_ptr<Waiter>> waiters_;      // by mutex_
   std::condition_variable round_cv_;

@@ -15,17 +15,19 @@ using namespace wa;
 using namespace wa::client;
 namespace asio = boost::asio;
 
+namespace {
+// A server URL on a port that refuses connections: bind, read the port, close.
+std::string refusing_url(asio::io_context& io) {
+  asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
+  return "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
+}
+}  // namespace
+
 TEST(Client, UnreachableServerIsRetriedWithBackoffUntilDisconnect) {
   asio::io_context io;
-  // A port that refuses connections: bind, read the port, close.
-  std::string url;
-  {
-    asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
-    url = "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
-  }
   store::MemoryStore store;
   Options opt;
-  opt.url = url;
+  opt.url = refusing_url(io);
   opt.backoff_base = std::chrono::milliseconds(20);
   opt.backoff_cap = std::chrono::milliseconds(40);
   opt.seed = 7;
@@ -65,14 +67,9 @@ TEST(Client, UnreachableServerIsRetriedWithBackoffUntilDisconnect) {
 // reconnecting (an application that lost the right to run the device uses it).
 TEST(Client, MayConnectStopsReconnectsOnceItRefuses) {
   asio::io_context io;
-  std::string url;
-  {
-    asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
-    url = "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
-  }
   store::MemoryStore store;
   Options opt;
-  opt.url = url;
+  opt.url = refusing_url(io);
   opt.backoff_base = std::chrono::milliseconds(10);
   opt.backoff_cap = std::chrono::milliseconds(20);
   opt.seed = 3;
