@@ -73,7 +73,8 @@ for (const db of only) {
   if (db === 'sqlite') {
     const file = path.join(dataDir, 'gateway.db')
     const triggers = execFileSync('sqlite3', [file, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"], { encoding: 'utf8' })
-    execFileSync('sqlite3', [file, 'DROP TRIGGER analytics_rollup_insert; DROP TRIGGER analytics_rollup_update;'])
+    const names = execFileSync('sqlite3', [file, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)
+    execFileSync('sqlite3', [file, names.map((n) => `DROP TRIGGER ${n};`).join(' ')])
     const seed = readFileSync(path.join(here, 'seed_sqlite.sql'), 'utf8').replaceAll(':rows', String(rows)).replaceAll(':now', String(now))
     execFileSync('sqlite3', [file], { input: seed, stdio: ['pipe', 'ignore', 'inherit'], maxBuffer: 1 << 26 })
     execFileSync('sqlite3', [file], { input: triggers + '\nANALYZE;\n' })
@@ -84,8 +85,8 @@ for (const db of only) {
   const q = (s) => db === 'sqlite'
     ? execFileSync('sqlite3', [path.join(dataDir, 'gateway.db'), s], { encoding: 'utf8' }).trim()
     : execFileSync('psql', [env.DATABASE_URL, '-qAt', '-c', s], { encoding: 'utf8' }).trim()
-  const counts = q('SELECT (SELECT COUNT(*) FROM analytics) || \' \' || (SELECT SUM(messages) FROM analytics_rollup_day) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_quarter) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_hour)')
-  note(`${db}: seeded in ${seedS.toFixed(0)} s (raw, rollup sum, quarter rows, hour rows: ${counts})`)
+  const counts = q('SELECT (SELECT COUNT(*) FROM analytics) || \' \' || (SELECT SUM(messages) FROM analytics_rollup_day) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_quarter) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_hour) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_time_of_day)')
+  note(`${db}: seeded in ${seedS.toFixed(0)} s (raw, rollup sum, quarter rows, hour rows, time-of-day rows: ${counts})`)
 
   gw = await startGateway(bin, { env, dataDir, port, logFile })
   const today = new Date()
@@ -125,9 +126,9 @@ for (const db of only) {
     const withR = []; const withoutR = []
     for (let r = 0; r < 3; r++) {
       withR.push(round())
-      q('ALTER TABLE analytics DISABLE TRIGGER analytics_rollup')
+      q('ALTER TABLE analytics DISABLE TRIGGER analytics_rollup; ALTER TABLE analytics DISABLE TRIGGER analytics_rollup_time_of_day; ALTER TABLE analytics DISABLE TRIGGER analytics_rollup_time_of_day_moved')
       withoutR.push(round())
-      q('ALTER TABLE analytics ENABLE TRIGGER analytics_rollup')
+      q('ALTER TABLE analytics ENABLE TRIGGER analytics_rollup; ALTER TABLE analytics ENABLE TRIGGER analytics_rollup_time_of_day; ALTER TABLE analytics ENABLE TRIGGER analytics_rollup_time_of_day_moved')
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[1]
     w = { us_per_message_with_rollups: +median(withR).toFixed(1), us_per_message_without: +median(withoutR).toFixed(1), rounds_with: withR.map(Math.round), rounds_without: withoutR.map(Math.round) }

@@ -1,0 +1,66 @@
+-- 0015 analytics time of day, and rollup indexes that hold every counter the reports read.
+-- analytics_rollup_time_of_day: messages per session, UTC quarter hour of the day (0-95) and
+--   16-day block (block_start: Unix seconds, a multiple of 1,382,400). Peak hours are per local
+--   hour of day over the whole range; in a zone whose offset is not a whole number of hours
+--   (Asia/Kolkata +05:30) they could only be read from every quarter of the range (35,000 per
+--   session-year). Over the whole 16-day blocks of a range they are read from these rows (96 per
+--   block) and from quarter or hour rows only at the two ends (analytics/report.cpp,
+--   docs/BENCHMARKS.md "Analytics").
+-- Kept by triggers in the transaction that writes the analytics row: an INSERT adds 1; an UPDATE
+--   that changes session_id or created_at moves the 1 (other updates do not touch this table).
+--   Filled here from analytics_rollup_quarter (raw rows may have been pruned; the quarters are
+--   exact).
+-- idx_analytics_rollup_*_counters: the overview reads messages, forwarded, ai_handled,
+--   response_ms_sum and responses of 100 sessions' day, hour and quarter rows; the session report
+--   messages, ai_handled, errors, response_ms_sum and responses. PostgreSQL keeps rollup rows in
+--   the order they were written (all sessions interleaved), a heap page per row; with these
+--   covering indexes both read the index only. They replace the report indexes of 0010, which
+--   lacked forwarded (and the day level).
+CREATE TABLE analytics_rollup_time_of_day (
+    session_id UUID NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    block_start BIGINT NOT NULL, -- Unix seconds, a multiple of 1382400 (16 days)
+    quarter_of_day INTEGER NOT NULL, -- UTC: (seconds since UTC midnight) / 900, 0-95
+    messages INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (session_id, block_start, quarter_of_day) INCLUDE (messages)
+);
+
+INSERT INTO analytics_rollup_time_of_day (session_id, block_start, quarter_of_day, messages)
+SELECT session_id, bucket_start - bucket_start % 1382400, (bucket_start % 86400 / 900)::integer,
+       SUM(messages)
+FROM analytics_rollup_quarter
+GROUP BY 1, 2, 3;
+
+CREATE FUNCTION analytics_rollup_time_of_day_trigger() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    t bigint;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        t := floor(extract(epoch FROM OLD.created_at))::bigint;
+        INSERT INTO analytics_rollup_time_of_day AS x (session_id, block_start, quarter_of_day, messages)
+        VALUES (OLD.session_id, t - t % 1382400, (t % 86400 / 900)::integer, -1)
+        ON CONFLICT (session_id, block_start, quarter_of_day) DO UPDATE SET messages = x.messages + excluded.messages;
+    END IF;
+    t := floor(extract(epoch FROM NEW.created_at))::bigint;
+    INSERT INTO analytics_rollup_time_of_day AS x (session_id, block_start, quarter_of_day, messages)
+    VALUES (NEW.session_id, t - t % 1382400, (t % 86400 / 900)::integer, 1)
+    ON CONFLICT (session_id, block_start, quarter_of_day) DO UPDATE SET messages = x.messages + excluded.messages;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER analytics_rollup_time_of_day AFTER INSERT ON analytics
+    FOR EACH ROW EXECUTE FUNCTION analytics_rollup_time_of_day_trigger();
+CREATE TRIGGER analytics_rollup_time_of_day_moved AFTER UPDATE OF session_id, created_at ON analytics
+    FOR EACH ROW
+    WHEN (OLD.session_id IS DISTINCT FROM NEW.session_id OR OLD.created_at IS DISTINCT FROM NEW.created_at)
+    EXECUTE FUNCTION analytics_rollup_time_of_day_trigger();
+
+DROP INDEX idx_analytics_rollup_quarter_report;
+DROP INDEX idx_analytics_rollup_hour_report;
+CREATE INDEX idx_analytics_rollup_quarter_counters ON analytics_rollup_quarter (session_id, bucket_start)
+    INCLUDE (messages, forwarded, ai_handled, errors, response_ms_sum, responses);
+CREATE INDEX idx_analytics_rollup_hour_counters ON analytics_rollup_hour (session_id, bucket_start)
+    INCLUDE (messages, forwarded, ai_handled, errors, response_ms_sum, responses);
+CREATE INDEX idx_analytics_rollup_day_counters ON analytics_rollup_day (session_id, bucket_start)
+    INCLUDE (messages, forwarded, ai_handled, errors, response_ms_sum, responses);

@@ -1,0 +1,3 @@
+DROP TRIGGER analytics_rollup_time_of_day_update;
+DROP TRIGGER analytics_rollup_time_of_day_insert;
+DROP TABLE analytics_rollup_time_of_day;
