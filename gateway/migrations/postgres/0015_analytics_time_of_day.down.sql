@@ -1,3 +1,14 @@
+CREATE OR REPLACE FUNCTION analytics_rollup_trigger() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM analytics_rollup_add(OLD, -1);
+    END IF;
+    PERFORM analytics_rollup_add(NEW, 1);
+    RETURN NULL;
+END;
+$$;
+DROP FUNCTION analytics_rollup_change(analytics, analytics);
 DROP INDEX idx_analytics_rollup_day_counters;
 DROP INDEX idx_analytics_rollup_hour_counters;
 DROP INDEX idx_analytics_rollup_quarter_counters;

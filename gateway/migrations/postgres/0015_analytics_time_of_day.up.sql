@@ -64,3 +64,153 @@ CREATE INDEX idx_analytics_rollup_hour_counters ON analytics_rollup_hour (sessio
     INCLUDE (messages, forwarded, ai_handled, errors, response_ms_sum, responses);
 CREATE INDEX idx_analytics_rollup_day_counters ON analytics_rollup_day (session_id, bucket_start)
     INCLUDE (messages, forwarded, ai_handled, errors, response_ms_sum, responses);
+
+-- The 0010 trigger subtracted the old row's counters from its three buckets and added the new
+--   row's: six upserts for every webhook outcome. When neither session_id nor created_at changes
+--   (every writer today), the buckets are the same: analytics_rollup_change adds the difference in
+--   one upsert per level; a row that moves is handled the 0010 way.
+CREATE FUNCTION analytics_rollup_change(o analytics, n analytics) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t bigint := floor(extract(epoch FROM n.created_at))::bigint;
+BEGIN
+    INSERT INTO analytics_rollup_quarter AS x (session_id, bucket_start, messages, group_messages, group_mentions, forwarded, ai_handled, errors, response_ms_sum, responses, type_text, type_image, type_document, type_audio, type_video, type_sticker, type_location, type_contact, type_reaction, type_poll, type_unknown)
+    VALUES (n.session_id, t - t % 900,
+            0,
+            (CASE WHEN n.is_group THEN 1 ELSE 0 END) - (CASE WHEN o.is_group THEN 1 ELSE 0 END),
+            (CASE WHEN n.is_group AND n.is_mention THEN 1 ELSE 0 END) - (CASE WHEN o.is_group AND o.is_mention THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_sent THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_sent THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success THEN 1 ELSE 0 END),
+            (CASE WHEN n.error_message IS NOT NULL OR (n.webhook_sent AND NOT n.webhook_success) THEN 1 ELSE 0 END) - (CASE WHEN o.error_message IS NOT NULL OR (o.webhook_sent AND NOT o.webhook_success) THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN COALESCE(n.webhook_response_time_ms, 0) ELSE 0 END) - (CASE WHEN o.webhook_success THEN COALESCE(o.webhook_response_time_ms, 0) ELSE 0 END),
+            (CASE WHEN n.webhook_success AND n.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success AND o.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'text' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'text' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'image' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'image' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'document' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'document' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'audio' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'audio' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'video' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'video' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'sticker' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'sticker' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'location' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'location' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'contact' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'contact' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'reaction' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'reaction' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'poll' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'poll' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type IS NULL OR n.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END) - (CASE WHEN o.message_type IS NULL OR o.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END))
+    ON CONFLICT (session_id, bucket_start) DO UPDATE SET
+        messages = x.messages + excluded.messages,
+        group_messages = x.group_messages + excluded.group_messages,
+        group_mentions = x.group_mentions + excluded.group_mentions,
+        forwarded = x.forwarded + excluded.forwarded,
+        ai_handled = x.ai_handled + excluded.ai_handled,
+        errors = x.errors + excluded.errors,
+        response_ms_sum = x.response_ms_sum + excluded.response_ms_sum,
+        responses = x.responses + excluded.responses,
+        type_text = x.type_text + excluded.type_text,
+        type_image = x.type_image + excluded.type_image,
+        type_document = x.type_document + excluded.type_document,
+        type_audio = x.type_audio + excluded.type_audio,
+        type_video = x.type_video + excluded.type_video,
+        type_sticker = x.type_sticker + excluded.type_sticker,
+        type_location = x.type_location + excluded.type_location,
+        type_contact = x.type_contact + excluded.type_contact,
+        type_reaction = x.type_reaction + excluded.type_reaction,
+        type_poll = x.type_poll + excluded.type_poll,
+        type_unknown = x.type_unknown + excluded.type_unknown;
+    INSERT INTO analytics_rollup_hour AS x (session_id, bucket_start, messages, group_messages, group_mentions, forwarded, ai_handled, errors, response_ms_sum, responses, type_text, type_image, type_document, type_audio, type_video, type_sticker, type_location, type_contact, type_reaction, type_poll, type_unknown)
+    VALUES (n.session_id, t - t % 3600,
+            0,
+            (CASE WHEN n.is_group THEN 1 ELSE 0 END) - (CASE WHEN o.is_group THEN 1 ELSE 0 END),
+            (CASE WHEN n.is_group AND n.is_mention THEN 1 ELSE 0 END) - (CASE WHEN o.is_group AND o.is_mention THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_sent THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_sent THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success THEN 1 ELSE 0 END),
+            (CASE WHEN n.error_message IS NOT NULL OR (n.webhook_sent AND NOT n.webhook_success) THEN 1 ELSE 0 END) - (CASE WHEN o.error_message IS NOT NULL OR (o.webhook_sent AND NOT o.webhook_success) THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN COALESCE(n.webhook_response_time_ms, 0) ELSE 0 END) - (CASE WHEN o.webhook_success THEN COALESCE(o.webhook_response_time_ms, 0) ELSE 0 END),
+            (CASE WHEN n.webhook_success AND n.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success AND o.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'text' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'text' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'image' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'image' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'document' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'document' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'audio' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'audio' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'video' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'video' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'sticker' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'sticker' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'location' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'location' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'contact' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'contact' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'reaction' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'reaction' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'poll' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'poll' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type IS NULL OR n.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END) - (CASE WHEN o.message_type IS NULL OR o.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END))
+    ON CONFLICT (session_id, bucket_start) DO UPDATE SET
+        messages = x.messages + excluded.messages,
+        group_messages = x.group_messages + excluded.group_messages,
+        group_mentions = x.group_mentions + excluded.group_mentions,
+        forwarded = x.forwarded + excluded.forwarded,
+        ai_handled = x.ai_handled + excluded.ai_handled,
+        errors = x.errors + excluded.errors,
+        response_ms_sum = x.response_ms_sum + excluded.response_ms_sum,
+        responses = x.responses + excluded.responses,
+        type_text = x.type_text + excluded.type_text,
+        type_image = x.type_image + excluded.type_image,
+        type_document = x.type_document + excluded.type_document,
+        type_audio = x.type_audio + excluded.type_audio,
+        type_video = x.type_video + excluded.type_video,
+        type_sticker = x.type_sticker + excluded.type_sticker,
+        type_location = x.type_location + excluded.type_location,
+        type_contact = x.type_contact + excluded.type_contact,
+        type_reaction = x.type_reaction + excluded.type_reaction,
+        type_poll = x.type_poll + excluded.type_poll,
+        type_unknown = x.type_unknown + excluded.type_unknown;
+    INSERT INTO analytics_rollup_day AS x (session_id, bucket_start, messages, group_messages, group_mentions, forwarded, ai_handled, errors, response_ms_sum, responses, type_text, type_image, type_document, type_audio, type_video, type_sticker, type_location, type_contact, type_reaction, type_poll, type_unknown)
+    VALUES (n.session_id, t - t % 86400,
+            0,
+            (CASE WHEN n.is_group THEN 1 ELSE 0 END) - (CASE WHEN o.is_group THEN 1 ELSE 0 END),
+            (CASE WHEN n.is_group AND n.is_mention THEN 1 ELSE 0 END) - (CASE WHEN o.is_group AND o.is_mention THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_sent THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_sent THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success THEN 1 ELSE 0 END),
+            (CASE WHEN n.error_message IS NOT NULL OR (n.webhook_sent AND NOT n.webhook_success) THEN 1 ELSE 0 END) - (CASE WHEN o.error_message IS NOT NULL OR (o.webhook_sent AND NOT o.webhook_success) THEN 1 ELSE 0 END),
+            (CASE WHEN n.webhook_success THEN COALESCE(n.webhook_response_time_ms, 0) ELSE 0 END) - (CASE WHEN o.webhook_success THEN COALESCE(o.webhook_response_time_ms, 0) ELSE 0 END),
+            (CASE WHEN n.webhook_success AND n.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END) - (CASE WHEN o.webhook_success AND o.webhook_response_time_ms IS NOT NULL THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'text' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'text' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'image' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'image' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'document' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'document' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'audio' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'audio' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'video' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'video' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'sticker' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'sticker' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'location' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'location' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'contact' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'contact' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'reaction' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'reaction' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type = 'poll' THEN 1 ELSE 0 END) - (CASE WHEN o.message_type = 'poll' THEN 1 ELSE 0 END),
+            (CASE WHEN n.message_type IS NULL OR n.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END) - (CASE WHEN o.message_type IS NULL OR o.message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END))
+    ON CONFLICT (session_id, bucket_start) DO UPDATE SET
+        messages = x.messages + excluded.messages,
+        group_messages = x.group_messages + excluded.group_messages,
+        group_mentions = x.group_mentions + excluded.group_mentions,
+        forwarded = x.forwarded + excluded.forwarded,
+        ai_handled = x.ai_handled + excluded.ai_handled,
+        errors = x.errors + excluded.errors,
+        response_ms_sum = x.response_ms_sum + excluded.response_ms_sum,
+        responses = x.responses + excluded.responses,
+        type_text = x.type_text + excluded.type_text,
+        type_image = x.type_image + excluded.type_image,
+        type_document = x.type_document + excluded.type_document,
+        type_audio = x.type_audio + excluded.type_audio,
+        type_video = x.type_video + excluded.type_video,
+        type_sticker = x.type_sticker + excluded.type_sticker,
+        type_location = x.type_location + excluded.type_location,
+        type_contact = x.type_contact + excluded.type_contact,
+        type_reaction = x.type_reaction + excluded.type_reaction,
+        type_poll = x.type_poll + excluded.type_poll,
+        type_unknown = x.type_unknown + excluded.type_unknown;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION analytics_rollup_trigger() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.session_id = NEW.session_id AND OLD.created_at = NEW.created_at THEN
+            PERFORM analytics_rollup_change(OLD, NEW);
+            RETURN NULL;
+        END IF;
+        PERFORM analytics_rollup_add(OLD, -1);
+    END IF;
+    PERFORM analytics_rollup_add(NEW, 1);
+    RETURN NULL;
+END;
+$$;

@@ -31,18 +31,38 @@ int64_t cell(const db::Row& r, std::size_t i) {
   return r.is_null(i) ? 0 : r.integer(i);
 }
 
-// The counter of `c` named like its rollup column.
-int64_t& field(Counters& c, std::string_view column) {
-  if (column == "messages") return c.messages;
-  if (column == "group_messages") return c.group_messages;
-  if (column == "group_mentions") return c.group_mentions;
-  if (column == "forwarded") return c.forwarded;
-  if (column == "ai_handled") return c.ai_handled;
-  if (column == "errors") return c.errors;
-  if (column == "response_ms_sum") return c.response_ms_sum;
-  if (column == "responses") return c.responses;
-  for (std::size_t i = 0; i < kMessageTypes.size(); ++i)
-    if (column.substr(0, 5) == "type_" && column.substr(5) == kMessageTypes[i]) return c.types[i];
+// The counters in the order of the rollup columns (kAllCounters): 0-7 the scalars, 8- the types.
+int64_t& slot(Counters& c, std::size_t i) {
+  switch (i) {
+    case 0:
+      return c.messages;
+    case 1:
+      return c.group_messages;
+    case 2:
+      return c.group_mentions;
+    case 3:
+      return c.forwarded;
+    case 4:
+      return c.ai_handled;
+    case 5:
+      return c.errors;
+    case 6:
+      return c.response_ms_sum;
+    case 7:
+      return c.responses;
+    default:
+      return c.types.at(i - 8);
+  }
+}
+
+// The slot of the counter named like its rollup column.
+std::size_t slot_of(std::string_view column) {
+  std::size_t i = 0;
+  for (std::string_view all = kAllCounters; !all.empty(); ++i) {
+    const auto comma = all.find(", ");
+    if (all.substr(0, comma) == column) return i;
+    all = comma == std::string_view::npos ? std::string_view() : all.substr(comma + 2);
+  }
   throw std::invalid_argument("analytics: no counter " + std::string(column));
 }
 
@@ -263,6 +283,46 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
           : "session_id IN (SELECT id FROM sessions WHERE user_id = ?)";
   const db::Value who = session_id ? *session_id : user_id.value_or("");
   std::vector<db::Value> params;
+  std::string rows;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (i) rows += " UNION ALL ";
+    rows += "SELECT session_id, bucket_start, " + read + " FROM " + spans[i].table + " WHERE " +
+            filter + " AND bucket_start >= ? AND bucket_start < ?";
+  }
+  auto range_params = [&] {
+    for (const auto& sp : spans) {
+      params.push_back(who);
+      params.emplace_back(sp.from);
+      params.emplace_back(sp.to);
+    }
+  };
+  if (c.dialect() == db::Dialect::sqlite) {
+    // In-process SQLite hands rows over for nothing: folded here, which beats one SUM(CASE) per
+    // window and counter and a sort by session (the overview: 10,000 rows).
+    range_params();
+    // Where each `full` counter is in the rows (messages third, the others after it) and its slot.
+    std::vector<std::pair<std::size_t, std::size_t>> columns;
+    std::size_t next = 3;
+    for (const auto& name : full)
+      columns.emplace_back(name == "messages" ? 2 : next++, slot_of(name));
+    std::map<std::string, std::vector<Counters>> sums;
+    for (const auto& row : c.query(rows, params).rows) {
+      auto [it, fresh] = sums.try_emplace(row.text(0));
+      if (fresh) it->second.resize(starts.size());
+      const int64_t t = row.integer(1);
+      for (std::size_t k = 0; k < starts.size(); ++k) {
+        if (t < starts[k]) continue;
+        auto& m = it->second[k];
+        if (k < full_from) {
+          m.messages += cell(row, 2);
+        } else {
+          for (const auto& [col, at] : columns) slot(m, at) += cell(row, col);
+        }
+      }
+    }
+    for (auto& [id, windows] : sums) out.emplace_back(id, std::move(windows));
+    return out;
+  }
   std::string sql = "SELECT session_id";
   for (std::size_t k = 0; k < starts.size(); ++k) {
     // Windows before `full_from` need the message count only.
@@ -276,16 +336,8 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
       params.emplace_back(starts[k]);
     }
   }
-  sql += " FROM (";
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i) sql += " UNION ALL ";
-    sql += "SELECT session_id, bucket_start, " + read + " FROM " + spans[i].table + " WHERE " +
-           filter + " AND bucket_start >= ? AND bucket_start < ?";
-    params.push_back(who);
-    params.emplace_back(spans[i].from);
-    params.emplace_back(spans[i].to);
-  }
-  sql += ") u GROUP BY session_id";
+  range_params();
+  sql += " FROM (" + rows + ") u GROUP BY session_id";
   for (const auto& row : c.query(sql, params).rows) {
     std::vector<Counters> sums;
     std::size_t col = 1;
@@ -294,7 +346,7 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
       if (k < full_from) {
         m.messages = cell(row, col++);
       } else {
-        for (const auto& name : full) field(m, name) = cell(row, col++);
+        for (const auto& name : full) slot(m, slot_of(name)) = cell(row, col++);
       }
       sums.push_back(m);
     }
