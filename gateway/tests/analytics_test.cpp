@@ -622,6 +622,47 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
                          "2025-02-01T00:00:00Z");
     EXPECT_EQ(narrow.peak_hours, hours);  // all the traffic lies in these days
   }
+  // The overview's windows (today, this week, this month, the last 30 days up to the current
+  // quarter) against the raw rows, at several moments inside and after the traffic (rows after
+  // "now" must not count) in zones of whole, half and quarter hour offsets.
+  for (const auto& [tz, offset] :
+       {std::pair{"UTC", int64_t{0}}, std::pair{"Asia/Jakarta", int64_t{25200}},
+        std::pair{"Asia/Kolkata", int64_t{19800}}, std::pair{"Asia/Kathmandu", int64_t{20700}}}) {
+    for (const char* at : {"2024-12-31T03:10:00Z", "2024-12-31T20:40:00Z", "2025-01-01T12:05:00Z",
+                           "2025-01-02T17:50:00Z", "2025-01-05T00:00:00Z"}) {
+      const int64_t now = unix_s(at);
+      const int64_t end = now - now % 900 + 900;
+      const Day today = (now + offset) / 86400;
+      const int64_t starts[] = {today * 86400 - offset, (today - weekday(today)) * 86400 - offset,
+                                first_of_month(today) * 86400 - offset,
+                                (today - 29) * 86400 - offset};
+      int64_t want[3] = {0, 0, 0};
+      Counters want30;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (t >= end) continue;
+        for (int k = 0; k < 3; ++k) want[k] += t >= starts[k];
+        if (t < starts[3]) continue;
+        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+        want30.messages += 1;
+        want30.forwarded += sent;
+        want30.ai_handled += ok;
+        if (ok && !row.is_null(7)) {
+          want30.response_ms_sum += row.integer(7);
+          want30.responses += 1;
+        }
+      }
+      auto o = with([&](db::Connection& c) { return overview(c, zone(tz), user_, now * 1000); });
+      EXPECT_EQ(o.today, want[0]) << tz << " " << at;
+      EXPECT_EQ(o.this_week, want[1]) << tz << " " << at;
+      EXPECT_EQ(o.this_month, want[2]) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.messages, want30.messages) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.forwarded, want30.forwarded) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.ai_handled, want30.ai_handled) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.response_ms_sum, want30.response_ms_sum) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.responses, want30.responses) << tz << " " << at;
+    }
+  }
   // A 3-day report in a half-hour zone sums to the raw total.
   for (const auto& s : sessions) {
     auto r = report(s, "Asia/Kolkata", "2024-12-30", "2025-01-03", Period::weekly,
