@@ -231,9 +231,10 @@ std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts) {
       const int64_t x = inner.front();
       const bool after_is_shorter = e - x <= x - d;
       if (after_is_shorter) {
-        // The day row for the part before x; the rows after x once more, both ways (after the
-        // end of the range: only taken away).
-        add("analytics_rollup_day", d, e, d, kNone);
+        // The day row for the part before x (counted at its own start, so that it joins the
+        // neighbouring day rows in one range scan); the rows after x once more, both ways (after
+        // the end of the range: only taken away).
+        add("analytics_rollup_day", d, e, kOwn, kNone);
         plain(x, e, x == last ? kNone : kOwn, d);
         continue;
       }
