@@ -73,7 +73,8 @@ for (const db of only) {
   if (db === 'sqlite') {
     const file = path.join(dataDir, 'gateway.db')
     const triggers = execFileSync('sqlite3', [file, "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"], { encoding: 'utf8' })
-    execFileSync('sqlite3', [file, 'DROP TRIGGER analytics_rollup_insert; DROP TRIGGER analytics_rollup_update;'])
+    const names = execFileSync('sqlite3', [file, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)
+    execFileSync('sqlite3', [file, names.map((n) => `DROP TRIGGER ${n};`).join(' ')])
     const seed = readFileSync(path.join(here, 'seed_sqlite.sql'), 'utf8').replaceAll(':rows', String(rows)).replaceAll(':now', String(now))
     execFileSync('sqlite3', [file], { input: seed, stdio: ['pipe', 'ignore', 'inherit'], maxBuffer: 1 << 26 })
     execFileSync('sqlite3', [file], { input: triggers + '\nANALYZE;\n' })
@@ -84,8 +85,8 @@ for (const db of only) {
   const q = (s) => db === 'sqlite'
     ? execFileSync('sqlite3', [path.join(dataDir, 'gateway.db'), s], { encoding: 'utf8' }).trim()
     : execFileSync('psql', [env.DATABASE_URL, '-qAt', '-c', s], { encoding: 'utf8' }).trim()
-  const counts = q('SELECT (SELECT COUNT(*) FROM analytics) || \' \' || (SELECT SUM(messages) FROM analytics_rollup_day) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_quarter) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_hour)')
-  note(`${db}: seeded in ${seedS.toFixed(0)} s (raw, rollup sum, quarter rows, hour rows: ${counts})`)
+  const counts = q('SELECT (SELECT COUNT(*) FROM analytics) || \' \' || (SELECT SUM(messages) FROM analytics_rollup_day) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_quarter) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_hour) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_time_of_day)')
+  note(`${db}: seeded in ${seedS.toFixed(0)} s (raw, rollup sum, quarter rows, hour rows, time-of-day rows: ${counts})`)
 
   gw = await startGateway(bin, { env, dataDir, port, logFile })
   const today = new Date()
@@ -122,15 +123,20 @@ for (const db of only) {
       execFileSync(args.pgbench ?? 'pgbench', ['-n', '-c', '1', '-t', String(n), '-f', f, env.DATABASE_URL], { stdio: ['ignore', 'ignore', 'inherit'] })
       return (performance.now() - t) * 1000 / n
     }
-    const withR = []; const withoutR = []
+    // Also without the time-of-day triggers of migration 0015 alone: what that level adds.
+    const withR = []; const withoutR = []; const withoutTodR = []
+    const tod = (on) => q(`ALTER TABLE analytics ${on ? 'ENABLE' : 'DISABLE'} TRIGGER analytics_rollup_time_of_day; ALTER TABLE analytics ${on ? 'ENABLE' : 'DISABLE'} TRIGGER analytics_rollup_time_of_day_moved`)
     for (let r = 0; r < 3; r++) {
       withR.push(round())
+      tod(false)
+      withoutTodR.push(round())
       q('ALTER TABLE analytics DISABLE TRIGGER analytics_rollup')
       withoutR.push(round())
       q('ALTER TABLE analytics ENABLE TRIGGER analytics_rollup')
+      tod(true)
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[1]
-    w = { us_per_message_with_rollups: +median(withR).toFixed(1), us_per_message_without: +median(withoutR).toFixed(1), rounds_with: withR.map(Math.round), rounds_without: withoutR.map(Math.round) }
+    w = { us_per_message_with_rollups: +median(withR).toFixed(1), us_per_message_without: +median(withoutR).toFixed(1), us_per_message_without_time_of_day: +median(withoutTodR).toFixed(1), rounds_with: withR.map(Math.round), rounds_without: withoutR.map(Math.round), rounds_without_time_of_day: withoutTodR.map(Math.round) }
   }
   emit({ bench: 'analytics_write', db, messages_per_round: n, ...w, load: os.loadavg()[0].toFixed(2) })
   if (db === 'postgres') execFileSync('psql', [args['pg-url'], '-qc', `DROP DATABASE ${new URL(env.DATABASE_URL).pathname.slice(1)} WITH (FORCE)`])

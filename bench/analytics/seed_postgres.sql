@@ -1,10 +1,11 @@
 -- 5 million analytics rows over the last 365 days for the 100 sessions of the benchmark user, in
--- time order, then the rollups built in one pass (the trigger is disabled during the load; the
--- rollup expressions are the trigger's own).
+-- time order, then the rollups built in one pass (the rollup triggers are disabled during the
+-- load; the rollup expressions are the triggers' own).
 -- Deterministic pseudo-random fields (multiplicative hashes of the row number). Parameters set by
 -- run.mjs: :rows, :now (Unix seconds).
 SET synchronous_commit = off;
 ALTER TABLE analytics DISABLE TRIGGER analytics_rollup;
+ALTER TABLE analytics DISABLE TRIGGER analytics_rollup_time_of_day;
 CREATE TEMP TABLE bench_sessions AS SELECT (row_number() OVER (ORDER BY id) - 1)::int AS n, id FROM sessions;
 INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, is_mention,
     webhook_sent, webhook_success, webhook_response_time_ms, webhook_status_code, error_message, created_at)
@@ -90,6 +91,12 @@ SELECT session_id, floor(extract(epoch FROM created_at))::bigint / 86400 * 86400
   SUM(CASE WHEN message_type = 'poll' THEN 1 ELSE 0 END),
   SUM(CASE WHEN message_type IS NULL OR message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END)
 FROM analytics GROUP BY session_id, b;
+-- The time-of-day level of migration 0015, from the quarters (as the migration fills it).
+DELETE FROM analytics_rollup_time_of_day;
+INSERT INTO analytics_rollup_time_of_day (session_id, block_start, quarter_of_day, messages)
+SELECT session_id, bucket_start - bucket_start % 1382400, (bucket_start % 86400 / 900)::integer, SUM(messages)
+FROM analytics_rollup_quarter GROUP BY 1, 2, 3;
 ALTER TABLE analytics ENABLE TRIGGER analytics_rollup;
+ALTER TABLE analytics ENABLE TRIGGER analytics_rollup_time_of_day;
 -- A settled database: the visibility map set (autovacuum does it in production), statistics.
 VACUUM ANALYZE;

@@ -1,7 +1,7 @@
 -- 5 million
 -- analytics rows over the last 365 days for the 100 sessions of the benchmark user, in time order,
--- then the rollups built in one pass (run.mjs drops the triggers
--- of migration 0010 before and recreates them from their stored text after); the rollup
+-- then the rollups built in one pass (run.mjs drops the rollup triggers
+-- of migrations 0010 and 0015 before and recreates them from their stored text after); the rollup
 -- expressions are the triggers' own.
 -- Deterministic pseudo-random fields (multiplicative hashes of the row number). Parameters set by
 -- run.mjs: :rows, :now (Unix seconds).
@@ -97,4 +97,9 @@ SELECT session_id, CAST(strftime('%s', created_at) AS INTEGER) / 86400 * 86400 A
   SUM(CASE WHEN message_type = 'poll' THEN 1 ELSE 0 END),
   SUM(CASE WHEN message_type IS NULL OR message_type NOT IN ('text', 'image', 'document', 'audio', 'video', 'sticker', 'location', 'contact', 'reaction', 'poll') THEN 1 ELSE 0 END)
 FROM analytics GROUP BY session_id, b;
+-- The time-of-day level of migration 0015, from the quarters (as the migration fills it).
+DELETE FROM analytics_rollup_time_of_day;
+INSERT INTO analytics_rollup_time_of_day (session_id, block_start, quarter_of_day, messages)
+SELECT session_id, bucket_start - bucket_start % 1382400, bucket_start % 86400 / 900, SUM(messages)
+FROM analytics_rollup_quarter GROUP BY 1, 2, 3;
 COMMIT;

@@ -3,7 +3,8 @@
 statements reused (the gateway caches them per connection, db/sqlite.cpp; so does Python's sqlite3
 module), WAL, synchronous=NORMAL, foreign keys, temp_store=MEMORY. Per message: one transaction inserting the analytics row (the
 inbound path) and one updating its webhook outcome (the delivery worker). Rounds alternate with
-and without the triggers; prints one JSON line with the median microseconds per message of each.
+the triggers, without the time-of-day trigger of migration 0015 and without any; prints one JSON
+line with the median microseconds per message of each.
 Usage: write_sqlite.py DB_FILE SESSION_ID [MESSAGES_PER_ROUND] [ROUNDS]"""
 import json, sqlite3, statistics, sys, time
 
@@ -36,14 +37,23 @@ def run(tag):
         c.execute("COMMIT")
     return (time.perf_counter() - t) * 1e6 / n
 
-with_, without = [], []
+# Also without the time-of-day trigger of migration 0015 alone (the 0010 rollups kept): what that
+# level adds.
+time_of_day = [n for n in names if n.startswith("analytics_rollup_time_of_day")]
+with_, without, without_tod = [], [], []
 for r in range(rounds):
     with_.append(run(f"a{r}-"))
-    for name in names:
+    for name in time_of_day:
         c.execute(f"DROP TRIGGER {name}")
+    without_tod.append(run(f"c{r}-"))
+    for name in names:
+        if name not in time_of_day:
+            c.execute(f"DROP TRIGGER {name}")
     without.append(run(f"b{r}-"))
     for sql in triggers:
         c.execute(sql)
 print(json.dumps({"us_per_message_with_rollups": round(statistics.median(with_), 1),
                   "us_per_message_without": round(statistics.median(without), 1),
-                  "rounds_with": [round(x) for x in with_], "rounds_without": [round(x) for x in without]}))
+                  "us_per_message_without_time_of_day": round(statistics.median(without_tod), 1),
+                  "rounds_with": [round(x) for x in with_], "rounds_without": [round(x) for x in without],
+                  "rounds_without_time_of_day": [round(x) for x in without_tod]}))

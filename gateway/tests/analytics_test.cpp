@@ -1,11 +1,12 @@
 // Analytics: dates, ISO weeks and time zones; the rollups kept by the triggers of
-// migration 0010 against a direct aggregation of the raw rows after random traffic; and the
-// session report and overview against answers computed by hand (both databases).
+// migrations 0010 and 0015 against a direct aggregation of the raw rows after random traffic; and
+// the session report and overview against answers computed by hand (both databases).
 #include <gtest/gtest.h>
 
 #include <map>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "analytics/format.hpp"
 #include "analytics/report.hpp"
@@ -291,6 +292,52 @@ TEST_P(AnalyticsDb, HalfHourZoneSplitsUtcHours) {
   EXPECT_EQ(one_day.summary.messages, 2);  // the summary's cover splits the UTC hour too
 }
 
+// Peak hours over a year come from the time-of-day rows (whole 16-day blocks) and from quarter or
+// hour rows at the ends of the range; the monthly breakdown from day rows inside each local month
+// and hour and quarter rows at its ends. Hand-computed in three zones.
+TEST_P(AnalyticsDb, AYearOfPeakHoursAndMonthsInThreeZones) {
+  auto s = new_session(user_, "Year");
+  for (const char* at : {"2023-12-31T18:29:00.000Z",     // Kolkata 31 Dec 23:59; NY 13:29 EST
+                         "2024-01-01T18:29:00.000Z",     // Kolkata 1 Jan 23:59 (the first edge)
+                         "2024-03-15T04:29:00.000Z",     // Kolkata 09:59; NY 00:29 EDT
+                         "2024-03-15T04:30:00.000Z",     // Kolkata 10:00; NY 00:30 EDT
+                         "2024-07-04T20:45:00.000Z",     // Kolkata 5 Jul 02:15; NY 16:45 EDT
+                         "2024-12-31T18:15:00.000Z",     // Kolkata 23:45 (the last edge)
+                         "2024-12-31T18:30:00.000Z"}) {  // Kolkata 1 Jan 2025 00:00
+    add_at(s, at);
+  }
+  auto k = report(s, "Asia/Kolkata", "2024-01-01", "2024-12-31", Period::monthly,
+                  "2025-02-01T00:00:00Z");
+  EXPECT_EQ(k.summary.messages, 5);
+  EXPECT_EQ(nonzero_hours(k), (std::map<int, int64_t>{{2, 1}, {9, 1}, {10, 1}, {23, 2}}));
+  ASSERT_EQ(k.breakdown.size(), 12u);
+  EXPECT_EQ(on(k, "2024-01").counters.messages, 1);
+  EXPECT_EQ(on(k, "2024-03").counters.messages, 2);
+  EXPECT_EQ(on(k, "2024-07").counters.messages, 1);
+  EXPECT_EQ(on(k, "2024-12").counters.messages, 1);
+  EXPECT_EQ(on(k, "2024-06").counters.messages, 0);
+
+  // New York: EST (-5) until 10 March 07:00 UTC, EDT (-4) until 3 November 06:00 UTC, EST again;
+  // 18:30Z on 31 December is still 31 December there.
+  auto ny = report(s, "America/New_York", "2024-01-01", "2024-12-31", Period::monthly,
+                   "2025-02-01T00:00:00Z");
+  EXPECT_EQ(ny.summary.messages, 6);
+  EXPECT_EQ(nonzero_hours(ny), (std::map<int, int64_t>{{0, 2}, {13, 3}, {16, 1}}));
+  EXPECT_EQ(on(ny, "2024-12").counters.messages, 2);
+
+  auto utc = report(s, "UTC", "2024-01-01", "2024-12-31", Period::weekly, "2025-02-01T00:00:00Z");
+  EXPECT_EQ(utc.summary.messages, 6);
+  EXPECT_EQ(nonzero_hours(utc), (std::map<int, int64_t>{{4, 2}, {18, 3}, {20, 1}}));
+  auto jakarta = report(s, "Asia/Jakarta", "2024-01-01", "2024-12-31", Period::monthly,
+                        "2025-02-01T00:00:00Z");
+  // Jakarta (+7): 1 Jan 01:29, 2 Jan 01:29, 15 Mar 11:29 and 11:30, 5 Jul 03:45; the last two
+  // are on 1 January 2025 there.
+  EXPECT_EQ(jakarta.summary.messages, 5);
+  EXPECT_EQ(nonzero_hours(jakarta), (std::map<int, int64_t>{{1, 2}, {3, 1}, {11, 2}}));
+  EXPECT_EQ(on(jakarta, "2024-01").counters.messages, 2);
+  EXPECT_EQ(on(jakarta, "2024-12").counters.messages, 0);
+}
+
 TEST_P(AnalyticsDb, DstChangeInNewYork) {
   auto s = new_session(user_, "NY");
   add_at(s, "2024-11-03T05:30:00.000Z");  // 01:30 EDT (the first 01:30)
@@ -520,7 +567,103 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
       EXPECT_TRUE(it->second == c) << table << " bucket " << key.second;
     }
   }
-  // And the reports built from them: a 3-day report in a half-hour zone sums to the raw total.
+  // The time-of-day level (migration 0015): messages per UTC quarter of the day and 16-day block.
+  {
+    std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> want;
+    for (const auto& row : raw.rows) {
+      const int64_t t = row.integer(1);
+      want[{row.text(0), t - t % 1382400, t % 86400 / 900}] += 1;
+    }
+    std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> got;
+    auto rows = with([&](db::Connection& c) {
+      return c.query(
+          "SELECT session_id, block_start, quarter_of_day, messages FROM "
+          "analytics_rollup_time_of_day WHERE messages <> 0");
+    });
+    for (const auto& row : rows.rows)
+      got[{row.text(0), row.integer(1), row.integer(2)}] = row.integer(3);
+    EXPECT_EQ(got, want) << "analytics_rollup_time_of_day";
+  }
+  // And the reports built from them, against the raw rows in local time (Asia/Kolkata, +05:30):
+  // peak hours and daily counters over a range that holds the traffic's whole 16-day block
+  // (2024-12-23 to 2025-01-08 UTC: peak hours from the time-of-day rows) and over 3 days (from
+  // quarter rows only).
+  for (const auto& s : sessions) {
+    std::array<int64_t, 24> hours{};
+    std::map<Day, Counters> days;
+    for (const auto& row : raw.rows) {
+      if (row.text(0) != s) continue;
+      const int64_t local = row.integer(1) + 19800;
+      hours[static_cast<std::size_t>(local % 86400 / 3600)] += 1;
+      auto& c = days[local / 86400];
+      const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+      c.messages += 1;
+      c.ai_handled += ok;
+      c.errors += !row.is_null(8) || (sent && !ok);
+      if (ok && !row.is_null(7)) {
+        c.response_ms_sum += row.integer(7);
+        c.responses += 1;
+      }
+    }
+    auto wide = report(s, "Asia/Kolkata", "2024-12-01", "2025-01-31", Period::daily,
+                       "2025-02-01T00:00:00Z");
+    EXPECT_EQ(wide.peak_hours, hours);
+    ASSERT_EQ(wide.breakdown.size(), 62u);
+    for (const auto& b : wide.breakdown) {
+      const auto it = days.find(b.first);
+      const Counters want = it == days.end() ? Counters{} : it->second;
+      EXPECT_EQ(b.counters.messages, want.messages) << b.label;
+      EXPECT_EQ(b.counters.ai_handled, want.ai_handled) << b.label;
+      EXPECT_EQ(b.counters.errors, want.errors) << b.label;
+      EXPECT_EQ(b.counters.response_ms_sum, want.response_ms_sum) << b.label;
+      EXPECT_EQ(b.counters.responses, want.responses) << b.label;
+    }
+    auto narrow = report(s, "Asia/Kolkata", "2024-12-30", "2025-01-03", Period::daily,
+                         "2025-02-01T00:00:00Z");
+    EXPECT_EQ(narrow.peak_hours, hours);  // all the traffic lies in these days
+  }
+  // The overview's windows (today, this week, this month, the last 30 days up to the current
+  // quarter) against the raw rows, at several moments inside and after the traffic (rows after
+  // "now" must not count) in zones of whole, half and quarter hour offsets.
+  for (const auto& [tz, offset] :
+       {std::pair{"UTC", int64_t{0}}, std::pair{"Asia/Jakarta", int64_t{25200}},
+        std::pair{"Asia/Kolkata", int64_t{19800}}, std::pair{"Asia/Kathmandu", int64_t{20700}}}) {
+    for (const char* at : {"2024-12-31T03:10:00Z", "2024-12-31T20:40:00Z", "2025-01-01T12:05:00Z",
+                           "2025-01-02T17:50:00Z", "2025-01-05T00:00:00Z"}) {
+      const int64_t now = unix_s(at);
+      const int64_t end = now - now % 900 + 900;
+      const Day today = (now + offset) / 86400;
+      const int64_t starts[] = {today * 86400 - offset, (today - weekday(today)) * 86400 - offset,
+                                first_of_month(today) * 86400 - offset,
+                                (today - 29) * 86400 - offset};
+      int64_t want[3] = {0, 0, 0};
+      Counters want30;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (t >= end) continue;
+        for (int k = 0; k < 3; ++k) want[k] += t >= starts[k];
+        if (t < starts[3]) continue;
+        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+        want30.messages += 1;
+        want30.forwarded += sent;
+        want30.ai_handled += ok;
+        if (ok && !row.is_null(7)) {
+          want30.response_ms_sum += row.integer(7);
+          want30.responses += 1;
+        }
+      }
+      auto o = with([&](db::Connection& c) { return overview(c, zone(tz), user_, now * 1000); });
+      EXPECT_EQ(o.today, want[0]) << tz << " " << at;
+      EXPECT_EQ(o.this_week, want[1]) << tz << " " << at;
+      EXPECT_EQ(o.this_month, want[2]) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.messages, want30.messages) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.forwarded, want30.forwarded) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.ai_handled, want30.ai_handled) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.response_ms_sum, want30.response_ms_sum) << tz << " " << at;
+      EXPECT_EQ(o.last_30_days.responses, want30.responses) << tz << " " << at;
+    }
+  }
+  // A 3-day report in a half-hour zone sums to the raw total.
   for (const auto& s : sessions) {
     auto r = report(s, "Asia/Kolkata", "2024-12-30", "2025-01-03", Period::weekly,
                     "2025-02-01T00:00:00Z");

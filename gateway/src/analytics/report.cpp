@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <stdexcept>
+#include <string_view>
 
 #include "util/time.hpp"
 
@@ -10,13 +12,9 @@ namespace gw::analytics {
 
 namespace {
 
-constexpr const char* kColumns =
-    "messages, group_messages, group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
-    "responses, type_text, type_image, type_document, type_audio, type_video, type_sticker, "
-    "type_location, type_contact, type_reaction, type_poll, type_unknown";
-constexpr std::size_t kColumnCount = 8 + kMessageTypes.size();
-
 constexpr int64_t kQuarter = 900, kHour = 3600, kDay = 86400;
+// The block of analytics_rollup_time_of_day (migration 0015): 16 days.
+constexpr int64_t kTimeOfDayBlock = 16 * kDay;
 
 int64_t floor_div(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -33,18 +31,49 @@ int64_t cell(const db::Row& r, std::size_t i) {
   return r.is_null(i) ? 0 : r.integer(i);
 }
 
-Counters counters_from(const db::Row& r, std::size_t first) {
-  Counters c;
-  c.messages = cell(r, first);
-  c.group_messages = cell(r, first + 1);
-  c.group_mentions = cell(r, first + 2);
-  c.forwarded = cell(r, first + 3);
-  c.ai_handled = cell(r, first + 4);
-  c.errors = cell(r, first + 5);
-  c.response_ms_sum = cell(r, first + 6);
-  c.responses = cell(r, first + 7);
-  for (std::size_t i = 0; i < c.types.size(); ++i) c.types[i] = cell(r, first + 8 + i);
-  return c;
+// The counters in the order of the rollup columns (kAllCounters): 0-7 the scalars, 8- the types.
+int64_t& slot(Counters& c, std::size_t i) {
+  switch (i) {
+    case 0:
+      return c.messages;
+    case 1:
+      return c.group_messages;
+    case 2:
+      return c.group_mentions;
+    case 3:
+      return c.forwarded;
+    case 4:
+      return c.ai_handled;
+    case 5:
+      return c.errors;
+    case 6:
+      return c.response_ms_sum;
+    case 7:
+      return c.responses;
+    default:
+      return c.types.at(i - 8);
+  }
+}
+
+// The slot of the counter named like its rollup column.
+std::size_t slot_of(std::string_view column) {
+  std::size_t i = 0;
+  for (std::string_view all = kAllCounters; !all.empty(); ++i) {
+    const auto comma = all.find(", ");
+    if (all.substr(0, comma) == column) return i;
+    all = comma == std::string_view::npos ? std::string_view() : all.substr(comma + 2);
+  }
+  throw std::invalid_argument("analytics: no counter " + std::string(column));
+}
+
+std::vector<std::string> split_columns(std::string_view cols) {
+  std::vector<std::string> out;
+  while (!cols.empty()) {
+    auto comma = cols.find(", ");
+    out.emplace_back(cols.substr(0, comma));
+    cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
+  }
+  return out;
 }
 
 double round1(double v) {
@@ -81,6 +110,169 @@ std::vector<Span> cover(int64_t a, int64_t b) {
   add("analytics_rollup_quarter", hb, b);
   return out;
 }
+
+// A span of one rollup table with the UTC offset in force over it (peak hours).
+struct OffsetSpan {
+  const char* table;
+  int64_t from, to, offset;
+};
+
+// The rows of one session's rollup buckets in `spans`, as SQL: `select` for every row, in which
+// "{offset}" stands for the span's offset and "{time_of_day}" for the UTC seconds since midnight
+// at which the row's bucket starts (a time-of-day row: its quarter). SQLite: a UNION ALL of one
+// range scan per span (its statements are cached by text). PostgreSQL plans every branch of a UNION
+// ALL again on each request (a year weekly in Asia/Jakarta is 160 spans, longer to plan than to
+// read): one branch per table, the table joined to the arrays of its spans.
+std::string span_rows(db::Dialect dialect, const std::vector<OffsetSpan>& spans,
+                      const std::string& select, const std::string& session_id,
+                      std::vector<db::Value>& params) {
+  auto key = [](const char* table) {
+    return std::string_view(table) == "analytics_rollup_time_of_day" ? "block_start"
+                                                                     : "bucket_start";
+  };
+  auto with_offset = [&select](const char* table, const std::string& offset) {
+    std::string out = select;
+    auto put = [&out](std::string_view name, const std::string& by) {
+      for (auto at = out.find(name); at != std::string::npos; at = out.find(name, at + by.size()))
+        out.replace(at, name.size(), by);
+    };
+    put("{offset}", offset);
+    put("{time_of_day}", std::string_view(table) == "analytics_rollup_time_of_day"
+                             ? "quarter_of_day * 900"
+                             : "bucket_start % 86400");
+    return out;
+  };
+  std::string sql;
+  if (dialect == db::Dialect::sqlite) {
+    for (const auto& sp : spans) {
+      if (!sql.empty()) sql += " UNION ALL ";
+      const bool uses_offset = select.find("{offset}") != std::string::npos;
+      sql += "SELECT " + with_offset(sp.table, "CAST(? AS BIGINT)") + " FROM " + sp.table +
+             " WHERE session_id = ? AND " + key(sp.table) + " >= ? AND " + key(sp.table) + " < ?";
+      if (uses_offset) params.emplace_back(sp.offset);
+      params.emplace_back(session_id);
+      params.emplace_back(sp.from);
+      params.emplace_back(sp.to);
+    }
+    return sql;
+  }
+  std::vector<const char*> tables;
+  for (const auto& sp : spans)
+    if (std::find_if(tables.begin(), tables.end(), [&sp](const char* t) {
+          return std::string_view(t) == sp.table;
+        }) == tables.end())
+      tables.push_back(sp.table);
+  for (const char* table : tables) {
+    std::string from = "{", to = "{", offset = "{";
+    for (const auto& sp : spans) {
+      if (std::string_view(sp.table) != table) continue;
+      if (from.size() > 1) {
+        from += ",";
+        to += ",";
+        offset += ",";
+      }
+      from += std::to_string(sp.from);
+      to += std::to_string(sp.to);
+      offset += std::to_string(sp.offset);
+    }
+    if (!sql.empty()) sql += " UNION ALL ";
+    sql +=
+        "SELECT " + with_offset(table, "r.o") +
+        " FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS r(f, t, o) "
+        "JOIN " +
+        table + " x ON x.session_id = ? AND x." + key(table) + " >= r.f AND x." + key(table) +
+        " < r.t";
+    params.emplace_back(from + "}");
+    params.emplace_back(to + "}");
+    params.emplace_back(offset + "}");
+    params.emplace_back(session_id);
+  }
+  return sql;
+}
+
+// A span of one rollup table whose rows count for the windows as if they started at `plus_at`
+// (kOwn: at their own start; kNone: not) and, unless `minus_at` is kNone, also negatively as if
+// they started at `minus_at`.
+constexpr int64_t kOwn = INT64_MIN, kNone = INT64_MAX;
+struct SignedSpan {
+  const char* table;
+  int64_t from, to;
+  int64_t plus_at = kOwn, minus_at = kNone;
+};
+
+// The buckets of [cuts.front(), cuts.back()) for windows that start at cuts (ascending): like
+// cover() for each piece between two cuts, but a UTC day with one cut x inside is read as its day
+// row plus the rows of the shorter side of x counted twice, once with their own start and once
+// negatively with the day's part on the other side of x: the day row and 7 hour rows instead of
+// 24 around each local midnight in Asia/Jakarta. The day in which the range ends may be its day
+// row less the rows after the end (for the overview, which ends now: rows that do not exist yet).
+// Exact whatever the rows: what is added twice is taken away once.
+std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts) {
+  std::vector<SignedSpan> out;
+  auto add = [&out](const char* table, int64_t from, int64_t to, int64_t plus, int64_t minus) {
+    if (from >= to) return;
+    if (!out.empty() && out.back().table == table && out.back().to == from &&
+        out.back().plus_at == plus && out.back().minus_at == minus && plus == kOwn) {
+      out.back().to = to;
+      return;
+    }
+    out.push_back({table, from, to, plus, minus});
+  };
+  auto plain = [&add](int64_t from, int64_t to, int64_t plus, int64_t minus) {
+    for (const auto& sp : cover(from, to)) add(sp.table, sp.from, sp.to, plus, minus);
+  };
+  const int64_t first = cuts.front(), last = cuts.back();
+  for (int64_t d = floor_to(first, kDay); d < last; d += kDay) {
+    const int64_t e = d + kDay;
+    std::vector<int64_t> inner;
+    for (auto x : cuts)
+      if (x > d && x < e) inner.push_back(x);
+    if (d >= first && inner.size() == 1) {
+      const int64_t x = inner.front();
+      const bool after_is_shorter = e - x <= x - d;
+      if (after_is_shorter) {
+        // The day row for the part before x (counted at its own start, so that it joins the
+        // neighbouring day rows in one range scan); the rows after x once more, both ways (after
+        // the end of the range: only taken away).
+        add("analytics_rollup_day", d, e, kOwn, kNone);
+        plain(x, e, x == last ? kNone : kOwn, d);
+        continue;
+      }
+      if (x != last) {
+        // The day row for the part after x; the rows before x once more, both ways.
+        add("analytics_rollup_day", d, e, x, kNone);
+        plain(d, x, kOwn, x);
+        continue;
+      }
+    }
+    // No cut inside, or the range starts inside the day, or several cuts: plain covers.
+    int64_t from = std::max(d, first);
+    for (auto x : inner) {
+      plain(from, x, kOwn, kNone);
+      from = std::max(from, x);
+    }
+    plain(from, std::min(e, last), kOwn, kNone);
+  }
+  return out;
+}
+
+// PostgreSQL: the reads of one answer in one transaction (one snapshot) without parallel
+// workers. The planner would run these short index scans in parallel workers, which cost more to
+// start than the scans take (the overview: 65 ms instead of 25, docs/BENCHMARKS.md "Analytics").
+class ReadScope {
+ public:
+  explicit ReadScope(db::Connection& c) {
+    if (c.dialect() != db::Dialect::postgres) return;
+    tx_.emplace(c);
+    c.execute_script("SET LOCAL max_parallel_workers_per_gather = 0");
+  }
+  void done() {
+    if (tx_) tx_->commit();
+  }
+
+ private:
+  std::optional<db::Transaction> tx_;
+};
 
 }  // namespace
 
@@ -121,7 +313,7 @@ const char* to_string(Period p) {
 std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
-    std::size_t full_from) {
+    std::size_t full_from, std::string_view full_columns) {
   std::vector<std::pair<std::string, std::vector<Counters>>> out;
   if (starts.empty()) return out;
   // One scan for all windows: the range from the earliest start is cut at every start, each piece
@@ -142,47 +334,119 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     }
   }
   if (spans.empty()) return out;
+  const auto full = split_columns(full_columns);
+  // The columns read: only these, so that PostgreSQL can answer from the covering indexes of
+  // migration 0015 without visiting the table.
+  std::string read = "messages";
+  for (const auto& name : full)
+    if (name != "messages") read += ", " + name;
+  // A user's sessions: on PostgreSQL as one array computed first, so that each range is one index
+  // scan over all of them (not a join with sessions planned for every range).
   const std::string filter =
-      session_id ? "session_id = ?" : "session_id IN (SELECT id FROM sessions WHERE user_id = ?)";
+      session_id ? "session_id = ?"
+      : c.dialect() == db::Dialect::postgres
+          ? "session_id = ANY(ARRAY(SELECT id FROM sessions WHERE user_id = ?))"
+          : "session_id IN (SELECT id FROM sessions WHERE user_id = ?)";
   const db::Value who = session_id ? *session_id : user_id.value_or("");
   std::vector<db::Value> params;
+  std::string rows;
+  for (std::size_t i = 0; i < spans.size(); ++i) {
+    if (i) rows += " UNION ALL ";
+    rows += "SELECT session_id, bucket_start, ";
+    rows += read;
+    rows += " FROM ";
+    rows += spans[i].table;
+    rows += " WHERE ";
+    rows += filter;
+    rows += " AND bucket_start >= ? AND bucket_start < ?";
+  }
+  auto range_params = [&] {
+    for (const auto& sp : spans) {
+      params.push_back(who);
+      params.emplace_back(sp.from);
+      params.emplace_back(sp.to);
+    }
+  };
+  if (c.dialect() == db::Dialect::sqlite) {
+    // In-process SQLite hands rows over for nothing: folded here, which beats one SUM(CASE) per
+    // window and counter and a sort by session; and read with signed_cover (the overview: 6,000
+    // rows instead of 10,000).
+    std::vector<int64_t> bounded;  // the cuts up to the end of the range
+    for (auto x : cuts)
+      if (x <= to) bounded.push_back(x);
+    const auto signed_spans = signed_cover(bounded);
+    std::string sql;
+    for (std::size_t i = 0; i < signed_spans.size(); ++i) {
+      if (i) sql += " UNION ALL ";
+      sql += "SELECT ";
+      sql += std::to_string(i);
+      sql += ", session_id, bucket_start, ";
+      sql += read;
+      sql += " FROM ";
+      sql += signed_spans[i].table;
+      sql += " WHERE ";
+      sql += filter;
+      sql += " AND bucket_start >= ? AND bucket_start < ?";
+      params.push_back(who);
+      params.emplace_back(signed_spans[i].from);
+      params.emplace_back(signed_spans[i].to);
+    }
+    // Where each `full` counter is in the rows (messages fourth, the others after it) and its slot.
+    std::vector<std::pair<std::size_t, std::size_t>> columns;
+    columns.reserve(full.size());
+    std::size_t next = 4;
+    for (const auto& name : full)
+      columns.emplace_back(name == "messages" ? 3 : next++, slot_of(name));
+    std::map<std::string, std::vector<Counters>> sums;
+    auto count = [&](std::vector<Counters>& windows, const db::Row& row, int64_t at, int64_t sign) {
+      for (std::size_t k = 0; k < starts.size(); ++k) {
+        if (at < starts[k]) continue;
+        auto& m = windows[k];
+        if (k < full_from) {
+          m.messages += sign * cell(row, 3);
+        } else {
+          for (const auto& [col, slot_at] : columns) slot(m, slot_at) += sign * cell(row, col);
+        }
+      }
+    };
+    for (const auto& row : c.query(sql, params).rows) {
+      const auto& sp = signed_spans.at(static_cast<std::size_t>(row.integer(0)));
+      auto [it, fresh] = sums.try_emplace(row.text(1));
+      if (fresh) it->second.resize(starts.size());
+      if (sp.plus_at != kNone)
+        count(it->second, row, sp.plus_at == kOwn ? row.integer(2) : sp.plus_at, 1);
+      if (sp.minus_at != kNone) count(it->second, row, sp.minus_at, -1);
+    }
+    for (auto& [id, windows] : sums) out.emplace_back(id, std::move(windows));
+    return out;
+  }
   std::string sql = "SELECT session_id";
   for (std::size_t k = 0; k < starts.size(); ++k) {
     // Windows before `full_from` need the message count only.
-    std::string_view cols =
-        k < full_from ? std::string_view("messages") : std::string_view(kColumns);
-    while (!cols.empty()) {
-      auto comma = cols.find(", ");
-      auto name = std::string(cols.substr(0, comma));
+    if (k < full_from) {
+      sql += ", CAST(SUM(CASE WHEN bucket_start >= ? THEN messages ELSE 0 END) AS BIGINT)";
+      params.emplace_back(starts[k]);
+      continue;
+    }
+    for (const auto& name : full) {
       sql += ", CAST(SUM(CASE WHEN bucket_start >= ? THEN " + name + " ELSE 0 END) AS BIGINT)";
       params.emplace_back(starts[k]);
-      cols = comma == std::string_view::npos ? std::string_view() : cols.substr(comma + 2);
     }
   }
-  sql += " FROM (";
-  for (std::size_t i = 0; i < spans.size(); ++i) {
-    if (i) sql += " UNION ALL ";
-    sql += std::string("SELECT session_id, bucket_start, ") + kColumns + " FROM " + spans[i].table +
-           " WHERE " + filter + " AND bucket_start >= ? AND bucket_start < ?";
-    params.push_back(who);
-    params.emplace_back(spans[i].from);
-    params.emplace_back(spans[i].to);
-  }
-  sql += ") u GROUP BY session_id";
+  range_params();
+  sql += " FROM (" + rows + ") u GROUP BY session_id";
   for (const auto& row : c.query(sql, params).rows) {
     std::vector<Counters> sums;
     std::size_t col = 1;
     for (std::size_t k = 0; k < starts.size(); ++k) {
+      Counters m;
       if (k < full_from) {
-        Counters m;
         m.messages = cell(row, col++);
-        sums.push_back(m);
       } else {
-        sums.push_back(counters_from(row, col));
-        col += kColumnCount;
+        for (const auto& name : full) slot(m, slot_of(name)) = cell(row, col++);
       }
+      sums.push_back(m);
     }
-
     out.emplace_back(row.text(0), std::move(sums));
   }
   return out;
@@ -192,7 +456,7 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, int64_t from, int64_t to) {
   std::vector<std::pair<std::string, Counters>> out;
-  for (auto& [id, sums] : sum_windows(c, session_id, user_id, {from}, to, 0))
+  for (auto& [id, sums] : sum_windows(c, session_id, user_id, {from}, to, 0, kAllCounters))
     out.emplace_back(std::move(id), sums.front());
   return out;
 }
@@ -220,103 +484,141 @@ double uptime_percentage(db::Connection& c, const std::string& session_id, int64
 
 SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQuery& q) {
   SessionReport rep;
+  ReadScope scope(c);
   const int64_t a = zone.start_of(q.start), b = zone.start_of(q.end + 1);
-  const auto pieces = zone.offsets(a, b);
-  // Hour buckets lie inside one local hour only when every offset (and every change of offset)
-  // is a whole number of hours.
-  bool whole_hours = a % kHour == 0 && b % kHour == 0;
-  for (const auto& p : pieces)
-    whole_hours = whole_hours && p.offset % kHour == 0 && p.from % kHour == 0;
-  const std::string table = whole_hours ? "analytics_rollup_hour" : "analytics_rollup_quarter";
 
-  const auto days = static_cast<std::size_t>(q.end - q.start + 1);
-  std::vector<Counters> per_day(days);
-  // The local time of a bucket: its start plus the offset in force then (a CASE over the few
-  // offsets of the range).
-  std::string local = "(bucket_start + ";
-  std::vector<db::Value> case_params;
-  if (pieces.size() > 1) local += "CASE";
-  for (std::size_t i = 0; i + 1 < pieces.size(); ++i) {
-    local += " WHEN bucket_start < ? THEN CAST(? AS BIGINT)";
-    case_params.emplace_back(pieces[i + 1].from);
-    case_params.emplace_back(pieces[i].offset);
-  }
-  local += pieces.size() > 1 ? " ELSE CAST(? AS BIGINT) END)" : "CAST(? AS BIGINT))";
-  case_params.emplace_back(pieces.back().offset);
-  auto grouped = [&](const std::string& key) {
-    std::vector<db::Value> params = case_params;
-    params.emplace_back(q.session_id);
-    params.emplace_back(a);
-    params.emplace_back(b);
-    return c.query("SELECT " + key +
-                       " AS k, CAST(SUM(messages) AS BIGINT), CAST(SUM(ai_handled) AS BIGINT), "
-                       "CAST(SUM(errors) AS BIGINT), CAST(SUM(response_ms_sum) AS BIGINT), "
-                       "CAST(SUM(responses) AS BIGINT) FROM " +
-                       table +
-                       " WHERE session_id = ? AND bucket_start >= ? AND bucket_start < ? "
-                       "GROUP BY k",
-                   params);
-  };
-  auto add_day = [&](int64_t local_day, const db::Row& row, std::size_t first) {
-    const int64_t day = local_day - q.start;
-    if (day < 0 || day >= static_cast<int64_t>(days)) return;
-    auto& d = per_day[static_cast<std::size_t>(day)];
-    d.messages += row.integer(first);
-    d.ai_handled += row.integer(first + 1);
-    d.errors += row.integer(first + 2);
-    d.response_ms_sum += row.integer(first + 3);
-    d.responses += row.integer(first + 4);
-  };
-  if (c.dialect() == db::Dialect::sqlite) {
-    // In-process SQLite hands rows over for nothing: one pass over the buckets, folded here,
-    // beats two GROUP BY passes (a year in Asia/Kolkata: 35,000 quarter rows).
-    auto r = c.query(
-        "SELECT bucket_start, messages, ai_handled, errors, response_ms_sum, responses FROM " +
-            table + " WHERE session_id = ? AND bucket_start >= ? AND bucket_start < ? " +
-            "ORDER BY bucket_start",
-        {q.session_id, a, b});
-    std::size_t piece = 0;
-    for (const auto& row : r.rows) {
-      const int64_t t = row.integer(0);
-      while (piece + 1 < pieces.size() && pieces[piece + 1].from <= t) ++piece;
-      const int64_t at = t + pieces[piece].offset;
-      rep.peak_hours[static_cast<std::size_t>(floor_div(at, kHour) - floor_div(at, kDay) * 24)] +=
-          row.integer(1);
-      add_day(floor_div(at, kDay), row, 1);
-    }
-  } else {
-    // Over PostgreSQL's wire rows are not free: grouped there, a year is 366 + 24 rows. Local
-    // times are positive for every date the API accepts (from 1970-01-02 on), so integer
-    // division is floor division.
-    for (const auto& row : grouped(local + " / 86400").rows) add_day(row.integer(0), row, 1);
-    for (const auto& row : grouped("(" + local + " % 86400) / 3600").rows) {
-      const int64_t h = row.integer(0);
-      if (h >= 0 && h < 24) rep.peak_hours[static_cast<std::size_t>(h)] += row.integer(1);
-    }
-  }
-
-  for (auto& [id, sum] : sum_range(c, q.session_id, std::nullopt, a, b)) rep.summary = sum;
-
+  // The breakdown's buckets (days, ISO weeks or months, clipped to the range) and their UTC
+  // starts: each is covered with the coarsest rollup buckets inside it (cover: quarters and hours
+  // at its two ends only, days inside), so a rollup row belongs to the bucket its start is in.
+  std::vector<int64_t> cuts;
   for (Day d = q.start; d <= q.end; ++d) {
     std::string label = q.period == Period::daily    ? format_date(d)
                         : q.period == Period::weekly ? iso_week_label(d)
                                                      : month_label(d);
     if (rep.breakdown.empty() || rep.breakdown.back().label != label) {
       rep.breakdown.push_back({std::move(label), d, d, {}});
+      cuts.push_back(zone.start_of(d));
     }
     rep.breakdown.back().last = d;
-    rep.breakdown.back().counters += per_day[static_cast<std::size_t>(d - q.start)];
   }
+  cuts.push_back(b);
+  std::vector<Span> spans;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    for (const auto& sp : cover(cuts[i], cuts[i + 1])) {
+      if (!spans.empty() && spans.back().table == sp.table && spans.back().to == sp.from) {
+        spans.back().to = sp.to;
+      } else {
+        spans.push_back(sp);
+      }
+    }
+  }
+  if (!spans.empty()) {
+    std::vector<OffsetSpan> ranges;
+    ranges.reserve(spans.size());
+    for (const auto& sp : spans) ranges.push_back({sp.table, sp.from, sp.to, 0});
+    std::vector<db::Value> params;
+    const std::string rows =
+        span_rows(c.dialect(), ranges,
+                  "bucket_start, messages, ai_handled, errors, response_ms_sum, responses",
+                  q.session_id, params);
+    auto add = [&rep](std::size_t bucket, const db::Row& row) {
+      auto& d = rep.breakdown[bucket].counters;
+      d.messages += cell(row, 1);
+      d.ai_handled += cell(row, 2);
+      d.errors += cell(row, 3);
+      d.response_ms_sum += cell(row, 4);
+      d.responses += cell(row, 5);
+    };
+    if (c.dialect() == db::Dialect::sqlite) {
+      // In-process SQLite hands rows over for nothing: folded here.
+      for (const auto& row : c.query(rows, params).rows) {
+        auto it = std::upper_bound(cuts.begin(), cuts.end(), row.integer(0));
+        if (it == cuts.begin() || it == cuts.end()) continue;
+        add(static_cast<std::size_t>(it - cuts.begin() - 1), row);
+      }
+    } else {
+      // Over PostgreSQL's wire rows are not free: grouped there by bucket (width_bucket over the
+      // ascending starts: 1 for the first bucket).
+      std::string starts = "ARRAY[";
+      for (std::size_t i = 0; i + 1 < cuts.size(); ++i)
+        starts += (i ? "," : "") + std::to_string(cuts[i]);
+      starts += "]::bigint[]";
+      std::string sql = "SELECT width_bucket(bucket_start, ";
+      sql += starts;
+      sql +=
+          ") AS k, CAST(SUM(messages) AS BIGINT), CAST(SUM(ai_handled) AS BIGINT), "
+          "CAST(SUM(errors) AS BIGINT), CAST(SUM(response_ms_sum) AS BIGINT), "
+          "CAST(SUM(responses) AS BIGINT) FROM (";
+      sql += rows;
+      sql += ") u GROUP BY k";
+      for (const auto& row : c.query(sql, params).rows) {
+        const int64_t k = row.integer(0);
+        if (k >= 1 && k < static_cast<int64_t>(cuts.size()))
+          add(static_cast<std::size_t>(k - 1), row);
+      }
+    }
+  }
+
+  // Peak hours: messages per local hour of day. Within each piece of the range with one UTC
+  // offset, the whole 16-day blocks are read from analytics_rollup_time_of_day (96 rows a block,
+  // whatever the offset), the rest from hour rows where the offset is a whole number of hours and
+  // from quarter rows otherwise.
+  {
+    std::vector<OffsetSpan> peak;
+    auto edge = [&peak](int64_t from, int64_t to, int64_t offset) {
+      if (from >= to) return;
+      const int64_t ha = ceil_to(from, kHour), hb = floor_to(to, kHour);
+      if (offset % kHour != 0 || ha >= hb) {
+        peak.push_back({"analytics_rollup_quarter", from, to, offset});
+        return;
+      }
+      if (from < ha) peak.push_back({"analytics_rollup_quarter", from, ha, offset});
+      peak.push_back({"analytics_rollup_hour", ha, hb, offset});
+      if (hb < to) peak.push_back({"analytics_rollup_quarter", hb, to, offset});
+    };
+    const auto pieces = zone.offsets(a, b);
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      const int64_t from = std::max(pieces[i].from, a);
+      const int64_t to = i + 1 < pieces.size() ? pieces[i + 1].from : b;
+      const int64_t off = pieces[i].offset;
+      const int64_t ba = ceil_to(from, kTimeOfDayBlock), bb = floor_to(to, kTimeOfDayBlock);
+      if (ba < bb) {
+        edge(from, ba, off);
+        peak.push_back({"analytics_rollup_time_of_day", ba, bb, off});
+        edge(bb, to, off);
+      } else {
+        edge(from, to, off);
+      }
+    }
+    // Seconds since UTC midnight plus the offset, brought into [0, 86400), in hours.
+    std::vector<db::Value> params;
+    const std::string sql =
+        "SELECT h, CAST(SUM(m) AS BIGINT) FROM (" +
+        span_rows(c.dialect(), peak,
+                  "(({time_of_day} + {offset}) % 86400 + 86400) % 86400 / 3600 AS h, messages AS m",
+                  q.session_id, params) +
+        ") u GROUP BY h";
+    if (!peak.empty()) {
+      for (const auto& row : c.query(sql, params).rows) {
+        const int64_t h = row.integer(0);
+        if (h >= 0 && h < 24) rep.peak_hours[static_cast<std::size_t>(h)] += cell(row, 1);
+      }
+    }
+  }
+
+  for (auto& [id, sum] : sum_range(c, q.session_id, std::nullopt, a, b)) rep.summary = sum;
 
   auto created = c.query("SELECT created_ms FROM sessions WHERE id = ?", {q.session_id});
   const int64_t created_ms = created.rows.empty() ? 0 : created.rows.front().integer(0);
   rep.uptime_percentage =
       uptime_percentage(c, q.session_id, created_ms, a * 1000, b * 1000, q.now_ms);
+  scope.done();
   return rep;
 }
 
 Overview overview(db::Connection& c, const Zone& zone, const std::string& user_id, int64_t now_ms) {
   Overview o;
+  ReadScope scope(c);
   auto rows = c.query(
       "SELECT id, session_name, status FROM sessions WHERE user_id = ? ORDER BY session_name, id",
       {user_id});
@@ -333,7 +635,8 @@ Overview overview(db::Connection& c, const Zone& zone, const std::string& user_i
   const std::vector<int64_t> starts = {zone.start_of(today), zone.start_of(today - weekday(today)),
                                        zone.start_of(first_of_month(today)),
                                        zone.start_of(today - 29)};
-  for (auto& [id, sums] : sum_windows(c, std::nullopt, user_id, starts, end, 3)) {
+  for (auto& [id, sums] :
+       sum_windows(c, std::nullopt, user_id, starts, end, 3, kOverviewCounters)) {
     auto it = index.find(id);
     if (it == index.end()) continue;
     auto& s = o.sessions[it->second];
@@ -342,6 +645,7 @@ Overview overview(db::Connection& c, const Zone& zone, const std::string& user_i
     s.this_month = sums[2].messages;
     s.last_30_days = sums[3];
   }
+  scope.done();
   for (std::size_t i = 0; i < o.sessions.size(); ++i) {
     const auto& s = o.sessions[i];
     o.today += s.today;

@@ -1,5 +1,5 @@
 #pragma once
-// Analytics answers from the rollup tables of migration 0010,
+// Analytics answers from the rollup tables of migrations 0010 and 0015,
 // never from the raw analytics rows, so that their cost depends on the length of the range, not on
 // the number of messages.
 //
@@ -7,14 +7,18 @@
 // analytics table in the transaction that writes the row. Every UTC offset in use today is a
 // whole number of quarter hours, so every local hour and day of any zone is an exact union of
 // quarters: a range is answered from the coarsest buckets that lie wholly inside it and inside one
-// local hour (report) or one window (overview) — hours for zones whose offsets are whole hours
-// (Asia/Jakarta), quarters for the others (Asia/Kolkata +05:30), days inside long windows.
+// breakdown bucket (report) or one window (overview) — quarters and hours at the ends of each
+// local day, week or month, UTC days inside. Peak hours (per local hour of day) come from
+// analytics_rollup_time_of_day (messages per UTC quarter of the day and 16-day block) over the
+// whole blocks of the range, and from hour rows (whole-hour offsets) or quarter rows (the others,
+// Asia/Kolkata +05:30) at its ends. docs/BENCHMARKS.md "Analytics" has the measurements.
 //
 // Thread safety: stateless functions on the caller's connection.
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "analytics/zone.hpp"
@@ -26,6 +30,14 @@ namespace gw::analytics {
 inline constexpr std::array<const char*, 11> kMessageTypes = {
     "text",     "image",   "document", "audio", "video",  "sticker",
     "location", "contact", "reaction", "poll",  "unknown"};
+
+/// The counter columns of the rollup tables, all of them and those the overview reports.
+inline constexpr std::string_view kAllCounters =
+    "messages, group_messages, group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
+    "responses, type_text, type_image, type_document, type_audio, type_video, type_sticker, "
+    "type_location, type_contact, type_reaction, type_poll, type_unknown";
+inline constexpr std::string_view kOverviewCounters =
+    "messages, forwarded, ai_handled, response_ms_sum, responses";
 
 /// Sums over a set of analytics rows (the rollup columns).
 struct Counters {
@@ -102,11 +114,12 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     const std::optional<std::string>& user_id, int64_t from, int64_t to);
 
 /// Like sum_range for several windows [starts[k], to) at once (one scan); by session id, one
-/// Counters per start: complete from window `full_from` on, only `messages` before it.
+/// Counters per start: from window `full_from` on the counters named in `full_columns` (a list
+/// like kAllCounters), only `messages` before it (the other counters 0).
 std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
-    std::size_t full_from);
+    std::size_t full_from, std::string_view full_columns = kAllCounters);
 
 /// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until
 /// none is left or `max_batches` ran; the rollups stay. Returns the number deleted.
