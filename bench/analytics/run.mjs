@@ -140,5 +140,6 @@ for (const db of only) {
   }
   emit({ bench: 'analytics_write', db, messages_per_round: n, ...w, load: os.loadavg()[0].toFixed(2) })
   if (db === 'postgres') execFileSync('psql', [args['pg-url'], '-qc', `DROP DATABASE ${new URL(env.DATABASE_URL).pathname.slice(1)} WITH (FORCE)`])
-  rmSync(dataDir, { recursive: true, force: true })
+  if (process.env.KEEP_DATA && db === 'sqlite') note(`sqlite: data kept in ${dataDir} (PIN ${pin}; for profiling: start the gateway with DATA_DIR there)`)
+  else rmSync(dataDir, { recursive: true, force: true })
 }

@@ -3,7 +3,8 @@
 # p50/p99 of the session endpoint for 30 days and 1 year and of the overview, and the write cost of
 # the rollup triggers, on SQLite and on a throwaway PostgreSQL, with the Release gateway. Usage:
 #   bench/analytics/run.sh
-# Environment: ROWS=5000000 REQUESTS=300 WRITES=5000 ONLY=sqlite,postgres OUT=FILE (append the
+# Environment: ROWS=5000000 REQUESTS=300 WRITES=5000 ONLY=sqlite,postgres KEEP_DATA=1 (keep the
+# SQLite data directory and print it with the PIN, for profiling) OUT=FILE (append the
 # JSON lines). One JSON line per measurement on stdout; results go to docs/BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1069,13 +1069,11 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     const o = await observe(3 * TTL * 1000);
     await traffic.stop();
     const cross = replacements.slice(replMark).filter(crossNode);
-    // Known limit (docs/CLUSTER.md, "Limits"): node-b stops its sessions at its local deadline,
-    // but a session whose strand waits on the unreachable database cannot close its WhatsApp
-    // socket until the database answers, so the new owner's login replaces that idle connection.
-    // It writes nothing meanwhile (its writes are fenced); the checks below (one owner, all
-    // connected, nothing lost or doubled) hold. Logged, not asserted, until the client can be
-    // cut off from another thread.
-    if (cross.length > 0) log(`  network pause: ${cross.length} idle connections of node-b replaced by the new owners' logins (known limit)`);
+    // node-b stops its sessions at its local deadline, one renewal before anyone may claim them,
+    // and cuts their WhatsApp sockets from the lease thread even while their strands wait on the
+    // unreachable database (the library's kill switch): no new owner's login may find one of
+    // node-b's connections still open.
+    assert.deepEqual(cross.map(describeRepl), [], `a connection of node-b was still open when the new owner logged in\n${nodeLogs()}`)
     assert.deepEqual(o.problems, [], `after the pause every session stays owned once and connected\n${nodeLogs()}`);
     await settle('after the network pause');
     await checkMessages('network pause');

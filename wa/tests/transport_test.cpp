@@ -1,14 +1,20 @@
-// The WebSocket transport without a WebSocket server: URL parsing, a refused connection and a
-// server that accepts TCP but never answers the upgrade (connect timeout). The successful path is
-// covered end to end against the emulator (wa_handshake_emulator).
+// The WebSocket transport without a WebSocket server: URL parsing, a refused connection, a
+// server that accepts TCP but never answers the upgrade (connect timeout), and the kill switch
+// cutting a connection from another thread. The successful path is covered end to end against the
+// emulator (wa_handshake_emulator).
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <thread>
 
+#include "wa/socket/kill_switch.hpp"
 #include "wa/socket/websocket.hpp"
 
 namespace {
@@ -75,6 +81,67 @@ TEST(WebSocket, SilentServerTimesOutTheConnect) {
   EXPECT_EQ(e.code, wa::Errc::transport_connect);
   EXPECT_NE(e.detail.find("timed out"), std::string::npos) << e.detail;
   EXPECT_LT(took, 5s);
+}
+
+TEST(KillSwitch, ShutsDownAttachedSocketsOnlyAndRefusesLaterOnes) {
+  std::array<int, 2> a{}, b{};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, a.data()), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, b.data()), 0);
+  wa::socket::KillSwitch ks;
+  ASSERT_TRUE(ks.attach(a[0]));
+  ASSERT_TRUE(ks.attach(b[0]));
+  ks.detach(b[0]);  // closed by its owner from now on: never touched again
+  std::thread([&ks] { ks.trip(); }).join();
+  EXPECT_TRUE(ks.tripped());
+  char c = 0;
+  EXPECT_EQ(::read(a[1], &c, 1), 0) << "the peer of a cut socket sees end-of-stream";
+  EXPECT_EQ(::write(b[0], "x", 1), 1) << "a detached socket still works";
+  EXPECT_EQ(::read(b[1], &c, 1), 1);
+  EXPECT_FALSE(ks.attach(b[0])) << "a tripped switch refuses new sockets";
+  for (int fd : {a[0], a[1], b[0], b[1]}) ::close(fd);
+}
+
+TEST(WebSocket, KillSwitchCutsAConnectionFromAnotherThread) {
+  // The server accepts TCP and never answers the upgrade; the switch, tripped from another thread
+  // while the client waits for the answer, ends the attempt long before its 20 s timeout, and the
+  // server sees the connection end.
+  asio::io_context server_io;
+  asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+  auto ks = std::make_shared<wa::socket::KillSwitch>();
+  wa::socket::WebSocketOptions o;
+  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
+  o.connect_timeout = 20s;
+  o.kill_switch = ks;
+  std::thread client([&o, &ks] {
+    const auto start = std::chrono::steady_clock::now();
+    const auto e = connect_error(o);
+    EXPECT_EQ(e.code, wa::Errc::transport_connect) << e.detail;
+    EXPECT_EQ(e.detail.find("timed out"), std::string::npos) << e.detail;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+    EXPECT_TRUE(ks->tripped());
+  });
+  asio::ip::tcp::socket peer(server_io);
+  acc.accept(peer);
+  std::this_thread::sleep_for(100ms);  // the client is now waiting for the upgrade's answer
+  ks->trip();
+  std::array<char, 512> buf{};
+  boost::system::error_code ec;
+  while (!ec) peer.read_some(asio::buffer(buf), ec);  // the upgrade request, then the end
+  EXPECT_EQ(ec, asio::error::eof);
+  client.join();
+}
+
+TEST(WebSocket, TrippedKillSwitchRefusesToConnect) {
+  asio::io_context server_io;
+  asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+  wa::socket::WebSocketOptions o;
+  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
+  o.connect_timeout = 20s;
+  o.kill_switch = std::make_shared<wa::socket::KillSwitch>();
+  o.kill_switch->trip();
+  const auto e = connect_error(o);
+  EXPECT_EQ(e.code, wa::Errc::transport_connect);
+  EXPECT_NE(e.detail.find("kill switch"), std::string::npos) << e.detail;
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "sessions/qr_image.hpp"
 #include "util/coro.hpp"
 #include "util/time.hpp"
+#include "wa/socket/kill_switch.hpp"
 #include "wa_store/sql_device_store.hpp"
 
 namespace gw::sessions {
@@ -150,6 +151,11 @@ struct Manager::Runtime {
   // the strand, set from the lease loop), and whether may_connect refused it.
   std::atomic<int64_t> epoch{0};
   bool lease_lost = false;
+  // Cluster mode: cuts the WhatsApp socket of every client of this runtime from the lease
+  // thread when the lease is lost, even while the strand waits on an unreachable database
+  // (detach(); docs/CLUSTER.md "Fencing"). A runtime is dropped once it has been tripped.
+  const std::shared_ptr<wa::socket::KillSwitch> kill_switch =
+      std::make_shared<wa::socket::KillSwitch>();
   // Live messages of the message being received, published once its transaction committed.
   std::vector<std::string> pending_live;
   bool outbox_dirty = false;
@@ -397,6 +403,7 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
   rt->lease_lost = false;
   auto opts = options_.client;
   if (options_.may_connect) {
+    opts.kill_switch = rt->kill_switch;
     opts.may_connect = [this, weak, gen] {
       auto r = weak.lock();
       if (!r || r->generation != gen) return false;
@@ -1264,6 +1271,10 @@ void Manager::detach(const std::string& session_id) {
       runtimes_.erase(it);
   }
   version_.fetch_add(1);
+  // Now, from this thread: the strand may be waiting on the database for a long time, and the
+  // next owner's login must not find this node's connection still open (WhatsApp would send it
+  // `replaced`).
+  rt->kill_switch->trip();
   asio::post(rt->strand, [this, rt] {
     ++rt->generation;  // events of the old client are dropped from now on
     rt->lease_lost = true;

@@ -131,7 +131,8 @@ asio::awaitable<void> Client::Impl::run() {
   auto self = shared_from_this();
   bool cert_failure = false;
   while (alive && !stop_requested) {
-    if (opt.may_connect && !opt.may_connect()) {
+    if ((opt.may_connect && !opt.may_connect()) ||
+        (opt.kill_switch && opt.kill_switch->tripped())) {
       emit(Disconnected{DisconnectReason::user_requested, 0, "not allowed to connect", false, {}});
       break;
     }
@@ -189,6 +190,7 @@ asio::awaitable<DisconnectInfo> Client::Impl::session(bool& cert_failure) {
   co.websocket.url = opt.url;
   co.websocket.connect_timeout = opt.connect_timeout;
   co.websocket.extra_ca_file = opt.extra_ca_file;
+  co.websocket.kill_switch = opt.kill_switch;
   co.handshake_timeout = opt.connect_timeout;
   co.cert.root_key = opt.root_key;
   crypto::KeyPair noise_key{d.noise_key.priv, d.noise_key.pub};

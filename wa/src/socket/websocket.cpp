@@ -99,6 +99,10 @@ class Connection final : public WebSocket::Impl,
         read_dog_(ex),
         write_dog_(ex) {}
 
+  ~Connection() override { forget_socket(); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
   asio::awaitable<Result<void>> connect(const WsUrl& url) {
     arm(connect_dog_, opts_.connect_timeout, true);
     auto r = co_await connect_steps(url);
@@ -145,8 +149,7 @@ class Connection final : public WebSocket::Impl,
       co_await ws_.async_close(websocket::close_code::normal, kNoThrow);
       write_dog_.disarm();
     }
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
+    close_socket();
   }
 
  private:
@@ -167,9 +170,19 @@ class Connection final : public WebSocket::Impl,
       if (!self) return;
       dog.set_fired();
       if (also_resolver) self->resolver_.cancel();
-      boost::system::error_code ignored;
-      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      self->close_socket();
     });
+  }
+
+  // The kill switch forgets the descriptor before it is closed (a closed number may be reused).
+  void forget_socket() {
+    if (registered_ >= 0 && opts_.kill_switch) opts_.kill_switch->detach(registered_);
+    registered_ = -1;
+  }
+  void close_socket() {
+    forget_socket();
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
   }
 
   asio::awaitable<Result<void>> connect_steps(const WsUrl& url) {
@@ -181,6 +194,14 @@ class Connection final : public WebSocket::Impl,
     if (rec) co_return fail("resolve", rec);
     auto [cec, ep] = co_await beast::get_lowest_layer(ws_).async_connect(endpoints, kNoThrow);
     if (cec) co_return fail("connect", cec);
+    if (opts_.kill_switch) {
+      const int fd = beast::get_lowest_layer(ws_).socket().native_handle();
+      if (!opts_.kill_switch->attach(fd)) {
+        close_socket();
+        co_return Error{Errc::transport_connect, "connection cut off (kill switch tripped)"};
+      }
+      registered_ = fd;
+    }
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
     if constexpr (Tls) {
@@ -218,6 +239,7 @@ class Connection final : public WebSocket::Impl,
   Ws ws_;
   tcp::resolver resolver_;
   Watchdog connect_dog_, read_dog_, write_dog_;
+  int registered_ = -1;  // the descriptor attached to opts_.kill_switch, if any
 };
 
 }  // namespace

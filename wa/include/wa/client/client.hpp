@@ -39,6 +39,7 @@
 #include "wa/error.hpp"
 #include "wa/jid.hpp"
 #include "wa/media/transfer.hpp"
+#include "wa/socket/kill_switch.hpp"
 #include "wa/store/device_store.hpp"
 
 namespace wa::client {
@@ -176,6 +177,9 @@ struct Options {
   /// connect", will_reconnect false}. An application that may lose the right to run this device
   /// (another process took it over) uses it so that a stale client never logs in again.
   std::function<bool()> may_connect;
+  /// Optional: cuts the client's connection from any thread, even while its strand is busy
+  /// (wa/socket/kill_switch.hpp). Once tripped, the run ends as if may_connect had refused.
+  std::shared_ptr<socket::KillSwitch> kill_switch;
 };
 
 // --- client ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 
 #include "wa/constants.hpp"
 #include "wa/error.hpp"
+#include "wa/socket/kill_switch.hpp"
 
 namespace wa::socket {
 
@@ -27,6 +28,8 @@ struct WebSocketOptions {
   std::chrono::milliseconds write_timeout{20'000};
   std::size_t max_message = (std::size_t{16} << 20) + 64;  ///< bound on one received message
   std::string extra_ca_file;  ///< PEM file trusted in addition to the system CAs (tests)
+  /// Optional: the connection registers its socket here, so that another thread can cut it.
+  std::shared_ptr<KillSwitch> kill_switch;
 };
 
 /// The parts of a ws:// or wss:// URL.
