@@ -2,7 +2,7 @@
 // PostgreSQL database, against the benchmarks' emulator host (bench/gateway_pipeline/
 // emulator_host.mjs, its own process).
 //   node bench/cluster/run.mjs --bin GATEWAY --pg-url URL [--sessions 300] [--nodes 3]
-//     [--rounds 3] [--ttl 15] [--renew 3] [--batch 30] [--skip-throughput] [--tp-bots 60]
+//     [--rounds 3] [--handover-rounds 3] [--ttl 15] [--renew 3] [--batch 30] [--skip-throughput] [--tp-bots 60]
 //     [--tp-senders 6] [--tp-messages 6000] [--tp-rate 3000] [--out FILE]
 //
 // Failover (each round on a fresh emulator and database): NODES nodes, SESSIONS sessions created
@@ -16,6 +16,8 @@
 //   failover_ms       the largest of the three: all of them connected again elsewhere
 // With LEASE_TTL_SECONDS=ttl the leases of the dead node expire ttl seconds after their last
 // renewal at most; after_ttl_ms = failover_ms - ttl * 1000 is what the cluster adds to that.
+// Handover (HANDOVER_ROUNDS rounds, the same way): SIGTERM instead of kill -9; the node gives its
+// leases up at once, so no lease time is in the figure.
 //
 // Throughput (one emulator, one database): TP_BOTS bot sessions on one node, TP_SENDERS Baileys
 // senders, each (sender, bot) chat warmed up once; then for 1, 2, ... NODES nodes (each added node
@@ -42,6 +44,7 @@ const { values: opt } = parseArgs({
     sessions: { type: 'string', default: '300' },
     nodes: { type: 'string', default: '3' },
     rounds: { type: 'string', default: '3' },
+    'handover-rounds': { type: 'string', default: '3' },
     ttl: { type: 'string', default: '15' },
     renew: { type: 'string', default: '3' },
     batch: { type: 'string', default: '30' },
@@ -58,6 +61,7 @@ if (!opt['pg-url']) throw new Error('--pg-url is required')
 const N = Number(opt.sessions)
 const NODES = Number(opt.nodes)
 const ROUNDS = Number(opt.rounds)
+const HANDOVER_ROUNDS = Number(opt['handover-rounds'])
 const TTL = Number(opt.ttl)
 const RENEW = Number(opt.renew)
 const BATCH = Number(opt.batch)
@@ -127,7 +131,7 @@ const makeCluster = ({ dbUrl, host }) => {
   return {
     nodes,
     start,
-    kill: (i) => { process.kill(nodes[i].gw.pid, 'SIGKILL'); nodes[i].alive = false },
+    kill: (i, signal = 'SIGKILL') => { process.kill(nodes[i].gw.pid, signal); nodes[i].alive = false },
     logTail: () => nodes.filter(Boolean).map((n) => { try { return `--- ${n.id}\n${readFileSync(n.logFile, 'utf8').split('\n').slice(-15).join('\n')}` } catch { return '' } }).join('\n'),
     close: async () => {
       await Promise.all(nodes.filter(Boolean).map(async (n) => {
@@ -197,9 +201,10 @@ const pairSessions = async ({ nodes, token, host, count, webhookUrl, phoneBase }
 
 // ---- failover -----------------------------------------------------------------------------------
 
-const failoverRound = async (roundNo) => {
-  note(`failover round ${roundNo}: ${N} sessions over ${NODES} nodes, lease ${TTL} s (renewed every ${RENEW} s)`)
-  const out = { kind: 'failover', round: roundNo, sessions: N, nodes: NODES, lease_ttl_s: TTL, lease_renew_s: RENEW, load_before: os.loadavg()[0] }
+const failoverRound = async (roundNo, signal = 'SIGKILL') => {
+  const kind = signal === 'SIGKILL' ? 'failover' : 'handover'
+  note(`${kind} round ${roundNo} (${signal}): ${N} sessions over ${NODES} nodes, lease ${TTL} s (renewed every ${RENEW} s)`)
+  const out = { kind, round: roundNo, signal, sessions: N, nodes: NODES, lease_ttl_s: TTL, lease_renew_s: RENEW, load_before: os.loadavg()[0] }
   const host = await startHost(HOST)
   const db = await freshDatabase()
   const cluster = makeCluster({ dbUrl: db.url, host })
@@ -228,9 +233,9 @@ const failoverRound = async (roundNo) => {
     const survivors = cluster.nodes.filter((n) => n !== victim)
     await sleep(2000)
     let since = (await host.call('log', { since: 0 })).next
-    note(`  kill -9 ${victim.id} (${theirs.length} sessions); counts ${JSON.stringify(out.counts_before)}`)
+    note(`  ${signal} to ${victim.id} (${theirs.length} sessions); counts ${JSON.stringify(out.counts_before)}`)
     const t0 = nowMs()
-    cluster.kill(NODES - 1)
+    cluster.kill(NODES - 1, signal)
     const loggedIn = new Set()
     let claimed = null; let listed = null; let login = null
     const deadline = Date.now() + (TTL + 180) * 1000
@@ -258,8 +263,8 @@ const failoverRound = async (roundNo) => {
     out.api_connected_ms = Math.round(listed)
     out.login_ms = Math.round(login)
     out.failover_ms = Math.round(Math.max(claimed, listed, login))
-    out.after_ttl_ms = out.failover_ms - TTL * 1000
-    note(`  failover ${out.failover_ms} ms (claimed ${out.claimed_ms}, listed connected ${out.api_connected_ms}, emulator logins ${out.login_ms}); counts after ${JSON.stringify(out.counts_after)}`)
+    if (signal === 'SIGKILL') out.after_ttl_ms = out.failover_ms - TTL * 1000
+    note(`  ${kind} ${out.failover_ms} ms (claimed ${out.claimed_ms}, listed connected ${out.api_connected_ms}, emulator logins ${out.login_ms}); counts after ${JSON.stringify(out.counts_after)}`)
     out.ok = true
   } catch (err) {
     out.ok = false
@@ -402,6 +407,7 @@ const throughput = async () => {
 
 const started = Date.now()
 for (let r = 1; r <= ROUNDS; r++) await failoverRound(r)
+for (let r = 1; r <= HANDOVER_ROUNDS; r++) await failoverRound(r, 'SIGTERM')
 if (!opt['skip-throughput']) await throughput()
 
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${os.cpus().length} cores, binary ${opt.bin}):`]
@@ -413,6 +419,14 @@ for (const r of f) {
 }
 const fok = f.filter((r) => r.ok)
 if (fok.length) lines.push(`  failover: ${range(fok.map((r) => r.failover_ms))} ms over ${fok.length} round(s) (lease ${TTL} s, renew ${RENEW} s; after the lease: ${range(fok.map((r) => r.after_ttl_ms))} ms)`)
+const h = results.filter((r) => r.kind === 'handover')
+for (const r of h) {
+  lines.push(r.ok
+    ? `  handover round ${r.round}: SIGTERM to 1 of ${r.nodes} nodes (${r.victim_sessions} of ${r.sessions} sessions) -> all connected elsewhere in ${r.failover_ms} ms (claimed ${r.claimed_ms}, listed ${r.api_connected_ms}, logins ${r.login_ms})`
+    : `  handover round ${r.round}: FAILED ${r.error}`)
+}
+const hok = h.filter((r) => r.ok)
+if (hok.length) lines.push(`  handover: ${range(hok.map((r) => r.failover_ms))} ms over ${hok.length} round(s)`)
 for (const r of results.filter((x) => x.kind === 'throughput')) {
   lines.push(r.ok
     ? `  throughput with ${r.nodes} node(s): ${r.received_per_s} msg/s (${r.messages} messages released at ${r.offered_per_s}/s, lost ${r.lost}, dups ${r.duplicates}, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms)`

@@ -548,6 +548,8 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
     log::info("shutting down",
               {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                {"timeout_ms", static_cast<int64_t>(cfg.shutdown_timeout.count())}});
+    // Cluster mode: the other nodes take this node's sessions now, not after the drain below.
+    if (cluster) cluster->hand_over();
     boost::asio::co_spawn(
         strand,
         [&]() -> boost::asio::awaitable<void> {

@@ -252,15 +252,13 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
                                      {"sessions", static_cast<int64_t>(owned())}});
 }
 
-void Cluster::stop() {
-  if (stopping_.exchange(true)) return;
+void Cluster::hand_over() {
+  if (leaving_.exchange(true)) return;
   round_cv_.notify_all();
-  events_cv_.notify_all();
   if (lease_thread_.joinable()) lease_thread_.join();
   if (watchdog_thread_.joinable()) watchdog_thread_.join();
-  if (events_thread_.joinable()) events_thread_.join();
-  if (listener_) listener_->stop();
   if (!manager_) return;  // never started
+  const auto cut = manager_->cut_connections();
   try {
     auto c = db::open_postgres(options_.database_url);
     db::Transaction tx(*c);
@@ -272,10 +270,23 @@ void Cluster::stop() {
     c->query("DELETE FROM cluster_nodes WHERE node_id = ?", {options_.node_id});
     c->query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
     tx.commit();
-    log::info("cluster node left; its sessions go to the other nodes", {{"released", n}});
+    {
+      std::lock_guard g(mutex_);
+      held_.clear();
+    }
+    log::info("cluster node left; its sessions go to the other nodes",
+              {{"released", n}, {"connections_cut", static_cast<int64_t>(cut)}});
   } catch (const std::exception& e) {
     log::warn("cluster: leases not released (they expire by themselves)", {{"error", e.what()}});
   }
+}
+
+void Cluster::stop() {
+  hand_over();
+  if (stopping_.exchange(true)) return;
+  events_cv_.notify_all();
+  if (events_thread_.joinable()) events_thread_.join();
+  if (listener_) listener_->stop();
 }
 
 // --- leases ---------------------------------------------------------------------------------
@@ -294,7 +305,7 @@ void Cluster::lease_loop() {
   // nothing, so that every node that is alive gets its own sessions back first (else the first
   // node back would take everything).
   auto claims_from = Clock::now();
-  while (!stopping_) {
+  while (!leaving_) {
     try {
       if (!conn || !conn->healthy()) conn = db::open_postgres(options_.database_url);
       round(*conn, Clock::now() >= claims_from);
@@ -307,7 +318,7 @@ void Cluster::lease_loop() {
       claims_from = Clock::now() + options_.ttl;
     }
     std::unique_lock lock(mutex_);
-    round_cv_.wait_for(lock, options_.renew, [this] { return stopping_ || round_wanted_; });
+    round_cv_.wait_for(lock, options_.renew, [this] { return leaving_ || round_wanted_; });
     round_wanted_ = false;
   }
 }
@@ -364,7 +375,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
         if (!r.running && !r.recent) stopped_held.push_back(id);
         continue;
       }
-      if (r.running && !stopping_) {
+      if (r.running && !leaving_) {
         to_adopt.emplace_back(id, r.epoch);  // still ours in the database: run it again
       } else if (!r.recent) {
         to_release.push_back(id);
@@ -401,7 +412,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
     quota = share + 1 - mine;
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
   }
-  if (quota > 0 && may_claim && !stopping_) claim(c, quota);
+  if (quota > 0 && may_claim && !leaving_) claim(c, quota);
 
   // Requests relayed to this node whose NOTIFY was missed (listener reconnecting).
   auto missed = c.query(
@@ -474,7 +485,7 @@ void Cluster::adopt(const std::string& id, int64_t epoch, Clock::time_point rene
 
 void Cluster::watchdog_loop() {
   const auto step = std::min<milliseconds>(milliseconds(100), options_.renew / 4);
-  while (!stopping_) {
+  while (!leaving_) {
     std::this_thread::sleep_for(step);
     std::vector<std::string> late;
     {
@@ -540,6 +551,8 @@ std::pair<int64_t, bool> Cluster::take_lease(db::Connection& c, const std::strin
 }
 
 int64_t Cluster::acquire(db::Connection& c, const std::string& session_id) {
+  if (leaving_)
+    throw db::DbError(db::DbError::Kind::unavailable, "this node is leaving the cluster");
   const auto started = Clock::now();
   std::pair<int64_t, bool> taken;
   {
@@ -585,7 +598,7 @@ void Cluster::fence(db::Connection& c, const std::string& session_id, int64_t ep
 bool Cluster::may_connect(const std::string& session_id) const {
   std::lock_guard g(mutex_);
   auto it = held_.find(session_id);
-  return it != held_.end() && Clock::now() < it->second.valid_until && !stopping_;
+  return it != held_.end() && Clock::now() < it->second.valid_until && !leaving_;
 }
 
 std::optional<std::string> Cluster::owner_of(const std::string& session_id) const {
@@ -642,15 +655,19 @@ asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Reques
     // Here while this node holds less than its share (plus one) of the running sessions with
     // this one, else on the least loaded node.
     int64_t leased = 0, mine = 0;
+    bool listed = false;  // not after hand_over(), which removed this node's row
     for (const auto& row : n.rows) {
       leased += row.integer(1);
-      if (row.text(0) == me) mine = row.integer(1);
+      if (row.text(0) == me) {
+        mine = row.integer(1);
+        listed = true;
+      }
     }
     const auto live = static_cast<int64_t>(n.rows.size());
     const auto share = (leased + 1 + live - 1) / live;
     const bool capped = max_sessions > 0 && mine >= max_sessions;
     std::string chosen = n.rows.front().text(0);  // ordered by load, then id
-    if (mine < share + 1 && !capped) chosen = me;
+    if (listed && !leaving_ && mine < share + 1 && !capped) chosen = me;
     auto taken = take_lease(c, *id, chosen);
     tx.commit();
     if (taken.second) sessions::repo::recover_session(c, *id);

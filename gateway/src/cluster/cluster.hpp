@@ -74,8 +74,12 @@ class Cluster {
   /// Registers the node, runs a first lease round and starts the threads. `manager` runs the
   /// sessions this node claims; `execute` answers requests relayed to this node.
   void start(sessions::Manager& manager, LocalExecutor execute);
-  /// After manager.shutdown(): gives every lease up (other nodes take the sessions at once),
-  /// removes the node and stops the threads.
+  /// First thing on SIGTERM: stops the lease rounds, cuts this node's WhatsApp connections (the
+  /// sessions' kill switches) and gives every lease up, removing the node; the other nodes take
+  /// the sessions at once while this one drains its HTTP requests. Writes of this node's sessions
+  /// still in flight are refused by the fence from then on. Idempotent.
+  void hand_over();
+  /// After manager.shutdown(): hand_over() if it did not run, then stops the remaining threads.
   void stop();
 
   /// The node a request on `route` should run on, or nullopt to run it here: the session's live
@@ -150,6 +154,7 @@ class Cluster {
   uint64_t events_dropped_ = 0;
 
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> leaving_{false};  // hand_over() began: no renewals, claims or connections
   std::atomic<int> live_nodes_{1};
   std::atomic<uint64_t> lease_losses_{0};
   std::atomic<uint64_t> claims_{0};

@@ -1299,6 +1299,12 @@ void Manager::detach(const std::string& session_id) {
   });
 }
 
+std::size_t Manager::cut_connections() {
+  std::lock_guard g(mutex_);
+  for (const auto& [id, rt] : runtimes_) rt->kill_switch->trip();
+  return runtimes_.size();
+}
+
 std::vector<std::string> Manager::local_sessions() const {
   std::lock_guard g(mutex_);
   std::vector<std::string> out;

@@ -221,6 +221,10 @@ class Manager {
   void detach(const std::string& session_id);
   /// Ids of the sessions that have a runtime in this process.
   [[nodiscard]] std::vector<std::string> local_sessions() const;
+  /// The node is leaving (SIGTERM): cuts the WhatsApp connection of every session here from the
+  /// calling thread (their kill switches) and keeps them from connecting again. Returns how many
+  /// sessions it cut. shutdown() still has to run.
+  std::size_t cut_connections();
 
   struct Runtime;
 
