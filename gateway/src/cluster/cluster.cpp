@@ -254,6 +254,9 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
 
 void Cluster::hand_over() {
   if (leaving_.exchange(true)) return;
+  // Through the mutex: a lease loop between its predicate check and its wait would otherwise
+  // miss the notification and sleep a whole renewal interval.
+  { std::lock_guard g(mutex_); }
   round_cv_.notify_all();
   if (lease_thread_.joinable()) lease_thread_.join();
   if (watchdog_thread_.joinable()) watchdog_thread_.join();
@@ -284,6 +287,7 @@ void Cluster::hand_over() {
 void Cluster::stop() {
   hand_over();
   if (stopping_.exchange(true)) return;
+  { std::lock_guard g(events_mutex_); }  // as in hand_over()
   events_cv_.notify_all();
   if (events_thread_.joinable()) events_thread_.join();
   if (listener_) listener_->stop();
@@ -821,6 +825,8 @@ void Cluster::on_notify(const std::string& channel, const std::string& payload) 
   auto c = b == std::string::npos ? b : text.find('\n', b + 1);
   if (c == std::string::npos) return;
   if (std::string_view(text).substr(0, a) == options_.node_id) return;  // our own
+  // A session of another node changed: answers cached here by state version are stale.
+  if (manager_) manager_->bump_version();
   hub_.publish_local(text.substr(a + 1, b - a - 1), text.substr(b + 1, c - b - 1),
                      std::make_shared<const std::string>(text.substr(c + 1)));
 }

@@ -18,13 +18,16 @@ constexpr const char* kSelect =
     "SELECT s.id, s.user_id, s.session_name, s.webhook_url, s.status, s.status_reason, "
     "s.status_detail, s.desired_state, s.phone_number, s.device_info, s.created_at, "
     "s.updated_at, s.last_connected, s.created_ms, s.ignore_jids, s.webhook_events, "
-    "COALESCE(u.up_ms, 0), CASE WHEN d.session_id IS NULL THEN 0 ELSE 1 END "
+    "COALESCE(u.up_ms, 0), CASE WHEN d.session_id IS NULL THEN 0 ELSE 1 END, l.node_id "
     "FROM sessions s "
     "LEFT JOIN (SELECT c.session_id, CAST(SUM(COALESCE(c.disconnected_ms, ?) - "
     "    CASE WHEN c.connected_ms > ? THEN c.connected_ms ELSE ? END) AS BIGINT) AS up_ms "
     "  FROM session_connections c WHERE COALESCE(c.disconnected_ms, ?) > ? AND c.connected_ms <= ? "
     "  GROUP BY c.session_id) u ON u.session_id = s.id "
-    "LEFT JOIN wa_devices d ON d.session_id = s.id AND d.jid IS NOT NULL ";
+    "LEFT JOIN wa_devices d ON d.session_id = s.id AND d.jid IS NOT NULL "
+    // Cluster mode: the node holding a live lease (by the database's clock; no rows with SQLite).
+    "LEFT JOIN session_leases l ON l.session_id = s.id AND l.node_id <> '' "
+    "  AND l.expires_at > CURRENT_TIMESTAMP ";
 
 SessionRow row_from(const db::Row& r) {
   SessionRow s;
@@ -46,6 +49,7 @@ SessionRow row_from(const db::Row& r) {
   s.webhook_events = r.text(15);
   s.connected_ms_in_window = r.integer(16);
   s.device_stored = r.integer(17) != 0;
+  if (!r.is_null(18)) s.lease_node = r.text(18);
   return s;
 }
 

@@ -31,8 +31,9 @@ struct SessionRow {
   std::string created_at, updated_at;
   std::optional<std::string> last_connected;
   int64_t created_ms = 0;
-  int64_t connected_ms_in_window = 0;  // filled by find/list
-  bool device_stored = false;          // a paired device is in the device store (find/list)
+  int64_t connected_ms_in_window = 0;     // filled by find/list
+  bool device_stored = false;             // a paired device is in the device store (find/list)
+  std::optional<std::string> lease_node;  // cluster mode: the node with a live lease (find/list)
 };
 
 /// A new webhook signing secret: 64 hex characters from the CSPRNG.
