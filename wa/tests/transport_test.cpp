@@ -41,6 +41,16 @@ TEST(WsUrl, ParsesSchemesPortsAndTargets) {
   EXPECT_EQ(wa::socket::parse_ws_url("not a url").code(), wa::Errc::invalid_argument);
 }
 
+// Options for a WebSocket to `acc`, which accepts TCP (from the kernel's backlog) and never
+// answers the upgrade.
+wa::socket::WebSocketOptions silent_server(const asio::ip::tcp::acceptor& acc,
+                                           std::chrono::milliseconds connect_timeout) {
+  wa::socket::WebSocketOptions o;
+  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
+  o.connect_timeout = connect_timeout;
+  return o;
+}
+
 wa::Error connect_error(wa::socket::WebSocketOptions opts) {
   asio::io_context io;
   wa::Error err{wa::Errc::invalid_argument, "did not complete"};
@@ -72,9 +82,7 @@ TEST(WebSocket, SilentServerTimesOutTheConnect) {
   asio::io_context server_io;
   asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
   // The kernel completes the TCP handshake from the backlog; nobody ever answers the upgrade.
-  wa::socket::WebSocketOptions o;
-  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
-  o.connect_timeout = 300ms;
+  auto o = silent_server(acc, 300ms);
   const auto start = std::chrono::steady_clock::now();
   const auto e = connect_error(o);
   const auto took = std::chrono::steady_clock::now() - start;
@@ -108,9 +116,7 @@ TEST(WebSocket, KillSwitchCutsAConnectionFromAnotherThread) {
   asio::io_context server_io;
   asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
   auto ks = std::make_shared<wa::socket::KillSwitch>();
-  wa::socket::WebSocketOptions o;
-  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
-  o.connect_timeout = 20s;
+  auto o = silent_server(acc, 20s);
   o.kill_switch = ks;
   std::thread client([&o, &ks] {
     const auto start = std::chrono::steady_clock::now();
@@ -134,9 +140,7 @@ TEST(WebSocket, KillSwitchCutsAConnectionFromAnotherThread) {
 TEST(WebSocket, TrippedKillSwitchRefusesToConnect) {
   asio::io_context server_io;
   asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
-  wa::socket::WebSocketOptions o;
-  o.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
-  o.connect_timeout = 20s;
+  auto o = silent_server(acc, 20s);
   o.kill_switch = std::make_shared<wa::socket::KillSwitch>();
   o.kill_switch->trip();
   const auto e = connect_error(o);
