@@ -92,21 +92,36 @@ TEST(WebSocket, SilentServerTimesOutTheConnect) {
 }
 
 TEST(KillSwitch, ShutsDownAttachedSocketsOnlyAndRefusesLaterOnes) {
-  std::array<int, 2> a{}, b{};
+  std::array<int, 2> a{}, b{}, c{};
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, a.data()), 0);
   ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, b.data()), 0);
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, c.data()), 0);
   wa::socket::KillSwitch ks;
-  ASSERT_TRUE(ks.attach(a[0]));
-  ASSERT_TRUE(ks.attach(b[0]));
-  ks.detach(b[0]);  // closed by its owner from now on: never touched again
+  const int ha = ks.attach(a[0]);
+  const int hb = ks.attach(b[0]);
+  const int hc = ks.attach(c[0]);
+  ASSERT_GE(ha, 0);
+  ASSERT_GE(hb, 0);
+  ASSERT_GE(hc, 0);
+  ks.detach(hb);  // its owner is done with it: never touched again
+  // c's owner closed its descriptor without detaching (as Beast does on a close frame); the
+  // number may be reused at once, but the switch cuts the socket through its own duplicate.
+  ::close(c[0]);
+  std::array<int, 2> reused{};
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, reused.data()), 0);
   std::thread([&ks] { ks.trip(); }).join();
   EXPECT_TRUE(ks.tripped());
-  char c = 0;
-  EXPECT_EQ(::read(a[1], &c, 1), 0) << "the peer of a cut socket sees end-of-stream";
+  char ch = 0;
+  EXPECT_EQ(::read(a[1], &ch, 1), 0) << "the peer of a cut socket sees end-of-stream";
+  EXPECT_EQ(::read(c[1], &ch, 1), 0) << "cut through the switch's duplicate";
   EXPECT_EQ(::write(b[0], "x", 1), 1) << "a detached socket still works";
-  EXPECT_EQ(::read(b[1], &c, 1), 1);
-  EXPECT_FALSE(ks.attach(b[0])) << "a tripped switch refuses new sockets";
-  for (int fd : {a[0], a[1], b[0], b[1]}) ::close(fd);
+  EXPECT_EQ(::read(b[1], &ch, 1), 1);
+  EXPECT_EQ(::write(reused[0], "y", 1), 1) << "a reused descriptor number is not touched";
+  EXPECT_EQ(::read(reused[1], &ch, 1), 1);
+  EXPECT_EQ(ks.attach(b[0]), -1) << "a tripped switch refuses new sockets";
+  ks.detach(ha);
+  ks.detach(hc);
+  for (int fd : {a[0], a[1], b[0], b[1], c[1], reused[0], reused[1]}) ::close(fd);
 }
 
 TEST(WebSocket, KillSwitchCutsAConnectionFromAnotherThread) {

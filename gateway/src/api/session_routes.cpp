@@ -68,11 +68,10 @@ struct View {
 View view_of(const SessionRow& row, std::optional<Snapshot> live, const app::Context& ctx) {
   View v;
   if (ctx.cluster) {
-    // The lease as read with the row; this node's own view when it holds the lease (it may have
-    // taken it after the read) or the row has none.
+    // The live lease as read with the row, or this node when it holds the lease (it may have
+    // taken it after the read).
     v.node = row.lease_node;
-    if (auto mine = ctx.cluster->owner_of(row.id); !v.node || mine == ctx.cluster->node_id())
-      v.node = mine;
+    if (ctx.cluster->owner_of(row.id) == ctx.cluster->node_id()) v.node = ctx.cluster->node_id();
     // Another node runs it: what this node remembers of it is stale; the row is what the owner
     // wrote.
     if (v.node != ctx.cluster->node_id()) live.reset();

@@ -221,13 +221,17 @@ void Cluster::configure(sessions::ManagerOptions& o) {
 void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
   manager_ = &manager;
   execute_ = std::move(execute);
-  {
+  try {
     auto c = db::open_postgres(options_.database_url);
     c->query(
         "INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at) VALUES (?, now(), now()) "
         "ON CONFLICT (node_id) DO UPDATE SET started_at = now(), heartbeat_at = now()",
         {options_.node_id});
     round(*c, true);
+  } catch (...) {
+    // The caller gives up and its manager goes away before this object: never touch it again.
+    manager_ = nullptr;
+    throw;
   }
   hub_.set_forwarder(
       [this](const std::string& user, const std::string& session, const events::Message& message) {
@@ -258,10 +262,14 @@ void Cluster::hand_over() {
   // miss the notification and sleep a whole renewal interval.
   { std::lock_guard g(mutex_); }
   round_cv_.notify_all();
+  if (!manager_) return;  // never started
+  // Cut first: the lease thread may be stuck in a round on an unreachable database, and the
+  // watchdog has stopped; no connection of this node may outlive its lease. Again after the join
+  // for a session the last round adopted meanwhile (its client may not connect: may_connect).
+  auto cut = manager_->cut_connections();
   if (lease_thread_.joinable()) lease_thread_.join();
   if (watchdog_thread_.joinable()) watchdog_thread_.join();
-  if (!manager_) return;  // never started
-  const auto cut = manager_->cut_connections();
+  cut = std::max(cut, manager_->cut_connections());
   try {
     auto c = db::open_postgres(options_.database_url);
     db::Transaction tx(*c);
@@ -825,8 +833,12 @@ void Cluster::on_notify(const std::string& channel, const std::string& payload) 
   auto c = b == std::string::npos ? b : text.find('\n', b + 1);
   if (c == std::string::npos) return;
   if (std::string_view(text).substr(0, a) == options_.node_id) return;  // our own
-  // A session of another node changed: answers cached here by state version are stale.
-  if (manager_) manager_->bump_version();
+  // A session of another node changed state: answers cached here by state version are stale.
+  const std::string_view body = std::string_view(text).substr(c + 1);
+  if (manager_ && (body.find(R"("type":"status_update")") != std::string_view::npos ||
+                   body.find(R"("type":"qr_update")") != std::string_view::npos)) {
+    manager_->bump_version();
+  }
   hub_.publish_local(text.substr(a + 1, b - a - 1), text.substr(b + 1, c - b - 1),
                      std::make_shared<const std::string>(text.substr(c + 1)));
 }

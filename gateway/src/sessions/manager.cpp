@@ -495,8 +495,9 @@ void Manager::release_later(const std::shared_ptr<Runtime>& rt) {
 
 void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Event& event) {
   using namespace wa::client;
-  if (rt->lease_lost) {
-    // Cluster mode: another node runs this session now; it records the session's state.
+  if (rt->lease_lost || rt->kill_switch->tripped()) {
+    // Cluster mode: another node runs this session now (or this node is leaving); that node
+    // records the session's state.
     if (const auto* d = std::get_if<Disconnected>(&event); d && !d->will_reconnect) {
       release_later(rt);
     }

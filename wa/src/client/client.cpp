@@ -139,9 +139,15 @@ asio::awaitable<void> Client::Impl::run() {
     auto info = co_await session(cert_failure);
     if (!alive) break;
     const bool logout = logout_requested;
-    if (logout || stop_requested) info.reason = DisconnectReason::user_requested;
+    // A tripped kill switch ends the run at once (no backoff, no reconnect); a logout the server
+    // announced on the way out is still honoured.
+    const bool cut = opt.kill_switch && opt.kill_switch->tripped();
+    if (logout || stop_requested || (cut && !should_wipe_device(info.reason))) {
+      info.reason = DisconnectReason::user_requested;
+      if (cut) info.detail = "connection cut (kill switch)";
+    }
     // The restart after pairing is part of pairing, not a reconnect policy.
-    bool again = !stop_requested && !cert_failure &&
+    bool again = !stop_requested && !cut && !cert_failure &&
                  (info.reason == DisconnectReason::restart_required ||
                   (opt.auto_reconnect && should_reconnect(info.reason)));
     milliseconds delay{0};

@@ -1,6 +1,8 @@
 #include "wa/socket/kill_switch.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -9,8 +11,8 @@ namespace wa::socket {
 void KillSwitch::trip() {
   std::lock_guard lock(mu_);
   tripped_ = true;
-  // shutdown(2), not close(2): the descriptor stays the transport's until it closes it, so no
-  // other thread's number is touched; its pending reads and writes end with an error.
+  // shutdown(2) acts on the socket, whichever descriptor names it: the transport's reads and
+  // writes end with an error. The duplicates stay open until detach().
   for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
 }
 
@@ -19,16 +21,22 @@ bool KillSwitch::tripped() const {
   return tripped_;
 }
 
-bool KillSwitch::attach(int fd) {
+int KillSwitch::attach(int fd) {
   std::lock_guard lock(mu_);
-  if (tripped_) return false;
-  fds_.push_back(fd);
-  return true;
+  if (tripped_) return -1;
+  const int dup = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return -1;
+  fds_.push_back(dup);
+  return dup;
 }
 
-void KillSwitch::detach(int fd) {
+void KillSwitch::detach(int handle) {
+  if (handle < 0) return;
   std::lock_guard lock(mu_);
-  fds_.erase(std::remove(fds_.begin(), fds_.end(), fd), fds_.end());
+  auto it = std::find(fds_.begin(), fds_.end(), handle);
+  if (it == fds_.end()) return;
+  fds_.erase(it);
+  ::close(handle);
 }
 
 }  // namespace wa::socket

@@ -174,7 +174,7 @@ class Connection final : public WebSocket::Impl,
     });
   }
 
-  // The kill switch forgets the descriptor before it is closed (a closed number may be reused).
+  // The kill switch's duplicate of the socket is released when the connection is done with it.
   void forget_socket() {
     if (registered_ >= 0 && opts_.kill_switch) opts_.kill_switch->detach(registered_);
     registered_ = -1;
@@ -195,12 +195,15 @@ class Connection final : public WebSocket::Impl,
     auto [cec, ep] = co_await beast::get_lowest_layer(ws_).async_connect(endpoints, kNoThrow);
     if (cec) co_return fail("connect", cec);
     if (opts_.kill_switch) {
-      const int fd = beast::get_lowest_layer(ws_).socket().native_handle();
-      if (!opts_.kill_switch->attach(fd)) {
+      registered_ =
+          opts_.kill_switch->attach(beast::get_lowest_layer(ws_).socket().native_handle());
+      if (registered_ < 0) {
         close_socket();
-        co_return Error{Errc::transport_connect, "connection cut off (kill switch tripped)"};
+        co_return Error{Errc::transport_connect,
+                        opts_.kill_switch->tripped()
+                            ? "connection cut off (kill switch tripped)"
+                            : "cannot register the socket with the kill switch"};
       }
-      registered_ = fd;
     }
     boost::system::error_code ignored;
     beast::get_lowest_layer(ws_).socket().set_option(tcp::no_delay(true), ignored);
@@ -239,7 +242,7 @@ class Connection final : public WebSocket::Impl,
   Ws ws_;
   tcp::resolver resolver_;
   Watchdog connect_dog_, read_dog_, write_dog_;
-  int registered_ = -1;  // the descriptor attached to opts_.kill_switch, if any
+  int registered_ = -1;  // the handle from opts_.kill_switch->attach(), if any
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <thread>
 
 #include "wa/store/memory_store.hpp"
 
@@ -93,6 +94,40 @@ TEST(Client, MayConnectStopsReconnectsOnceItRefuses) {
   EXPECT_EQ(seen[2].reason, DisconnectReason::user_requested);
   EXPECT_EQ(seen[2].detail, "not allowed to connect");
   EXPECT_FALSE(seen[2].will_reconnect);
+}
+
+TEST(Client, TrippedKillSwitchEndsTheRunWithoutReconnecting) {
+  // The server accepts TCP (from the kernel's backlog) and never answers the upgrade; the switch
+  // is tripped from another thread while the client waits: one Disconnected, no reconnect.
+  asio::io_context io;
+  asio::io_context server_io;
+  asio::ip::tcp::acceptor acc(server_io, {asio::ip::make_address("127.0.0.1"), 0});
+  store::MemoryStore store;
+  Options opt;
+  opt.url = "ws://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/ws/chat";
+  opt.connect_timeout = std::chrono::seconds(20);
+  opt.backoff_base = std::chrono::milliseconds(10);
+  opt.kill_switch = std::make_shared<wa::socket::KillSwitch>();
+  std::vector<Disconnected> seen;
+  Client client(io.get_executor(), store, opt, [&](const Event& e) {
+    if (const auto* d = std::get_if<Disconnected>(&e)) {
+      seen.push_back(*d);
+      if (!d->will_reconnect) io.stop();
+    }
+  });
+  client.connect();
+  std::thread trip([ks = opt.kill_switch] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ks->trip();
+  });
+  asio::steady_timer guard(io, std::chrono::seconds(15));
+  guard.async_wait([&](auto) { io.stop(); });
+  io.run();
+  trip.join();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].reason, DisconnectReason::user_requested);
+  EXPECT_EQ(seen[0].detail, "connection cut (kill switch)");
+  EXPECT_FALSE(seen[0].will_reconnect);
 }
 
 TEST(Client, EventNamesAreStable) {
