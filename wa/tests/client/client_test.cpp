@@ -22,6 +22,15 @@ std::string refusing_url(asio::io_context& io) {
   asio::ip::tcp::acceptor a(io, {asio::ip::address_v4::loopback(), 0});
   return "ws://127.0.0.1:" + std::to_string(a.local_endpoint().port()) + "/ws/chat";
 }
+// An event handler that records every Disconnected and stops `io` at the one that ends the run.
+EventHandler record_disconnects(asio::io_context& io, std::vector<Disconnected>& seen) {
+  return [&io, &seen](const Event& e) {
+    if (const auto* d = std::get_if<Disconnected>(&e)) {
+      seen.push_back(*d);
+      if (!d->will_reconnect) io.stop();
+    }
+  };
+}
 }  // namespace
 
 TEST(Client, UnreachableServerIsRetriedWithBackoffUntilDisconnect) {
@@ -77,12 +86,7 @@ TEST(Client, MayConnectStopsReconnectsOnceItRefuses) {
   int asked = 0;
   opt.may_connect = [&asked] { return ++asked <= 2; };
   std::vector<Disconnected> seen;
-  Client client(io.get_executor(), store, opt, [&](const Event& e) {
-    if (const auto* d = std::get_if<Disconnected>(&e)) {
-      seen.push_back(*d);
-      if (!d->will_reconnect) io.stop();
-    }
-  });
+  Client client(io.get_executor(), store, opt, record_disconnects(io, seen));
   client.connect();
   asio::steady_timer guard(io, std::chrono::seconds(20));
   guard.async_wait([&](auto) { io.stop(); });
@@ -109,12 +113,7 @@ TEST(Client, TrippedKillSwitchEndsTheRunWithoutReconnecting) {
   opt.backoff_base = std::chrono::milliseconds(10);
   opt.kill_switch = std::make_shared<wa::socket::KillSwitch>();
   std::vector<Disconnected> seen;
-  Client client(io.get_executor(), store, opt, [&](const Event& e) {
-    if (const auto* d = std::get_if<Disconnected>(&e)) {
-      seen.push_back(*d);
-      if (!d->will_reconnect) io.stop();
-    }
-  });
+  Client client(io.get_executor(), store, opt, record_disconnects(io, seen));
   client.connect();
   std::thread trip([ks = opt.kill_switch] {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
