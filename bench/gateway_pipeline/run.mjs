@@ -27,6 +27,8 @@ import { gatewayWithBots, note, range, resultLog, sleep, startHost as startHostA
 const { values: opt } = parseArgs({
   options: {
     bin: { type: 'string' },
+    // Another binary measured in the same rounds, before --bin on each database (an A/B run).
+    'compare-bin': { type: 'string' },
     'pg-url': { type: 'string' },
     sessions: { type: 'string', default: '100' },
     senders: { type: 'string', default: '10' },
@@ -224,14 +226,14 @@ const stages = (m, rx, { dialect, dataDir, dbUrl }) => {
 
 // ---- one round on one database -------------------------------------------------------------
 
-const round = async (dialect, roundNo) => {
-  note(`${dialect}, round ${roundNo}: ${B} bot sessions, ${S} senders`)
+const round = async (dialect, roundNo, bin, label) => {
+  note(`${dialect}, round ${roundNo}${label ? ` (${label}: ${bin})` : ''}: ${B} bot sessions, ${S} senders`)
   const host = await startHost()
   const rx = await startReceiver()
-  const out = { kind: 'pipeline', dialect, round: roundNo, sessions: B, senders: S, log_level: 'warn', load_before: os.loadavg()[0] }
+  const out = { kind: 'pipeline', dialect, round: roundNo, ...(label ? { binary: label } : {}), sessions: B, senders: S, log_level: 'warn', load_before: os.loadavg()[0] }
   let setup
   try {
-    setup = await gatewayWithBots({ bin: opt.bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url })
+    setup = await gatewayWithBots({ bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url })
     const { gw, phones, base, dataDir, dbUrl } = setup
     out.pair_bots_ms = setup.pairMs
     await host.call('bots', { phones })
@@ -308,22 +310,23 @@ const round = async (dialect, roundNo) => {
 // ---- rounds and summary --------------------------------------------------------------------
 
 const started = Date.now()
+const bins = opt['compare-bin'] ? [[opt['compare-bin'], 'compare'], [opt.bin, 'bin']] : [[opt.bin, '']]
 for (let r = 1; r <= ROUNDS; r++) {
-  for (const dialect of ONLY) await round(dialect, r)
+  for (const dialect of ONLY) for (const [bin, label] of bins) await round(dialect, r, bin, label)
 }
 
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]
 for (const r of results) {
   if (!r.ok) { lines.push(`  ${r.dialect} round ${r.round}: FAILED ${r.error}`); continue }
   const l = r.latency
-  lines.push(`  ${r.dialect} round ${r.round}:` +
+  lines.push(`  ${r.dialect} round ${r.round}${r.binary ? ` ${r.binary}` : ''}:` +
     (l ? ` latency at ${l.rate}/s p50 ${l.latency_ms.p50} ms p99 ${l.latency_ms.p99} ms max ${l.latency_ms.max} ms (lost ${l.lost}, dups ${l.duplicates});` : '') +
     (r.ramp ? ` ramp ${r.ramp.map((m) => `${m.rate}:${m.sustained ? 'ok' : 'NO'}(p99 ${m.latency_ms.p99} ms, backlog ${m.backlog.end}, lost ${m.lost}, dups ${m.duplicates})`).join(' ')}; max sustained ${r.max_sustained_per_s}/s` : ''))
 }
-for (const dialect of ONLY) {
-  const g = results.filter((r) => r.dialect === dialect && r.ok)
+for (const dialect of ONLY) for (const [, label] of bins) {
+  const g = results.filter((r) => r.dialect === dialect && r.ok && (r.binary ?? '') === label)
   if (!g.length) continue
-  lines.push(`  ${dialect}: latency p50 ${range(g.map((r) => r.latency?.latency_ms.p50))} ms, p99 ${range(g.map((r) => r.latency?.latency_ms.p99))} ms; max sustained ${range(g.map((r) => r.max_sustained_per_s))} msg/s`)
+  lines.push(`  ${dialect}${label ? ` ${label}` : ''}: latency p50 ${range(g.map((r) => r.latency?.latency_ms.p50))} ms, p99 ${range(g.map((r) => r.latency?.latency_ms.p99))} ms; max sustained ${range(g.map((r) => r.max_sustained_per_s))} msg/s`)
 }
 process.stdout.write(lines.join('\n') + '\n')
 process.exit(results.every((r) => r.ok) ? 0 : 1)

@@ -7,7 +7,8 @@
 # Environment: SENDERS=10 (Baileys sender peers, each writing to every bot) ROUNDS=2
 #   LATENCY_RATE=100 LATENCY_S=30 RATES=250,500,750,1000,1500,2000,2500 (ramp, stops at the first
 #   rate not sustained) STEP_S=30 ONLY=sqlite,postgres (order of one round) OUT=FILE (append the
-#   JSON lines) GATEWAY_ENV="K=V ..." (extra gateway variables).
+#   JSON lines) GATEWAY_ENV="K=V ..." (extra gateway variables) COMPARE_BIN=PATH (another
+#   wa-gateway measured in the same rounds, before this tree's on each database: an A/B run).
 # One JSON line per measurement on stdout, then a summary; results go to docs/BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,4 +20,5 @@ only=${ONLY:-sqlite,postgres}
 node bench/gateway_pipeline/run.mjs --bin "$gateway" ${pg_url:+--pg-url "$pg_url"} --sessions "$n" \
   --senders "${SENDERS:-10}" --rounds "${ROUNDS:-2}" --only "$only" \
   --latency-rate "${LATENCY_RATE:-100}" --latency-s "${LATENCY_S:-30}" \
-  --rates "${RATES:-250,500,750,1000,1500,2000,2500}" --step-s "${STEP_S:-30}" ${OUT:+--out "$OUT"}
+  --rates "${RATES:-250,500,750,1000,1500,2000,2500}" --step-s "${STEP_S:-30}" ${OUT:+--out "$OUT"} \
+  ${COMPARE_BIN:+--compare-bin "$COMPARE_BIN"}

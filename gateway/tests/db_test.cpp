@@ -1,13 +1,16 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "db/connection.hpp"
 #include "db/database.hpp"
 #include "db/migrations.hpp"
+#include "db/write_gate.hpp"
 #include "test_db.hpp"
 
 using namespace gw::db;
@@ -257,3 +260,148 @@ TEST_P(DbTest, RefusesDatabaseFromNewerBuild) {
 
 INSTANTIATE_TEST_SUITE_P(Dialects, DbTest, ::testing::Values(Dialect::sqlite, Dialect::postgres),
                          gw::testing::dialect_label);
+
+// --- SQLite writers: the write gate and the checkpointer (db/sqlite.cpp) ---------------------
+
+TEST(WriteGate, TurnsGoInArrivalOrderAndSkipWhoStoppedWaiting) {
+  WriteGate gate;
+  ASSERT_TRUE(gate.acquire(std::chrono::milliseconds(0)));  // free: at once
+  EXPECT_FALSE(gate.acquire(std::chrono::milliseconds(20))) << "taken: the wait ends";
+  EXPECT_EQ(gate.waiting(), 0u) << "who stopped waiting is not waiting";
+  std::mutex mu;
+  std::vector<int> order;
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 4; ++i) {
+    // Each waiter queues only after the one before it (waiting() counts them).
+    waiters.emplace_back([&, i] {
+      ASSERT_TRUE(gate.acquire(std::chrono::seconds(10)));
+      {
+        std::lock_guard lock(mu);
+        order.push_back(i);
+      }
+      gate.release();
+    });
+    while (gate.waiting() != static_cast<std::size_t>(i + 1)) std::this_thread::yield();
+  }
+  gate.release();  // the first turn ends: the abandoned ticket is skipped, then 0, 1, 2, 3
+  for (auto& w : waiters) w.join();
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3}));
+  // Released on another thread than the one that took it.
+  ASSERT_TRUE(gate.acquire(std::chrono::milliseconds(0)));
+  std::thread([&] { gate.release(); }).join();
+  EXPECT_TRUE(gate.acquire(std::chrono::milliseconds(0)));
+  gate.release();
+}
+
+namespace {
+std::filesystem::path temp_sqlite_dir() {
+  auto dir = std::filesystem::temp_directory_path() / ("gwtest-" + gw::testing::random_suffix());
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+}  // namespace
+
+TEST(SqliteWriters, ConcurrentTransactionsAllCommitWithoutLostUpdates) {
+  auto dir = temp_sqlite_dir();
+  const auto path = (dir / "w.db").string();
+  {
+    auto setup = open_sqlite(path);
+    setup->execute_script("CREATE TABLE counter (n INTEGER); INSERT INTO counter VALUES (0)");
+    std::vector<std::thread> writers;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < 8; ++i) {
+      writers.emplace_back([&] {
+        auto c = open_sqlite(path);
+        for (int k = 0; k < 100; ++k) {
+          try {
+            Transaction tx(*c);
+            auto n = c->query("SELECT n FROM counter").rows.at(0).integer(0);
+            c->query("UPDATE counter SET n = ?", {n + 1});
+            tx.commit();
+          } catch (const std::exception&) {
+            failures.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& w : writers) w.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(setup->query("SELECT n FROM counter").rows.at(0).integer(0), 800);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(SqliteWriters, TheTurnEndsWithTheTransactionHoweverItEnds) {
+  auto dir = temp_sqlite_dir();
+  const auto path = (dir / "t.db").string();
+  {
+    auto a = open_sqlite(path);
+    auto b = open_sqlite(path);
+    a->execute_script("CREATE TABLE t (k INTEGER PRIMARY KEY)");
+    // A writer waits for the transaction of another connection, and goes on once it commits.
+    std::atomic<bool> committed{false}, wrote{false};
+    a->begin();
+    a->query("INSERT INTO t VALUES (1)");
+    std::thread other([&] {
+      b->query("INSERT INTO t VALUES (2)");
+      EXPECT_TRUE(committed.load()) << "wrote while the other transaction was open";
+      wrote = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_FALSE(wrote.load());
+    committed = true;
+    a->commit();
+    other.join();
+    EXPECT_TRUE(wrote.load());
+    // A failed statement outside a transaction, a rollback, and a connection closed in the middle
+    // of a transaction each end the turn: the other connection writes at once (a turn left over
+    // would make it wait 10 s and fail).
+    EXPECT_THROW(a->query("INSERT INTO t VALUES (1)"), DbError);
+    b->query("INSERT INTO t VALUES (3)");
+    a->begin();
+    a->query("INSERT INTO t VALUES (4)");
+    a->rollback();
+    b->query("INSERT INTO t VALUES (5)");
+    auto c = open_sqlite(path);
+    c->begin();
+    c->query("INSERT INTO t VALUES (6)");
+    c.reset();
+    b->query("INSERT INTO t VALUES (7)");
+    std::vector<int64_t> keys;
+    for (const auto& row : a->query("SELECT k FROM t ORDER BY k").rows)
+      keys.push_back(row.integer(0));
+    EXPECT_EQ(keys, (std::vector<int64_t>{1, 2, 3, 5, 7}));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The WAL is checkpointed by the background thread: it is reused from its start instead of growing
+// with everything written (SQLite's auto-checkpoint in the committing thread is off).
+TEST(SqliteWriters, TheWalIsCheckpointedInTheBackground) {
+  auto dir = temp_sqlite_dir();
+  const auto path = (dir / "c.db").string();
+  {
+    auto c = open_sqlite(path);
+    EXPECT_EQ(c->query("PRAGMA wal_autocheckpoint").rows.at(0).integer(0), 0)
+        << "the committing thread does not checkpoint";
+    c->execute_script("CREATE TABLE big (v BLOB)");
+    const std::string chunk(4000, 'x');  // about one page a row
+    // Rounds of 500 pages until far more was written than the WAL holds (it was reused from its
+    // start after checkpoints), or 30 s: without checkpoints it holds everything written.
+    std::uintmax_t written = 0, wal = 0;
+    int rows = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while ((rows < 6000 || written < 4 * wal) && std::chrono::steady_clock::now() < deadline) {
+      Transaction tx(*c);
+      for (int i = 0; i < 500; ++i) c->query("INSERT INTO big VALUES (?)", {Blob{chunk}});
+      tx.commit();
+      rows += 500;
+      written += 500 * 4096;
+      wal = std::filesystem::file_size(dir / "c.db-wal");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_GE(written, 4 * wal) << "the WAL grew with everything written: " << wal << " bytes";
+    EXPECT_EQ(c->query("SELECT COUNT(*) FROM big").rows.at(0).integer(0), rows);
+  }
+  std::filesystem::remove_all(dir);
+}

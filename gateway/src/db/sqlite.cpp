@@ -1,17 +1,125 @@
 // SQLite backend: one sqlite3 handle per Connection, prepared statements cached per SQL text.
+//
+// Writers of one database file in this process take turns through a first-come first-served
+// gate before SQLite's own write lock (docs/ARCHITECTURE.md "Threads and strands"): SQLite lets one
+// writer in at a time and makes the others poll with growing sleeps (1, 2, 5, 10 ... ms), which put
+// tens of milliseconds on the slowest messages of the pipeline; the gate hands the turn over as
+// soon as the writer before ends. WAL checkpoints run on a thread of their own, so that no commit
+// waits for a checkpoint's writes and fsync.
 #include <sqlite3.h>
 
+#include <cctype>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "db/connection.hpp"
+#include "db/write_gate.hpp"
 
 namespace gw::db {
 
 namespace {
 
+constexpr auto kWriteWait = std::chrono::seconds(10);  // as SQLite's busy timeout below
+constexpr int kCheckpointPages = 1000;                 // SQLite's own auto-checkpoint size
+
+// What the connections of one database file share: the write gate and the checkpointer thread.
+class FileState {
+ public:
+  explicit FileState(std::string path) : path_(std::move(path)) {
+    checkpointer_ = std::thread([this] { checkpoint_loop(); });
+  }
+  ~FileState() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
+  FileState(const FileState&) = delete;
+  FileState& operator=(const FileState&) = delete;
+
+  WriteGate& gate() { return gate_; }
+  /// After a commit: the WAL holds `pages` pages.
+  void wal_grew(int pages) {
+    if (pages < kCheckpointPages) return;
+    {
+      std::lock_guard lock(mu_);
+      checkpoint_wanted_ = true;
+    }
+    checkpoint_cv_.notify_one();
+  }
+
+ private:
+  void checkpoint_loop() {
+    sqlite3* db = nullptr;
+    std::unique_lock lock(mu_);
+    while (true) {
+      checkpoint_cv_.wait(lock, [this] { return stopping_ || checkpoint_wanted_; });
+      if (stopping_) break;
+      checkpoint_wanted_ = false;
+      lock.unlock();
+      // A connection knows the file is in WAL mode only once it has read it.
+      if (!db &&
+          (sqlite3_open_v2(path_.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                           nullptr) != SQLITE_OK ||
+           sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr) != SQLITE_OK)) {
+        sqlite3_close(db);
+        db = nullptr;
+      }
+      // PASSIVE: copies what no reader still needs, without waiting for anyone; writers go on
+      // appending meanwhile. What it leaves is copied by a later round.
+      if (db) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      lock.lock();
+    }
+    lock.unlock();
+    sqlite3_close_v2(db);
+  }
+
+  const std::string path_;
+  WriteGate gate_;
+  std::mutex mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool stopping_ = false;
+  std::thread checkpointer_;
+};
+
+// One FileState per file while any connection to it is open. In-memory databases are private to
+// their connection and need none.
+std::shared_ptr<FileState> file_state(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return nullptr;
+  std::string key = path;
+  std::error_code ec;
+  auto canonical = std::filesystem::weakly_canonical(path, ec);
+  if (!ec) key = canonical.string();
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::weak_ptr<FileState>> states;
+  std::lock_guard lock(mu);
+  auto& slot = states[key];
+  auto state = slot.lock();
+  if (!state) {
+    state = std::make_shared<FileState>(key);
+    slot = state;
+    std::erase_if(states, [](const auto& e) { return e.second.expired(); });
+  }
+  return state;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  }
+  return true;
+}
+
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(const std::string& path) {
+  explicit SqliteConnection(const std::string& path) : file_(file_state(path)) {
     int rc =
         sqlite3_open_v2(path.c_str(), &db_,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -26,32 +134,44 @@ class SqliteConnection final : public Connection {
     // temp_store=MEMORY: statement journals (every statement of a trigger that may fail opens
     // one, e.g. the analytics rollup upserts of migration 0010) and temporary b-trees stay in
     // memory instead of temp files: a third of the rollup triggers' cost.
-    execute_script(
+    // Not through execute_script(): a connection opened while this thread writes elsewhere
+    // must not wait for the gate.
+    exec_raw(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
         "PRAGMA temp_store=MEMORY;");
+    if (file_) {
+      // Replaces SQLite's auto-checkpoint, which would run in the committing thread.
+      sqlite3_wal_hook(
+          db_,
+          [](void* state, sqlite3*, const char*, int pages) {
+            static_cast<FileState*>(state)->wal_grew(pages);
+            return SQLITE_OK;
+          },
+          file_.get());
+    }
   }
 
   ~SqliteConnection() override {
     for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
     sqlite3_close_v2(db_);
+    if (holding_) file_->gate().release();
   }
 
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
   bool healthy() const noexcept override { return db_ != nullptr; }
 
   void execute_script(std::string_view sql) override {
-    std::string s(sql);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      throw error_for(rc, msg);
-    }
+    Turn turn(*this, true);
+    exec_raw(sql);
   }
 
   Result query(std::string_view sql, std::span<const Value> params) override {
     sqlite3_stmt* stmt = prepare(sql);
+    // BEGIN IMMEDIATE takes the write lock; other transaction statements write nothing.
+    const bool writes = sqlite3_stmt_readonly(stmt) == 0 ||
+                        starts_with_nocase(sql, "BEGIN IMMEDIATE") ||
+                        starts_with_nocase(sql, "BEGIN EXCLUSIVE");
+    Turn turn(*this, writes);  // ends after the statement is reset (its transaction may end then)
     struct Reset {
       sqlite3_stmt* s;
       ~Reset() {
@@ -84,6 +204,42 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  // This connection's turn to write, taken before a statement that writes unless the connection
+  // already has it, and given back once no transaction is open any more.
+  class Turn {
+   public:
+    Turn(SqliteConnection& c, bool writes) : c_(c) {
+      if (!writes || !c_.file_ || c_.holding_) return;
+      if (!c_.file_->gate().acquire(kWriteWait)) {
+        throw DbError(DbError::Kind::unavailable,
+                      "database is locked: another write did not end within 10 s");
+      }
+      c_.holding_ = true;
+    }
+    ~Turn() {
+      if (c_.holding_ && sqlite3_get_autocommit(c_.db_) != 0) {
+        c_.holding_ = false;
+        c_.file_->gate().release();
+      }
+    }
+    Turn(const Turn&) = delete;
+    Turn& operator=(const Turn&) = delete;
+
+   private:
+    SqliteConnection& c_;
+  };
+
+  void exec_raw(std::string_view sql) {
+    std::string s(sql);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+    if (rc != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errstr(rc);
+      sqlite3_free(err);
+      throw error_for(rc, msg);
+    }
+  }
+
   sqlite3_stmt* prepare(std::string_view sql) {
     std::string key(sql);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -153,6 +309,8 @@ class SqliteConnection final : public Connection {
     }
   }
 
+  std::shared_ptr<FileState> file_;  // null for an in-memory database
+  bool holding_ = false;             // this connection has the write turn
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
