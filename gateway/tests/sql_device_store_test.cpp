@@ -58,3 +58,95 @@ TEST(SqlDeviceStore, RowsGoWithTheirSession) {
     EXPECT_EQ(c.query("SELECT COUNT(*) FROM wa_signal_sessions").rows.at(0).integer(0), 0);
   });
 }
+
+// The LID map cache (docs/BENCHMARKS.md "Incoming pipeline"): a pair the library states again
+// with every message writes nothing; replacements, rollbacks and rolled-back savepoints leave
+// nothing stale in it. On both databases: a trigger counts the rows written.
+template <typename F>
+void lid_cache_case(F& f) {
+  using wa::store::LidMapping;
+  using wa::store::StoreResult;
+  auto owned = f.make();
+  ASSERT_TRUE(owned);
+  auto& store = *owned;
+  auto& map = store.lid_map();
+  const bool pg = f.db.db().dialect() == gw::db::Dialect::postgres;
+  f.db.db().with_connection([&](gw::db::Connection& c) {
+    c.execute_script(
+        "CREATE TABLE lid_writes (n INTEGER NOT NULL); INSERT INTO lid_writes VALUES (0)");
+    c.execute_script(pg ? "CREATE FUNCTION count_lid() RETURNS trigger AS $$ BEGIN "
+                          "UPDATE lid_writes SET n = n + 1; RETURN NEW; END $$ LANGUAGE plpgsql; "
+                          "CREATE TRIGGER lid_count AFTER INSERT ON wa_lid_map FOR EACH ROW "
+                          "EXECUTE FUNCTION count_lid()"
+                        : "CREATE TRIGGER lid_count AFTER INSERT ON wa_lid_map "
+                          "BEGIN UPDATE lid_writes SET n = n + 1; END");
+  });
+  auto writes = [&] {
+    return f.db.db().with_connection([](gw::db::Connection& c) {
+      return c.query("SELECT n FROM lid_writes").rows.at(0).integer(0);
+    });
+  };
+  const LidMapping a{"111", "62811"}, b{"222", "62811"}, c{"333", "62833"}, d{"444", "62844"};
+  ASSERT_TRUE(map.put_lid_mappings({&a, 1}).ok());
+  for (int i = 0; i < 20; ++i) {
+    // As per message: inside the message's transaction.
+    ASSERT_TRUE(
+        store.transaction([&]() -> StoreResult<void> {
+               return map.put_lid_mappings({&a, 1});
+             })
+            .ok());
+  }
+  EXPECT_EQ(writes(), 1) << "a known pair was written again";
+  EXPECT_EQ(*map.pn_for_lid("111"), std::optional<std::string>("62811"));
+
+  // b takes a's phone number: a is gone, from the cache too.
+  ASSERT_TRUE(map.put_lid_mappings({&b, 1}).ok());
+  EXPECT_EQ(*map.lid_for_pn("62811"), std::optional<std::string>("222"));
+  EXPECT_EQ(*map.pn_for_lid("111"), std::nullopt);
+  ASSERT_TRUE(map.put_lid_mappings({&a, 1}).ok());  // a again: written, b gone
+  EXPECT_EQ(writes(), 3);
+  EXPECT_EQ(*map.pn_for_lid("222"), std::nullopt);
+
+  // A transaction that fails after writing c: c is not known.
+  auto failed = store.transaction([&]() -> StoreResult<void> {
+    if (auto r = map.put_lid_mappings({&c, 1}); !r) return r;
+    return wa::store::StoreError{wa::store::StoreErrc::backend, "boom"};
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(*map.pn_for_lid("333"), std::nullopt);
+  ASSERT_TRUE(map.put_lid_mappings({&c, 1}).ok());
+  EXPECT_EQ(writes(), 4) << "c written once (its rolled-back write counted nothing)";
+
+  // A transaction in which b takes the phone number back from a, and a savepoint inside it writes
+  // d and is rolled back; the transaction commits.
+  ASSERT_TRUE(store
+                  .transaction([&]() -> StoreResult<void> {
+                    if (auto r = map.put_lid_mappings({&b, 1}); !r) return r;
+                    auto inner = store.transaction([&]() -> StoreResult<void> {
+                      if (auto r = map.put_lid_mappings({&d, 1}); !r) return r;
+                      return wa::store::StoreError{wa::store::StoreErrc::backend, "inner"};
+                    });
+                    EXPECT_FALSE(inner.ok());
+                    return {};
+                  })
+                  .ok());
+  EXPECT_EQ(*map.pn_for_lid("111"), std::nullopt) << "a stale pair was served from the cache";
+  EXPECT_EQ(*map.lid_for_pn("62811"), std::optional<std::string>("222"));
+  EXPECT_EQ(*map.pn_for_lid("444"), std::nullopt);
+
+  // The device wiped: nothing is known.
+  ASSERT_TRUE(store.wipe().ok());
+  EXPECT_EQ(*map.pn_for_lid("222"), std::nullopt);
+  EXPECT_EQ(*map.lid_for_pn("62833"), std::nullopt);
+}
+
+TEST(SqlDeviceStore, LidMapCacheSqlite) {
+  SqlStoreFactory<gw::db::Dialect::sqlite> f;
+  lid_cache_case(f);
+}
+
+TEST(SqlDeviceStore, LidMapCachePostgres) {
+  SqlStoreFactory<gw::db::Dialect::postgres> f;
+  GW_REQUIRE_DB(f.db);
+  lid_cache_case(f);
+}

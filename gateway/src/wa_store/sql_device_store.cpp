@@ -101,25 +101,37 @@ StoreResult<void> SqlDeviceStore::transaction(const std::function<StoreResult<vo
     } catch (...) {
       tx_ = saved;
       --depth_;
-      if (outer)
+      if (outer) {
         c.rollback();
-      else
+        lid_transaction_ended(false);
+      } else {
         c.query("ROLLBACK TO SAVEPOINT " + sp);
+        lid_savepoint_undone();
+      }
       throw;
     }
     tx_ = saved;
     --depth_;
     if (result) {
-      if (outer)
-        c.commit();
-      else
+      if (outer) {
+        try {
+          c.commit();
+        } catch (...) {
+          lid_transaction_ended(false);
+          throw;
+        }
+        lid_transaction_ended(true);
+      } else {
         c.query("RELEASE SAVEPOINT " + sp);
+      }
     } else {
       if (outer) {
         c.rollback();
+        lid_transaction_ended(false);
       } else {
         c.query("ROLLBACK TO SAVEPOINT " + sp);
         c.query("RELEASE SAVEPOINT " + sp);
+        lid_savepoint_undone();
       }
     }
     return result;
@@ -204,6 +216,10 @@ StoreResult<void> SqlDeviceStore::wipe() {
                                 "wa_identities", "wa_sender_keys", "wa_lid_map"}) {
         c.query(std::string("DELETE FROM ") + table + " WHERE session_id = ?", {session_id_});
       }
+      pn_of_lid_.clear();
+      lid_of_pn_.clear();
+      lid_pending_.clear();
+      lid_dirty_ = true;
       return {};
     });
   });
@@ -439,12 +455,54 @@ StoreResult<bool> SqlDeviceStore::delete_sender_key(const wa::store::SenderKeyNa
 
 // --- LID map -------------------------------------------------------------------------------
 
+bool SqlDeviceStore::lid_known(const wa::store::LidMapping& m) const {
+  if (lid_dirty_) return false;
+  auto a = pn_of_lid_.find(m.lid);
+  auto b = lid_of_pn_.find(m.pn);
+  return a != pn_of_lid_.end() && a->second == m.pn && b != lid_of_pn_.end() && b->second == m.lid;
+}
+
+// As the table does: a pair replaces any pair sharing its LID or its phone number.
+void SqlDeviceStore::lid_remember(const wa::store::LidMapping& m) {
+  if (auto a = pn_of_lid_.find(m.lid); a != pn_of_lid_.end()) lid_of_pn_.erase(a->second);
+  if (auto b = lid_of_pn_.find(m.pn); b != lid_of_pn_.end()) pn_of_lid_.erase(b->second);
+  if (pn_of_lid_.size() >= 100'000) {  // bounded: a miss costs one statement, no more
+    pn_of_lid_.clear();
+    lid_of_pn_.clear();
+  }
+  pn_of_lid_[m.lid] = m.pn;
+  lid_of_pn_[m.pn] = m.lid;
+}
+
+// A savepoint was rolled back: whatever it wrote of the map is gone, and so is the record of
+// what it replaced, so nothing is known any more (the next reads and writes fill the cache).
+void SqlDeviceStore::lid_savepoint_undone() {
+  if (!lid_dirty_) return;
+  pn_of_lid_.clear();
+  lid_of_pn_.clear();
+  lid_pending_.clear();
+}
+
+void SqlDeviceStore::lid_transaction_ended(bool committed) {
+  if (committed) {
+    for (const auto& m : lid_pending_) lid_remember(m);
+  } else if (lid_dirty_) {
+    // Rolled back after writing the map: what the cache held may be what was replaced.
+    pn_of_lid_.clear();
+    lid_of_pn_.clear();
+  }
+  lid_pending_.clear();
+  lid_dirty_ = false;
+}
+
 StoreResult<void> SqlDeviceStore::put_lid_mappings(std::span<const wa::store::LidMapping> maps) {
   for (const auto& m : maps) {
     if (m.lid.empty() || m.pn.empty()) {
       return StoreError{StoreErrc::invalid_argument, "empty LID or phone-number user"};
     }
   }
+  if (std::all_of(maps.begin(), maps.end(), [this](const auto& m) { return lid_known(m); }))
+    return {};
   return transaction([&]() -> StoreResult<void> {
     return write<void>([&](db::Connection& c) -> StoreResult<void> {
       for (const auto& m : maps) {
@@ -454,27 +512,39 @@ StoreResult<void> SqlDeviceStore::put_lid_mappings(std::span<const wa::store::Li
         c.query("INSERT INTO wa_lid_map (session_id, lid, pn) VALUES (?, ?, ?)",
                 {session_id_, m.lid, m.pn});
       }
+      lid_dirty_ = true;
+      lid_pending_.insert(lid_pending_.end(), maps.begin(), maps.end());
       return {};
     });
   });
 }
 
 StoreResult<std::optional<std::string>> SqlDeviceStore::pn_for_lid(std::string_view lid) {
+  if (!lid_dirty_) {
+    if (auto it = pn_of_lid_.find(std::string(lid)); it != pn_of_lid_.end())
+      return std::optional<std::string>(it->second);
+  }
   return run<std::optional<std::string>>(
       [&](db::Connection& c) -> StoreResult<std::optional<std::string>> {
         auto r = c.query("SELECT pn FROM wa_lid_map WHERE session_id = ? AND lid = ?",
                          {session_id_, std::string(lid)});
         if (r.rows.empty()) return std::optional<std::string>{};
+        if (!lid_dirty_) lid_remember({std::string(lid), r.rows[0].text(0)});
         return std::optional<std::string>(r.rows[0].text(0));
       });
 }
 
 StoreResult<std::optional<std::string>> SqlDeviceStore::lid_for_pn(std::string_view pn) {
+  if (!lid_dirty_) {
+    if (auto it = lid_of_pn_.find(std::string(pn)); it != lid_of_pn_.end())
+      return std::optional<std::string>(it->second);
+  }
   return run<std::optional<std::string>>(
       [&](db::Connection& c) -> StoreResult<std::optional<std::string>> {
         auto r = c.query("SELECT lid FROM wa_lid_map WHERE session_id = ? AND pn = ?",
                          {session_id_, std::string(pn)});
         if (r.rows.empty()) return std::optional<std::string>{};
+        if (!lid_dirty_) lid_remember({r.rows[0].text(0), std::string(pn)});
         return std::optional<std::string>(r.rows[0].text(0));
       });
 }

@@ -10,6 +10,8 @@
 // objects may share one Database.
 #include <functional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "db/database.hpp"
 #include "wa/store/device_store.hpp"
@@ -102,11 +104,23 @@ class SqlDeviceStore final : public wa::store::DeviceStore,
   template <typename T, typename F>
   wa::store::StoreResult<T> write(F&& f);
 
+  // The LID map as committed, as far as this store has read or written it: the library states
+  // the sender's pair with every message, and a pair already known costs no statement then.
+  bool lid_known(const wa::store::LidMapping& m) const;
+  void lid_remember(const wa::store::LidMapping& m);
+  void lid_savepoint_undone();
+  void lid_transaction_ended(bool committed);
+
   db::Database& db_;
   std::string session_id_;
   db::Connection* tx_ = nullptr;  // set while transaction() runs
   unsigned depth_ = 0;            // nesting level of transaction()
   Fence fence_;
+  std::unordered_map<std::string, std::string> pn_of_lid_, lid_of_pn_;
+  // Written in the open transaction: cached once it commits. While it runs the map may differ
+  // from the cache, which is then not read.
+  std::vector<wa::store::LidMapping> lid_pending_;
+  bool lid_dirty_ = false;
 };
 
 }  // namespace gw::wa_store
