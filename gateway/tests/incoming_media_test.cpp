@@ -1,9 +1,11 @@
-// Incoming media jobs (inbound/media_jobs.hpp) on both databases, and which download errors the
-// fetcher tries again (inbound/media_fetcher.hpp).
+// Incoming media jobs (inbound/media_jobs.hpp) on both databases, which download errors the
+// fetcher tries again (inbound/media_fetcher.hpp), and which webhooks inbound::record() hands to
+// the delivery worker at once.
 #include <gtest/gtest.h>
 
 #include "auth/crypto.hpp"
 #include "db/migrations.hpp"
+#include "inbound/inbound.hpp"
 #include "inbound/media_fetcher.hpp"
 #include "inbound/media_jobs.hpp"
 #include "test_db.hpp"
@@ -164,6 +166,61 @@ TEST_P(MediaJobsTest, AnUnreadableStoredDescriptorFailsInsteadOfLooping) {
     auto o = media_outcome(c, session_, "M1");
     ASSERT_TRUE(o);
     EXPECT_EQ(o->state, "failed");
+  });
+}
+
+// The first pending delivery of a chat, due now, goes to the worker at once (ReadyDelivery, with
+// what the worker's query would have read); a later one of the same chat waits its turn, as does
+// one held back for its attachment's download; another chat is not held back.
+TEST_P(MediaJobsTest, OnlyTheFirstPendingDeliveryOfAChatDueNowIsReady) {
+  with([&](db::Connection& c) {
+    auto settings = load_settings(c, session_);
+    ASSERT_TRUE(settings);
+    const PnForLid no_lids = [](const std::string&) { return std::nullopt; };
+    auto text_from = [&](const std::string& id, const std::string& user) {
+      auto m = message(id, wa::message::ContentType::text);
+      m.media.reset();
+      m.text = "halo";
+      m.chat = *wa::Jid::parse(user + "@s.whatsapp.net");
+      m.sender = m.chat;
+      m.timestamp = 1'764'000'000;
+      return m;
+    };
+    auto first = record(c, text_from("A1", "628111"), *settings, no_lids, 1000);
+    ASSERT_TRUE(first.decision.forward);
+    ASSERT_TRUE(first.ready);
+    EXPECT_FALSE(first.other_rows);
+    const auto row = c.query(
+        "SELECT d.id, d.delivery_id, d.payload, d.reply_context, d.analytics_id, s.webhook_url, "
+        "s.webhook_secret, d.chat_key FROM webhook_deliveries d JOIN sessions s "
+        "ON s.id = d.session_id WHERE d.message_id = 'A1'");
+    ASSERT_EQ(row.rows.size(), 1u);
+    const auto& r = row.rows[0];
+    EXPECT_EQ(first.ready->row_id, r.integer(0));
+    EXPECT_EQ(first.ready->delivery_id, r.text(1));
+    EXPECT_EQ(first.ready->payload, r.text(2));
+    EXPECT_EQ(first.ready->reply_context, r.text(3));
+    EXPECT_EQ(first.ready->analytics_id, r.integer(4));
+    EXPECT_EQ(first.ready->url, r.text(5));
+    EXPECT_EQ(first.ready->secret, r.opt_text(6).value_or(""));
+    EXPECT_EQ(first.ready->chat_key, r.text(7));
+    EXPECT_EQ(first.ready->message_id, "A1");
+
+    auto second = record(c, text_from("A2", "628111"), *settings, no_lids, 1001);
+    EXPECT_TRUE(second.delivery_id);
+    EXPECT_FALSE(second.ready) << "A1 of the same chat is still pending";
+    EXPECT_TRUE(second.other_rows);
+    auto other_chat = record(c, text_from("B1", "628222"), *settings, no_lids, 1002);
+    EXPECT_TRUE(other_chat.ready);
+
+    c.query("UPDATE webhook_deliveries SET status = 'delivered' WHERE session_id = ?", {session_});
+    auto with_file = message("A3", wa::message::ContentType::document);
+    with_file.chat = *wa::Jid::parse("628111@s.whatsapp.net");
+    with_file.sender = with_file.chat;
+    auto held = record(c, with_file, *settings, no_lids, 1003, std::nullopt, 30'000);
+    EXPECT_TRUE(held.media_queued);
+    EXPECT_FALSE(held.ready) << "held back for its download";
+    EXPECT_TRUE(held.other_rows);
   });
 }
 

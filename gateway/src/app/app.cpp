@@ -334,6 +334,8 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   if (cluster) wo.node_id = cluster->node_id();
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
+  manager.on_delivery_ready(
+      [&worker](inbound::ReadyDelivery ready) { worker.start_now(std::move(ready)); });
   // Received attachments: downloaded in the background; each ending releases its webhook.
   inbound::MediaFetcherOptions mfo;
   mfo.finished = [&worker] { worker.wake(); };

@@ -1,6 +1,12 @@
 // PostgreSQL backend over libpq. Parameters go as text with inferred types, except Blob, which goes
 // in binary as bytea (a std::string bound as text would be cut at its first NUL byte).
+// Queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and SQL text,
+// so that the server parses and plans them once rather than at every call: the incoming pipeline
+// runs the same statements for every message (docs/BENCHMARKS.md "Incoming pipeline").
 #include <libpq-fe.h>
+
+#include <cctype>
+#include <unordered_map>
 
 #include "db/connection.hpp"
 #include "util/strings.hpp"
@@ -90,7 +96,6 @@ class PgConnection final : public Connection {
   }
 
   Result query(std::string_view sql, std::span<const Value> params) override {
-    std::string text = to_postgres_placeholders(sql);
     size_t n = params.size();
     std::vector<std::string> storage(n);
     std::vector<const char*> values(n);
@@ -115,8 +120,45 @@ class PgConnection final : public Connection {
         values[i] = storage[i].c_str();
       }
     }
-    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(),
-                                 values.data(), lengths.data(), formats.data(), 0);
+    PGresult* res = nullptr;
+    for (int tries = 0; tries < 2 && preparable(sql); ++tries) {
+      // Which parameters are bytea is part of the statement (its parameter types).
+      std::string key(sql);
+      key += '\x01';
+      for (size_t i = 0; i < n; ++i) key += types[i] == kByteaOid ? 'b' : '-';
+      auto it = prepared_.find(key);
+      if (it == prepared_.end()) {
+        if (prepared_.size() >= kMaxPrepared) {
+          PGresult* d = PQexec(conn_, "DEALLOCATE ALL");
+          check(d);
+          PQclear(d);
+          prepared_.clear();
+        }
+        std::string name = "gw" + std::to_string(++prepared_seq_);
+        PGresult* p = PQprepare(conn_, name.c_str(), to_postgres_placeholders(sql).c_str(),
+                                static_cast<int>(n), types.data());
+        check(p);
+        PQclear(p);
+        it = prepared_.emplace(std::move(key), std::move(name)).first;
+      }
+      res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
+                           lengths.data(), formats.data(), 0);
+      if (!stale(res)) break;
+      // "cached plan must not change result type" after a schema change, or the statement is
+      // gone (DISCARD ALL): prepared again, at once unless a transaction was open (it is
+      // aborted now; the caller sees the error).
+      const bool in_transaction = PQtransactionStatus(conn_) != PQTRANS_IDLE;
+      PQclear(PQexec(conn_, ("DEALLOCATE " + it->second).c_str()));
+      prepared_.erase(it);
+      if (in_transaction) break;
+      PQclear(res);
+      res = nullptr;
+    }
+    if (!res) {
+      const std::string text = to_postgres_placeholders(sql);
+      res = PQexecParams(conn_, text.c_str(), static_cast<int>(n), types.data(), values.data(),
+                         lengths.data(), formats.data(), 0);
+    }
     check(res);
     Result r;
     int ncols = PQnfields(res);
@@ -148,6 +190,24 @@ class PgConnection final : public Connection {
   }
 
  private:
+  static constexpr std::size_t kMaxPrepared = 512;
+
+  // Queries are prepared; transaction control, SET, DDL and the like run as they come.
+  static bool preparable(std::string_view sql) {
+    std::size_t i = 0;
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    auto word = sql.substr(i, 6);
+    std::string up;
+    for (char c : word) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return up == "SELECT" || up == "INSERT" || up == "UPDATE" || up == "DELETE" ||
+           up.starts_with("WITH");
+  }
+
+  static bool stale(PGresult* res) {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    return state && (std::string_view(state) == "0A000" || std::string_view(state) == "26000");
+  }
+
   static Value convert(Oid type, std::string_view raw) {
     switch (type) {
       case kBoolOid:
@@ -199,6 +259,8 @@ class PgConnection final : public Connection {
   }
 
   PGconn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text + bytea params -> name
+  uint64_t prepared_seq_ = 0;
 };
 
 }  // namespace

@@ -183,10 +183,25 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
        msg.content, opt(msg.group_id), opt(msg.group_name), int64_t{msg.is_group ? 1 : 0},
        msg.quoted ? db::Value(msg.quoted->id) : db::Value(nullptr), msg.timestamp});
   std::optional<int64_t> analytics_id;
-  {
-    // If its first copy could not be decrypted it was counted then (record_waiting): that row
-    // now tells the truth. Looked up for every message, not only when the client says it sent
-    // retry receipts, because a reconnect or restart in between makes the client forget that.
+  // If its first copy could not be decrypted it was counted then (record_waiting): that row now
+  // tells the truth. Looked up for every message, not only when the client says it sent retry
+  // receipts, because a reconnect or restart in between makes the client forget that.
+  if (c.dialect() == db::Dialect::postgres) {
+    // One round trip: the update, or else the insert.
+    auto a = c.query(
+        "WITH u AS (UPDATE analytics SET from_number = ?, message_type = ?, is_group = ?, "
+        "is_mention = ?, error_message = NULL WHERE session_id = ? AND message_id = ? "
+        "AND error_message LIKE 'undecryptable%' RETURNING id), "
+        "i AS (INSERT INTO analytics (session_id, message_id, from_number, message_type, "
+        "is_group, is_mention, webhook_sent, created_at) SELECT CAST(? AS UUID), "
+        "CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BOOLEAN), "
+        "CAST(? AS BOOLEAN), FALSE, CAST(? AS TIMESTAMPTZ) WHERE NOT EXISTS (SELECT 1 FROM u) "
+        "RETURNING id) SELECT id FROM u UNION ALL SELECT id FROM i",
+        {msg.from, type, int64_t{msg.is_group ? 1 : 0}, int64_t{msg.is_mention ? 1 : 0}, s.id,
+         msg.id, s.id, msg.id, msg.from, type, int64_t{msg.is_group ? 1 : 0},
+         int64_t{msg.is_mention ? 1 : 0}, util::iso8601_from_ms(now_ms)});
+    analytics_id = a.rows.at(0).integer(0);
+  } else {
     auto u = c.query(
         "UPDATE analytics SET from_number = ?, message_type = ?, is_group = ?, is_mention = ?, "
         "error_message = NULL WHERE session_id = ? AND message_id = ? "
@@ -195,7 +210,7 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
          msg.id});
     if (!u.rows.empty()) analytics_id = u.rows.front().integer(0);
   }
-  if (!analytics_id) {
+  if (!analytics_id) {  // SQLite (in process: two statements cost no round trip)
     auto a = c.query(
         "INSERT INTO analytics (session_id, message_id, from_number, message_type, is_group, "
         "is_mention, webhook_sent, created_at) VALUES (?, ?, ?, ?, ?, ?, FALSE, ?) RETURNING id",
@@ -219,17 +234,54 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
   const auto due = r.media_queued ? now_ms + media_wait_ms : now_ms;
   if (r.decision.forward) {
     r.delivery_id = event_id;
-    c.query(
+    // Whether it may go as soon as this commits: due now, and no older delivery of the chat
+    // pending (the session's strand writes all of them, so none can appear before the commit).
+    constexpr const char* kInsert =
         "INSERT INTO webhook_deliveries (delivery_id, session_id, event, chat_key, message_id, "
         "analytics_id, payload, reply_context, status, attempts, next_attempt_ms, created_ms) "
-        "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
-        {event_id, s.id, r.message.chat_id, m.id, *analytics_id, payload, reply_context, due,
-         now_ms});
+        "VALUES (?, ?, 'message.received', ?, ?, ?, ?, ?, 'pending', 0, ?, ?) RETURNING id";
+    constexpr const char* kOthersPending =
+        "SELECT 1 FROM webhook_deliveries e WHERE e.session_id = ? AND e.chat_key = ? "
+        "AND e.status = 'pending'";
+    std::vector<db::Value> values{event_id,      s.id,          r.message.chat_id,
+                                  m.id,          *analytics_id, payload,
+                                  reply_context, due,           now_ms};
+    bool may_go_now = false;
+    db::Result row;
+    if (c.dialect() == db::Dialect::postgres) {
+      // One round trip: the statement's subquery does not see the row it inserts.
+      values.emplace_back(s.id);
+      values.emplace_back(r.message.chat_id);
+      row = c.query(std::string(kInsert) + ", NOT EXISTS (" + kOthersPending +
+                        " AND e.id <> webhook_deliveries.id)",
+                    values);
+      may_go_now = due <= now_ms && row.rows.at(0).integer(1) != 0;
+    } else {
+      may_go_now =
+          due <= now_ms &&
+          c.query(std::string(kOthersPending) + " LIMIT 1", {s.id, r.message.chat_id}).rows.empty();
+      row = c.query(kInsert, values);
+    }
+    if (may_go_now) {
+      r.ready = ReadyDelivery{row.rows.at(0).integer(0),
+                              event_id,
+                              s.id,
+                              r.message.chat_id,
+                              m.id,
+                              payload,
+                              reply_context,
+                              *analytics_id,
+                              s.webhook_url,
+                              s.webhook_secret};
+    } else {
+      r.other_rows = true;
+    }
   }
   namespace subscriptions = webhooks::subscriptions;
   auto subs = subscriptions::fan_out(c, subscriptions::subscribers(c, s.id, "message.received"),
                                      s.id, "message.received", r.message.chat_id, m.id, payload,
                                      reply_context, due, now_ms);
+  if (!subs.empty()) r.other_rows = true;
   if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   return r;
 }
@@ -377,8 +429,8 @@ bool record_session_status(db::Connection& c, const std::string& session_id,
 
 std::optional<SessionSettings> load_settings(db::Connection& c, const std::string& session_id) {
   auto r = c.query(
-      "SELECT s.id, s.session_name, s.phone_number, s.ignore_jids, s.webhook_events "
-      "FROM sessions s WHERE s.id = ?",
+      "SELECT s.id, s.session_name, s.phone_number, s.ignore_jids, s.webhook_events, "
+      "s.webhook_url, s.webhook_secret FROM sessions s WHERE s.id = ?",
       {session_id});
   if (r.rows.empty()) return std::nullopt;
   const auto& row = r.rows.front();
@@ -398,6 +450,8 @@ std::optional<SessionSettings> load_settings(db::Connection& c, const std::strin
     if (e == "message.received") s.message_events = true;
     if (e == "message.waiting") s.waiting_events = true;
   }
+  s.webhook_url = row.opt_text(5).value_or("");
+  s.webhook_secret = row.opt_text(6).value_or("");
   return s;
 }
 

@@ -33,6 +33,8 @@ struct SessionSettings {
   std::vector<std::string> ignore;  // numbers, group JIDs/ids, "status", "newsletter"
   bool message_events = true;       // webhook_events contains message.received
   bool waiting_events = false;      // webhook_events contains message.waiting
+  std::string webhook_url;          // where its deliveries go
+  std::string webhook_secret;       // what signs them
 };
 
 /// Private messages from others always; group messages only when the bot is
@@ -56,11 +58,30 @@ events::IncomingMessage describe(const wa::client::MessageReceived& m, const Ses
 /// groups the sender (its LID when only that is known), in 1:1 chats the chat.
 std::string quote_participant(const wa::client::MessageReceived& m);
 
+/// An outbox row that may be sent as soon as its transaction commits: due now, and no older
+/// delivery of its chat is pending, so the chat's order allows it. The delivery worker starts it
+/// without reading the outbox (webhooks::DeliveryWorker::start_now).
+struct ReadyDelivery {
+  int64_t row_id = 0;  // webhook_deliveries.id
+  std::string delivery_id;
+  std::string session_id;
+  std::string chat_key;
+  std::string message_id;
+  std::string payload;
+  std::string reply_context;
+  int64_t analytics_id = 0;
+  std::string url;
+  std::string secret;
+};
+
 /// What record() wrote.
 struct Recorded {
   Decision decision;
   events::IncomingMessage message;
   std::optional<std::string> delivery_id;  // set when an outbox row was written
+  std::optional<ReadyDelivery> ready;      // the session webhook's row, when it may go at once
+  bool other_rows = false;                 // outbox rows that are not `ready` (subscriptions, or
+                                           // the webhook's row waiting its turn)
   bool media_queued = false;               // an incoming_media job was written (media_jobs.hpp)
 };
 

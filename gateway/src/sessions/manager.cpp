@@ -158,6 +158,7 @@ struct Manager::Runtime {
       std::make_shared<wa::socket::KillSwitch>();
   // Live messages of the message being received, published once its transaction committed.
   std::vector<std::string> pending_live;
+  std::optional<inbound::ReadyDelivery> pending_ready;  // started once it committed
   bool outbox_dirty = false;
   bool media_dirty = false;  // persist_message() queued a media download
   // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
@@ -679,6 +680,15 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
     rt->pending_live.clear();
     for (auto& m : live)
       hub_.publish(rt->user_id, rt->id, std::make_shared<const std::string>(std::move(m)));
+    if (rt->pending_ready) {
+      auto ready = std::move(*rt->pending_ready);
+      rt->pending_ready.reset();
+      if (options_.delivery_ready) {
+        options_.delivery_ready(std::move(ready));
+      } else {
+        rt->outbox_dirty = true;
+      }
+    }
     if (rt->outbox_dirty) {
       rt->outbox_dirty = false;
       if (options_.outbox_written) options_.outbox_written();
@@ -722,6 +732,7 @@ void Manager::on_receipt(const std::shared_ptr<Runtime>& rt, const wa::client::R
 bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
                               const wa::client::MessageReceived& m) {
   rt->pending_live.clear();
+  rt->pending_ready.reset();
   rt->outbox_dirty = false;
   rt->media_dirty = false;
   if (rt->hold_later) {
@@ -745,7 +756,8 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
     if (rec.decision.record) rt->pending_live.push_back(events::message_received_ws(rec.message));
     if (rec.decision.record && options_.message_recorded)
       options_.message_recorded(rt->id, rec.decision.forward);
-    rt->outbox_dirty = rec.delivery_id.has_value();
+    rt->pending_ready = std::move(rec.ready);
+    rt->outbox_dirty = rec.other_rows;
     rt->media_dirty = rec.media_queued;
     rt->redelivery_delay = milliseconds(0);  // storing works again
     rt->unstored.erase(m.id);

@@ -28,6 +28,7 @@
 
 #include "db/database.hpp"
 #include "events/hub.hpp"
+#include "inbound/inbound.hpp"
 #include "sessions/repository.hpp"
 #include "wa/client/client.hpp"
 #include "wa/client/outgoing.hpp"
@@ -48,6 +49,10 @@ struct ManagerOptions {
   /// Called (on a WhatsApp thread) after a received message was committed with an outbox row:
   /// wakes the webhook delivery worker. Must not block.
   std::function<void()> outbox_written;
+  /// Called (on a WhatsApp thread) after a received message was committed whose webhook may go
+  /// at once (inbound::ReadyDelivery): the worker starts it without reading the outbox. When
+  /// unset, outbox_written is called instead. Must not block.
+  std::function<void(inbound::ReadyDelivery)> delivery_ready;
   /// An incoming message was stored (in the transaction about to commit): for /metrics.
   std::function<void(const std::string& session_id, bool forwarded)> message_recorded;
   /// The session may have incoming media to download: a received message with an attachment was
@@ -130,6 +135,10 @@ class Manager {
 
   /// Sets ManagerOptions::outbox_written (before resume(); not thread-safe).
   void on_outbox_written(std::function<void()> f) { options_.outbox_written = std::move(f); }
+  /// Sets ManagerOptions::delivery_ready (before resume(); not thread-safe).
+  void on_delivery_ready(std::function<void(inbound::ReadyDelivery)> f) {
+    options_.delivery_ready = std::move(f);
+  }
   void on_message_recorded(std::function<void(const std::string&, bool)> f) {
     options_.message_recorded = std::move(f);
   }

@@ -102,6 +102,50 @@ double DeliveryWorker::oldest_pending_seconds() const {
   return static_cast<double>(std::max<int64_t>(0, now_ms() - oldest)) / 1000.0;
 }
 
+bool DeliveryWorker::started_before(int64_t id) {
+  if (!started_.insert(id).second) return true;
+  started_order_.push_back(id);
+  if (started_order_.size() > 8192) {
+    started_.erase(started_order_.front());
+    started_order_.pop_front();
+  }
+  return false;
+}
+
+void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
+  auto d = std::make_shared<Delivery>();
+  d->id = ready.row_id;
+  d->delivery_id = std::move(ready.delivery_id);
+  d->session_id = std::move(ready.session_id);
+  d->event = "message.received";
+  d->payload = std::move(ready.payload);
+  d->reply_context = std::move(ready.reply_context);
+  d->analytics_id = ready.analytics_id;
+  d->url = std::move(ready.url);
+  d->secret = std::move(ready.secret);
+  d->chat = std::move(ready.chat_key);
+  d->message_id = std::move(ready.message_id);
+  asio::post(strand_, [this, d] {
+    bool start = false;
+    if (running_) {
+      std::lock_guard lock(mutex_);
+      if (!in_flight_.count(d->id) && !finished_at_.count(d->id) &&
+          in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
+          !started_before(d->id)) {
+        in_flight_.insert(d->id);
+        start = true;
+      }
+    }
+    if (start) {
+      asio::co_spawn(strand_, deliver(d), asio::detached);
+    } else {
+      // Left to the outbox query (it is there once committed).
+      wake_pending_ = true;
+      timer_.cancel();
+    }
+  });
+}
+
 void DeliveryWorker::finished(int64_t id) {
   {
     std::lock_guard lock(mutex_);
@@ -213,6 +257,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
           continue;
         in_flight_.insert(d->id);
+        started_before(d->id);
         start.push_back(std::move(d));
       }
       // What finished before the query began is no longer pending in any later result.

@@ -5,7 +5,10 @@
 // response back to the chat (quoted in groups) while showing "typing…" during the request.
 //
 // Ordering: per (session, chat) only the oldest pending delivery is eligible, so a failing message
-// holds back the later ones of its chat and nothing else. Durability: rows are written by the
+// holds back the later ones of its chat and nothing else. A delivery the inbound path found
+// eligible when it wrote it (inbound::ReadyDelivery) is handed over by start_now() once its
+// transaction committed, and goes out without the outbox being read; everything else is found
+// by the outbox query. Durability: rows are written by the
 // inbound path in the message's own transaction; a restart (or kill -9) resumes every pending row
 // with the same delivery id (X-Webhook-Id), so receivers can drop duplicates.
 //
@@ -19,14 +22,17 @@
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "db/database.hpp"
+#include "inbound/inbound.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
 #include "webhooks/http_client.hpp"
@@ -73,6 +79,10 @@ class DeliveryWorker {
   void stop();
   /// Something was queued: look now instead of at the next poll.
   void wake();
+  /// A committed outbox row that may go at once (inbound::ReadyDelivery): started without an
+  /// outbox query, unless it was started already or the worker is at its concurrency (then the
+  /// query finds it). Any thread.
+  void start_now(inbound::ReadyDelivery ready);
 
   [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
   [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
@@ -93,6 +103,8 @@ class DeliveryWorker {
   boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d,
                                           std::shared_ptr<outbound::SendRequest> request);
   void finished(int64_t id);
+  // Whether `id` was started recently (by the loop or start_now); records it. Under mutex_.
+  bool started_before(int64_t id);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   db::Database& db_;
@@ -108,6 +120,10 @@ class DeliveryWorker {
   // result: they are skipped by their finish sequence number (guarded by mutex_).
   uint64_t finish_seq_ = 0;
   std::unordered_map<int64_t, uint64_t> finished_at_;
+  // The last deliveries started (ids, bounded): a start_now() that comes after its row was
+  // found, sent and forgotten by the loop is not sent twice (guarded by mutex_).
+  std::deque<int64_t> started_order_;
+  std::unordered_set<int64_t> started_;
   bool wake_pending_ = false;  // on strand_: a wake() that came while the loop was not waiting
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};

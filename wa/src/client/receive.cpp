@@ -121,7 +121,11 @@ Result<store::Address> decryption_address(store::DeviceStore& store, const Sourc
   const auto pn_addr = signal::signal_address(src.sender);
   if (!lid) return pn_addr;
   const auto lid_addr = signal::signal_address(*lid);
-  // §6.2: a session started on the PN address continues on the LID address.
+  // §6.2: a session started on the PN address continues on the LID address. Usually there is
+  // none (every message asks): looked at first, outside a nested transaction.
+  auto on_pn = store.sessions().get_session(pn_addr);
+  if (!on_pn) return store_error(on_pn.error());
+  if (!*on_pn) return lid_addr;
   auto moved = store.transaction([&]() -> store::StoreResult<void> {
     auto pn_session = store.sessions().get_session(pn_addr);
     if (!pn_session) return pn_session.error();
