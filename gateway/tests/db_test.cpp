@@ -406,7 +406,7 @@ TEST(SqliteWriters, TheWalIsCheckpointedInTheBackground) {
   std::filesystem::remove_all(dir);
 }
 
-// PostgreSQL: a query run again is prepared once per connection (the server plans it once); a
+// PostgreSQL: a query run again is prepared, once per connection (the server plans it once); a
 // schema change that alters its result is met by preparing it again, and blobs and text in the
 // same position are separate statements.
 TEST(PostgresConnection, QueriesArePreparedOnceAndAgainAfterASchemaChange) {
@@ -416,17 +416,22 @@ TEST(PostgresConnection, QueriesArePreparedOnceAndAgainAfterASchemaChange) {
     c.execute_script("CREATE TABLE prep (a INTEGER, b BYTEA)");
     for (int i = 0; i < 3; ++i)
       c.query("INSERT INTO prep (a) VALUES (?) /* prep-marker */", {int64_t{i}});
-    c.query("INSERT INTO prep (a, b) VALUES (?, ?) /* prep-marker */",
-            {int64_t{7}, Blob{std::string("\x00\x01", 2)}});
-    c.query("INSERT INTO prep (a, b) VALUES (?, ?) /* prep-marker */", {int64_t{8}, nullptr});
+    for (int i = 0; i < 2; ++i) {
+      c.query("INSERT INTO prep (a, b) VALUES (?, ?) /* prep-marker */",
+              {int64_t{7}, Blob{std::string("\x00\x01", 2)}});
+      c.query("INSERT INTO prep (a, b) VALUES (?, ?) /* prep-marker */", {int64_t{8}, nullptr});
+    }
+    c.query("SELECT a FROM prep WHERE a = ? /* prep-marker once */", {int64_t{1}});
     auto prepared = c.query(
         "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE '%prep-marker%' "
         "AND statement NOT LIKE '%pg_prepared_statements%'");
-    EXPECT_EQ(prepared.rows.at(0).integer(0), 3) << "one per text and kind of parameters";
-    EXPECT_EQ(c.query("SELECT b FROM prep WHERE a = 7").rows.at(0).blob(0),
+    EXPECT_EQ(prepared.rows.at(0).integer(0), 3)
+        << "one per text and kind of parameters, none for a text run once";
+    EXPECT_EQ(c.query("SELECT b FROM prep WHERE a = 7 LIMIT 1").rows.at(0).blob(0),
               std::string("\x00\x01", 2));
-    auto all = c.query("SELECT * FROM prep ORDER BY a");
-    EXPECT_EQ(all.columns.size(), 2u);
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_EQ(c.query("SELECT * FROM prep ORDER BY a").columns.size(), 2u);
+    }
     c.execute_script("ALTER TABLE prep ADD COLUMN c TEXT DEFAULT 'x'");
     auto after = c.query("SELECT * FROM prep ORDER BY a");  // its old plan returns 2 columns
     EXPECT_EQ(after.columns.size(), 3u);

@@ -1,12 +1,14 @@
 // PostgreSQL backend over libpq. Parameters go as text with inferred types, except Blob, which goes
 // in binary as bytea (a std::string bound as text would be cut at its first NUL byte).
-// Queries (SELECT, INSERT, UPDATE, DELETE, WITH) are prepared once per connection and SQL text,
-// so that the server parses and plans them once rather than at every call: the incoming pipeline
-// runs the same statements for every message (docs/BENCHMARKS.md "Incoming pipeline").
+// Queries (SELECT, INSERT, UPDATE, DELETE, WITH) run a second time are prepared, once per
+// connection and SQL text, so that the server parses and plans them once rather than at every
+// call: the incoming pipeline runs the same statements for every message (docs/BENCHMARKS.md
+// "Incoming pipeline").
 #include <libpq-fe.h>
 
 #include <cctype>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "db/connection.hpp"
 #include "util/strings.hpp"
@@ -121,11 +123,22 @@ class PgConnection final : public Connection {
       }
     }
     PGresult* res = nullptr;
-    for (int tries = 0; tries < 2 && preparable(sql); ++tries) {
-      // Which parameters are bytea is part of the statement (its parameter types).
-      std::string key(sql);
+    // Which parameters are bytea is part of the statement (its parameter types). A text is
+    // prepared the second time it comes: texts made for one request (the analytics reports
+    // write their bucket bounds into the SQL) are not kept on the server.
+    std::string key;
+    bool prepare = preparable(sql);
+    if (prepare) {
+      key.assign(sql);
       key += '\x01';
       for (size_t i = 0; i < n; ++i) key += types[i] == kByteaOid ? 'b' : '-';
+      if (!prepared_.count(key)) {
+        if (seen_once_.size() >= kMaxPrepared * 4) seen_once_.clear();
+        prepare = !seen_once_.insert(key).second;
+        if (prepare) seen_once_.erase(key);
+      }
+    }
+    for (int tries = 0; tries < 2 && prepare; ++tries) {
       auto it = prepared_.find(key);
       if (it == prepared_.end()) {
         if (prepared_.size() >= kMaxPrepared) {
@@ -139,7 +152,7 @@ class PgConnection final : public Connection {
                                 static_cast<int>(n), types.data());
         check(p);
         PQclear(p);
-        it = prepared_.emplace(std::move(key), std::move(name)).first;
+        it = prepared_.emplace(key, std::move(name)).first;
       }
       res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(n), values.data(),
                            lengths.data(), formats.data(), 0);
@@ -260,6 +273,7 @@ class PgConnection final : public Connection {
 
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text + bytea params -> name
+  std::unordered_set<std::string> seen_once_;              // run once, not prepared yet
   uint64_t prepared_seq_ = 0;
 };
 

@@ -43,14 +43,17 @@ class FileState {
   FileState& operator=(const FileState&) = delete;
 
   WriteGate& gate() { return gate_; }
-  /// After a commit: the WAL holds `pages` pages.
-  void wal_grew(int pages) {
-    if (pages < kCheckpointPages) return;
+  /// After a commit: the WAL holds `pages` pages. True when the committing thread should
+  /// checkpoint itself (the checkpointer has no connection, or is far behind).
+  bool wal_grew(int pages) {
+    if (pages < kCheckpointPages) return false;
     {
       std::lock_guard lock(mu_);
       checkpoint_wanted_ = true;
+      if (checkpointer_failed_ || pages >= 10 * kCheckpointPages) return true;
     }
     checkpoint_cv_.notify_one();
+    return false;
   }
 
  private:
@@ -70,6 +73,9 @@ class FileState {
         sqlite3_close(db);
         db = nullptr;
       }
+      lock.lock();
+      checkpointer_failed_ = db == nullptr;
+      lock.unlock();
       // PASSIVE: copies what no reader still needs, without waiting for anyone; writers go on
       // appending meanwhile. What it leaves is copied by a later round.
       if (db) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -84,6 +90,7 @@ class FileState {
   std::mutex mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  bool checkpointer_failed_ = false;  // its connection could not be opened
   bool stopping_ = false;
   std::thread checkpointer_;
 };
@@ -143,8 +150,11 @@ class SqliteConnection final : public Connection {
       // Replaces SQLite's auto-checkpoint, which would run in the committing thread.
       sqlite3_wal_hook(
           db_,
-          [](void* state, sqlite3*, const char*, int pages) {
-            static_cast<FileState*>(state)->wal_grew(pages);
+          [](void* state, sqlite3* db, const char* name, int pages) {
+            // The checkpointer's backstop: it cannot open the file, or the WAL keeps growing
+            // past ten times its size; then this thread checkpoints, as SQLite's own hook would.
+            if (static_cast<FileState*>(state)->wal_grew(pages))
+              sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
             return SQLITE_OK;
           },
           file_.get());
@@ -158,7 +168,11 @@ class SqliteConnection final : public Connection {
   }
 
   Dialect dialect() const noexcept override { return Dialect::sqlite; }
-  bool healthy() const noexcept override { return db_ != nullptr; }
+  // A connection left inside a transaction (e.g. a COMMIT that failed) is not reused: the pool
+  // drops it, which rolls the transaction back and ends its write turn.
+  bool healthy() const noexcept override {
+    return db_ != nullptr && sqlite3_get_autocommit(db_) != 0;
+  }
 
   void execute_script(std::string_view sql) override {
     Turn turn(*this, true);

@@ -262,7 +262,8 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
           c.query(std::string(kOthersPending) + " LIMIT 1", {s.id, r.message.chat_id}).rows.empty();
       row = c.query(kInsert, values);
     }
-    if (may_go_now) {
+    // Not without its secret (sessions older than migration 0005 get one from the worker).
+    if (may_go_now && !s.webhook_secret.empty()) {
       r.ready = ReadyDelivery{row.rows.at(0).integer(0),
                               event_id,
                               s.id,

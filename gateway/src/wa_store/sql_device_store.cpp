@@ -117,6 +117,7 @@ StoreResult<void> SqlDeviceStore::transaction(const std::function<StoreResult<vo
         try {
           c.commit();
         } catch (...) {
+          c.rollback();  // SQLite may keep the transaction open after a failed COMMIT
           lid_transaction_ended(false);
           throw;
         }

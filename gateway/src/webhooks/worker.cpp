@@ -127,7 +127,8 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
   d->message_id = std::move(ready.message_id);
   asio::post(strand_, [this, d] {
     bool start = false;
-    if (running_) {
+    // Cluster mode: only the outbox query knows that this node still holds the session's lease.
+    if (running_ && options_.node_id.empty()) {
       std::lock_guard lock(mutex_);
       if (!in_flight_.count(d->id) && !finished_at_.count(d->id) &&
           in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
