@@ -299,11 +299,15 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
 
   const signal = (n, sig) => process.kill(n.gw.child.pid, sig);
 
-  /** Last warnings and errors of every node, and the tail of their stderr: for failure messages. */
-  function nodeLogs() {
+  /**
+   * Last warnings and errors of every node, and the tail of their stderr: for failure messages.
+   * `ids` (message or session ids): every log line of any level that names one of them, too.
+   */
+  function nodeLogs(ids = []) {
     const out = [];
     for (const n of nodes.values()) {
-      const lines = n.gw.logs.filter((e) => e.level === 'warn' || e.level === 'error' || e.raw).slice(-12).map((e) => JSON.stringify(e).slice(0, 400));
+      const names = (e) => ids.length > 0 && ids.some((id) => JSON.stringify(e).includes(id));
+      const lines = n.gw.logs.filter((e) => e.level === 'warn' || e.level === 'error' || e.raw || names(e)).slice(-40).map((e) => JSON.stringify(e).slice(0, 400));
       out.push(`--- ${n.id} (${n.state}, pid ${n.gw.child.pid}${n.extra && Object.keys(n.extra).length ? `, ${JSON.stringify(n.extra)}` : ''})\n${lines.join('\n')}${n.gw.stderr ? `\nstderr: ${n.gw.stderr.slice(-1500)}` : ''}`);
     }
     return out.join('\n');
@@ -496,7 +500,8 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     };
     await waitFor(() => missing().length === 0, { timeoutMs, intervalMs: 200 });
     const lost = missing();
-    assert.deepEqual(lost.map((s) => `${s.tag}: ${s.id} to ${s.bot}`), [], `${label}: messages never reached the receiver\n${nodeLogs()}`);
+    const related = [...new Set(lost.flatMap((s) => [s.id, s.session]))];
+    assert.deepEqual(lost.map((s) => `${s.tag}: ${s.id} to ${s.bot}`), [], `${label}: messages never reached the receiver\n${nodeLogs(related)}`);
     const idsOf = new Map();
     for (const q of rx.requests) {
       if (q.json?.event !== 'message.received') continue;
