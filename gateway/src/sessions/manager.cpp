@@ -419,12 +419,19 @@ void Manager::launch(const std::shared_ptr<Runtime>& rt, bool connect) {
   };
   opts.persist = [this, weak, gen](const wa::client::MessageReceived& m) -> bool {
     auto r = weak.lock();
-    if (!r || r->generation != gen) return false;
+    if (!r || r->generation != gen) {
+      log::info("message not stored: its client was replaced; left for redelivery",
+                {{"message_id", m.id}});
+      return false;
+    }
     return persist_message(r, m);
   };
   opts.unstored = [this, weak, gen](const std::string& id) {
     auto r = weak.lock();
-    if (!r || r->generation != gen) return;
+    if (!r || r->generation != gen) {
+      log::info("message left unacknowledged by a replaced client", {{"message_id", id}});
+      return;
+    }
     if (r->unstored.size() >= 1000) r->unstored.clear();
     if (++r->unstored[id] > kMaxRedeliveries) {
       // Something about this message itself fails (not the database): reconnecting again would
@@ -741,7 +748,11 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
     return false;
   }
   auto* c = rt->store ? rt->store->transaction_connection() : nullptr;
-  if (!c) return false;
+  if (!c) {
+    log::warn("message not stored: no store transaction; left for redelivery",
+              {{"session_id", rt->id}, {"message_id", m.id}});
+    return false;
+  }
   try {
     auto settings = inbound::load_settings(*c, rt->id);
     if (!settings) return true;  // the session is being deleted: nothing to keep
