@@ -6,7 +6,6 @@
 // "Incoming pipeline").
 #include <libpq-fe.h>
 
-#include <cctype>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -207,13 +206,10 @@ class PgConnection final : public Connection {
 
   // Queries are prepared; transaction control, SET, DDL and the like run as they come.
   static bool preparable(std::string_view sql) {
-    std::size_t i = 0;
-    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-    auto word = sql.substr(i, 6);
-    std::string up;
-    for (char c : word) up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return up == "SELECT" || up == "INSERT" || up == "UPDATE" || up == "DELETE" ||
-           up.starts_with("WITH");
+    const auto word = util::trim(sql).substr(0, 6);
+    return util::iequals(word, "SELECT") || util::iequals(word, "INSERT") ||
+           util::iequals(word, "UPDATE") || util::iequals(word, "DELETE") ||
+           util::iequals(word.substr(0, 4), "WITH");
   }
 
   static bool stale(PGresult* res) {

@@ -8,7 +8,6 @@
 // waits for a checkpoint's writes and fsync.
 #include <sqlite3.h>
 
-#include <cctype>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -17,6 +16,7 @@
 
 #include "db/connection.hpp"
 #include "db/write_gate.hpp"
+#include "util/strings.hpp"
 
 namespace gw::db {
 
@@ -116,14 +116,6 @@ std::shared_ptr<FileState> file_state(const std::string& path) {
   return state;
 }
 
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
-}
-
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(const std::string& path) : file_(file_state(path)) {
@@ -183,8 +175,8 @@ class SqliteConnection final : public Connection {
     sqlite3_stmt* stmt = prepare(sql);
     // BEGIN IMMEDIATE takes the write lock; other transaction statements write nothing.
     const bool writes = sqlite3_stmt_readonly(stmt) == 0 ||
-                        starts_with_nocase(sql, "BEGIN IMMEDIATE") ||
-                        starts_with_nocase(sql, "BEGIN EXCLUSIVE");
+                        util::iequals(sql.substr(0, 15), "BEGIN IMMEDIATE") ||
+                        util::iequals(sql.substr(0, 15), "BEGIN EXCLUSIVE");
     Turn turn(*this, writes);  // ends after the statement is reset (its transaction may end then)
     struct Reset {
       sqlite3_stmt* s;

@@ -217,8 +217,7 @@ StoreResult<void> SqlDeviceStore::wipe() {
                                 "wa_identities", "wa_sender_keys", "wa_lid_map"}) {
         c.query(std::string("DELETE FROM ") + table + " WHERE session_id = ?", {session_id_});
       }
-      pn_of_lid_.clear();
-      lid_of_pn_.clear();
+      lid_forget();
       lid_pending_.clear();
       lid_dirty_ = true;
       return {};
@@ -456,6 +455,11 @@ StoreResult<bool> SqlDeviceStore::delete_sender_key(const wa::store::SenderKeyNa
 
 // --- LID map -------------------------------------------------------------------------------
 
+void SqlDeviceStore::lid_forget() {
+  pn_of_lid_.clear();
+  lid_of_pn_.clear();
+}
+
 bool SqlDeviceStore::lid_known(const wa::store::LidMapping& m) const {
   if (lid_dirty_) return false;
   auto a = pn_of_lid_.find(m.lid);
@@ -467,10 +471,7 @@ bool SqlDeviceStore::lid_known(const wa::store::LidMapping& m) const {
 void SqlDeviceStore::lid_remember(const wa::store::LidMapping& m) {
   if (auto a = pn_of_lid_.find(m.lid); a != pn_of_lid_.end()) lid_of_pn_.erase(a->second);
   if (auto b = lid_of_pn_.find(m.pn); b != lid_of_pn_.end()) pn_of_lid_.erase(b->second);
-  if (pn_of_lid_.size() >= 100'000) {  // bounded: a miss costs one statement, no more
-    pn_of_lid_.clear();
-    lid_of_pn_.clear();
-  }
+  if (pn_of_lid_.size() >= 100'000) lid_forget();  // bounded: a miss costs one statement
   pn_of_lid_[m.lid] = m.pn;
   lid_of_pn_[m.pn] = m.lid;
 }
@@ -479,8 +480,7 @@ void SqlDeviceStore::lid_remember(const wa::store::LidMapping& m) {
 // what it replaced, so nothing is known any more (the next reads and writes fill the cache).
 void SqlDeviceStore::lid_savepoint_undone() {
   if (!lid_dirty_) return;
-  pn_of_lid_.clear();
-  lid_of_pn_.clear();
+  lid_forget();
   lid_pending_.clear();
 }
 
@@ -488,9 +488,7 @@ void SqlDeviceStore::lid_transaction_ended(bool committed) {
   if (committed) {
     for (const auto& m : lid_pending_) lid_remember(m);
   } else if (lid_dirty_) {
-    // Rolled back after writing the map: what the cache held may be what was replaced.
-    pn_of_lid_.clear();
-    lid_of_pn_.clear();
+    lid_forget();  // rolled back after writing the map: the cache may hold what was replaced
   }
   lid_pending_.clear();
   lid_dirty_ = false;

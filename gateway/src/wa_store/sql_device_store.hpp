@@ -108,6 +108,7 @@ class SqlDeviceStore final : public wa::store::DeviceStore,
   // the sender's pair with every message, and a pair already known costs no statement then.
   bool lid_known(const wa::store::LidMapping& m) const;
   void lid_remember(const wa::store::LidMapping& m);
+  void lid_forget();  // nothing known
   void lid_savepoint_undone();
   void lid_transaction_ended(bool committed);
 
