@@ -18,10 +18,15 @@
 // renewal at most; after_ttl_ms = failover_ms - ttl * 1000 is what the cluster adds to that.
 // Handover (HANDOVER_ROUNDS rounds, the same way): SIGTERM instead of kill -9; the node gives its
 // leases up at once, so no lease time is in the figure.
+// Rejoin (after each failover and handover): the node is started again, and the two others, now
+// over their share + 1, hand it their surplus (CLUSTER_REBALANCE, docs/CLUSTER.md); measured from
+// its start until every node holds at most ceil(sessions / nodes) + 1 live leases and a node's
+// session list shows every session connected: rejoin_ms, with moved = the sessions it took.
 //
 // Throughput (one emulator, one database): TP_BOTS bot sessions on one node, TP_SENDERS Baileys
 // senders, each (sender, bot) chat warmed up once; then for 1, 2, ... NODES nodes (each added node
-// gets its share of the sessions by stop + start through it): TP_MESSAGES messages encrypted
+// gets its share of the sessions from the rebalancing, topped up to floor(bots / nodes) by stop +
+// start through it): TP_MESSAGES messages encrypted
 // ahead of time and released by the emulator at TP_RATE per second (more than the gateways
 // drain); received_per_s = messages / (last webhook received - release start). Same mechanism
 // as bench/gateway_pipeline (its emulator host is reused as is).
@@ -99,6 +104,8 @@ const makeCluster = ({ dbUrl, host }) => {
   const nodes = []
   const gatewayEnv = Object.fromEntries((process.env.GATEWAY_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
   const start = async (i) => {
+    // A node started again (rejoin) gets a new data directory; the dead one's goes now.
+    if (nodes[i] && !nodes[i].alive && !process.env.KEEP_DATA) rmSync(nodes[i].dataDir, { recursive: true, force: true })
     const dataDir = mkdtempSync(path.join(os.tmpdir(), `gw-cluster-bench-${i}-`))
     const port = await freePort()
     const env = {
@@ -265,6 +272,27 @@ const failoverRound = async (roundNo, signal = 'SIGKILL') => {
     out.failover_ms = Math.round(Math.max(claimed, listed, login))
     if (signal === 'SIGKILL') out.after_ttl_ms = out.failover_ms - TTL * 1000
     note(`  ${kind} ${out.failover_ms} ms (claimed ${out.claimed_ms}, listed connected ${out.api_connected_ms}, emulator logins ${out.login_ms}); counts after ${JSON.stringify(out.counts_after)}`)
+
+    // Rejoin: the node comes back; the others hand it their surplus.
+    const limit = Math.ceil(N / NODES) + 1
+    const t1 = nowMs()
+    await cluster.start(NODES - 1)
+    const rejoinDeadline = Date.now() + 180000
+    for (let j = 0; ; j++) {
+      const L3 = await leasesOf(db.url)
+      const c = countsOf(L3)
+      const list = await listOf(survivors[j % survivors.length], token)
+      if (ids.every((id) => L3.get(id)?.live) && Object.values(c).every((x) => x <= limit) &&
+          list && ids.every((id) => list.get(id)?.status === 'connected')) {
+        out.rejoin_ms = Math.round(nowMs() - t1)
+        out.rejoin_moved = c[victim.id] ?? 0
+        out.counts_rejoined = c
+        break
+      }
+      if (Date.now() > rejoinDeadline) throw new Error(`not balanced 180 s after ${victim.id} came back: ${JSON.stringify(c)}`)
+      await sleep(100)
+    }
+    note(`  rejoin: balanced in ${out.rejoin_ms} ms, ${out.rejoin_moved} sessions moved to ${victim.id}; counts ${JSON.stringify(out.counts_rejoined)}`)
     out.ok = true
   } catch (err) {
     out.ok = false
@@ -333,11 +361,15 @@ const throughput = async () => {
       const out = { kind: 'throughput', nodes: k, bots: TP_BOTS, senders: TP_SENDERS, messages: TP_MESSAGES, release_rate: TP_RATE, lease_ttl_s: TTL, load_before: os.loadavg()[0] }
       try {
         if (k > 1) {
-          // The new node takes its share: stop + start through it (a start on a node under its
-          // share claims the session for that node).
+          // The new node takes its share: first from the others' rebalancing (they hold more
+          // than their share + 1 now), then stop + start through it up to floor(bots / nodes) (a
+          // start on a node under its share claims the session for that node).
           const added = await cluster.start(k - 1)
           const call = api(added.base, token)
           const want = Math.floor(TP_BOTS / k)
+          const limit = Math.ceil(TP_BOTS / k) + 1
+          const rebalanceDeadline = Date.now() + 60000
+          while (Object.values(countsOf(await leasesOf(db.url))).some((x) => x > limit) && Date.now() < rebalanceDeadline) await sleep(250)
           for (;;) {
             const L = await leasesOf(db.url)
             const c = countsOf(L)
@@ -414,7 +446,7 @@ const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, $
 const f = results.filter((r) => r.kind === 'failover')
 for (const r of f) {
   lines.push(r.ok
-    ? `  failover round ${r.round}: kill -9 of 1 of ${r.nodes} nodes (${r.victim_sessions} of ${r.sessions} sessions) -> all connected elsewhere in ${r.failover_ms} ms (lease ${r.lease_ttl_s} s; +${r.after_ttl_ms} ms after it; claimed ${r.claimed_ms}, listed ${r.api_connected_ms}, logins ${r.login_ms})`
+    ? `  failover round ${r.round}: kill -9 of 1 of ${r.nodes} nodes (${r.victim_sessions} of ${r.sessions} sessions) -> all connected elsewhere in ${r.failover_ms} ms (lease ${r.lease_ttl_s} s; +${r.after_ttl_ms} ms after it; claimed ${r.claimed_ms}, listed ${r.api_connected_ms}, logins ${r.login_ms}); back: balanced in ${r.rejoin_ms} ms (${r.rejoin_moved} moved)`
     : `  failover round ${r.round}: FAILED ${r.error}`)
 }
 const fok = f.filter((r) => r.ok)
@@ -422,11 +454,13 @@ if (fok.length) lines.push(`  failover: ${range(fok.map((r) => r.failover_ms))} 
 const h = results.filter((r) => r.kind === 'handover')
 for (const r of h) {
   lines.push(r.ok
-    ? `  handover round ${r.round}: SIGTERM to 1 of ${r.nodes} nodes (${r.victim_sessions} of ${r.sessions} sessions) -> all connected elsewhere in ${r.failover_ms} ms (claimed ${r.claimed_ms}, listed ${r.api_connected_ms}, logins ${r.login_ms})`
+    ? `  handover round ${r.round}: SIGTERM to 1 of ${r.nodes} nodes (${r.victim_sessions} of ${r.sessions} sessions) -> all connected elsewhere in ${r.failover_ms} ms (claimed ${r.claimed_ms}, listed ${r.api_connected_ms}, logins ${r.login_ms}); back: balanced in ${r.rejoin_ms} ms (${r.rejoin_moved} moved)`
     : `  handover round ${r.round}: FAILED ${r.error}`)
 }
 const hok = h.filter((r) => r.ok)
 if (hok.length) lines.push(`  handover: ${range(hok.map((r) => r.failover_ms))} ms over ${hok.length} round(s)`)
+const rj = [...fok, ...hok]
+if (rj.length) lines.push(`  rejoin (rebalancing): ${range(rj.map((r) => r.rejoin_ms))} ms over ${rj.length} round(s), ${range(rj.map((r) => r.rejoin_moved))} sessions moved`)
 for (const r of results.filter((x) => x.kind === 'throughput')) {
   lines.push(r.ok
     ? `  throughput with ${r.nodes} node(s): ${r.received_per_s} msg/s (${r.messages} messages released at ${r.offered_per_s}/s, lost ${r.lost}, dups ${r.duplicates}, p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms)`

@@ -166,6 +166,6 @@ export const routeReceipt = (emu, conn, node) => {
     emu.deliver(dev, { tag: 'receipt', attrs, content: Array.isArray(node.content) ? node.content : undefined })
     delivered++
   }
-  emu.log.add('receipt', { from: reader.pnJid, to, id, type: type || 'delivery', delivered })
+  emu.log.add('receipt', { from: reader.pnJid, to, id, type: type || 'delivery', delivered, conn: conn.id })
   conn.send({ tag: 'ack', attrs: { class: 'receipt', id, from: to, ...(type ? { type } : {}) } })
 }

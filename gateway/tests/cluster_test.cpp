@@ -184,6 +184,32 @@ TEST(ClusterRoutes, OnlySessionRoutesThatNeedTheLiveConnectionRunOnTheOwner) {
   EXPECT_FALSE(cluster::runs_on_owner(route("GET", "/api/v1/analytics/sessions/:id")));
 }
 
+TEST(ClusterRebalance, HandsOverOnlyTheSurplusOfSettledSessionsThatDoNotPair) {
+  using namespace std::chrono_literals;
+  const auto now = std::chrono::steady_clock::now();
+  std::vector<cluster::HeldSession> held;
+  // 15 sessions taken 10 s apart, the last one 60 s ago.
+  for (int i = 0; i < 15; ++i)
+    held.push_back({"s" + std::to_string(i), now - 200s + i * 10s, true});
+  // Share 10 (30 running over 3 nodes): the limit is 11, so 4 go, the most recently taken first.
+  EXPECT_EQ(cluster::choose_surplus(held, 10, now, 30s, 10),
+            (std::vector<std::string>{"s14", "s13", "s12", "s11"}));
+  // At most `batch` per round.
+  EXPECT_EQ(cluster::choose_surplus(held, 10, now, 30s, 2),
+            (std::vector<std::string>{"s14", "s13"}));
+  // At or under share + 1: nothing.
+  EXPECT_TRUE(cluster::choose_surplus(held, 14, now, 30s, 10).empty());
+  EXPECT_TRUE(cluster::choose_surplus(held, 15, now, 30s, 10).empty());
+  // A session that pairs stays, and so does one taken less than `settled` ago.
+  held[14].movable = false;
+  held[13].since = now - 5s;
+  EXPECT_EQ(cluster::choose_surplus(held, 10, now, 30s, 10),
+            (std::vector<std::string>{"s12", "s11", "s10", "s9"}));
+  // Not enough movable sessions: only those go.
+  for (auto& h : held) h.movable = h.id == "s3";
+  EXPECT_EQ(cluster::choose_surplus(held, 10, now, 30s, 10), (std::vector<std::string>{"s3"}));
+}
+
 TEST(ClusterConfig, NeedsPostgresAndARenewalWellInsideTheLease) {
   auto sqlite = config::load({{"CLUSTER_ENABLED", "true"}});
   ASSERT_TRUE(std::holds_alternative<config::ConfigError>(sqlite));
@@ -201,6 +227,10 @@ TEST(ClusterConfig, NeedsPostgresAndARenewalWellInsideTheLease) {
                           {"LEASE_RENEW_SECONDS", "500ms"}});
   ASSERT_TRUE(std::holds_alternative<config::Config>(ok));
   EXPECT_EQ(std::get<config::Config>(ok).lease_renew, std::chrono::milliseconds(500));
+  EXPECT_TRUE(std::get<config::Config>(ok).cluster_rebalance) << "rebalancing is on by default";
+  auto fixed = config::load({{"CLUSTER_REBALANCE", "false"}});
+  ASSERT_TRUE(std::holds_alternative<config::Config>(fixed));
+  EXPECT_FALSE(std::get<config::Config>(fixed).cluster_rebalance);
   auto bad_id = config::load({{"NODE_ID", "no spaces"}});
   ASSERT_TRUE(std::holds_alternative<config::ConfigError>(bad_id));
 }

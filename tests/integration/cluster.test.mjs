@@ -419,6 +419,24 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
   }
 
   /**
+   * After a node joined or came back: waits until the nodes that hold more than their share + 1
+   * have handed the surplus over (CLUSTER_REBALANCE, docs/CLUSTER.md) and everything is settled.
+   * Resolves with the time from `since`.
+   */
+  async function balanced(label, { since = Date.now(), deadline = since + 30000 + 2 * TTL * 1000 } = {}) {
+    for (;;) {
+      const counts = countsOf(await leases());
+      const limit = shareLimit(SESSIONS, up().length);
+      const over = up().filter((n) => (counts.get(n.id) ?? 0) > limit);
+      if (!over.length && !(await clusterProblems()).length) return Date.now() - since;
+      if (Date.now() > deadline) {
+        assert.fail(`${label}: not balanced ${Date.now() - since} ms after the start (limit ${limit}): ${countsText(counts)}\n${nodeLogs()}`);
+      }
+      await sleep(200);
+    }
+  }
+
+  /**
    * Watches for `ms`: every check must be clean; with `strict`, no session may change owner and
    * no bot may log in again. Resolves with {problems, logins, replaced} seen in the window.
    */
@@ -501,7 +519,8 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     await waitFor(() => missing().length === 0, { timeoutMs, intervalMs: 200 });
     const lost = missing();
     const related = [...new Set(lost.flatMap((s) => [s.id, s.session]))];
-    assert.deepEqual(lost.map((s) => `${s.tag}: ${s.id} to ${s.bot}`), [], `${label}: messages never reached the receiver\n${nodeLogs(related)}`);
+    const trace = lost.length ? await traceLost(lost) : '';
+    assert.deepEqual(lost.map((s) => `${s.tag}: ${s.id} to ${s.bot}`), [], `${label}: messages never reached the receiver\n${trace}\n${nodeLogs(related)}`);
     const idsOf = new Map();
     for (const q of rx.requests) {
       if (q.json?.event !== 'message.received') continue;
@@ -535,6 +554,34 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     log(`  ${label}: all ${sent.length} messages so far delivered once per X-Webhook-Id, in per-chat order (waited ${Date.now() - t0} ms)`);
   }
 
+  /**
+   * Where lost messages got stuck: the emulator's events naming them and the bot's connections
+   * around them (which process owned each), and their rows in the database.
+   */
+  async function traceLost(lost) {
+    const out = [];
+    const events = emu.emu.log.events;
+    for (const m of lost) {
+      out.push(`--- ${m.tag}: ${m.id} to ${m.bot} (session ${m.session}), sent at +${m.at - t0run} ms`);
+      const mine = events.filter((e) => JSON.stringify(e).includes(m.id));
+      const from = (mine[0]?.ts ?? m.at) - 10000;
+      const botConns = new Set(logins.filter((l) => l.phone === m.bot).map((l) => l.conn));
+      const conns = events.filter((e) => ['login', 'replaced', 'disconnect'].includes(e.kind) && e.ts >= from && e.ts <= from + 120000 &&
+        (phoneOf(e.jid) === m.bot || botConns.has(e.conn)));
+      const seen = new Set();
+      for (const e of [...mine, ...conns].sort((x, y) => x.seq - y.seq)) {
+        if (seen.has(e.seq)) continue;
+        seen.add(e.seq);
+        out.push(`  emulator +${e.ts - t0run} ms ${JSON.stringify({ ...e, owner: connOwner.get(e.conn) })}`);
+      }
+      try {
+        for (const r of await psql(`SELECT 'log', direction, created_at FROM messages_log WHERE message_id = '${m.id}'`)) out.push(`  db ${r.join(' ')}`);
+        for (const r of await psql(`SELECT 'delivery', id, status, attempts, next_attempt_ms, last_status_code, last_error FROM webhook_deliveries WHERE message_id = '${m.id}'`)) out.push(`  db ${r.join(' ')}`);
+      } catch (err) { out.push(`  db unreadable: ${err.message}`); }
+    }
+    return out.join('\n');
+  }
+
   /** Moves sessions to `target` until it holds `want`: stop through it, start through it. */
   async function moveTo(target, want) {
     for (;;) {
@@ -556,6 +603,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
         assert.equal(r.status, 200, r.text);
         stoppedHere.delete(b.id);
         assert.equal(r.json.data.status, 'connected', `start of a paired session through ${target.id}: ${r.text}`);
+        assert.equal(r.json.data.node_id, target.id, r.text);
         assert.equal(await ownerOf(b.id), target.id, `a start on ${target.id}, which holds fewer than its share + 1, runs there`);
       }));
     }
@@ -802,6 +850,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     const rec = await req(a, 'POST', `${path1}/reconnect`);
     assert.equal(rec.status, 200, rec.text);
     assert.equal(rec.json.data.status, 'connected', rec.text);
+    assert.equal(rec.json.data.node_id, b.id, 'reconnect answers with the node that runs the session');
     const relogin = logins.filter((l) => l.phone === s.phone).slice(before);
     assert.ok(relogin.length >= 1, 'reconnect made a new login');
     assert.equal(relogin.at(-1).owner, b.id, 'the owner reconnected, not the node that was asked');
@@ -812,6 +861,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     assert.equal(stop.status, 200, stop.text);
     assert.equal(stop.json.data.status, 'disconnected');
     assert.equal(stop.json.data.status_reason, 'stopped');
+    assert.equal(stop.json.data.node_id, null, 'a stopped session runs on no node');
     assert.ok(await waitFor(() => liveConnsOf(s.phone).length === 0, { timeoutMs: 10000 }), 'the device is offline after stop');
     assert.ok(await waitFor(async () => !(await leases()).get(s.id)?.live, { timeoutMs: 5000 }), 'no live lease for a stopped session');
     const stopped = await req(c, 'GET', path1);
@@ -825,6 +875,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     assert.equal(start.status, 200, start.text);
     stoppedHere.delete(s.id);
     assert.equal(start.json.data.status, 'connected', start.text);
+    assert.equal(start.json.data.node_id, await ownerOf(s.id), 'start answers with the node that runs the session');
     if ((counts.get(a.id) ?? 0) < shareLimit(running + 1, 3)) assert.equal(await ownerOf(s.id), a.id, `start on node-a (${countsText(counts)}) claims for node-a`);
     await settle('after stop/start through node-a');
 
@@ -938,7 +989,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
       nodes.get('node-c').state = 'dead';
     }
     const c = await startNode('node-c', { CLUSTER_CLOCK_SKEW_SECONDS: '3600' });
-    await settle('node-c back, its clock 1 h ahead');
+    await balanced('node-c back, its clock 1 h ahead');
     // start on a node over its share: the session goes to the live node with the fewest (node-c).
     let L = await leases();
     let counts = countsOf(L);
@@ -986,7 +1037,7 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
 
     // An hour behind: its fresh leases must not look expired to the others.
     await startNode('node-c', { CLUSTER_CLOCK_SKEW_SECONDS: '-3600' });
-    await settle('node-c back, its clock 1 h behind');
+    await balanced('node-c back, its clock 1 h behind');
     await moveTo(c, 10);
     await settle('sessions moved to node-c (-1 h)');
     await leaseClock('-1 h');
@@ -1028,7 +1079,11 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
       a.state = 'up';
       log(`SIGCONT node-a after ${tCont - tStop} ms`);
     }
-    const o = await observe(3 * TTL * 1000);
+    // node-a is live again: the others, over their share + 1 now, hand it sessions (rebalancing),
+    // each cut on its old node before node-a may claim it.
+    const bal = await balanced('after SIGCONT', { since: tCont });
+    log(`  after SIGCONT: balanced in ${bal} ms: ${countsText(countsOf(await leases()))}`);
+    const o = await observe(2 * TTL * 1000);
     await traffic.stop();
     const during = replacements.slice(replMark).filter((r) => r.t < tCont && crossNode(r));
     const afterCont = replacements.slice(replMark).filter((r) => r.t >= tCont && crossNode(r));
@@ -1071,7 +1126,9 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
       b.state = 'up';
       log(`network back after ${Date.now() - tPause} ms`);
     }
-    const o = await observe(3 * TTL * 1000);
+    const bal = await balanced('after the network pause', { since: Date.now() });
+    log(`  after the network pause: balanced in ${bal} ms: ${countsText(countsOf(await leases()))}`);
+    const o = await observe(2 * TTL * 1000);
     await traffic.stop();
     const cross = replacements.slice(replMark).filter(crossNode);
     // node-b stops its sessions at its local deadline, one renewal before anyone may claim them,
@@ -1157,9 +1214,23 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     // receiver within 60 s.
     await checkMessages('SIGTERM');
 
-    // Back to three nodes: everything still in place, the nodes agree.
+    // Back to three nodes: the two others hold more than their share + 1 now and hand the
+    // surplus to the node that came back (rebalancing) while the peers write to all of them;
+    // nothing is lost, no device runs on two nodes.
+    const before = countsOf(await leases());
+    const rejoinMark = replacements.length;
+    const rejoin = background(bots.slice(0, 12), 'rejoin');
+    const tJoin = Date.now();
     await startNode(target.id, target.extra);
-    await settle('three nodes again');
+    const bal = await balanced('three nodes again', { since: tJoin });
+    timings.rebalance_on_join = bal;
+    const afterJoin = countsOf(await leases());
+    log(`  rebalancing: ${countsText(before)} -> ${countsText(afterJoin)} in ${bal} ms`);
+    assert.ok((afterJoin.get(target.id) ?? 0) >= SESSIONS - 2 * shareLimit(SESSIONS, 3), `${target.id} got the others' surplus: ${countsText(afterJoin)}`);
+    await sleep(1000);
+    await rejoin.stop();
+    assert.deepEqual(replacements.slice(rejoinMark).filter(crossNode).map(describeRepl), [], `two nodes ran one device while rebalancing\n${nodeLogs()}`);
+    await checkMessages('rebalancing');
     // /health's live_nodes is each node's view as of its last lease round (one renewal later).
     await waitFor(async () => {
       for (const n of up()) if ((await health(n)).cluster.live_nodes !== 3) return false;

@@ -52,6 +52,7 @@ for (const dialect of dialects()) {
       assert.equal(started.status, 200, started.text);
       const s = started.json.data;
       assert.equal(s.status, 'qr');
+      assert.equal(s.node_id, null, 'one process: no node id');
       assert.match(s.qr_text, /(^|#)2@[^,]+,/);
       assert.equal(decodeQr(s.qr_code), s.qr_text);
       assert.ok(s.expires_in > 0 && s.expires_in <= 60, `expires_in ${s.expires_in}`);

@@ -130,9 +130,12 @@ json::object detail(const SessionRow& row, const View& v, int64_t now_ms) {
   return o;
 }
 
-json::object state_of(const std::string& id, const Snapshot& s) {
+// `node`: cluster mode, the node that runs the session now (this one after a start), else null.
+json::object state_of(const std::string& id, const Snapshot& s,
+                      const std::optional<std::string>& node = std::nullopt) {
   json::object o;
   o["session_id"] = id;
+  o["node_id"] = opt(node);
   o["status"] = s.status;
   o["status_reason"] = opt(s.reason);
   o["status_detail"] = opt(s.detail);
@@ -441,13 +444,19 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
                                   "Session deleted successfully");
              });
 
+  // Cluster mode: these run on the node that runs (or takes) the session; its id is node_id.
+  auto here = [&ctx](const Snapshot& s) -> std::optional<std::string> {
+    if (!ctx.cluster || !s.running) return std::nullopt;
+    return ctx.cluster->node_id();
+  };
+
   router.add("POST", "/api/v1/sessions/:id/start", Access::authenticated,
-             [load, &mgr](http::Request& req) -> Res {
+             [load, here, &mgr](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto guard = co_await mgr.lock(id);
                auto row = co_await load(req, id);
                auto s = co_await mgr.start(row);
-               auto o = state_of(id, s);
+               auto o = state_of(id, s, here(s));
                o["message"] = start_message(s);
                co_return http::ok(o, start_message(s));
              });
@@ -463,12 +472,12 @@ void register_session_routes(http::Router& router, app::Context& ctx, sessions::
              });
 
   router.add("POST", "/api/v1/sessions/:id/reconnect", Access::authenticated,
-             [load, &mgr](http::Request& req) -> Res {
+             [load, here, &mgr](http::Request& req) -> Res {
                auto id = session_id_of(req);
                auto guard = co_await mgr.lock(id);
                auto row = co_await load(req, id);
                auto s = co_await mgr.reconnect(row);
-               auto o = state_of(id, s);
+               auto o = state_of(id, s, here(s));
                o["message"] = start_message(s);
                co_return http::ok(o, s.status == "connected" ? "Session reconnected successfully"
                                                              : start_message(s));

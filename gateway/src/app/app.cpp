@@ -226,6 +226,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
     co.ttl = cfg.lease_ttl;
     co.renew = cfg.lease_renew;
     co.max_sessions = cfg.max_sessions_per_node;
+    co.rebalance = cfg.cluster_rebalance;
     cluster.emplace(co, *db, hub, ioc.get_executor());
     cluster->configure(mo);
     metrics.add_gauge("cluster_sessions_owned", "Sessions whose lease this node holds.", "",
@@ -237,6 +238,9 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                         [&cluster] { return static_cast<double>(cluster->lease_losses()); });
     metrics.add_counter("cluster_claims_total", "Sessions this node took over from no owner.", "",
                         [&cluster] { return static_cast<double>(cluster->claims()); });
+    metrics.add_counter("cluster_handed_over_total",
+                        "Sessions this node handed to other nodes when rebalancing.", "",
+                        [&cluster] { return static_cast<double>(cluster->handed_over()); });
     metrics.add_counter("cluster_relayed_requests_total",
                         "API requests relayed to the node running their session.", "",
                         [&cluster] { return static_cast<double>(cluster->relayed()); });

@@ -174,6 +174,21 @@ std::string default_node_id() {
   return clean + "-" + auth::hex_encode(auth::random_bytes(4));
 }
 
+std::vector<std::string> choose_surplus(std::vector<HeldSession> held, int share,
+                                        std::chrono::steady_clock::time_point now,
+                                        std::chrono::milliseconds settled, int batch) {
+  const auto over = static_cast<int>(held.size()) - (share + 1);
+  std::vector<std::string> out;
+  if (over <= 0 || batch <= 0) return out;
+  std::erase_if(held, [&](const HeldSession& h) { return !h.movable || now - h.since < settled; });
+  std::sort(held.begin(), held.end(), [](const HeldSession& a, const HeldSession& b) {
+    return a.since != b.since ? a.since > b.since : a.id < b.id;
+  });
+  const auto n = std::min({over, batch, static_cast<int>(held.size())});
+  for (int i = 0; i < n; ++i) out.push_back(held[static_cast<std::size_t>(i)].id);
+  return out;
+}
+
 bool runs_on_owner(const http::Route& route) {
   static const std::set<std::pair<std::string, std::string>> kRoutes = {
       {"GET", "/api/v1/sessions/:id"},
@@ -228,6 +243,8 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
         "ON CONFLICT (node_id) DO UPDATE SET started_at = now(), heartbeat_at = now()",
         {options_.node_id});
     round(*c, true);
+    // The other nodes count this one at their next round; wake them now (rebalancing).
+    c->query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
   } catch (...) {
     // The caller gives up and its manager goes away before this object: never touch it again.
     manager_ = nullptr;
@@ -425,6 +442,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
   }
   if (quota > 0 && may_claim && !leaving_) claim(c, quota);
+  if (options_.rebalance && may_claim && !leaving_) rebalance(c, share);
 
   // Requests relayed to this node whose NOTIFY was missed (listener reconnecting).
   auto missed = c.query(
@@ -482,6 +500,46 @@ void Cluster::claim(db::Connection& c, int quota) {
   if (!claimed.empty()) {
     log::info("cluster: sessions claimed", {{"count", static_cast<int64_t>(claimed.size())}});
   }
+}
+
+// Above share + 1 for two rounds in a row (a node joined, or came back): hands a few sessions to
+// the nodes below their share. Each one is cut here first (its kill switch), then its lease is
+// given up and the other nodes are woken to claim it, as on SIGTERM. A write of it still in flight
+// here is refused by the fence; its message is not acknowledged and comes again to the new owner.
+// Sessions that pair right now stay (their QR code or pairing code is on someone's screen), and
+// so do sessions taken less than two lease times ago (no ping-pong while nodes come and go).
+void Cluster::rebalance(db::Connection& c, int share) {
+  std::vector<HeldSession> held;
+  {
+    std::lock_guard g(mutex_);
+    if (static_cast<int>(held_.size()) <= share + 1) {
+      over_rounds_ = 0;
+      return;
+    }
+    for (const auto& [id, h] : held_) held.push_back({id, h.since, true});
+  }
+  if (++over_rounds_ < 2) return;
+  for (auto& h : held) {
+    auto snap = manager_ ? manager_->snapshot(h.id) : std::nullopt;
+    h.movable = snap && snap->status != "qr" && snap->pair_code.empty();
+  }
+  auto surplus = choose_surplus(std::move(held), share, Clock::now(), 2 * options_.ttl,
+                                options_.rebalance_batch);
+  if (surplus.empty()) return;
+  for (const auto& id : surplus) {
+    {
+      std::lock_guard g(mutex_);
+      held_.erase(id);
+    }
+    if (manager_) manager_->detach(id, "handed_over");
+  }
+  for (const auto& id : surplus) release(c, id);
+  c.query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
+  handed_over_.fetch_add(surplus.size());
+  over_rounds_ = 0;
+  log::info(
+      "cluster: sessions handed to other nodes (rebalancing)",
+      {{"count", static_cast<int64_t>(surplus.size())}, {"share", static_cast<int64_t>(share)}});
 }
 
 // Holds the lease from now on and hands the session to the manager, which reads it and connects

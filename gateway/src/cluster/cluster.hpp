@@ -47,12 +47,29 @@ struct Options {
   std::chrono::milliseconds ttl{15'000};
   std::chrono::milliseconds renew{3'000};
   int max_sessions = 0;  // 0: no cap
+  /// A node holding more than its share + 1 hands the surplus to the other nodes (rebalancing
+  /// after a node joined), at most `rebalance_batch` sessions per lease round.
+  bool rebalance = true;
+  int rebalance_batch = 10;
   /// How long a relayed request waits for the owner's answer.
   std::chrono::milliseconds relay_timeout{60'000};
 };
 
 /// A generated node id: host name and 8 random hex characters.
 std::string default_node_id();
+
+/// A session this node holds, as the rebalancing sees it.
+struct HeldSession {
+  std::string id;
+  std::chrono::steady_clock::time_point since;  // when this node took it
+  bool movable = true;                          // false while it pairs (QR or code on screen)
+};
+/// The sessions a node holding `held` hands over when `share` (running sessions / live nodes,
+/// rounded up) + 1 is its limit: movable sessions it has held for at least `settled`, the most
+/// recently taken first (long-standing placements stay), at most `batch` of them.
+std::vector<std::string> choose_surplus(std::vector<HeldSession> held, int share,
+                                        std::chrono::steady_clock::time_point now,
+                                        std::chrono::milliseconds settled, int batch);
 
 /// Runs a relayed request on this node: the route's handler and its error mapping, without
 /// authentication (the node that received the request authenticated it).
@@ -97,6 +114,7 @@ class Cluster {
   [[nodiscard]] int live_nodes() const noexcept { return live_nodes_.load(); }
   [[nodiscard]] uint64_t lease_losses() const noexcept { return lease_losses_.load(); }
   [[nodiscard]] uint64_t claims() const noexcept { return claims_.load(); }
+  [[nodiscard]] uint64_t handed_over() const noexcept { return handed_over_.load(); }
   [[nodiscard]] uint64_t relayed() const noexcept { return relayed_.load(); }
 
   // The manager's hooks (sessions::ManagerOptions, cluster mode).
@@ -117,6 +135,7 @@ class Cluster {
   void lease_loop();
   void round(db::Connection& c, bool may_claim);
   void claim(db::Connection& c, int quota);
+  void rebalance(db::Connection& c, int share);
   void watchdog_loop();
   void lost(const std::string& session_id, const char* why);
   void adopt(const std::string& session_id, int64_t epoch, Clock::time_point renewed);
@@ -158,8 +177,10 @@ class Cluster {
   std::atomic<int> live_nodes_{1};
   std::atomic<uint64_t> lease_losses_{0};
   std::atomic<uint64_t> claims_{0};
+  std::atomic<uint64_t> handed_over_{0};
   std::atomic<uint64_t> relayed_{0};
-  int rounds_ = 0;  // on the lease thread
+  int rounds_ = 0;       // on the lease thread
+  int over_rounds_ = 0;  // on the lease thread: consecutive rounds above share + 1
   std::thread lease_thread_, watchdog_thread_, events_thread_;
 };
 

@@ -310,6 +310,10 @@ const std::vector<Var>& vars() {
        duration_in(&Config::lease_renew, 100, 300'000)},
       {"MAX_SESSIONS_PER_NODE", "0", "cluster: most sessions one node runs (0: no cap)",
        int_in(&Config::max_sessions_per_node, 0, 1'000'000)},
+      {"CLUSTER_REBALANCE", "true",
+       "cluster: a node holding more than its share + 1 of the running sessions (for example "
+       "after another node joined) hands the surplus to the other nodes, a few per lease round",
+       flag(&Config::cluster_rebalance)},
       {"CLUSTER_CLOCK_SKEW_SECONDS", "0",
        "tests only: shifts this process's wall clock by this many seconds (leases never use a "
        "node's clock; this shows it)",

@@ -65,6 +65,7 @@ struct Config {
   std::chrono::milliseconds lease_ttl{15'000};
   std::chrono::milliseconds lease_renew{3'000};
   int max_sessions_per_node = 0;  // 0: no cap
+  bool cluster_rebalance = true;  // a node over its share + 1 hands sessions to others
   int clock_skew_seconds = 0;     // tests only: shifts this process's wall clock
 
   // WhatsApp (the defaults talk to the real WhatsApp; the emulator needs URL, root key and CA)

@@ -1286,7 +1286,7 @@ void Manager::adopt(const std::string& session_id, int64_t epoch) {
   });
 }
 
-void Manager::detach(const std::string& session_id) {
+void Manager::detach(const std::string& session_id, const char* why) {
   auto rt = runtime_for(session_id, "", false);
   if (!rt) return;
   {
@@ -1299,7 +1299,7 @@ void Manager::detach(const std::string& session_id) {
   // next owner's login must not find this node's connection still open (WhatsApp would send it
   // `replaced`).
   rt->kill_switch->trip();
-  asio::post(rt->strand, [this, rt] {
+  asio::post(rt->strand, [this, rt, why] {
     ++rt->generation;  // events of the old client are dropped from now on
     rt->lease_lost = true;
     release_client(rt);
@@ -1308,8 +1308,7 @@ void Manager::detach(const std::string& session_id) {
     if (rt->interval_id) {
       auto id = *rt->interval_id;
       rt->interval_id.reset();
-      write_db("interval",
-               [&](db::Connection& c) { repo::close_interval(c, id, now_ms(), "lease_lost"); });
+      write_db("interval", [&](db::Connection& c) { repo::close_interval(c, id, now_ms(), why); });
     }
     std::vector<std::shared_ptr<asio::steady_timer>> waiters;
     {
@@ -1319,7 +1318,7 @@ void Manager::detach(const std::string& session_id) {
       waiters.swap(rt->waiters);
     }
     for (auto& w : waiters) asio::post(w->get_executor(), [w] { w->cancel(); });
-    log::info("session left to another node", {{"session_id", rt->id}});
+    log::info("session left to another node", {{"session_id", rt->id}, {"why", why}});
   });
 }
 

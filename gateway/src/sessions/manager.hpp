@@ -225,9 +225,10 @@ class Manager {
   /// The lease loop claimed this session for this node with `epoch`: runs it here (closing the
   /// intervals its previous node left open). Returns at once; the work runs on the pool.
   void adopt(const std::string& session_id, int64_t epoch);
-  /// This node lost the session's lease: stops its client at once, writing nothing (the new owner
-  /// writes its state), and forgets it.
-  void detach(const std::string& session_id);
+  /// This node lost the session's lease, or hands it to another node (`why`: "lease_lost" or
+  /// "handed_over", the reason its open connection interval closes with): stops its client at
+  /// once, writing nothing more of it (the new owner writes its state), and forgets it.
+  void detach(const std::string& session_id, const char* why = "lease_lost");
   /// Ids of the sessions that have a runtime in this process.
   [[nodiscard]] std::vector<std::string> local_sessions() const;
   /// The node is leaving (SIGTERM): cuts the WhatsApp connection of every session here from the
