@@ -180,6 +180,11 @@ TEST(Config, WhatsAppAndWebhookDefaultsFollowTheLibrary) {
   EXPECT_EQ(c.whatsapp_qr_timeout, std::chrono::seconds(60));
   EXPECT_EQ(c.whatsapp_qr_refresh, std::chrono::seconds(20));
   EXPECT_TRUE(c.webhook_allow_private_networks);
+  EXPECT_EQ(c.webhook_typing_delay, std::chrono::milliseconds(500));
+  EXPECT_EQ(ok({{"WEBHOOK_TYPING_DELAY_SECONDS", "0"}}).webhook_typing_delay,
+            std::chrono::milliseconds(0));
+  EXPECT_EQ(ok({{"WEBHOOK_TYPING_DELAY_SECONDS", "2s"}}).webhook_typing_delay,
+            std::chrono::seconds(2));
 }
 
 TEST(Config, ParsesWhatsAppVariables) {

@@ -49,7 +49,8 @@ for (const dialect of dialects()) {
     test('a DM reaches the webhook signed, exactly as documented, and the reply goes back', async () => {
       assert.match(secret, /^[0-9a-f]{64}$/);
       const live = await WsClient.open(wsUrl(gw, `/ws/sessions/${sessionId}`, user.token));
-      rx.respond = () => ({ status: 200, body: JSON.stringify({ reply: 'pong from n8n' }) });
+      // n8n thinks for a while (an AI model): longer than WEBHOOK_TYPING_DELAY_SECONDS (500 ms).
+      rx.respond = async () => { await sleep(1200); return { status: 200, body: JSON.stringify({ reply: 'pong from n8n' }) }; };
       const sent = await alice.sendText(`${bot}@s.whatsapp.net`, 'ping');
       const req = await rx.next((q) => q.json.message?.id === sent.key.id);
       assert.ok(verify(secret, req.headers, req.body), 'signature verifies');
@@ -85,6 +86,17 @@ for (const dialect of dialects()) {
       assert.equal(lm.data.message_id, sent.key.id);
       assert.equal(lm.data.content, 'ping');
       live.close();
+    });
+
+    test('a webhook that answers within WEBHOOK_TYPING_DELAY_SECONDS sends no "typing…" at all', async () => {
+      rx.respond = () => ({ status: 200, body: JSON.stringify({ reply: 'quick pong' }) });
+      const t0 = Date.now();
+      const sent = await alice.sendText(`${bot}@s.whatsapp.net`, 'quick ping');
+      await rx.next((q) => q.json.message?.id === sent.key.id);
+      assert.ok(await alice.waitMessage((x) => (x.message?.conversation ?? x.message?.extendedTextMessage?.text) === 'quick pong'));
+      await sleep(1500); // a "paused" or late "composing" would have arrived by now
+      const states = alice.presences.filter((u) => u.at >= t0).flatMap((u) => Object.values(u.presences).map((v) => v.lastKnownPresence));
+      assert.deepEqual(states.filter((x) => x === 'composing' || x === 'paused'), [], `no typing state for a fast answer: ${JSON.stringify(alice.presences.filter((u) => u.at >= t0))}`);
     });
 
     test('groups: forwarded only when the bot is mentioned; replies quote the message', async () => {

@@ -409,6 +409,10 @@ const std::vector<Var>& vars() {
       {"WEBHOOK_RETRY_BACKOFF_SECONDS", "1s",
        "wait before the first retry; doubled before each further one (1s, 2s, 4s, ...)",
        duration_in(&Config::webhook_retry_backoff, 1, 3'600'000)},
+      {"WEBHOOK_TYPING_DELAY_SECONDS", "500ms",
+       "how long a message's webhook is pending before the chat shows \"typing…\" (until the "
+       "answer); a receiver that answers sooner sends no typing state (0: at once)",
+       duration_in(&Config::webhook_typing_delay, 0, 60'000)},
       {"WEBHOOK_CONCURRENCY", "64", "webhook requests in flight at once (across all sessions)",
        int_in(&Config::webhook_concurrency, 1, 10'000)},
       {"SEND_RATE_PER_MINUTE", "120",

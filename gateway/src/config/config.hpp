@@ -88,6 +88,7 @@ struct Config {
   std::chrono::milliseconds webhook_timeout{30'000};
   int webhook_max_retries = 3;
   std::chrono::milliseconds webhook_retry_backoff{1'000};
+  std::chrono::milliseconds webhook_typing_delay{500};
   int webhook_concurrency = 64;
 
   // Sending

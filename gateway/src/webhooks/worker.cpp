@@ -274,15 +274,29 @@ asio::awaitable<void> DeliveryWorker::loop() {
   }
 }
 
+// "typing…" while a message's webhook is pending: after typing_delay, then refreshed. Runs on
+// the worker's strand, as deliver() does, which sets `done`, cancels the timer and sends
+// "paused" if "composing" was sent.
+struct DeliveryWorker::Typing {
+  explicit Typing(const asio::any_io_executor& ex) : timer(ex) {}
+  asio::steady_timer timer;
+  bool done = false;
+  bool shown = false;
+};
+
 asio::awaitable<void> DeliveryWorker::typing(std::shared_ptr<Delivery> d,
-                                             std::shared_ptr<std::atomic<bool>> done) {
+                                             std::shared_ptr<Typing> t) {
   auto chat = wa::Jid::parse(d->chat);
   if (!chat) co_return;
-  asio::steady_timer t(strand_);
-  while (!*done) {
+  if (options_.typing_delay.count() > 0) {
+    t->timer.expires_after(options_.typing_delay);
+    co_await t->timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  while (!t->done) {
+    t->shown = true;
     sessions_.chat_presence(d->session_id, *chat, true);
-    t.expires_after(options_.typing_refresh);
-    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    t->timer.expires_after(options_.typing_refresh);
+    co_await t->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
@@ -357,8 +371,8 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  if (message) asio::co_spawn(strand_, typing(d, done), asio::detached);
+  auto ty = std::make_shared<Typing>(strand_);
+  if (message) asio::co_spawn(strand_, typing(d, ty), asio::detached);
   if (message && d->attempts == 0) co_await complete_payload(d);
 
   const auto ts = std::to_string(util::unix_seconds_now());
@@ -377,8 +391,9 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     res.error = std::string("bad webhook URL: ") + e.what();
   }
   attempts_.fetch_add(1);
-  *done = true;
-  if (message) {
+  ty->done = true;
+  ty->timer.cancel();
+  if (message && ty->shown) {
     if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, false);
   }
 

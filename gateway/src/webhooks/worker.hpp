@@ -47,6 +47,9 @@ struct WorkerOptions {
   int concurrency = 64;
   std::chrono::milliseconds poll_interval{1'000};  // safety net besides wake()
   std::chrono::milliseconds typing_refresh{8'000};
+  /// "typing…" shows once a message's webhook has been pending this long: a receiver that
+  /// answers sooner costs no presence stanzas (0: at once).
+  std::chrono::milliseconds typing_delay{500};
   std::string user_agent = "wa-gateway";
   /// After each attempt (outcome "delivered", "retry" or "failed"): for /metrics.
   std::function<void(const std::string& session_id, std::string_view outcome, double seconds)>
@@ -97,8 +100,8 @@ class DeliveryWorker {
  private:
   boost::asio::awaitable<void> loop();
   boost::asio::awaitable<void> deliver(std::shared_ptr<Delivery> d);
-  boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d,
-                                      std::shared_ptr<std::atomic<bool>> done);
+  struct Typing;
+  boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d, std::shared_ptr<Typing> t);
   boost::asio::awaitable<void> complete_payload(std::shared_ptr<Delivery> d);
   boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d,
                                           std::shared_ptr<outbound::SendRequest> request);
