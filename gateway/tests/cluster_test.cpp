@@ -210,6 +210,28 @@ TEST(ClusterRebalance, HandsOverOnlyTheSurplusOfSettledSessionsThatDoNotPair) {
   EXPECT_EQ(cluster::choose_surplus(held, 10, now, 30s, 10), (std::vector<std::string>{"s3"}));
 }
 
+TEST(ClusterRebalance, GivesAwayNoMoreThanTheOthersCanTakeUnderTheirCaps) {
+  // 30 sessions, 3 nodes: share 10, limit 11. node-a holds 17 after node-c came back.
+  std::vector<cluster::LiveNode> nodes{{"node-a", 0, 17}, {"node-b", 0, 13}, {"node-c", 0, 0}};
+  EXPECT_EQ(cluster::room_of_others(nodes, 10, "node-a"), 11);  // node-c: 11, node-b: none
+  nodes[2].max_sessions = 4;                                    // node-c takes at most 4
+  EXPECT_EQ(cluster::room_of_others(nodes, 10, "node-a"), 4);
+  nodes[2].held = 4;
+  EXPECT_EQ(cluster::room_of_others(nodes, 10, "node-a"), 0);
+  nodes[1].held = 9;  // node-b has room up to 11
+  EXPECT_EQ(cluster::room_of_others(nodes, 10, "node-a"), 2);
+  EXPECT_EQ(cluster::room_of_others(nodes, 10, "node-b"), 0) << "node-a is over, node-c full";
+  // What the surplus comes to with that room: 2, though node-a is 6 over.
+  std::vector<cluster::HeldSession> held;
+  const auto now = std::chrono::steady_clock::now();
+  for (int i = 0; i < 17; ++i)
+    held.push_back({"s" + std::to_string(i), now - std::chrono::minutes(10), true});
+  EXPECT_EQ(cluster::choose_surplus(held, 10, now, std::chrono::seconds(30),
+                                    std::min(10, cluster::room_of_others(nodes, 10, "node-a")))
+                .size(),
+            2U);
+}
+
 TEST(ClusterConfig, NeedsPostgresAndARenewalWellInsideTheLease) {
   auto sqlite = config::load({{"CLUSTER_ENABLED", "true"}});
   ASSERT_TRUE(std::holds_alternative<config::ConfigError>(sqlite));

@@ -174,6 +174,17 @@ std::string default_node_id() {
   return clean + "-" + auth::hex_encode(auth::random_bytes(4));
 }
 
+int room_of_others(const std::vector<LiveNode>& nodes, int share, const std::string& self) {
+  int room = 0;
+  for (const auto& n : nodes) {
+    if (n.id == self) continue;
+    auto limit = share + 1;
+    if (n.max_sessions > 0) limit = std::min(limit, n.max_sessions);
+    room += std::max(0, limit - n.held);
+  }
+  return room;
+}
+
 std::vector<std::string> choose_surplus(std::vector<HeldSession> held, int share,
                                         std::chrono::steady_clock::time_point now,
                                         std::chrono::milliseconds settled, int batch) {
@@ -239,9 +250,10 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
   try {
     auto c = db::open_postgres(options_.database_url);
     c->query(
-        "INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at) VALUES (?, now(), now()) "
-        "ON CONFLICT (node_id) DO UPDATE SET started_at = now(), heartbeat_at = now()",
-        {options_.node_id});
+        "INSERT INTO cluster_nodes (node_id, started_at, heartbeat_at, max_sessions) "
+        "VALUES (?, now(), now(), ?) ON CONFLICT (node_id) DO UPDATE SET started_at = now(), "
+        "heartbeat_at = now(), max_sessions = EXCLUDED.max_sessions",
+        {options_.node_id, static_cast<int64_t>(options_.max_sessions)});
     round(*c, true);
     // The other nodes count this one at their next round; wake them now (rebalancing).
     c->query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
@@ -365,9 +377,9 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   {
     db::Transaction tx(c);
     c.query(
-        "INSERT INTO cluster_nodes (node_id, heartbeat_at) VALUES (?, now()) "
+        "INSERT INTO cluster_nodes (node_id, heartbeat_at, max_sessions) VALUES (?, now(), ?) "
         "ON CONFLICT (node_id) DO UPDATE SET heartbeat_at = now()",
-        {options_.node_id});
+        {options_.node_id, static_cast<int64_t>(options_.max_sessions)});
     auto r = c.query(std::string("UPDATE session_leases l SET expires_at = ") + kExpiry +
                          " FROM sessions s WHERE s.id = l.session_id AND l.node_id = ? "
                          "RETURNING l.session_id, l.epoch, s.desired_state, "
@@ -422,9 +434,9 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   for (const auto& [id, epoch] : to_adopt) adopt(id, epoch, started);
 
   // The cluster as it is now: live nodes, sessions that should run, owners of sessions.
-  auto nodes =
-      c.query("SELECT node_id FROM cluster_nodes WHERE heartbeat_at > " + std::string(kExpiry),
-              {ms(-options_.ttl)});
+  auto nodes = c.query("SELECT node_id, max_sessions FROM cluster_nodes WHERE heartbeat_at > " +
+                           std::string(kExpiry),
+                       {ms(-options_.ttl)});
   auto running = c.query("SELECT COUNT(*) FROM sessions WHERE desired_state = 'running'");
   auto owners = c.query(
       "SELECT session_id, node_id FROM session_leases WHERE expires_at > now() AND node_id <> ''");
@@ -433,6 +445,15 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   const int running_total = static_cast<int>(running.rows.at(0).integer(0));
   const int share = (running_total + live - 1) / live;
   int quota = 0;
+  int room = 0;  // what the other live nodes can still take
+  {
+    std::vector<LiveNode> live_nodes;
+    for (const auto& row : nodes.rows) {
+      live_nodes.push_back({row.text(0), static_cast<int>(row.integer(1)), 0});
+      for (const auto& o : owners.rows) live_nodes.back().held += o.text(1) == row.text(0) ? 1 : 0;
+    }
+    room = room_of_others(live_nodes, share, options_.node_id);
+  }
   {
     std::lock_guard g(mutex_);
     owners_.clear();
@@ -442,7 +463,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
   }
   if (quota > 0 && may_claim && !leaving_) claim(c, quota);
-  if (options_.rebalance && may_claim && !leaving_) rebalance(c, share);
+  if (options_.rebalance && may_claim && !leaving_) rebalance(c, share, room);
 
   // Requests relayed to this node whose NOTIFY was missed (listener reconnecting).
   auto missed = c.query(
@@ -508,7 +529,7 @@ void Cluster::claim(db::Connection& c, int quota) {
 // here is refused by the fence; its message is not acknowledged and comes again to the new owner.
 // Sessions that pair right now stay (their QR code or pairing code is on someone's screen), and
 // so do sessions taken less than two lease times ago (no ping-pong while nodes come and go).
-void Cluster::rebalance(db::Connection& c, int share) {
+void Cluster::rebalance(db::Connection& c, int share, int room) {
   std::vector<HeldSession> held;
   {
     std::lock_guard g(mutex_);
@@ -523,8 +544,10 @@ void Cluster::rebalance(db::Connection& c, int share) {
     auto snap = manager_ ? manager_->snapshot(h.id) : std::nullopt;
     h.movable = snap && snap->status != "qr" && snap->pair_code.empty();
   }
+  // No more than the others can take (their MAX_SESSIONS_PER_NODE): a session given up that no
+  // node claims would stay offline.
   auto surplus = choose_surplus(std::move(held), share, Clock::now(), 2 * options_.ttl,
-                                options_.rebalance_batch);
+                                std::min(options_.rebalance_batch, room));
   if (surplus.empty()) return;
   for (const auto& id : surplus) {
     {

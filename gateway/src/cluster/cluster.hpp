@@ -64,6 +64,15 @@ struct HeldSession {
   std::chrono::steady_clock::time_point since;  // when this node took it
   bool movable = true;                          // false while it pairs (QR or code on screen)
 };
+/// A live node as the rebalancing sees it: its MAX_SESSIONS_PER_NODE (0: none) and live leases.
+struct LiveNode {
+  std::string id;
+  int max_sessions = 0;
+  int held = 0;
+};
+/// How many sessions the live nodes other than `self` can still take: up to share + 1 each, or
+/// their cap.
+int room_of_others(const std::vector<LiveNode>& nodes, int share, const std::string& self);
 /// The sessions a node holding `held` hands over when `share` (running sessions / live nodes,
 /// rounded up) + 1 is its limit: movable sessions it has held for at least `settled`, the most
 /// recently taken first (long-standing placements stay), at most `batch` of them.
@@ -135,7 +144,7 @@ class Cluster {
   void lease_loop();
   void round(db::Connection& c, bool may_claim);
   void claim(db::Connection& c, int quota);
-  void rebalance(db::Connection& c, int share);
+  void rebalance(db::Connection& c, int share, int room);
   void watchdog_loop();
   void lost(const std::string& session_id, const char* why);
   void adopt(const std::string& session_id, int64_t epoch, Clock::time_point renewed);

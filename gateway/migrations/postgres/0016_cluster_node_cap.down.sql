@@ -1,0 +1,1 @@
+ALTER TABLE cluster_nodes DROP COLUMN max_sessions;
