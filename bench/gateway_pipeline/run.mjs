@@ -29,6 +29,9 @@ const { values: opt } = parseArgs({
     bin: { type: 'string' },
     // Another binary measured in the same rounds, before --bin on each database (an A/B run).
     'compare-bin': { type: 'string' },
+    // Extra gateway variables ("K=V ...") of the compare run only: with --compare-bin the same
+    // binary, an A/B of one setting.
+    'compare-env': { type: 'string' },
     'pg-url': { type: 'string' },
     sessions: { type: 'string', default: '100' },
     senders: { type: 'string', default: '10' },
@@ -226,14 +229,14 @@ const stages = (m, rx, { dialect, dataDir, dbUrl }) => {
 
 // ---- one round on one database -------------------------------------------------------------
 
-const round = async (dialect, roundNo, bin, label) => {
+const round = async (dialect, roundNo, bin, label, env = {}) => {
   note(`${dialect}, round ${roundNo}${label ? ` (${label}: ${bin})` : ''}: ${B} bot sessions, ${S} senders`)
   const host = await startHost()
   const rx = await startReceiver()
   const out = { kind: 'pipeline', dialect, round: roundNo, ...(label ? { binary: label } : {}), sessions: B, senders: S, log_level: 'warn', load_before: os.loadavg()[0] }
   let setup
   try {
-    setup = await gatewayWithBots({ bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url })
+    setup = await gatewayWithBots({ bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url, env })
     const { gw, phones, base, dataDir, dbUrl } = setup
     out.pair_bots_ms = setup.pairMs
     await host.call('bots', { phones })
@@ -310,9 +313,10 @@ const round = async (dialect, roundNo, bin, label) => {
 // ---- rounds and summary --------------------------------------------------------------------
 
 const started = Date.now()
-const bins = opt['compare-bin'] ? [[opt['compare-bin'], 'compare'], [opt.bin, 'bin']] : [[opt.bin, '']]
+const compareEnv = Object.fromEntries((opt['compare-env'] ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+const bins = opt['compare-bin'] ? [[opt['compare-bin'], 'compare', compareEnv], [opt.bin, 'bin', {}]] : [[opt.bin, '', {}]]
 for (let r = 1; r <= ROUNDS; r++) {
-  for (const dialect of ONLY) for (const [bin, label] of bins) await round(dialect, r, bin, label)
+  for (const dialect of ONLY) for (const [bin, label, env] of bins) await round(dialect, r, bin, label, env)
 }
 
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]

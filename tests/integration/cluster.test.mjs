@@ -574,10 +574,25 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
         seen.add(e.seq);
         out.push(`  emulator +${e.ts - t0run} ms ${JSON.stringify({ ...e, owner: connOwner.get(e.conn) })}`);
       }
-      try {
-        for (const r of await psql(`SELECT 'log', direction, created_at FROM messages_log WHERE message_id = '${m.id}'`)) out.push(`  db ${r.join(' ')}`);
-        for (const r of await psql(`SELECT 'delivery', id, status, attempts, next_attempt_ms, last_status_code, last_error FROM webhook_deliveries WHERE message_id = '${m.id}'`)) out.push(`  db ${r.join(' ')}`);
-      } catch (err) { out.push(`  db unreadable: ${err.message}`); }
+      const queries = [
+        `SELECT 'messages_log', id, direction, timestamp FROM messages_log WHERE message_id = '${m.id}'`,
+        `SELECT 'analytics', id, webhook_sent, webhook_success, error_message FROM analytics WHERE message_id = '${m.id}'`,
+        `SELECT 'webhook_deliveries', id, delivery_id, status, attempts, next_attempt_ms, created_ms, finished_ms, last_status_code, last_error FROM webhook_deliveries WHERE message_id = '${m.id}'`,
+        `SELECT 'webhook_attempts', a.attempt, a.started_ms, a.status_code, a.error FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.message_id = '${m.id}'`,
+      ];
+      for (const q of queries) {
+        try {
+          const rows = await psql(q);
+          if (!rows.length) out.push(`  db ${q.split("'")[1]}: no row`);
+          for (const r of rows) {
+            out.push(`  db ${r.join(' | ')}`);
+            // The node log lines of a delivery name its delivery_id, not the message.
+            if (r[0] === 'webhook_deliveries') {
+              for (const n of nodes.values()) for (const e of n.gw.logs.filter((x) => JSON.stringify(x).includes(r[2]))) out.push(`  ${n.id}: ${JSON.stringify(e).slice(0, 300)}`);
+            }
+          }
+        } catch (err) { out.push(`  db unreadable: ${String(err.stderr ?? err.message).split('\n')[0]}`); }
+      }
     }
     return out.join('\n');
   }
