@@ -97,6 +97,27 @@ TEST_P(DbTest, TransactionRollsBackUnlessCommitted) {
   });
 }
 
+// PostgreSQL aborts a transaction at its first failed statement and answers its COMMIT with
+// "ROLLBACK" (no error): commit() must throw then. SQLite undoes only the failed statement.
+TEST_P(DbTest, ACommitThatRolledBackThrows) {
+  TestDatabase t(GetParam());
+  GW_REQUIRE_DB(t);
+  t.db().with_connection([&](Connection& c) {
+    c.execute_script("CREATE TABLE txu (v INTEGER PRIMARY KEY)");
+    c.query("INSERT INTO txu (v) VALUES (1)");
+    Transaction tx(c);
+    c.query("INSERT INTO txu (v) VALUES (2)");
+    EXPECT_THROW(c.query("INSERT INTO txu (v) VALUES (1)"), DbError);  // caught, as a caller may
+    if (GetParam() == Dialect::postgres) {
+      EXPECT_THROW(tx.commit(), DbError);
+      EXPECT_EQ(c.query("SELECT COUNT(*) FROM txu").rows.at(0).integer(0), 1);
+    } else {
+      tx.commit();
+      EXPECT_EQ(c.query("SELECT COUNT(*) FROM txu").rows.at(0).integer(0), 2);
+    }
+  });
+}
+
 TEST_P(DbTest, PoolBoundsConnectionsAndRunsOffThread) {
   PoolOptions o;
   o.max_connections = 3;

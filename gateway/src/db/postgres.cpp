@@ -172,6 +172,15 @@ class PgConnection final : public Connection {
                          lengths.data(), formats.data(), 0);
     }
     check(res);
+    // A COMMIT after a failed statement (whose error the caller caught) answers "ROLLBACK", not
+    // an error: the caller must not go on as if its writes were stored (an incoming message
+    // would be acknowledged to WhatsApp and lost).
+    if (n == 0 && util::iequals(util::trim(sql), "COMMIT") &&
+        std::string_view(PQcmdStatus(res)) == "ROLLBACK") {
+      PQclear(res);
+      throw DbError(DbError::Kind::other,
+                    "COMMIT rolled the transaction back: a statement in it had failed");
+    }
     Result r;
     int ncols = PQnfields(res);
     int nrows = PQntuples(res);
