@@ -1005,22 +1005,25 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     }
     const c = await startNode('node-c', { CLUSTER_CLOCK_SKEW_SECONDS: '3600' });
     await balanced('node-c back, its clock 1 h ahead');
-    // start on a node over its share: the session goes to the live node with the fewest (node-c).
+    // A start through a node at its share + 1 goes to the live node with the fewest sessions:
+    // stop one of the fewest's sessions and start it again through the fullest node.
     let L = await leases();
     let counts = countsOf(L);
-    const over = up().filter((n) => n !== c).sort((x, y) => (counts.get(y.id) ?? 0) - (counts.get(x.id) ?? 0))[0];
-    const s = bots.find((b) => L.get(b.id)?.node === over.id);
+    const byCount = up().sort((x, y) => (counts.get(y.id) ?? 0) - (counts.get(x.id) ?? 0));
+    const over = byCount[0];
+    const fewest = byCount[byCount.length - 1];
+    const s = bots.find((b) => L.get(b.id)?.node === fewest.id);
     assert.equal((await req(over, 'POST', `/api/v1/sessions/${s.id}/stop`)).status, 200);
     stoppedHere.add(s.id);
     counts = countsOf(await leases());
     const running = [...counts.values()].reduce((x, y) => x + y, 0);
+    assert.ok((counts.get(over.id) ?? 0) >= shareLimit(running + 1, 3), `${over.id} is at its share + 1 (${countsText(counts)})`);
     const r = await req(over, 'POST', `/api/v1/sessions/${s.id}/start`);
     assert.equal(r.status, 200, r.text);
     stoppedHere.delete(s.id);
     assert.equal(r.json.data.status, 'connected', r.text);
-    if ((counts.get(over.id) ?? 0) >= shareLimit(running + 1, 3)) {
-      assert.equal(await ownerOf(s.id), c.id, `start on ${over.id}, over its share (${countsText(counts)}), runs on the node with the fewest`);
-    }
+    assert.equal(await ownerOf(s.id), fewest.id, `start on ${over.id}, at its share + 1 (${countsText(counts)}), runs on the node with the fewest`);
+    assert.equal(r.json.data.node_id, fewest.id, 'the answer names the node that runs it');
     await moveTo(c, 10);
     await settle('sessions moved to node-c (+1 h)');
 

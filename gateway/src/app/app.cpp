@@ -482,6 +482,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   manager.resume();
   if (cluster) {
     try {
+      cluster->set_delivering([&worker](const std::string& id) { return worker.delivering(id); });
       cluster->start(manager,
                      [&pipeline](http::Request& r) { return pipeline.execute_relayed(r); });
     } catch (const std::exception& e) {

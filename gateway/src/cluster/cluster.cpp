@@ -445,15 +445,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   const int running_total = static_cast<int>(running.rows.at(0).integer(0));
   const int share = (running_total + live - 1) / live;
   int quota = 0;
-  int room = 0;  // what the other live nodes can still take
-  {
-    std::vector<LiveNode> live_nodes;
-    for (const auto& row : nodes.rows) {
-      live_nodes.push_back({row.text(0), static_cast<int>(row.integer(1)), 0});
-      for (const auto& o : owners.rows) live_nodes.back().held += o.text(1) == row.text(0) ? 1 : 0;
-    }
-    room = room_of_others(live_nodes, share, options_.node_id);
-  }
+  int quota_capped = 0;  // under MAX_SESSIONS_PER_NODE only
   {
     std::lock_guard g(mutex_);
     owners_.clear();
@@ -461,9 +453,16 @@ void Cluster::round(db::Connection& c, bool may_claim) {
     const int mine = static_cast<int>(held_.size());
     quota = share + 1 - mine;
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
+    quota_capped = options_.max_sessions > 0 ? options_.max_sessions - mine : 1'000'000;
   }
-  if (quota > 0 && may_claim && !leaving_) claim(c, quota);
-  if (options_.rebalance && may_claim && !leaving_) rebalance(c, share, room);
+  if (quota > 0 && may_claim && !leaving_) {
+    claim(c, quota, false);
+  } else if (may_claim && !leaving_ && quota_capped > 0) {
+    // Full by its share, but a session nobody took for two lease times (every other node full
+    // or capped) is taken anyway: no session that should run stays offline.
+    claim(c, std::min(quota_capped, options_.rebalance_batch), true);
+  }
+  if (options_.rebalance && may_claim && !leaving_) rebalance(c, share);
 
   // Requests relayed to this node whose NOTIFY was missed (listener reconnecting).
   auto missed = c.query(
@@ -482,16 +481,19 @@ void Cluster::round(db::Connection& c, bool may_claim) {
 // Takes up to `quota` sessions that should run and have no live lease: expired leases first
 // (their rows locked FOR UPDATE: a claim waits for no write of the old owner and skips rows one
 // is writing under), then sessions never leased.
-void Cluster::claim(db::Connection& c, int quota) {
+void Cluster::claim(db::Connection& c, int quota, bool stale_only) {
   const auto started = Clock::now();
   std::vector<std::pair<std::string, int64_t>> claimed;
   {
     db::Transaction tx(c);
+    // stale_only: leases that nobody took for two lease times.
     auto expired = c.query(
         "SELECT l.session_id FROM session_leases l JOIN sessions s ON s.id = l.session_id "
-        "WHERE l.expires_at < now() AND s.desired_state = 'running' "
-        "ORDER BY l.expires_at, l.session_id LIMIT ? FOR UPDATE OF l SKIP LOCKED",
-        {static_cast<int64_t>(quota)});
+        "WHERE l.expires_at < " +
+            std::string(kExpiry) +
+            " AND s.desired_state = 'running' "
+            "ORDER BY l.expires_at, l.session_id LIMIT ? FOR UPDATE OF l SKIP LOCKED",
+        {ms(stale_only ? -2 * options_.ttl : milliseconds(0)), static_cast<int64_t>(quota)});
     for (const auto& row : expired.rows) {
       auto r = c.query(std::string("UPDATE session_leases SET node_id = ?, epoch = epoch + 1, "
                                    "expires_at = ") +
@@ -500,7 +502,7 @@ void Cluster::claim(db::Connection& c, int quota) {
       claimed.emplace_back(row.text(0), r.rows.at(0).integer(0));
     }
     const auto left = quota - static_cast<int>(claimed.size());
-    if (left > 0) {
+    if (left > 0 && !stale_only) {
       auto fresh = c.query(
           "INSERT INTO session_leases (session_id, node_id, epoch, expires_at) "
           "SELECT s.id, ?, 1, " +
@@ -529,37 +531,74 @@ void Cluster::claim(db::Connection& c, int quota) {
 // here is refused by the fence; its message is not acknowledged and comes again to the new owner.
 // Sessions that pair right now stay (their QR code or pairing code is on someone's screen), and
 // so do sessions taken less than two lease times ago (no ping-pong while nodes come and go).
-void Cluster::rebalance(db::Connection& c, int share, int room) {
+void Cluster::rebalance(db::Connection& c, int share) {
   std::vector<HeldSession> held;
+  const auto now = Clock::now();
   {
     std::lock_guard g(mutex_);
     if (static_cast<int>(held_.size()) <= share + 1) {
-      over_rounds_ = 0;
+      over_since_.reset();
       return;
     }
+    // Over for two renewal intervals, not two rounds: NOTIFYs wake rounds early.
+    if (!over_since_) over_since_ = now;
+    if (now - *over_since_ < 2 * options_.renew) return;
     for (const auto& [id, h] : held_) held.push_back({id, h.since, true});
   }
-  if (++over_rounds_ < 2) return;
+  // Only sessions that run quietly move: connected (not pairing, not between logins) and with
+  // no webhook delivery or reply in flight here (it would go out twice, and its reply through a
+  // connection that is gone).
   for (auto& h : held) {
     auto snap = manager_ ? manager_->snapshot(h.id) : std::nullopt;
-    h.movable = snap && snap->status != "qr" && snap->pair_code.empty();
+    h.movable = snap && snap->status == "connected" && !(delivering_ && delivering_(h.id));
   }
-  // No more than the others can take (their MAX_SESSIONS_PER_NODE): a session given up that no
-  // node claims would stay offline.
-  auto surplus = choose_surplus(std::move(held), share, Clock::now(), 2 * options_.ttl,
-                                std::min(options_.rebalance_batch, room));
-  if (surplus.empty()) return;
-  for (const auto& id : surplus) {
-    {
-      std::lock_guard g(mutex_);
-      held_.erase(id);
+  std::vector<std::string> surplus;
+  {
+    // Under the placement lock, from the cluster as it is now: two nodes over their share do not
+    // spend the same room, and the sessions that wait for a node already take theirs first. Only
+    // nodes that beat recently and started a renewal ago count (a paused or restarting node
+    // would not claim what it is handed).
+    db::Transaction tx(c);
+    c.query("SELECT pg_advisory_xact_lock(?)", {kPlacementLock});
+    auto nodes = c.query(
+        "SELECT n.node_id, n.max_sessions, (SELECT COUNT(*) FROM session_leases l WHERE "
+        "l.node_id = n.node_id AND l.expires_at > now()) FROM cluster_nodes n "
+        "WHERE n.heartbeat_at > " +
+            std::string(kExpiry) + " AND n.started_at < " + kExpiry,
+        {ms(-2 * options_.renew), ms(-options_.renew)});
+    auto waiting = c.query(
+        "SELECT COUNT(*) FROM sessions s WHERE s.desired_state = 'running' AND NOT EXISTS "
+        "(SELECT 1 FROM session_leases l WHERE l.session_id = s.id AND l.node_id <> '' "
+        "AND l.expires_at > now())");
+    std::vector<LiveNode> live;
+    for (const auto& row : nodes.rows) {
+      live.push_back(
+          {row.text(0), static_cast<int>(row.integer(1)), static_cast<int>(row.integer(2))});
     }
-    if (manager_) manager_->detach(id, "handed_over");
+    const int room = room_of_others(live, share, options_.node_id) -
+                     static_cast<int>(waiting.rows.at(0).integer(0));
+    surplus = choose_surplus(std::move(held), share, now, 2 * options_.ttl,
+                             std::min(options_.rebalance_batch, room));
+    if (!surplus.empty()) {
+      for (const auto& id : surplus) {
+        {
+          std::lock_guard g(mutex_);
+          held_.erase(id);
+        }
+        if (manager_) manager_->detach(id, "handed_over");
+      }
+      // A failed commit leaves the leases this node's: the next round adopts them again.
+      for (const auto& id : surplus) release(c, id);
+      c.query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
+    }
+    tx.commit();
   }
-  for (const auto& id : surplus) release(c, id);
-  c.query("SELECT pg_notify(?, ?)", {std::string(kClaim), options_.node_id});
+  if (surplus.empty()) return;
   handed_over_.fetch_add(surplus.size());
-  over_rounds_ = 0;
+  {
+    std::lock_guard g(mutex_);
+    over_since_.reset();
+  }
   log::info(
       "cluster: sessions handed to other nodes (rebalancing)",
       {{"count", static_cast<int64_t>(surplus.size())}, {"share", static_cast<int64_t>(share)}});

@@ -124,6 +124,9 @@ class Cluster {
   [[nodiscard]] uint64_t lease_losses() const noexcept { return lease_losses_.load(); }
   [[nodiscard]] uint64_t claims() const noexcept { return claims_.load(); }
   [[nodiscard]] uint64_t handed_over() const noexcept { return handed_over_.load(); }
+  /// Whether a webhook delivery of the session is in flight on this node (its sessions are not
+  /// handed over meanwhile). Set before start().
+  void set_delivering(std::function<bool(const std::string&)> f) { delivering_ = std::move(f); }
   [[nodiscard]] uint64_t relayed() const noexcept { return relayed_.load(); }
 
   // The manager's hooks (sessions::ManagerOptions, cluster mode).
@@ -143,8 +146,8 @@ class Cluster {
 
   void lease_loop();
   void round(db::Connection& c, bool may_claim);
-  void claim(db::Connection& c, int quota);
-  void rebalance(db::Connection& c, int share, int room);
+  void claim(db::Connection& c, int quota, bool stale_only);
+  void rebalance(db::Connection& c, int share);
   void watchdog_loop();
   void lost(const std::string& session_id, const char* why);
   void adopt(const std::string& session_id, int64_t epoch, Clock::time_point renewed);
@@ -162,6 +165,7 @@ class Cluster {
   boost::asio::any_io_executor io_;
   sessions::Manager* manager_ = nullptr;
   LocalExecutor execute_;
+  std::function<bool(const std::string&)> delivering_;
   std::unique_ptr<db::PgListener> listener_;
 
   mutable std::mutex mutex_;
@@ -188,8 +192,8 @@ class Cluster {
   std::atomic<uint64_t> claims_{0};
   std::atomic<uint64_t> handed_over_{0};
   std::atomic<uint64_t> relayed_{0};
-  int rounds_ = 0;       // on the lease thread
-  int over_rounds_ = 0;  // on the lease thread: consecutive rounds above share + 1
+  int rounds_ = 0;                               // on the lease thread
+  std::optional<Clock::time_point> over_since_;  // by mutex_: above share + 1 since
   std::thread lease_thread_, watchdog_thread_, events_thread_;
 };
 

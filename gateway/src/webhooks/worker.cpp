@@ -96,6 +96,20 @@ std::size_t DeliveryWorker::in_flight() const {
   return in_flight_.size();
 }
 
+bool DeliveryWorker::delivering(const std::string& session_id) const {
+  std::lock_guard lock(mutex_);
+  return busy_.contains(session_id);
+}
+
+void DeliveryWorker::begin_busy(const std::string& session_id) {
+  ++busy_[session_id];
+}
+
+void DeliveryWorker::end_busy(const std::string& session_id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = busy_.find(session_id); it != busy_.end() && --it->second <= 0) busy_.erase(it);
+}
+
 double DeliveryWorker::oldest_pending_seconds() const {
   const auto oldest = oldest_pending_ms_.load();
   if (oldest == 0) return 0;
@@ -134,6 +148,7 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
           in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
           !started_before(d->id)) {
         in_flight_.insert(d->id);
+        begin_busy(d->session_id);
         start = true;
       }
     }
@@ -258,6 +273,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
           continue;
         in_flight_.insert(d->id);
+        begin_busy(d->session_id);
         started_before(d->id);
         start.push_back(std::move(d));
       }
@@ -369,11 +385,19 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
 }
 
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
+  // Ends the session's busy count however this returns (begun where the delivery was started).
+  struct Busy {
+    DeliveryWorker* w;
+    std::string session;
+    ~Busy() { w->end_busy(session); }
+  } busy{this, d->session_id};
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
+  if (message && d->attempts == 0) co_await complete_payload(d);
+  // "typing…" counts from the request (complete_payload may have asked WhatsApp for a group's
+  // subject first).
   auto ty = std::make_shared<Typing>(strand_);
   if (message) asio::co_spawn(strand_, typing(d, ty), asio::detached);
-  if (message && d->attempts == 0) co_await complete_payload(d);
 
   const auto ts = std::to_string(util::unix_seconds_now());
   std::vector<std::pair<std::string, std::string>> headers{

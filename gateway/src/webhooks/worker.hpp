@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -90,6 +91,9 @@ class DeliveryWorker {
   [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
   [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
   [[nodiscard]] std::size_t in_flight() const;
+  /// Whether a delivery of `session_id` is in flight, its reply included (cluster mode: such a
+  /// session is not handed to another node). Any thread.
+  [[nodiscard]] bool delivering(const std::string& session_id) const;
   /// Deliveries waiting to be sent (refreshed about once a second; bounded only by disk).
   [[nodiscard]] uint64_t pending() const noexcept { return pending_.load(); }
   /// Age of the oldest pending delivery in seconds (0 when none).
@@ -119,6 +123,10 @@ class DeliveryWorker {
   std::atomic<bool> running_{false};
   mutable std::mutex mutex_;
   std::set<int64_t> in_flight_;  // guarded by mutex_
+  // Deliveries started and not ended yet (their reply included), per session; guarded by mutex_.
+  std::map<std::string, int, std::less<>> busy_;
+  void begin_busy(const std::string& session_id);  // under mutex_
+  void end_busy(const std::string& session_id);
   // Deliveries finished while the loop's outbox query ran may still show as pending in its
   // result: they are skipped by their finish sequence number (guarded by mutex_).
   uint64_t finish_seq_ = 0;
