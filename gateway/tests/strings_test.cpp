@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
+#include "util/time.hpp"
+
 using gw::util::to_storable_text;
 
 namespace {
@@ -26,4 +30,31 @@ TEST(StorableText, BytesNoDatabaseAcceptsAreReplaced) {
             kReplacement + kReplacement + kReplacement + kReplacement);           // above U+10FFFF
   EXPECT_EQ(to_storable_text("ok\xE2\x82"), "ok" + kReplacement + kReplacement);  // truncated
   EXPECT_EQ(to_storable_text("\x80x"), kReplacement + "x");  // lone continuation
+}
+
+// Cluster mode reads every time through the correction to the database's clock
+// (docs/CLUSTER.md "Clocks"); the test skew shifts the machine's clock under it.
+TEST(Clock, TheCorrectionAndTheSkewAddUpInEveryReading) {
+  using namespace gw::util;
+  set_clock_skew_ms(-3'600'000);
+  set_clock_correction_ms(3'600'250);
+  const auto local = local_millis_now();
+  const auto corrected = unix_millis_now();
+  EXPECT_NEAR(static_cast<double>(corrected - local), 3'600'250.0, 50.0);
+  const auto real = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  EXPECT_NEAR(static_cast<double>(corrected - real), 250.0, 50.0);
+  EXPECT_NEAR(static_cast<double>(unix_seconds_now()), static_cast<double>(corrected / 1000), 1.0);
+  const auto iso = iso8601_now();
+  auto parsed = parse_iso8601(iso);
+  ASSERT_TRUE(parsed);
+  EXPECT_NEAR(static_cast<double>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(parsed->time_since_epoch())
+                      .count() -
+                  corrected),
+              0.0, 1000.0);
+  set_clock_skew_ms(0);
+  set_clock_correction_ms(0);
+  EXPECT_EQ(clock_correction_ms(), 0);
 }

@@ -1063,6 +1063,31 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     assert.deepEqual(o.problems, [], 'with node-c 1 h behind, nobody takes its sessions; all stay connected');
     assert.deepEqual(o.logins.map((l) => `${l.phone} from ${l.owner}`), [], 'no bot logged in again');
     assert.deepEqual(o.replaced.filter(crossNode).map(describeRepl), [], 'two nodes ran one device');
+    // node-c's times are the database's (docs/CLUSTER.md "Clocks"): what it stores is dated now,
+    // and a delivery another node left waiting for a retry goes out from node-c at once, not an
+    // hour after its due time.
+    L = await leases();
+    const onC = bots.find((b) => L.get(b.id)?.node === c.id);
+    const dated = await sendOne(0, onC, 'skew');
+    await rx.next((q) => accepted(q) && q.json.message.id === dated.key.id);
+    const [[age]] = await psql(`SELECT extract(epoch FROM now() - created_at) FROM analytics WHERE message_id = '${dated.key.id}'`);
+    assert.ok(Math.abs(Number(age)) < 60, `node-c (1 h behind) dated a message ${Number(age).toFixed(0)} s from the database's now`);
+    const counts2 = countsOf(L);
+    const donor = up().filter((n) => n !== c).sort((x, y) => (counts2.get(y.id) ?? 0) - (counts2.get(x.id) ?? 0))[0];
+    const moving = bots.find((b) => L.get(b.id)?.node === donor.id);
+    failing = new Set([moving.id]);
+    const held = await sendOne(1, moving, 'skew');
+    await rx.next((q) => q.json?.message?.id === held.key.id && q.answered === 503);
+    assert.equal((await req(c, 'POST', `/api/v1/sessions/${moving.id}/stop`)).status, 200);
+    stoppedHere.add(moving.id);
+    const st = await req(c, 'POST', `/api/v1/sessions/${moving.id}/start`);
+    assert.equal(st.status, 200, st.text);
+    stoppedHere.delete(moving.id);
+    assert.equal(st.json.data.node_id, c.id, `a start through node-c, under its share, runs there: ${st.text}`);
+    failing = new Set();
+    const tMoved = Date.now();
+    await rx.next((q) => accepted(q) && q.json.message.id === held.key.id, 15000);
+    log(`  a retry left pending by ${donor.id} went out from node-c (1 h behind) ${Date.now() - tMoved} ms after the move`);
     log(`  node-c stays at -1 h for the rest of the file: ${countsText(countsOf(await leases()))}`);
     await checkMessages('clock skew');
     await recordApi('clock skew');

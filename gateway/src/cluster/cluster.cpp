@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstdlib>
 
 #include "auth/crypto.hpp"
 #include "db/connection.hpp"
@@ -364,7 +365,28 @@ void Cluster::lease_loop() {
   }
 }
 
+// This node's clock against the database's (docs/CLUSTER.md "Clocks"): every time a node writes
+// or compares (a retry's due time, a message's time, a token's) is read through the correction,
+// so that a node whose clock is off neither delays the deliveries it takes over nor writes wrong
+// times. Measured with every round; a reading from a slow round trip is not used, and changes
+// within the round trip's uncertainty are ignored (time must not jitter).
+void Cluster::sync_clock(db::Connection& c) {
+  const auto t0 = util::local_millis_now();
+  auto r = c.query("SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)");
+  const auto t1 = util::local_millis_now();
+  if (t1 - t0 > 200 || r.rows.empty()) return;
+  const auto correction = r.rows.front().integer(0) - (t0 + t1) / 2;
+  const auto current = util::clock_correction_ms();
+  if (std::llabs(correction - current) <= std::max<int64_t>(50, t1 - t0)) return;
+  util::set_clock_correction_ms(correction);
+  if (std::llabs(correction - current) >= 1000) {
+    log::warn("cluster: this node's clock differs from the database's; times are corrected",
+              {{"correction_ms", correction}});
+  }
+}
+
 void Cluster::round(db::Connection& c, bool may_claim) {
+  sync_clock(c);
   const auto started = Clock::now();
   const auto valid_until = started + options_.ttl - options_.renew;
   // Heartbeat and renewal in one transaction; the database's clock decides every expiry.

@@ -146,6 +146,7 @@ class Cluster {
 
   void lease_loop();
   void round(db::Connection& c, bool may_claim);
+  void sync_clock(db::Connection& c);
   void claim(db::Connection& c, int quota, bool stale_only);
   void rebalance(db::Connection& c, int share);
   void watchdog_loop();

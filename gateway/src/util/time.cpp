@@ -21,22 +21,35 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
 }
 
 std::string iso8601_now() {
-  return iso8601(std::chrono::system_clock::now());
+  return iso8601_from_ms(unix_millis_now());
 }
 
 namespace {
 std::atomic<int64_t> g_skew_ms{0};
+std::atomic<int64_t> g_correction_ms{0};
 }  // namespace
 
 void set_clock_skew_ms(int64_t skew_ms) {
   g_skew_ms.store(skew_ms);
 }
 
-int64_t unix_millis_now() {
+void set_clock_correction_ms(int64_t correction_ms) {
+  g_correction_ms.store(correction_ms);
+}
+
+int64_t clock_correction_ms() {
+  return g_correction_ms.load(std::memory_order_relaxed);
+}
+
+int64_t local_millis_now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
              .count() +
          g_skew_ms.load(std::memory_order_relaxed);
+}
+
+int64_t unix_millis_now() {
+  return local_millis_now() + g_correction_ms.load(std::memory_order_relaxed);
 }
 
 std::string iso8601_from_ms(int64_t unix_ms) {
@@ -44,10 +57,8 @@ std::string iso8601_from_ms(int64_t unix_ms) {
 }
 
 int64_t unix_seconds_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-             .count() +
-         g_skew_ms.load(std::memory_order_relaxed) / 1000;
+  const auto ms = unix_millis_now();
+  return ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
 }
 
 namespace {
