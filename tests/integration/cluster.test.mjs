@@ -1066,6 +1066,8 @@ describe('cluster mode: three gateway processes on one PostgreSQL', { skip }, ()
     // node-c's times are the database's (docs/CLUSTER.md "Clocks"): what it stores is dated now,
     // and a delivery another node left waiting for a retry goes out from node-c at once, not an
     // hour after its due time.
+    const hc = await health(c);
+    assert.ok(Math.abs(hc.cluster.clock_correction_ms - 3600 * 1000) < 5000, `node-c, 1 h behind, corrects its clock by +1 h: ${JSON.stringify(hc.cluster)}`);
     L = await leases();
     const onC = bots.find((b) => L.get(b.id)?.node === c.id);
     const dated = await sendOne(0, onC, 'skew');

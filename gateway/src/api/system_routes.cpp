@@ -6,6 +6,7 @@
 #include "app/health.hpp"
 #include "cluster/cluster.hpp"
 #include "http/envelope.hpp"
+#include "util/time.hpp"
 
 namespace gw::api {
 
@@ -25,7 +26,8 @@ void register_system_routes(http::Router& router, app::Context& ctx) {
                if (ctx.cluster) {
                  o["cluster"] = {{"node_id", ctx.cluster->node_id()},
                                  {"sessions", static_cast<int64_t>(ctx.cluster->owned())},
-                                 {"live_nodes", ctx.cluster->live_nodes()}};
+                                 {"live_nodes", ctx.cluster->live_nodes()},
+                                 {"clock_correction_ms", util::clock_correction_ms()}};
                }
                o["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
                                          std::chrono::steady_clock::now() - ctx.started)

@@ -233,6 +233,9 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                       [&cluster] { return static_cast<double>(cluster->owned()); });
     metrics.add_gauge("cluster_live_nodes", "Gateway nodes with a recent heartbeat.", "",
                       [&cluster] { return static_cast<double>(cluster->live_nodes()); });
+    metrics.add_gauge("cluster_clock_correction_seconds",
+                      "What this node adds to its clock to read the database's.", "",
+                      [] { return static_cast<double>(util::clock_correction_ms()) / 1000.0; });
     metrics.add_counter("cluster_lease_losses_total",
                         "Sessions this node stopped because it no longer held their lease.", "",
                         [&cluster] { return static_cast<double>(cluster->lease_losses()); });
