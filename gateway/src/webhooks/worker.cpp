@@ -97,17 +97,19 @@ std::size_t DeliveryWorker::in_flight() const {
 }
 
 bool DeliveryWorker::delivering(const std::string& session_id) const {
-  std::lock_guard lock(mutex_);
-  return busy_.contains(session_id);
+  std::lock_guard lock(busy_->mutex);
+  return busy_->sessions.contains(session_id);
 }
 
-void DeliveryWorker::begin_busy(const std::string& session_id) {
-  ++busy_[session_id];
+void DeliveryWorker::Busy::begin(const std::string& session_id) {
+  std::lock_guard lock(mutex);
+  ++sessions[session_id];
 }
 
-void DeliveryWorker::end_busy(const std::string& session_id) {
-  std::lock_guard lock(mutex_);
-  if (auto it = busy_.find(session_id); it != busy_.end() && --it->second <= 0) busy_.erase(it);
+void DeliveryWorker::Busy::end(const std::string& session_id) {
+  std::lock_guard lock(mutex);
+  if (auto it = sessions.find(session_id); it != sessions.end() && --it->second <= 0)
+    sessions.erase(it);
 }
 
 double DeliveryWorker::oldest_pending_seconds() const {
@@ -148,7 +150,7 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
           in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
           !started_before(d->id)) {
         in_flight_.insert(d->id);
-        begin_busy(d->session_id);
+        busy_->begin(d->session_id);
         start = true;
       }
     }
@@ -273,7 +275,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
           continue;
         in_flight_.insert(d->id);
-        begin_busy(d->session_id);
+        busy_->begin(d->session_id);
         started_before(d->id);
         start.push_back(std::move(d));
       }
@@ -386,11 +388,11 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
 
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   // Ends the session's busy count however this returns (begun where the delivery was started).
-  struct Busy {
-    DeliveryWorker* w;
+  struct BusyGuard {
+    std::shared_ptr<Busy> busy;
     std::string session;
-    ~Busy() { w->end_busy(session); }
-  } busy{this, d->session_id};
+    ~BusyGuard() { busy->end(session); }
+  } busy_guard{busy_, d->session_id};
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
   if (message && d->attempts == 0) co_await complete_payload(d);

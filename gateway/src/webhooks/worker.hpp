@@ -123,10 +123,15 @@ class DeliveryWorker {
   std::atomic<bool> running_{false};
   mutable std::mutex mutex_;
   std::set<int64_t> in_flight_;  // guarded by mutex_
-  // Deliveries started and not ended yet (their reply included), per session; guarded by mutex_.
-  std::map<std::string, int, std::less<>> busy_;
-  void begin_busy(const std::string& session_id);  // under mutex_
-  void end_busy(const std::string& session_id);
+  // Deliveries started and not ended yet (their reply included), per session. Shared with the
+  // delivery coroutines, whose frames may outlive the worker (destroyed with the io_context).
+  struct Busy {
+    std::mutex mutex;
+    std::map<std::string, int, std::less<>> sessions;
+    void begin(const std::string& session_id);
+    void end(const std::string& session_id);
+  };
+  std::shared_ptr<Busy> busy_ = std::make_shared<Busy>();
   // Deliveries finished while the loop's outbox query ran may still show as pending in its
   // result: they are skipped by their finish sequence number (guarded by mutex_).
   uint64_t finish_seq_ = 0;
