@@ -456,9 +456,9 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   for (const auto& [id, epoch] : to_adopt) adopt(id, epoch, started);
 
   // The cluster as it is now: live nodes, sessions that should run, owners of sessions.
-  auto nodes = c.query("SELECT node_id, max_sessions FROM cluster_nodes WHERE heartbeat_at > " +
-                           std::string(kExpiry),
-                       {ms(-options_.ttl)});
+  auto nodes =
+      c.query("SELECT node_id FROM cluster_nodes WHERE heartbeat_at > " + std::string(kExpiry),
+              {ms(-options_.ttl)});
   auto running = c.query("SELECT COUNT(*) FROM sessions WHERE desired_state = 'running'");
   auto owners = c.query(
       "SELECT session_id, node_id FROM session_leases WHERE expires_at > now() AND node_id <> ''");
@@ -467,7 +467,7 @@ void Cluster::round(db::Connection& c, bool may_claim) {
   const int running_total = static_cast<int>(running.rows.at(0).integer(0));
   const int share = (running_total + live - 1) / live;
   int quota = 0;
-  int quota_capped = 0;  // under MAX_SESSIONS_PER_NODE only
+  int cap_room = 0;  // what MAX_SESSIONS_PER_NODE still allows (at most one batch)
   {
     std::lock_guard g(mutex_);
     owners_.clear();
@@ -475,14 +475,16 @@ void Cluster::round(db::Connection& c, bool may_claim) {
     const int mine = static_cast<int>(held_.size());
     quota = share + 1 - mine;
     if (options_.max_sessions > 0) quota = std::min(quota, options_.max_sessions - mine);
-    quota_capped = options_.max_sessions > 0 ? options_.max_sessions - mine : 1'000'000;
+    cap_room = options_.max_sessions > 0
+                   ? std::min(options_.max_sessions - mine, options_.rebalance_batch)
+                   : options_.rebalance_batch;
   }
   if (quota > 0 && may_claim && !leaving_) {
     claim(c, quota, false);
-  } else if (may_claim && !leaving_ && quota_capped > 0) {
+  } else if (may_claim && !leaving_ && cap_room > 0) {
     // Full by its share, but a session nobody took for two lease times (every other node full
     // or capped) is taken anyway: no session that should run stays offline.
-    claim(c, std::min(quota_capped, options_.rebalance_batch), true);
+    claim(c, cap_room, true);
   }
   if (options_.rebalance && may_claim && !leaving_) rebalance(c, share);
 
@@ -547,8 +549,8 @@ void Cluster::claim(db::Connection& c, int quota, bool stale_only) {
   }
 }
 
-// Above share + 1 for two rounds in a row (a node joined, or came back): hands a few sessions to
-// the nodes below their share. Each one is cut here first (its kill switch), then its lease is
+// Above share + 1 for two renewal intervals (a node joined, or came back): hands a few sessions
+// to the nodes below their share. Each one is cut here first (its kill switch), then its lease is
 // given up and the other nodes are woken to claim it, as on SIGTERM. A write of it still in flight
 // here is refused by the fence; its message is not acknowledged and comes again to the new owner.
 // Sessions that pair right now stay (their QR code or pairing code is on someone's screen), and

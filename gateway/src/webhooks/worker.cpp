@@ -398,8 +398,11 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   if (message && d->attempts == 0) co_await complete_payload(d);
   // "typing…" counts from the request (complete_payload may have asked WhatsApp for a group's
   // subject first).
-  auto ty = std::make_shared<Typing>(strand_);
-  if (message) asio::co_spawn(strand_, typing(d, ty), asio::detached);
+  std::shared_ptr<Typing> ty;
+  if (message) {
+    ty = std::make_shared<Typing>(strand_);
+    asio::co_spawn(strand_, typing(d, ty), asio::detached);
+  }
 
   const auto ts = std::to_string(util::unix_seconds_now());
   std::vector<std::pair<std::string, std::string>> headers{
@@ -417,10 +420,12 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     res.error = std::string("bad webhook URL: ") + e.what();
   }
   attempts_.fetch_add(1);
-  ty->done = true;
-  ty->timer.cancel();
-  if (message && ty->shown) {
-    if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, false);
+  if (ty) {
+    ty->done = true;
+    ty->timer.cancel();
+    if (ty->shown) {
+      if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, false);
+    }
   }
 
   const bool ok = res.status >= 200 && res.status < 300;
