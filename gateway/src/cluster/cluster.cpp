@@ -603,6 +603,10 @@ void Cluster::rebalance(db::Connection& c, int share) {
                      static_cast<int>(waiting.rows.at(0).integer(0));
     surplus = choose_surplus(std::move(held), share, now, 2 * options_.ttl,
                              std::min(options_.rebalance_batch, room));
+    // Asked again just before the cut: a message may have come in since the first look (what
+    // is left is the time from here to the cut, not the lock and the queries above).
+    std::erase_if(surplus,
+                  [this](const std::string& id) { return delivering_ && delivering_(id); });
     if (!surplus.empty()) {
       for (const auto& id : surplus) {
         {
