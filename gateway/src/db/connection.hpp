@@ -53,6 +53,14 @@ class Transaction {
 
 /// Opens `DATA_DIR`-relative SQLite file `path` (WAL, busy timeout, foreign keys on).
 std::unique_ptr<Connection> open_sqlite(const std::string& path);
+/// What the connections of one SQLite file in this process have done together (tests, metrics).
+struct SqliteFileStats {
+  int64_t checkpoints = 0;          ///< rounds of the background checkpointer
+  int64_t writer_cache_hits = 0;    ///< page reads the writer handle found in its cache
+  int64_t writer_cache_misses = 0;  ///< page reads it had to take from the file
+};
+/// Zero for a file no connection of this process has open.
+SqliteFileStats sqlite_file_stats(const std::string& path);
 /// Connects to PostgreSQL with a libpq URL; throws DbError(unavailable) on failure.
 std::unique_ptr<Connection> open_postgres(const std::string& url);
 

@@ -4,8 +4,11 @@
 // gate before SQLite's own write lock (docs/ARCHITECTURE.md "Threads and strands"): SQLite lets one
 // writer in at a time and makes the others poll with growing sleeps (1, 2, 5, 10 ... ms), which put
 // tens of milliseconds on the slowest messages of the pipeline; the gate hands the turn over as
-// soon as the writer before ends. WAL checkpoints run on a thread of their own, so that no commit
-// waits for a checkpoint's writes and fsync.
+// soon as the writer before ends. The turn comes with the file's writer handle: every write
+// transaction of every connection runs on that one handle, whose page cache therefore stays valid
+// (SQLite drops a handle's whole cache whenever another handle has written). WAL checkpoints run
+// on a thread of their own, once per kCheckpointPages pages written, so that no commit waits for a
+// checkpoint's writes and fsync.
 #include <sqlite3.h>
 
 #include <condition_variable>
@@ -24,6 +27,23 @@ namespace {
 
 constexpr auto kWriteWait = std::chrono::seconds(10);  // as SQLite's busy timeout below
 constexpr int kCheckpointPages = 1000;                 // SQLite's own auto-checkpoint size
+constexpr int kWriterCacheKiB = 8192;                  // the writer handle's page cache
+
+// A sqlite3 handle and its prepared statements, by SQL text.
+struct Handle {
+  sqlite3* db = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache;
+
+  void close() {
+    for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
+    cache.clear();
+    sqlite3_close_v2(db);
+    db = nullptr;
+  }
+};
+
+class FileState;
+sqlite3* open_handle(const std::string& path, FileState* file, int cache_kib);
 
 // What the connections of one database file share: the write gate and the checkpointer thread.
 class FileState {
@@ -38,22 +58,58 @@ class FileState {
     }
     checkpoint_cv_.notify_all();
     checkpointer_.join();
+    writer_.close();
   }
   FileState(const FileState&) = delete;
   FileState& operator=(const FileState&) = delete;
 
   WriteGate& gate() { return gate_; }
-  /// After a commit: the WAL holds `pages` pages. True when the committing thread should
-  /// checkpoint itself (the checkpointer has no connection, or is far behind).
+
+  /// The handle on which the holder of the write turn writes, opened on first use. Only the
+  /// holder of the turn touches it.
+  Handle& writer() {
+    if (!writer_.db) writer_.db = open_handle(path_, this, kWriterCacheKiB);
+    return writer_;
+  }
+  /// Closes the writer handle (it was left in a state that a rollback did not end); the next
+  /// holder of the turn opens a new one.
+  void drop_writer() { writer_.close(); }
+
+  /// After a commit: the WAL holds `pages` pages. Wakes the checkpointer once per
+  /// kCheckpointPages pages written (not after every commit once the WAL is that long: each
+  /// round costs two fsyncs and copies the hot pages again). True when the committing thread
+  /// should checkpoint itself (the checkpointer has no connection, or is far behind).
   bool wal_grew(int pages) {
-    if (pages < kCheckpointPages) return false;
     {
       std::lock_guard lock(mu_);
+      if (pages < signalled_at_) signalled_at_ = 0;  // the WAL was restarted from its start
+      if (pages < signalled_at_ + kCheckpointPages) return false;
+      signalled_at_ = pages;
       checkpoint_wanted_ = true;
       if (checkpointer_failed_ || pages >= 10 * kCheckpointPages) return true;
     }
     checkpoint_cv_.notify_one();
     return false;
+  }
+
+  SqliteFileStats stats() {
+    SqliteFileStats st;
+    {
+      std::lock_guard lock(mu_);
+      st.checkpoints = checkpoints_;
+    }
+    // The writer's counters are read under the turn, which is the writer handle's lock.
+    if (gate_.acquire(kWriteWait)) {
+      if (writer_.db) {
+        int cur = 0, high = 0;
+        sqlite3_db_status(writer_.db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &high, 0);
+        st.writer_cache_hits = cur;
+        sqlite3_db_status(writer_.db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &high, 0);
+        st.writer_cache_misses = cur;
+      }
+      gate_.release();
+    }
+    return st;
   }
 
  private:
@@ -77,9 +133,19 @@ class FileState {
       checkpointer_failed_ = db == nullptr;
       lock.unlock();
       // PASSIVE: copies what no reader still needs, without waiting for anyone; writers go on
-      // appending meanwhile. What it leaves is copied by a later round.
-      if (db) sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      // appending meanwhile. Then once more under the write turn (a short wait for the writers:
+      // what they appended during the copy, and the fsync): the next writer then begins with
+      // every frame copied, and so starts the WAL again from its beginning. Without that, a WAL
+      // under steady writes is rarely wholly copied at the moment a writer begins, and grows.
+      if (db) {
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (gate_.acquire(kWriteWait)) {
+          sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          gate_.release();
+        }
+      }
       lock.lock();
+      ++checkpoints_;
     }
     lock.unlock();
     sqlite3_close_v2(db);
@@ -87,17 +153,20 @@ class FileState {
 
   const std::string path_;
   WriteGate gate_;
+  Handle writer_;
   std::mutex mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
   bool checkpointer_failed_ = false;  // its connection could not be opened
   bool stopping_ = false;
+  int signalled_at_ = 0;  // the WAL's size when the checkpointer was last woken
+  int64_t checkpoints_ = 0;
   std::thread checkpointer_;
 };
 
 // One FileState per file while any connection to it is open. In-memory databases are private to
 // their connection and need none.
-std::shared_ptr<FileState> file_state(const std::string& path) {
+std::shared_ptr<FileState> file_state(const std::string& path, bool create = true) {
   if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) return nullptr;
   std::string key = path;
   std::error_code ec;
@@ -108,7 +177,7 @@ std::shared_ptr<FileState> file_state(const std::string& path) {
   std::lock_guard lock(mu);
   auto& slot = states[key];
   auto state = slot.lock();
-  if (!state) {
+  if (!state && create) {
     state = std::make_shared<FileState>(key);
     slot = state;
     std::erase_if(states, [](const auto& e) { return e.second.expired(); });
@@ -116,46 +185,93 @@ std::shared_ptr<FileState> file_state(const std::string& path) {
   return state;
 }
 
-class SqliteConnection final : public Connection {
- public:
-  explicit SqliteConnection(const std::string& path) : file_(file_state(path)) {
-    int rc =
-        sqlite3_open_v2(path.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      sqlite3_close(db_);
-      db_ = nullptr;
-      throw DbError(DbError::Kind::unavailable, "cannot open SQLite database " + path + ": " + msg);
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, 10'000);
+DbError error_for(int rc, const std::string& msg) {
+  switch (rc) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return DbError(DbError::Kind::unique_violation, msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+      return DbError(DbError::Kind::unavailable, msg);
+    default:
+      if ((rc & 0xff) == SQLITE_CONSTRAINT) return DbError(DbError::Kind::constraint, msg);
+      if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_IOERR) {
+        return DbError(DbError::Kind::unavailable, msg);
+      }
+      return DbError(DbError::Kind::other, msg);
+  }
+}
+
+void exec_on(sqlite3* db, std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    throw error_for(rc, msg);
+  }
+}
+
+// Opens a handle with the settings every handle of the gateway has.
+sqlite3* open_handle(const std::string& path, FileState* file, int cache_kib) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw DbError(DbError::Kind::unavailable, "cannot open SQLite database " + path + ": " + msg);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, 10'000);
+  try {
     // temp_store=MEMORY: statement journals (every statement of a trigger that may fail opens
     // one, e.g. the analytics rollup upserts of migration 0010) and temporary b-trees stay in
     // memory instead of temp files: a third of the rollup triggers' cost.
     // Not through execute_script(): a connection opened while this thread writes elsewhere
     // must not wait for the gate.
-    exec_raw(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-        "PRAGMA temp_store=MEMORY;");
-    if (file_) {
-      // Replaces SQLite's auto-checkpoint, which would run in the committing thread.
-      sqlite3_wal_hook(
-          db_,
-          [](void* state, sqlite3* db, const char* name, int pages) {
-            // The checkpointer's backstop: it cannot open the file, or the WAL keeps growing
-            // past ten times its size; then this thread checkpoints, as SQLite's own hook would.
-            if (static_cast<FileState*>(state)->wal_grew(pages))
-              sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-            return SQLITE_OK;
-          },
-          file_.get());
-    }
+    exec_on(db,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA temp_store=MEMORY;");
+    if (cache_kib > 0) exec_on(db, "PRAGMA cache_size=-" + std::to_string(cache_kib));
+  } catch (...) {
+    sqlite3_close_v2(db);
+    throw;
+  }
+  if (file) {
+    // Replaces SQLite's auto-checkpoint, which would run in the committing thread.
+    sqlite3_wal_hook(
+        db,
+        [](void* state, sqlite3* h, const char* name, int pages) {
+          // The checkpointer's backstop: it cannot open the file, or the WAL keeps growing
+          // past ten times its size; then this thread checkpoints, as SQLite's own hook would.
+          if (static_cast<FileState*>(state)->wal_grew(pages))
+            sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+          return SQLITE_OK;
+        },
+        file);
+  }
+  return db;
+}
+
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(const std::string& path) : file_(file_state(path)) {
+    own_.db = open_handle(path, file_.get(), 0);
   }
 
   ~SqliteConnection() override {
-    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-    sqlite3_close_v2(db_);
+    // Left inside a write transaction (a failed COMMIT, or closed on purpose): the writer handle
+    // is rolled back before the turn goes to the next writer, or closed if that fails.
+    if (holding_ && cur_ != &own_ && sqlite3_get_autocommit(cur_->db) == 0) {
+      sqlite3_exec(cur_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (sqlite3_get_autocommit(cur_->db) == 0) file_->drop_writer();
+    }
+    own_.close();
     if (holding_) file_->gate().release();
   }
 
@@ -163,7 +279,8 @@ class SqliteConnection final : public Connection {
   // A connection left inside a transaction (e.g. a COMMIT that failed) is not reused: the pool
   // drops it, which rolls the transaction back and ends its write turn.
   bool healthy() const noexcept override {
-    return db_ != nullptr && sqlite3_get_autocommit(db_) != 0;
+    return own_.db != nullptr && sqlite3_get_autocommit(own_.db) != 0 &&
+           (cur_ == &own_ || sqlite3_get_autocommit(cur_->db) != 0);
   }
 
   void execute_script(std::string_view sql) override {
@@ -178,6 +295,7 @@ class SqliteConnection final : public Connection {
                         util::iequals(sql.substr(0, 15), "BEGIN IMMEDIATE") ||
                         util::iequals(sql.substr(0, 15), "BEGIN EXCLUSIVE");
     Turn turn(*this, writes);  // ends after the statement is reset (its transaction may end then)
+    if (turn.moved()) stmt = prepare(sql);  // the same statement on the writer handle
     struct Reset {
       sqlite3_stmt* s;
       ~Reset() {
@@ -199,19 +317,20 @@ class SqliteConnection final : public Connection {
     while (true) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) throw error_for(rc, sqlite3_errmsg(db_));
+      if (rc != SQLITE_ROW) throw error_for(rc, sqlite3_errmsg(cur_->db));
       std::vector<Value> cells;
       cells.reserve(static_cast<size_t>(ncols));
       for (int c = 0; c < ncols; ++c) cells.push_back(column(stmt, c));
       r.rows.emplace_back(std::move(cells));
     }
-    r.affected = sqlite3_changes(db_);
+    r.affected = sqlite3_changes(cur_->db);
     return r;
   }
 
  private:
   // This connection's turn to write, taken before a statement that writes unless the connection
-  // already has it, and given back once no transaction is open any more.
+  // already has it, and given back once no transaction is open any more. With the turn comes the
+  // file's writer handle, unless this connection's own handle is inside a transaction already.
   class Turn {
    public:
     Turn(SqliteConnection& c, bool writes) : c_(c) {
@@ -221,42 +340,45 @@ class SqliteConnection final : public Connection {
                       "database is locked: another write did not end within 10 s");
       }
       c_.holding_ = true;
+      if (sqlite3_get_autocommit(c_.own_.db) == 0) return;
+      try {
+        c_.cur_ = &c_.file_->writer();
+        moved_ = true;
+      } catch (const DbError&) {
+        // The writer handle cannot be opened: this connection writes on its own handle.
+      }
     }
     ~Turn() {
-      if (c_.holding_ && sqlite3_get_autocommit(c_.db_) != 0) {
+      if (c_.holding_ && sqlite3_get_autocommit(c_.cur_->db) != 0) {
+        c_.cur_ = &c_.own_;
         c_.holding_ = false;
         c_.file_->gate().release();
       }
     }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
+    [[nodiscard]] bool moved() const noexcept { return moved_; }
 
    private:
     SqliteConnection& c_;
+    bool moved_ = false;
   };
 
-  void exec_raw(std::string_view sql) {
-    std::string s(sql);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
-    if (rc != SQLITE_OK) {
-      std::string msg = err ? err : sqlite3_errstr(rc);
-      sqlite3_free(err);
-      throw error_for(rc, msg);
-    }
-  }
+  void exec_raw(std::string_view sql) { exec_on(cur_->db, sql); }
 
   sqlite3_stmt* prepare(std::string_view sql) {
+    auto& cache = cur_->cache;
     std::string key(sql);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
     sqlite3_stmt* stmt = nullptr;
-    int rc = sqlite3_prepare_v2(db_, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
-    if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(db_));
-    if (cache_.size() > 256) {
-      for (auto& [s, st] : cache_) sqlite3_finalize(st);
-      cache_.clear();
+    int rc =
+        sqlite3_prepare_v2(cur_->db, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
+    if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
+    if (cache.size() > 256) {
+      for (auto& [s, st] : cache) sqlite3_finalize(st);
+      cache.clear();
     }
-    cache_.emplace(std::move(key), stmt);
+    cache.emplace(std::move(key), stmt);
     return stmt;
   }
 
@@ -273,7 +395,7 @@ class SqliteConnection final : public Connection {
     } else if (auto b = std::get_if<Blob>(&v)) {
       rc = sqlite3_bind_blob64(stmt, idx, b->bytes.data(), b->bytes.size(), SQLITE_TRANSIENT);
     }
-    if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(db_));
+    if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
   }
 
   static Value column(sqlite3_stmt* stmt, int c) {
@@ -295,36 +417,21 @@ class SqliteConnection final : public Connection {
     }
   }
 
-  static DbError error_for(int rc, const std::string& msg) {
-    switch (rc) {
-      case SQLITE_CONSTRAINT_UNIQUE:
-      case SQLITE_CONSTRAINT_PRIMARYKEY:
-        return DbError(DbError::Kind::unique_violation, msg);
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_IOERR:
-      case SQLITE_FULL:
-      case SQLITE_CANTOPEN:
-        return DbError(DbError::Kind::unavailable, msg);
-      default:
-        if ((rc & 0xff) == SQLITE_CONSTRAINT) return DbError(DbError::Kind::constraint, msg);
-        if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_IOERR) {
-          return DbError(DbError::Kind::unavailable, msg);
-        }
-        return DbError(DbError::Kind::other, msg);
-    }
-  }
-
   std::shared_ptr<FileState> file_;  // null for an in-memory database
   bool holding_ = false;             // this connection has the write turn
-  sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  Handle own_;                       // reads outside a write transaction
+  Handle* cur_ = &own_;              // own_, or the file's writer handle while holding the turn
 };
 
 }  // namespace
 
 std::unique_ptr<Connection> open_sqlite(const std::string& path) {
   return std::make_unique<SqliteConnection>(path);
+}
+
+SqliteFileStats sqlite_file_stats(const std::string& path) {
+  auto state = file_state(path, false);
+  return state ? state->stats() : SqliteFileStats{};
 }
 
 }  // namespace gw::db
