@@ -473,9 +473,9 @@ TEST(SqliteWriters, WriteTransactionsOfAllConnectionsRunOnOneWarmHandle) {
 }
 
 // Under steady writes the checkpointer runs once per thousand pages written (not after every
-// commit once the WAL is that long: two fsyncs a round), and each round ends under the write turn
-// so that the WAL starts again from its beginning instead of growing to the committing thread's
-// backstop (ten thousand pages).
+// commit once the WAL is that long: two fsyncs a round), and a WAL of four thousand pages is
+// copied to its end under the write turn so that it starts again from its beginning instead of
+// growing to the committing thread's backstop (ten thousand pages).
 TEST(SqliteWriters, SteadyWritesCheckpointOncePerThousandPagesAndTheWalStaysSmall) {
   auto dir = temp_sqlite_dir();
   const auto path = (dir / "s.db").string();
@@ -495,8 +495,10 @@ TEST(SqliteWriters, SteadyWritesCheckpointOncePerThousandPagesAndTheWalStaysSmal
     // About 2.3 frames a commit: 27-29 rounds here, 54 when every commit past a thousand pages
     // woke the checkpointer (it then ran as often as its rounds allowed).
     EXPECT_LE(rounds, 40) << "checkpoint rounds after every commit";
-    EXPECT_LT(largest, std::uintmax_t{4000} * 4096)
-        << "the WAL grew past four thousand pages under steady writes";
+    // Started again at the latest once it holds 4,000 pages (a round then ends under the write
+    // turn), not at the committing thread's backstop of 10,000.
+    EXPECT_LT(largest, std::uintmax_t{6500} * 4096)
+        << "the WAL grew towards the backstop under steady writes";
   }
   std::filesystem::remove_all(dir);
 }

@@ -25,9 +25,10 @@ namespace gw::db {
 
 namespace {
 
-constexpr auto kWriteWait = std::chrono::seconds(10);  // as SQLite's busy timeout below
-constexpr int kCheckpointPages = 1000;                 // SQLite's own auto-checkpoint size
-constexpr int kWriterCacheKiB = 8192;                  // the writer handle's page cache
+constexpr auto kWriteWait = std::chrono::seconds(10);        // as SQLite's busy timeout below
+constexpr int kCheckpointPages = 1000;                       // SQLite's own auto-checkpoint size
+constexpr int kWriterCacheKiB = 8192;                        // the writer handle's page cache
+constexpr int kGatedCheckpointPages = 4 * kCheckpointPages;  // see checkpoint_loop()
 
 // A sqlite3 handle and its prepared statements, by SQL text.
 struct Handle {
@@ -133,13 +134,16 @@ class FileState {
       checkpointer_failed_ = db == nullptr;
       lock.unlock();
       // PASSIVE: copies what no reader still needs, without waiting for anyone; writers go on
-      // appending meanwhile. Then once more under the write turn (a short wait for the writers:
-      // what they appended during the copy, and the fsync): the next writer then begins with
-      // every frame copied, and so starts the WAL again from its beginning. Without that, a WAL
-      // under steady writes is rarely wholly copied at the moment a writer begins, and grows.
+      // appending meanwhile. When a round ends between two write transactions, the next writer
+      // starts the WAL again from its beginning. Under steady writes that moment may not come,
+      // and the WAL grows: once it holds kGatedCheckpointPages, the round copies the rest under
+      // the write turn (the writers wait for those frames and the fsyncs), after which the WAL
+      // starts again. Not every round: that wait was a millisecond or two on the slowest
+      // messages (docs/BENCHMARKS.md, "Incoming pipeline").
       if (db) {
-        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-        if (gate_.acquire(kWriteWait)) {
+        int log = 0, copied = 0;
+        sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+        if (log >= kGatedCheckpointPages && gate_.acquire(kWriteWait)) {
           sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
           gate_.release();
         }
