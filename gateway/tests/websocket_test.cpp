@@ -441,3 +441,30 @@ TEST_F(EventSocketTest, SlowConsumerIsDisconnectedAndItsQueueDropped) {
 
 }  // namespace
 }  // namespace gw
+
+namespace {
+struct CountingSubscriber : gw::events::Subscriber {
+  int delivered = 0;
+  void deliver(const gw::events::Message&) override { ++delivered; }
+};
+}  // namespace
+
+// At shutdown a WebSocket's coroutine frame (and its subscription) can be destroyed with the
+// io_context, after the hub: the subscription must then do nothing (it used to reach into the
+// freed hub; AddressSanitizer reported a heap-use-after-free in a `make test` run).
+TEST(EventHub, ASubscriptionThatOutlivesItsHubDoesNothing) {
+  auto sub = std::make_shared<CountingSubscriber>();
+  gw::events::Hub::Subscription kept;
+  {
+    gw::events::Hub hub;
+    kept = hub.subscribe("u1", gw::events::SessionFilter::all(), sub);
+    auto other = hub.subscribe("u1", gw::events::SessionFilter::one("s1"), sub);
+    hub.publish("u1", "s1", std::make_shared<const std::string>("m"));
+    EXPECT_EQ(sub->delivered, 2);
+    other.reset();
+    EXPECT_EQ(hub.subscriber_count(), 1U);
+  }
+  kept.reset();  // the hub is gone
+  gw::events::Hub::Subscription moved = std::move(kept);
+  SUCCEED();
+}

@@ -5,16 +5,17 @@
 
 namespace gw::events {
 
-Hub::Subscription::Subscription(Subscription&& o) noexcept : hub_(o.hub_), id_(o.id_) {
-  o.hub_ = nullptr;
+Hub::Subscription::Subscription(Subscription&& o) noexcept
+    : state_(std::move(o.state_)), id_(o.id_) {
+  o.state_.reset();
 }
 
 Hub::Subscription& Hub::Subscription::operator=(Subscription&& o) noexcept {
   if (this != &o) {
     reset();
-    hub_ = o.hub_;
+    state_ = std::move(o.state_);
     id_ = o.id_;
-    o.hub_ = nullptr;
+    o.state_.reset();
   }
   return *this;
 }
@@ -24,8 +25,8 @@ Hub::Subscription::~Subscription() {
 }
 
 void Hub::Subscription::reset() {
-  if (hub_) hub_->remove(id_);
-  hub_ = nullptr;
+  if (auto state = state_.lock()) state->remove(id_);
+  state_.reset();
 }
 
 bool SessionFilter::matches(const std::string& session_id) const {
@@ -35,10 +36,11 @@ bool SessionFilter::matches(const std::string& session_id) const {
 Hub::Subscription Hub::subscribe(std::string user_id, SessionFilter sessions,
                                  std::weak_ptr<Subscriber> subscriber) {
   Subscription s;
-  std::lock_guard lock(mutex_);
-  s.hub_ = this;
-  s.id_ = next_id_++;
-  entries_.push_back({s.id_, std::move(user_id), std::move(sessions), std::move(subscriber)});
+  std::lock_guard lock(state_->mutex);
+  s.state_ = state_;
+  s.id_ = state_->next_id++;
+  state_->entries.push_back(
+      {s.id_, std::move(user_id), std::move(sessions), std::move(subscriber)});
   return s;
 }
 
@@ -52,12 +54,13 @@ void Hub::publish_local(const std::string& user_id, const std::string& session_i
                         const Message& message) {
   std::vector<std::shared_ptr<Subscriber>> targets;
   {
-    std::lock_guard lock(mutex_);
-    for (auto it = entries_.begin(); it != entries_.end();) {
+    std::lock_guard lock(state_->mutex);
+    auto& entries = state_->entries;
+    for (auto it = entries.begin(); it != entries.end();) {
       if (it->user_id == user_id && it->sessions.matches(session_id)) {
         auto sub = it->subscriber.lock();
         if (!sub) {
-          it = entries_.erase(it);
+          it = entries.erase(it);
           continue;
         }
         targets.push_back(std::move(sub));
@@ -69,13 +72,13 @@ void Hub::publish_local(const std::string& user_id, const std::string& session_i
 }
 
 std::size_t Hub::subscriber_count() const {
-  std::lock_guard lock(mutex_);
-  return entries_.size();
+  std::lock_guard lock(state_->mutex);
+  return state_->entries.size();
 }
 
-void Hub::remove(std::uint64_t id) {
-  std::lock_guard lock(mutex_);
-  entries_.remove_if([id](const Entry& e) { return e.id == id; });
+void Hub::State::remove(std::uint64_t id) {
+  std::lock_guard lock(mutex);
+  entries.remove_if([id](const Entry& e) { return e.id == id; });
 }
 
 }  // namespace gw::events

@@ -40,8 +40,11 @@ class Subscriber {
 };
 
 class Hub {
+  struct State;
+
  public:
-  /// Unsubscribes when destroyed.
+  /// Unsubscribes when destroyed. May outlive the hub (a WebSocket's coroutine frame destroyed
+  /// with the io_context after the hub, at shutdown): then it does nothing.
   class Subscription {
    public:
     Subscription() = default;
@@ -54,7 +57,7 @@ class Hub {
 
    private:
     friend class Hub;
-    Hub* hub_ = nullptr;
+    std::weak_ptr<State> state_;
     std::uint64_t id_ = 0;
   };
 
@@ -86,11 +89,15 @@ class Hub {
     SessionFilter sessions;
     std::weak_ptr<Subscriber> subscriber;
   };
-  void remove(std::uint64_t id);
-
-  mutable std::mutex mutex_;
-  std::list<Entry> entries_;  // guarded by mutex_
-  std::uint64_t next_id_ = 1;
+  // What subscriptions reach back to: shared with them, so that one outliving the hub does not
+  // touch freed memory.
+  struct State {
+    std::mutex mutex;
+    std::list<Entry> entries;  // guarded by mutex
+    std::uint64_t next_id = 1;
+    void remove(std::uint64_t id);
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
   Forwarder forward_;
 };
 
