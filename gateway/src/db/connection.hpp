@@ -53,7 +53,8 @@ class Transaction {
 
 /// Opens `DATA_DIR`-relative SQLite file `path` (WAL, busy timeout, foreign keys on).
 std::unique_ptr<Connection> open_sqlite(const std::string& path);
-/// What the connections of one SQLite file in this process have done together (tests, metrics).
+/// What the connections of one SQLite file in this process have done together (for tests: it
+/// waits for a turn to write, like a writer).
 struct SqliteFileStats {
   int64_t checkpoints = 0;          ///< rounds of the background checkpointer
   int64_t writer_cache_hits = 0;    ///< page reads the writer handle found in its cache

@@ -143,7 +143,10 @@ class FileState {
       if (db) {
         int log = 0, copied = 0;
         sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-        if (log >= kGatedCheckpointPages && gate_.acquire(kWriteWait)) {
+        // Only when this pass copied all it found (a reader holding an old snapshot would stop
+        // the second one too, and the writers would wait for nothing), and not for long.
+        if (log >= kGatedCheckpointPages && copied == log &&
+            gate_.acquire(std::chrono::seconds(1))) {
           sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
           gate_.release();
         }
@@ -348,8 +351,9 @@ class SqliteConnection final : public Connection {
       try {
         c_.cur_ = &c_.file_->writer();
         moved_ = true;
-      } catch (const DbError&) {
-        // The writer handle cannot be opened: this connection writes on its own handle.
+      } catch (...) {
+        // The writer handle cannot be opened: this connection writes on its own handle (the
+        // turn is kept, and given back as usual when the statement's transaction ends).
       }
     }
     ~Turn() {
@@ -378,7 +382,8 @@ class SqliteConnection final : public Connection {
     int rc =
         sqlite3_prepare_v2(cur_->db, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
     if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
-    if (cache.size() > 256) {
+    // The writer handle's cache holds the write statements of every connection.
+    if (cache.size() > (cur_ == &own_ ? 256U : 1024U)) {
       for (auto& [s, st] : cache) sqlite3_finalize(st);
       cache.clear();
     }
