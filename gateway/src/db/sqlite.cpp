@@ -35,9 +35,12 @@ struct Handle {
   sqlite3* db = nullptr;
   std::unordered_map<std::string, sqlite3_stmt*> cache;
 
-  void close() {
+  void finalize_statements() {
     for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
     cache.clear();
+  }
+  void close() {
+    finalize_statements();
     sqlite3_close_v2(db);
     db = nullptr;
   }
@@ -383,10 +386,7 @@ class SqliteConnection final : public Connection {
         sqlite3_prepare_v2(cur_->db, key.c_str(), static_cast<int>(key.size()), &stmt, nullptr);
     if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
     // The writer handle's cache holds the write statements of every connection.
-    if (cache.size() > (cur_ == &own_ ? 256U : 1024U)) {
-      for (auto& [s, st] : cache) sqlite3_finalize(st);
-      cache.clear();
-    }
+    if (cache.size() > (cur_ == &own_ ? 256U : 1024U)) cur_->finalize_statements();
     cache.emplace(std::move(key), stmt);
     return stmt;
   }
