@@ -339,7 +339,20 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                                      double seconds) {
     session_metrics.webhook_attempt(id, outcome, seconds);
   };
-  if (cluster) wo.node_id = cluster->node_id();
+  if (cluster) {
+    // Any live node claims due deliveries; a reply or "typing…" of a session another node runs
+    // goes through that node (docs/CLUSTER.md, "Webhook deliveries across nodes").
+    wo.node_id = cluster->node_id();
+    wo.node_ttl = cfg.lease_ttl;
+    auto* node = &*cluster;
+    wo.relay.owner_elsewhere = [node](const std::string& id) { return node->owner_elsewhere(id); };
+    wo.relay.reply = [node](const std::string& id, int64_t row, const std::string& body) {
+      return node->relay_reply(id, row, body);
+    };
+    wo.relay.presence = [node](const std::string& to, const std::string& id,
+                               const std::string& chat,
+                               bool composing) { node->relay_presence(to, id, chat, composing); };
+  }
   webhooks::DeliveryWorker worker(ioc.get_executor(), *db, *http_client, manager, sender, wo);
   manager.on_outbox_written([&worker] { worker.wake(); });
   manager.on_delivery_ready(
@@ -375,6 +388,12 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   metrics.add_counter("webhook_replies_failed_total",
                       "Replies from webhook responses that could not be sent.", "",
                       [&worker] { return static_cast<double>(worker.replies_failed()); });
+  if (cluster) {
+    metrics.add_counter("webhook_replies_relayed_total",
+                        "Replies of deliveries sent from this node for a session another node "
+                        "runs, handed to that node.",
+                        "", [&worker] { return static_cast<double>(worker.replies_relayed()); });
+  }
 
   http::Router router;
   api::register_system_routes(router, ctx);
@@ -486,6 +505,9 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   if (cluster) {
     try {
       cluster->set_delivering([&worker](const std::string& id) { return worker.delivering(id); });
+      cluster->set_reply_executor([&worker](int64_t row, std::string body) {
+        return worker.reply_relayed(row, std::move(body));
+      });
       cluster->start(manager,
                      [&pipeline](http::Request& r) { return pipeline.execute_relayed(r); });
     } catch (const std::exception& e) {

@@ -37,6 +37,9 @@ constexpr const char* kRequests = "gw_requests";
 constexpr const char* kResponses = "gw_responses";
 constexpr const char* kEvents = "gw_events";
 constexpr const char* kClaim = "gw_claim";
+constexpr const char* kPresence = "gw_presence";
+// The path of a relayed webhook reply (never an API route: only nodes write relay rows).
+constexpr const char* kReplyPath = "/internal/webhook-reply";
 // NOTIFY payloads must stay under 8,000 bytes; larger events go through cluster_events.
 constexpr std::size_t kMaxNotifyPayload = 7'000;
 constexpr std::size_t kMaxQueuedEvents = 10'000;
@@ -274,7 +277,8 @@ void Cluster::start(sessions::Manager& manager, LocalExecutor execute) {
         events_cv_.notify_one();
       });
   listener_ = std::make_unique<db::PgListener>(
-      options_.database_url, std::vector<std::string>{kRequests, kResponses, kEvents, kClaim},
+      options_.database_url,
+      std::vector<std::string>{kRequests, kResponses, kEvents, kClaim, kPresence},
       [this](const std::string& ch, const std::string& payload) { on_notify(ch, payload); },
       [this] { wake_round(); });
   listener_->start();
@@ -888,6 +892,56 @@ asio::awaitable<http::Response> Cluster::relay(const std::string& node, const ht
   }
 }
 
+std::optional<std::string> Cluster::owner_elsewhere(const std::string& session_id) const {
+  std::lock_guard g(mutex_);
+  if (held_.contains(session_id)) return std::nullopt;
+  auto it = owners_.find(session_id);
+  if (it == owners_.end() || it->second == options_.node_id) return std::nullopt;
+  return it->second;
+}
+
+asio::awaitable<std::optional<http::Response>> Cluster::relay_reply(const std::string& session_id,
+                                                                    int64_t row_id,
+                                                                    const std::string& body) {
+  http::Request req;
+  req.method = "POST";
+  req.path = kReplyPath;
+  req.target = kReplyPath;
+  req.body = json::serialize(json::object{{"row", row_id}, {"response", body}});
+  const auto deadline = Clock::now() + options_.ttl + 2 * options_.renew;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (true) {
+    auto owner = co_await db_.run([&](db::Connection& c) -> std::optional<std::string> {
+      auto r = c.query(
+          "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
+          "AND node_id <> ''",
+          {session_id});
+      if (r.rows.empty()) return std::nullopt;
+      return r.rows.front().text(0);
+    });
+    if (owner && *owner == options_.node_id) co_return std::nullopt;
+    if (owner) {
+      auto res = co_await relay(*owner, req);
+      if (res.status != 409 || Clock::now() >= deadline) co_return res;
+    } else if (Clock::now() >= deadline) {
+      co_return http::error_response(http::ErrorKind::unavailable,
+                                     "no node runs the session; the reply was not sent");
+    }
+    timer.expires_after(std::chrono::milliseconds(250));
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+}
+
+void Cluster::relay_presence(const std::string& node, const std::string& session_id,
+                             const std::string& chat, bool composing) {
+  std::string text = node + "\n" + session_id + "\n" + chat + "\n" + (composing ? "1" : "0");
+  if (text.size() > kMaxNotifyPayload) return;
+  std::lock_guard g(events_mutex_);
+  if (notices_.size() >= kMaxQueuedEvents) return;
+  notices_.emplace_back(kPresence, std::move(text));
+  events_cv_.notify_one();
+}
+
 void Cluster::serve_request(int64_t id) {
   {
     std::lock_guard g(mutex_);
@@ -915,7 +969,13 @@ asio::awaitable<void> Cluster::answer(int64_t id) {
       http::Response res;
       try {
         auto req = decode_request(row->request);
-        res = co_await execute_(req);
+        if (req.path == kReplyPath) {
+          auto body = json::parse(req.body).as_object();
+          if (!reply_executor_) throw std::runtime_error("no reply executor");
+          res = co_await reply_executor_(body.at("row").as_int64(), str(body, "response"));
+        } else {
+          res = co_await execute_(req);
+        }
       } catch (const std::exception& e) {
         log::error("cluster: relayed request failed", {{"error", e.what()}});
         res = http::error_response(http::ErrorKind::internal, "internal error");
@@ -965,6 +1025,17 @@ void Cluster::on_notify(const std::string& channel, const std::string& payload) 
     }
     return;
   }
+  if (channel == kPresence) {
+    // "<node>\n<session>\n<chat>\n<1|0>"
+    auto a = payload.find('\n');
+    auto b = a == std::string::npos ? a : payload.find('\n', a + 1);
+    auto c = b == std::string::npos ? b : payload.find('\n', b + 1);
+    if (c == std::string::npos || payload.substr(0, a) != options_.node_id || !manager_) return;
+    auto chat = wa::Jid::parse(payload.substr(b + 1, c - b - 1));
+    if (!chat) return;
+    manager_->chat_presence(payload.substr(a + 1, b - a - 1), *chat, payload.substr(c + 1) == "1");
+    return;
+  }
   if (channel != kEvents) return;
   std::string text = payload;
   if (text.rfind("E ", 0) == 0) {
@@ -995,25 +1066,29 @@ void Cluster::events_loop() {
   std::unique_ptr<db::Connection> conn;
   while (true) {
     std::deque<Event> batch;
+    std::deque<std::pair<std::string, std::string>> notices;
     {
       std::unique_lock lock(events_mutex_);
       events_cv_.wait_for(lock, std::chrono::seconds(1),
-                          [this] { return stopping_ || !events_.empty(); });
-      if (events_.empty() && stopping_) return;
+                          [this] { return stopping_ || !events_.empty() || !notices_.empty(); });
+      if (events_.empty() && notices_.empty() && stopping_) return;
       while (!events_.empty() && batch.size() < 200) {
         batch.push_back(std::move(events_.front()));
         events_.pop_front();
       }
+      notices.swap(notices_);
       if (events_dropped_ > 0) {
         log::warn("cluster: events not sent to other nodes (queue full)",
                   {{"count", static_cast<int64_t>(events_dropped_)}});
         events_dropped_ = 0;
       }
     }
-    if (batch.empty()) continue;
+    if (batch.empty() && notices.empty()) continue;
     try {
       if (!conn || !conn->healthy()) conn = db::open_postgres(options_.database_url);
       db::Transaction tx(*conn);
+      for (const auto& [channel, text] : notices)
+        conn->query("SELECT pg_notify(?, ?)", {channel, text});
       for (const auto& e : batch) {
         std::string text =
             options_.node_id + "\n" + e.user_id + "\n" + e.session_id + "\n" + *e.message;

@@ -129,6 +129,28 @@ class Cluster {
   void set_delivering(std::function<bool(const std::string&)> f) { delivering_ = std::move(f); }
   [[nodiscard]] uint64_t relayed() const noexcept { return relayed_.load(); }
 
+  // Webhook deliveries are claimed by any live node (webhooks::DeliveryWorker, docs/CLUSTER.md);
+  // the reply and "typing…" of one claimed here for a session another node runs go through it.
+  /// The live node running the session when it is not this one (as of the last lease round).
+  [[nodiscard]] std::optional<std::string> owner_elsewhere(const std::string& session_id) const;
+  /// Runs a reply relayed to this node: the outbox row's id and the webhook's response body.
+  using ReplyExecutor =
+      std::function<boost::asio::awaitable<http::Response>(int64_t row_id, std::string body)>;
+  /// Set before start().
+  void set_reply_executor(ReplyExecutor f) { reply_executor_ = std::move(f); }
+  /// Has the node that runs `session_id` send the reply found in `body` for the outbox row
+  /// `row_id` (a relayed request that only nodes write, answered by its ReplyExecutor) and
+  /// returns its answer; nullopt when that node is this one. The owner is read from the leases
+  /// now; while none is live (a failover) it waits for one, up to the lease time and two
+  /// renewals (then 503); a 409 (the session just left that node) makes it look again.
+  boost::asio::awaitable<std::optional<http::Response>> relay_reply(const std::string& session_id,
+                                                                    int64_t row_id,
+                                                                    const std::string& body);
+  /// Has `node` show (composing) or end "typing…" in `chat` of `session_id`: a NOTIFY sent by
+  /// the event thread; nothing waits for it, and one lost is only a missing "typing…".
+  void relay_presence(const std::string& node, const std::string& session_id,
+                      const std::string& chat, bool composing);
+
   // The manager's hooks (sessions::ManagerOptions, cluster mode).
   int64_t acquire(db::Connection& c, const std::string& session_id);
   void release(db::Connection& c, const std::string& session_id);
@@ -166,6 +188,7 @@ class Cluster {
   boost::asio::any_io_executor io_;
   sessions::Manager* manager_ = nullptr;
   LocalExecutor execute_;
+  ReplyExecutor reply_executor_;
   std::function<bool(const std::string&)> delivering_;
   std::unique_ptr<db::PgListener> listener_;
 
@@ -184,6 +207,8 @@ class Cluster {
     events::Message message;
   };
   std::deque<Event> events_;  // by events_mutex_
+  // NOTIFYs to send as they are (channel, payload): relayed "typing…" (by events_mutex_).
+  std::deque<std::pair<std::string, std::string>> notices_;
   uint64_t events_dropped_ = 0;
 
   std::atomic<bool> stopping_{false};

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "auth/crypto.hpp"
+#include "http/envelope.hpp"
 #include "http/errors.hpp"
 #include "inbound/media_jobs.hpp"
 #include "log/log.hpp"
@@ -27,6 +28,22 @@ int64_t now_ms() {
 }
 
 constexpr int kBatch = 200;
+
+// What the outbox queries read of a delivery (Delivery's fields, in order).
+constexpr const char* kColumns =
+    "d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, d.analytics_id, "
+    "d.attempts, COALESCE(w.url, s.webhook_url), COALESCE(w.secret, s.webhook_secret), "
+    "d.chat_key, d.message_id "
+    "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
+    "LEFT JOIN webhook_subscriptions w ON w.id = d.subscription_id ";
+
+// Cluster mode (PostgreSQL): a claim another node may take: none, run out, or held by a node
+// whose heartbeat stopped (parameter: the node time-to-live in ms). The database's clock only.
+constexpr const char* kClaimable =
+    "(d.claimed_by IS NULL OR d.claim_until < now() OR NOT EXISTS (SELECT 1 FROM cluster_nodes n "
+    "WHERE n.node_id = d.claimed_by "
+    "AND n.heartbeat_at > now() - CAST(? AS BIGINT) * INTERVAL '1 millisecond'))";
+constexpr const char* kClaimUntil = "now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
 
 // A 2xx is success; other 4xx than 408 and 429 are final; everything else (no answer, 408, 429,
 // 5xx) is worth retrying. A 3xx is final: redirects are not followed.
@@ -59,6 +76,7 @@ struct DeliveryWorker::Delivery {
   std::string secret;
   std::string chat;
   std::string message_id;  // "" when the event is about no message
+  bool claimed = false;    // cluster mode: the row's claim is this node's already
 };
 
 DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpClient& http,
@@ -75,6 +93,22 @@ DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpC
 DeliveryWorker::~DeliveryWorker() = default;
 
 void DeliveryWorker::start() {
+  if (running_) return;
+  if (cluster()) {
+    // Claims this node id holds from an earlier run (restarted with the same NODE_ID) are
+    // stale. Given back before anything can be in flight (start_now() waits for running_).
+    try {
+      db_.with_connection([this](db::Connection& c) {
+        c.query(
+            "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
+            "WHERE claimed_by = ? AND status = 'pending'",
+            {options_.node_id});
+      });
+    } catch (const std::exception& e) {
+      log::warn("webhook claims of an earlier run not given back (they run out)",
+                {{"error", e.what()}});
+    }
+  }
   if (running_.exchange(true)) return;
   asio::co_spawn(strand_, loop(), asio::detached);
 }
@@ -143,8 +177,8 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
   d->message_id = std::move(ready.message_id);
   asio::post(strand_, [this, d] {
     bool start = false;
-    // Cluster mode: only the outbox query knows that this node still holds the session's lease.
-    if (running_ && options_.node_id.empty()) {
+    // Cluster mode: deliver() claims the row first (another node's poll may have taken it).
+    if (running_) {
       std::lock_guard lock(mutex_);
       if (!in_flight_.count(d->id) && !finished_at_.count(d->id) &&
           in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
@@ -212,31 +246,47 @@ asio::awaitable<void> DeliveryWorker::loop() {
         oldest_pending_ms_.store(row.is_null(1) ? 0 : row.integer(1));
       }
       // Per chat only the oldest pending delivery is eligible (ordering); rows already in flight
-      // are skipped below.
-      auto rows = co_await db_.run([t, this](db::Connection& c) {
-        // Cluster mode: the sessions this node holds a live lease on.
-        const std::string mine =
-            options_.node_id.empty()
-                ? std::string()
-                : std::string(
-                      " AND d.session_id IN (SELECT l.session_id FROM session_leases l "
-                      "WHERE l.node_id = ? AND l.expires_at > now())");
-        std::vector<db::Value> params{t};
-        if (!mine.empty()) params.emplace_back(options_.node_id);
-        params.emplace_back(int64_t{kBatch});
-        auto due_rows = c.query(
-            "SELECT d.id, d.delivery_id, d.session_id, d.event, d.payload, d.reply_context, "
-            "d.analytics_id, d.attempts, COALESCE(w.url, s.webhook_url), "
-            "COALESCE(w.secret, s.webhook_secret), d.chat_key, d.message_id "
-            "FROM webhook_deliveries d JOIN sessions s ON s.id = d.session_id "
-            "LEFT JOIN webhook_subscriptions w ON w.id = d.subscription_id "
-            "WHERE d.status = 'pending' AND d.next_attempt_ms <= ?" +
-                mine +
-                " AND NOT EXISTS ("
-                "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
-                "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) "
-                "ORDER BY d.id LIMIT ?",
-            params);
+      // are skipped below. Cluster mode claims what it takes, at most what it can start now.
+      std::size_t room = 0;
+      {
+        std::lock_guard lock(mutex_);
+        const auto max = static_cast<std::size_t>(options_.concurrency);
+        room = in_flight_.size() < max ? max - in_flight_.size() : 0;
+      }
+      auto rows = co_await db_.run([t, room, this](db::Connection& c) {
+        db::Result due_rows;
+        constexpr const char* kHeadOfChat =
+            " AND NOT EXISTS ("
+            "  SELECT 1 FROM webhook_deliveries e WHERE e.session_id = d.session_id "
+            "  AND e.chat_key = d.chat_key AND e.status = 'pending' AND e.id < d.id) ";
+        if (!cluster()) {
+          due_rows = c.query(std::string("SELECT ") + kColumns +
+                                 "WHERE d.status = 'pending' AND d.next_attempt_ms <= ?" +
+                                 kHeadOfChat + "ORDER BY d.id LIMIT ?",
+                             {t, int64_t{kBatch}});
+        } else if (room > 0) {
+          // Any session's deliveries, those of sessions another live node runs only once they
+          // have been due for foreign_grace (their owner sends them without a relay when it
+          // can). A row another node is taking right now is skipped, not waited for.
+          const std::string me = options_.node_id;
+          due_rows = c.query(
+              std::string("WITH c AS (UPDATE webhook_deliveries SET claimed_by = ?, "
+                          "claim_until = ") +
+                  kClaimUntil +
+                  " WHERE id IN (SELECT d.id FROM webhook_deliveries d "
+                  "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? AND " +
+                  kClaimable +
+                  " AND (d.next_attempt_ms <= ? OR NOT EXISTS (SELECT 1 FROM session_leases l "
+                  "WHERE l.session_id = d.session_id AND l.node_id <> ? AND l.node_id <> '' "
+                  "AND l.expires_at > now()))" +
+                  kHeadOfChat +
+                  "ORDER BY d.id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) "
+                  "SELECT " +
+                  kColumns + "JOIN c ON c.id = d.id ORDER BY d.id",
+              {me, claim_ms(), t, static_cast<int64_t>(options_.node_ttl.count()),
+               t - static_cast<int64_t>(options_.foreign_grace.count()), me,
+               static_cast<int64_t>(std::min<std::size_t>(room, kBatch))});
+        }
         auto next = c.query(
             "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending' "
             "AND next_attempt_ms > ?",
@@ -257,6 +307,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
         d->secret = r.opt_text(9).value_or("");
         d->chat = r.text(10);
         d->message_id = r.opt_text(11).value_or("");
+        d->claimed = cluster();
         due.push_back(std::move(d));
       }
       if (!rows.second.rows.empty() && !rows.second.rows.front().is_null(0)) {
@@ -266,14 +317,17 @@ asio::awaitable<void> DeliveryWorker::loop() {
       log::warn("webhook outbox not readable", {{"error", e.what()}});
     }
     std::vector<std::shared_ptr<Delivery>> start;
+    std::vector<int64_t> not_started;  // cluster mode: claimed by the query, given back
     {
       std::lock_guard lock(mutex_);
       for (auto& d : due) {
         // In flight, or finished after the query began (its row may be stale in the result).
         auto f = finished_at_.find(d->id);
         if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
-            in_flight_.size() >= static_cast<std::size_t>(options_.concurrency))
+            in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
+          if (d->claimed && !in_flight_.count(d->id)) not_started.push_back(d->id);
           continue;
+        }
         in_flight_.insert(d->id);
         busy_->begin(d->session_id);
         started_before(d->id);
@@ -283,6 +337,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
       std::erase_if(finished_at_, [seq_before](const auto& e) { return e.second <= seq_before; });
     }
     for (auto& d : start) asio::co_spawn(strand_, deliver(d), asio::detached);
+    if (!not_started.empty()) co_await unclaim(std::move(not_started));
     if (!running_) break;
     if (wake_pending_) continue;
     auto wait = options_.poll_interval;
@@ -312,7 +367,7 @@ asio::awaitable<void> DeliveryWorker::typing(std::shared_ptr<Delivery> d,
   }
   while (!t->done) {
     t->shown = true;
-    sessions_.chat_presence(d->session_id, *chat, true);
+    show_typing(d, true);
     t->timer.expires_after(options_.typing_refresh);
     co_await t->timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
@@ -393,6 +448,19 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     std::string session;
     ~BusyGuard() { busy->end(session); }
   } busy_guard{busy_, d->session_id};
+  if (cluster() && !d->claimed) {
+    bool claimed = false;
+    try {
+      claimed = co_await claim(d);
+    } catch (const std::exception& e) {
+      log::warn("webhook delivery not claimed",
+                {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+    }
+    if (!claimed) {  // another node sends it, or the outbox query finds it later
+      finished(d->id);
+      co_return;
+    }
+  }
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
   if (message && d->attempts == 0) co_await complete_payload(d);
@@ -423,9 +491,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   if (ty) {
     ty->done = true;
     ty->timer.cancel();
-    if (ty->shown) {
-      if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, false);
-    }
+    if (ty->shown) show_typing(d, false);
   }
 
   const bool ok = res.status >= 200 && res.status < 300;
@@ -444,23 +510,42 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     next = now_ms() + delay.count();
   }
   const auto t = now_ms();
+  bool fenced = false;  // cluster mode: another node took the claim meanwhile
   try {
     co_await db_.run([&](db::Connection& c) {
       db::Transaction tx(c);
+      const char* status = ok ? "delivered" : (final_failure ? "failed" : "pending");
+      std::vector<db::Value> params{
+          std::string(status),
+          int64_t{attempt},
+          ok || final_failure ? t : next,
+          ok || final_failure ? db::Value(t) : db::Value(nullptr),
+          res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
+          error.empty() ? db::Value(nullptr) : db::Value(error),
+          d->id};
+      std::string update =
+          "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, "
+          "finished_ms = ?, last_status_code = ?, last_error = ?";
+      if (cluster()) {
+        // Written only while the claim is this node's; the row is then free for any node.
+        params.emplace_back(options_.node_id);
+        auto r = c.query(update +
+                             ", claimed_by = NULL, claim_until = NULL WHERE id = ? "
+                             "AND claimed_by = ? RETURNING id",
+                         params);
+        if (r.rows.empty()) {
+          fenced = true;
+          return;  // rolled back: the node that holds the claim records its own attempt
+        }
+      } else {
+        c.query(update + " WHERE id = ?", params);
+      }
       c.query(
           "INSERT INTO webhook_attempts (delivery_id, attempt, started_ms, duration_ms, "
           "status_code, error) VALUES (?, ?, ?, ?, ?, ?)",
           {d->id, int64_t{attempt}, started, elapsed,
            res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
            error.empty() ? db::Value(nullptr) : db::Value(error)});
-      const char* status = ok ? "delivered" : (final_failure ? "failed" : "pending");
-      c.query(
-          "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, "
-          "finished_ms = ?, last_status_code = ?, last_error = ? WHERE id = ?",
-          {std::string(status), int64_t{attempt}, ok || final_failure ? t : next,
-           ok || final_failure ? db::Value(t) : db::Value(nullptr),
-           res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
-           error.empty() ? db::Value(nullptr) : db::Value(error), d->id});
       if ((ok || final_failure) && d->analytics_id) {
         c.query(
             "UPDATE analytics SET webhook_sent = TRUE, webhook_success = ?, "
@@ -475,6 +560,14 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   } catch (const std::exception& e) {
     // Stays pending: retried at the next poll with the same delivery id.
     log::warn("webhook outcome not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+  if (fenced) {
+    // The receiver got this id twice (at least once, as documented); its answer is not sent:
+    // the node holding the claim sends its own.
+    log::warn("webhook attempt outcome dropped: another node claimed the delivery meanwhile",
+              {{"delivery_id", d->delivery_id}, {"status", res.status}});
+    finished(d->id);
+    co_return;
   }
   if (options_.on_attempt) {
     options_.on_attempt(d->session_id, ok ? "delivered" : (final_failure ? "failed" : "retry"),
@@ -499,12 +592,124 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
       log::warn("webhook reply not sent: invalid reply",
                 {{"delivery_id", d->delivery_id}, {"error", e.what()}});
     }
-    if (request) co_await send_reply(d, request);
+    if (!request) co_return;
+    // Cluster mode: a session another node runs answers through that node's connection.
+    std::optional<http::Response> answer;
+    if (cluster() && options_.relay.reply) {
+      try {
+        answer = co_await options_.relay.reply(d->session_id, d->id, res.body);
+      } catch (const std::exception& e) {
+        answer = http::error_response(http::ErrorKind::internal, e.what());
+      }
+    }
+    if (!answer) {
+      co_await send_reply(d, request);
+      co_return;
+    }
+    replies_relayed_.fetch_add(1);
+    if (answer->status != 200) {
+      // 422 and 502: the owner tried, and counted it; the others: it was never tried.
+      if (answer->status != 422 && answer->status != 502) replies_failed_.fetch_add(1);
+      log::warn(
+          "webhook reply not sent by the node that runs the session",
+          {{"delivery_id", d->delivery_id}, {"status", answer->status}, {"answer", answer->body}});
+      co_return;
+    }
+    log::info("webhook reply sent through the node that runs the session",
+              {{"delivery_id", d->delivery_id}});
   }
 }
 
-asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d,
-                                                 std::shared_ptr<outbound::SendRequest> request) {
+asio::awaitable<bool> DeliveryWorker::claim(std::shared_ptr<Delivery> d) {
+  const std::string me = options_.node_id;
+  const auto ttl = static_cast<int64_t>(options_.node_ttl.count());
+  const auto hold = claim_ms();
+  const int64_t id = d->id;
+  co_return co_await db_.run([&](db::Connection& c) {
+    return !c.query(std::string("UPDATE webhook_deliveries AS d SET claimed_by = ?, "
+                                "claim_until = ") +
+                        kClaimUntil + " WHERE d.id = ? AND d.status = 'pending' AND " + kClaimable +
+                        " RETURNING d.id",
+                    {me, hold, id, ttl})
+                .rows.empty();
+  });
+}
+
+asio::awaitable<void> DeliveryWorker::unclaim(std::vector<int64_t> ids) {
+  const std::string me = options_.node_id;
+  try {
+    co_await db_.run([&](db::Connection& c) {
+      db::Transaction tx(c);
+      for (const auto id : ids) {
+        c.query(
+            "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
+            "WHERE id = ? AND claimed_by = ?",
+            {id, me});
+      }
+      tx.commit();
+    });
+  } catch (const std::exception& e) {
+    // They run out after claim_ms() and are taken then.
+    log::warn("webhook claims not given back", {{"error", e.what()}});
+  }
+}
+
+void DeliveryWorker::show_typing(const std::shared_ptr<Delivery>& d, bool composing) {
+  if (cluster() && options_.relay.owner_elsewhere) {
+    if (auto owner = options_.relay.owner_elsewhere(d->session_id)) {
+      options_.relay.presence(*owner, d->session_id, d->chat, composing);
+      return;
+    }
+  }
+  if (auto chat = wa::Jid::parse(d->chat)) sessions_.chat_presence(d->session_id, *chat, composing);
+}
+
+asio::awaitable<http::Response> DeliveryWorker::reply_relayed(int64_t row_id, std::string body) {
+  std::optional<db::Result> rows;
+  try {
+    rows = co_await db_.run([row_id](db::Connection& c) {
+      return c.query(
+          "SELECT delivery_id, session_id, event, reply_context, chat_key, message_id "
+          "FROM webhook_deliveries WHERE id = ?",
+          {row_id});
+    });
+  } catch (const std::exception& e) {
+    co_return http::error_response(http::ErrorKind::unavailable, e.what());
+  }
+  if (rows->rows.empty())
+    co_return http::error_response(http::ErrorKind::not_found, "no such delivery");
+  const auto& r = rows->rows.front();
+  auto d = std::make_shared<Delivery>();
+  d->id = row_id;
+  d->delivery_id = r.text(0);
+  d->session_id = r.text(1);
+  d->event = r.text(2);
+  d->reply_context = r.opt_text(3);
+  d->chat = r.text(4);
+  d->message_id = r.opt_text(5).value_or("");
+  auto snap = sessions_.snapshot(d->session_id);
+  if (!snap || !snap->running) {
+    co_return http::error_response(http::ErrorKind::conflict,
+                                   "the session does not run on this node");
+  }
+  std::shared_ptr<outbound::SendRequest> request;
+  try {
+    if (auto parsed = outbound::parse_webhook_reply(body, sender_.options().limits))
+      request = std::make_shared<outbound::SendRequest>(std::move(*parsed));
+  } catch (const http::ApiError& e) {
+    replies_failed_.fetch_add(1);
+    co_return http::error_response(e);
+  }
+  if (!request) {
+    co_return http::error_response(http::ErrorKind::validation, "the response holds no reply");
+  }
+  auto sent = co_await send_reply(d, request);
+  if (!sent) co_return http::error_response(http::ErrorKind::bad_gateway, "the reply was not sent");
+  co_return http::ok(boost::json::object{{"message_id", *sent}}, "reply sent");
+}
+
+asio::awaitable<std::optional<std::string>> DeliveryWorker::send_reply(
+    std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request) {
   if (request->media_url) {
     const auto max = sender_.options().limits.max_media_bytes;
     webhooks::FetchResult got;
@@ -519,7 +724,7 @@ asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d,
       replies_failed_.fetch_add(1);
       log::warn("webhook reply not sent: its media_url could not be downloaded",
                 {{"delivery_id", d->delivery_id}, {"error", got.message}});
-      co_return;
+      co_return std::nullopt;
     }
   }
   // Where to answer and what to quote (written by the inbound path with the delivery).
@@ -542,16 +747,17 @@ asio::awaitable<void> DeliveryWorker::send_reply(std::shared_ptr<Delivery> d,
   }
   if (chat_text.empty()) chat_text = d->chat;
   auto chat = wa::Jid::parse(chat_text);
-  if (!chat) co_return;
+  if (!chat) co_return std::nullopt;
   outbound::Reply reply{d->session_id, *chat, d->chat, std::move(*request), std::nullopt};
   if (chat->is_group() && !id.empty() && !participant.empty())
     reply.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
   auto sent = co_await sender_.reply(reply);
   if (!sent) {
     replies_failed_.fetch_add(1);
-    co_return;
+    co_return std::nullopt;
   }
   log::info("webhook reply sent", {{"delivery_id", d->delivery_id}, {"message_id", *sent}});
+  co_return sent;
 }
 
 }  // namespace gw::webhooks

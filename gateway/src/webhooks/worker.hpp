@@ -27,12 +27,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "db/database.hpp"
+#include "http/message.hpp"
 #include "inbound/inbound.hpp"
 #include "outbound/sender.hpp"
 #include "sessions/manager.hpp"
@@ -61,9 +63,32 @@ struct WorkerOptions {
   std::chrono::milliseconds media_fetch_timeout{60'000};
   /// The URL a webhook receiver downloads a stored media file from (signed, absolute).
   std::function<std::string(const std::string& media_id)> media_url;
-  /// Cluster mode: only deliveries of the sessions leased to this node are sent here (their
-  /// replies go out through its WhatsApp connections; docs/CLUSTER.md). Empty in one process.
+  /// Cluster mode (docs/CLUSTER.md, "Webhook deliveries across nodes"): this node's NODE_ID.
+  /// Every live node claims due deliveries of any session (FOR UPDATE SKIP LOCKED, only the
+  /// oldest pending one of a chat) and records the claim in the row; an attempt's outcome is
+  /// written only while the claim is still this node's. Empty in one process.
   std::string node_id;
+  /// Cluster mode: how long past its due time a delivery of a session that another live node
+  /// runs waits before this node claims it (the owner sends its own without relaying the reply).
+  std::chrono::milliseconds foreign_grace{2'000};
+  /// Cluster mode: a claim whose node has not written a heartbeat for this long may be taken.
+  std::chrono::milliseconds node_ttl{15'000};
+  /// Cluster mode: reaching the node that runs a session, for the reply and "typing…" of a
+  /// delivery claimed here. All three are set together (app/app.cpp).
+  struct Relay {
+    /// The live node running the session when it is another one (as of the last lease round).
+    std::function<std::optional<std::string>(const std::string& session_id)> owner_elsewhere;
+    /// Has the node running the session (found now) run reply_relayed() for the outbox row
+    /// `row_id` with the webhook's response body `body`, and returns its answer; nullopt when
+    /// that node is this one (the reply is sent here).
+    std::function<boost::asio::awaitable<std::optional<http::Response>>(
+        const std::string& session_id, int64_t row_id, const std::string& body)>
+        reply;
+    /// Has `node` show or end "typing…" in `chat` of `session_id` (fire and forget).
+    std::function<void(const std::string& node, const std::string& session_id,
+                       const std::string& chat, bool composing)>
+        presence;
+  } relay;
 };
 
 /// The signature header value: "sha256=" + hex HMAC-SHA256(secret, timestamp + "." + body).
@@ -88,7 +113,14 @@ class DeliveryWorker {
   /// query finds it). Any thread.
   void start_now(inbound::ReadyDelivery ready);
 
+  /// Cluster mode, on the node that runs the session: sends the reply found in `body` (a 2xx
+  /// response of the webhook) of the outbox row `row_id`, which another node delivered. 200 with
+  /// {"message_id"} when WhatsApp took it; 409 when the session does not run here; 422 for a
+  /// reply that is not valid; 502 when it could not be sent.
+  boost::asio::awaitable<http::Response> reply_relayed(int64_t row_id, std::string body);
+
   [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
+  [[nodiscard]] uint64_t replies_relayed() const noexcept { return replies_relayed_.load(); }
   [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
   [[nodiscard]] std::size_t in_flight() const;
   /// Whether a delivery of `session_id` is in flight, its reply included (cluster mode: such a
@@ -107,8 +139,21 @@ class DeliveryWorker {
   struct Typing;
   boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d, std::shared_ptr<Typing> t);
   boost::asio::awaitable<void> complete_payload(std::shared_ptr<Delivery> d);
-  boost::asio::awaitable<void> send_reply(std::shared_ptr<Delivery> d,
-                                          std::shared_ptr<outbound::SendRequest> request);
+  /// The message id WhatsApp acknowledged, nullopt when the reply was not sent (counted).
+  boost::asio::awaitable<std::optional<std::string>> send_reply(
+      std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request);
+  // Cluster mode: claims this delivery (its row) for this node; false when another node holds it or
+  // it is no longer pending.
+  boost::asio::awaitable<bool> claim(std::shared_ptr<Delivery> d);
+  // Gives claims of rows this node took but did not start back (cluster mode).
+  boost::asio::awaitable<void> unclaim(std::vector<int64_t> ids);
+  // "typing…" on or off in the delivery's chat, here or through the node that runs the session.
+  void show_typing(const std::shared_ptr<Delivery>& d, bool composing);
+  [[nodiscard]] bool cluster() const noexcept { return !options_.node_id.empty(); }
+  // How long a claim holds: an attempt's timeout and a margin for its database writes.
+  [[nodiscard]] int64_t claim_ms() const noexcept {
+    return static_cast<int64_t>(options_.timeout.count()) + 30'000;
+  }
   void finished(int64_t id);
   // Whether `id` was started recently (by the loop or start_now); records it. Under mutex_.
   bool started_before(int64_t id);
@@ -143,6 +188,7 @@ class DeliveryWorker {
   bool wake_pending_ = false;  // on strand_: a wake() that came while the loop was not waiting
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};
+  std::atomic<uint64_t> replies_relayed_{0};
   std::atomic<uint64_t> pending_{0};
   std::atomic<int64_t> oldest_pending_ms_{0};  // created_ms; 0 when none
   int64_t counted_ms_ = 0;                     // on the strand
