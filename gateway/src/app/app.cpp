@@ -227,6 +227,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
     co.renew = cfg.lease_renew;
     co.max_sessions = cfg.max_sessions_per_node;
     co.rebalance = cfg.cluster_rebalance;
+    co.reply_relay_timeout = cfg.media_fetch_timeout + std::chrono::seconds(60);
     cluster.emplace(co, *db, hub, ioc.get_executor());
     cluster->configure(mo);
     metrics.add_gauge("cluster_sessions_owned", "Sessions whose lease this node holds.", "",

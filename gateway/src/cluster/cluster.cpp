@@ -841,7 +841,8 @@ asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Reques
   co_return target;
 }
 
-asio::awaitable<http::Response> Cluster::relay(const std::string& node, const http::Request& req) {
+asio::awaitable<http::Response> Cluster::relay(const std::string& node, const http::Request& req,
+                                               std::optional<std::chrono::milliseconds> timeout) {
   relayed_.fetch_add(1);
   const auto text = encode_request(req);
   const std::string me = options_.node_id;
@@ -861,7 +862,7 @@ asio::awaitable<http::Response> Cluster::relay(const std::string& node, const ht
     std::lock_guard g(mutex_);
     waiters_[id] = waiter;
   }
-  const auto deadline = Clock::now() + options_.relay_timeout;
+  const auto deadline = Clock::now() + timeout.value_or(options_.relay_timeout);
   std::optional<std::string> response;
   while (true) {
     response = co_await db_.run([&](db::Connection& c) -> std::optional<std::string> {
@@ -921,7 +922,7 @@ asio::awaitable<std::optional<http::Response>> Cluster::relay_reply(const std::s
     });
     if (owner && *owner == options_.node_id) co_return std::nullopt;
     if (owner) {
-      auto res = co_await relay(*owner, req);
+      auto res = co_await relay(*owner, req, options_.reply_relay_timeout);
       if (res.status != 409 || Clock::now() >= deadline) co_return res;
     } else if (Clock::now() >= deadline) {
       co_return http::error_response(http::ErrorKind::unavailable,

@@ -53,6 +53,9 @@ struct Options {
   int rebalance_batch = 10;
   /// How long a relayed request waits for the owner's answer.
   std::chrono::milliseconds relay_timeout{60'000};
+  /// The same for a relayed webhook reply, whose owner may first download its media_url (set
+  /// above MEDIA_FETCH_TIMEOUT_SECONDS).
+  std::chrono::milliseconds reply_relay_timeout{120'000};
 };
 
 /// A generated node id: host name and 8 random hex characters.
@@ -113,8 +116,11 @@ class Cluster {
   /// take it (this one while it holds less than its share).
   boost::asio::awaitable<std::optional<std::string>> route_to(const http::Request& req,
                                                               const http::Route& route);
-  /// Hands `req` to `node` through PostgreSQL and returns its answer (504 after relay_timeout).
-  boost::asio::awaitable<http::Response> relay(const std::string& node, const http::Request& req);
+  /// Hands `req` to `node` through PostgreSQL and returns its answer (504 after `timeout`,
+  /// relay_timeout when not given).
+  boost::asio::awaitable<http::Response> relay(
+      const std::string& node, const http::Request& req,
+      std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   [[nodiscard]] const std::string& node_id() const noexcept { return options_.node_id; }
   /// The node running a session as of the last lease round, nullopt when none.

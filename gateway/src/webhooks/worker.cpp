@@ -4,6 +4,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -28,6 +30,9 @@ int64_t now_ms() {
 }
 
 constexpr int kBatch = 200;
+// How long a reply waits for its session to log in when the session runs here but is not
+// connected (a reconnect, or a failover just over).
+constexpr std::chrono::seconds kReplyConnectWait{20};
 
 // What the outbox queries read of a delivery (Delivery's fields, in order).
 constexpr const char* kColumns =
@@ -44,6 +49,16 @@ constexpr const char* kClaimable =
     "WHERE n.node_id = d.claimed_by "
     "AND n.heartbeat_at > now() - CAST(? AS BIGINT) * INTERVAL '1 millisecond'))";
 constexpr const char* kClaimUntil = "now() + CAST(? AS BIGINT) * INTERVAL '1 millisecond'";
+// Cluster mode: a claim's commit does not wait for PostgreSQL's WAL flush (a condition of the
+// claiming statement, so that it costs no round trip: the setting lasts until the statement's own
+// commit). One lost in a crash of PostgreSQL leaves its row looking free: another node may send
+// it too (under the same X-Webhook-Id, as at least once allows), and the outcome, written with a
+// full commit, is fenced by the claim as always.
+constexpr const char* kNoFlushWait = "set_config('synchronous_commit', 'off', true) = 'off'";
+
+// What this node's own claim of a delivery checks (parameters: node id, the attempts the node
+// read): still its claim, and no attempt recorded since, by anyone.
+constexpr const char* kStillMine = "claimed_by = ? AND attempts = ?";
 
 // A 2xx is success; other 4xx than 408 and 429 are final; everything else (no answer, 408, 429,
 // 5xx) is worth retrying. A 3xx is final: redirects are not followed.
@@ -180,7 +195,7 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
     // Cluster mode: deliver() claims the row first (another node's poll may have taken it).
     if (running_) {
       std::lock_guard lock(mutex_);
-      if (!in_flight_.count(d->id) && !finished_at_.count(d->id) &&
+      if (!in_flight_.count(d->id) && !finished_at_.count(d->id) && !releasing_.count(d->id) &&
           in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
           !started_before(d->id)) {
         in_flight_.insert(d->id);
@@ -254,6 +269,11 @@ asio::awaitable<void> DeliveryWorker::loop() {
         room = in_flight_.size() < max ? max - in_flight_.size() : 0;
       }
       auto rows = co_await db_.run([t, room, this](db::Connection& c) {
+        // First: a failure after the claim below would leave rows claimed and not started.
+        auto next = c.query(
+            "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending' "
+            "AND next_attempt_ms > ?",
+            {t});
         db::Result due_rows;
         constexpr const char* kHeadOfChat =
             " AND NOT EXISTS ("
@@ -279,18 +299,15 @@ asio::awaitable<void> DeliveryWorker::loop() {
                   " AND (d.next_attempt_ms <= ? OR NOT EXISTS (SELECT 1 FROM session_leases l "
                   "WHERE l.session_id = d.session_id AND l.node_id <> ? AND l.node_id <> '' "
                   "AND l.expires_at > now()))" +
-                  kHeadOfChat +
-                  "ORDER BY d.id LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING id) "
+                  kHeadOfChat + "ORDER BY d.id LIMIT ? FOR UPDATE SKIP LOCKED) AND " +
+                  kNoFlushWait +
+                  " RETURNING id) "
                   "SELECT " +
                   kColumns + "JOIN c ON c.id = d.id ORDER BY d.id",
               {me, claim_ms(), t, static_cast<int64_t>(options_.node_ttl.count()),
                t - static_cast<int64_t>(options_.foreign_grace.count()), me,
                static_cast<int64_t>(std::min<std::size_t>(room, kBatch))});
         }
-        auto next = c.query(
-            "SELECT MIN(next_attempt_ms) FROM webhook_deliveries WHERE status = 'pending' "
-            "AND next_attempt_ms > ?",
-            {t});
         return std::make_pair(std::move(due_rows), std::move(next));
       });
       for (const auto& r : rows.first.rows) {
@@ -325,7 +342,12 @@ asio::awaitable<void> DeliveryWorker::loop() {
         auto f = finished_at_.find(d->id);
         if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
-          if (d->claimed && !in_flight_.count(d->id)) not_started.push_back(d->id);
+          // A row in flight here keeps the claim (its delivery checks it); the others are
+          // given back, and start_now() leaves them alone meanwhile.
+          if (d->claimed && !in_flight_.count(d->id)) {
+            not_started.push_back(d->id);
+            releasing_.insert(d->id);
+          }
           continue;
         }
         in_flight_.insert(d->id);
@@ -337,7 +359,11 @@ asio::awaitable<void> DeliveryWorker::loop() {
       std::erase_if(finished_at_, [seq_before](const auto& e) { return e.second <= seq_before; });
     }
     for (auto& d : start) asio::co_spawn(strand_, deliver(d), asio::detached);
-    if (!not_started.empty()) co_await unclaim(std::move(not_started));
+    if (!not_started.empty()) {
+      co_await unclaim(not_started);
+      std::lock_guard lock(mutex_);
+      for (const auto id : not_started) releasing_.erase(id);
+    }
     if (!running_) break;
     if (wake_pending_) continue;
     auto wait = options_.poll_interval;
@@ -443,11 +469,7 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
 
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   // Ends the session's busy count however this returns (begun where the delivery was started).
-  struct BusyGuard {
-    std::shared_ptr<Busy> busy;
-    std::string session;
-    ~BusyGuard() { busy->end(session); }
-  } busy_guard{busy_, d->session_id};
+  Busy::Guard busy_guard{busy_, d->session_id};
   if (cluster() && !d->claimed) {
     bool claimed = false;
     try {
@@ -463,7 +485,25 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   }
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
-  if (message && d->attempts == 0) co_await complete_payload(d);
+  if (message && d->attempts == 0) {
+    const auto before = std::chrono::steady_clock::now();
+    co_await complete_payload(d);
+    // Cluster mode: after a long wait (a group's subject asked of WhatsApp) the claim is renewed
+    // first; if it ran out and another node took the row, that node sends it.
+    if (cluster() && std::chrono::steady_clock::now() - before > std::chrono::seconds(10)) {
+      bool still = false;
+      try {
+        still = co_await claim(d);
+      } catch (const std::exception& e) {
+        log::warn("webhook delivery not claimed again",
+                  {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+      }
+      if (!still) {
+        finished(d->id);
+        co_return;
+      }
+    }
+  }
   // "typing…" counts from the request (complete_payload may have asked WhatsApp for a group's
   // subject first).
   std::shared_ptr<Typing> ty;
@@ -511,6 +551,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   }
   const auto t = now_ms();
   bool fenced = false;  // cluster mode: another node took the claim meanwhile
+  bool saved = false;
   try {
     co_await db_.run([&](db::Connection& c) {
       db::Transaction tx(c);
@@ -529,13 +570,21 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
       if (cluster()) {
         // Written only while the claim is this node's; the row is then free for any node.
         params.emplace_back(options_.node_id);
-        auto r = c.query(update +
-                             ", claimed_by = NULL, claim_until = NULL WHERE id = ? "
-                             "AND claimed_by = ? RETURNING id",
+        params.emplace_back(int64_t{d->attempts});
+        auto r = c.query(update + ", claimed_by = NULL, claim_until = NULL WHERE id = ? AND " +
+                             kStillMine + " RETURNING id",
                          params);
         if (r.rows.empty()) {
+          // The node that holds the claim records its own attempt. A claim of this node taken
+          // while this attempt ran (its poll, after another node's attempt) is given back: no
+          // other delivery of the row runs here (it was in flight).
           fenced = true;
-          return;  // rolled back: the node that holds the claim records its own attempt
+          c.query(
+              "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
+              "WHERE id = ? AND claimed_by = ?",
+              {d->id, options_.node_id});
+          tx.commit();
+          return;
         }
       } else {
         c.query(update + " WHERE id = ?", params);
@@ -556,10 +605,16 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
              ok ? db::Value(nullptr) : db::Value(error), *d->analytics_id});
       }
       tx.commit();
+      saved = true;
     });
   } catch (const std::exception& e) {
-    // Stays pending: retried at the next poll with the same delivery id.
+    // Stays pending: retried at the next poll with the same delivery id (cluster mode: once its
+    // claim is given back here, or has run out).
     log::warn("webhook outcome not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+  if (!saved && !fenced && cluster()) {
+    std::vector<int64_t> ids(1, d->id);
+    co_await unclaim(std::move(ids));
   }
   if (fenced) {
     // The receiver got this id twice (at least once, as documented); its answer is not sent:
@@ -606,7 +661,9 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
       co_await send_reply(d, request);
       co_return;
     }
-    replies_relayed_.fetch_add(1);
+    // 503 (no node runs the session) and 504 (its node did not answer): never handed over.
+    const bool handed = answer->status != 503 && answer->status != 504;
+    if (handed) replies_relayed_.fetch_add(1);
     if (answer->status != 200) {
       // 422 and 502: the owner tried, and counted it; the others: it was never tried.
       if (answer->status != 422 && answer->status != 502) replies_failed_.fetch_add(1);
@@ -625,12 +682,19 @@ asio::awaitable<bool> DeliveryWorker::claim(std::shared_ptr<Delivery> d) {
   const auto ttl = static_cast<int64_t>(options_.node_ttl.count());
   const auto hold = claim_ms();
   const int64_t id = d->id;
+  const auto attempts = int64_t{d->attempts};
+  const auto t = now_ms();
+  // This node's own claim counts as free: its poll may have claimed the row since it was handed
+  // over, and in_flight_ keeps two deliveries of it from running here. It must still be the
+  // attempt this delivery read (none recorded since, by any node) and due.
   co_return co_await db_.run([&](db::Connection& c) {
     return !c.query(std::string("UPDATE webhook_deliveries AS d SET claimed_by = ?, "
                                 "claim_until = ") +
-                        kClaimUntil + " WHERE d.id = ? AND d.status = 'pending' AND " + kClaimable +
-                        " RETURNING d.id",
-                    {me, hold, id, ttl})
+                        kClaimUntil +
+                        " WHERE d.id = ? AND d.status = 'pending' AND d.attempts = ? "
+                        "AND d.next_attempt_ms <= ? AND (d.claimed_by = ? OR " +
+                        kClaimable + ") AND " + kNoFlushWait + " RETURNING d.id",
+                    {me, hold, id, attempts, t, me, ttl})
                 .rows.empty();
   });
 }
@@ -640,6 +704,7 @@ asio::awaitable<void> DeliveryWorker::unclaim(std::vector<int64_t> ids) {
   try {
     co_await db_.run([&](db::Connection& c) {
       db::Transaction tx(c);
+      c.execute_script("SET LOCAL synchronous_commit = off");  // as kNoFlushWait
       for (const auto id : ids) {
         c.query(
             "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
@@ -674,7 +739,7 @@ asio::awaitable<http::Response> DeliveryWorker::reply_relayed(int64_t row_id, st
           {row_id});
     });
   } catch (const std::exception& e) {
-    co_return http::error_response(http::ErrorKind::unavailable, e.what());
+    co_return http::error_response(http::ErrorKind::internal, e.what());
   }
   if (rows->rows.empty())
     co_return http::error_response(http::ErrorKind::not_found, "no such delivery");
@@ -687,6 +752,9 @@ asio::awaitable<http::Response> DeliveryWorker::reply_relayed(int64_t row_id, st
   d->reply_context = r.opt_text(3);
   d->chat = r.text(4);
   d->message_id = r.opt_text(5).value_or("");
+  // The session is not handed to another node while its reply is sent (as for a delivery here).
+  busy_->begin(d->session_id);
+  Busy::Guard busy_guard{busy_, d->session_id};
   auto snap = sessions_.snapshot(d->session_id);
   if (!snap || !snap->running) {
     co_return http::error_response(http::ErrorKind::conflict,
@@ -751,6 +819,17 @@ asio::awaitable<std::optional<std::string>> DeliveryWorker::send_reply(
   outbound::Reply reply{d->session_id, *chat, d->chat, std::move(*request), std::nullopt};
   if (chat->is_group() && !id.empty() && !participant.empty())
     reply.quote = wa::client::SendOptions::Quote{id, participant, quoted_text};
+  // A session that runs here but is not logged in yet (it reconnects, or was just taken over
+  // from a node that died while its webhook was answered) gets a moment to connect.
+  const auto until = std::chrono::steady_clock::now() + kReplyConnectWait;
+  asio::steady_timer wait(co_await asio::this_coro::executor);
+  for (auto snap = sessions_.snapshot(d->session_id);
+       snap && snap->running && snap->status != "connected" &&
+       std::chrono::steady_clock::now() < until;
+       snap = sessions_.snapshot(d->session_id)) {
+    wait.expires_after(milliseconds(250));
+    co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
   auto sent = co_await sender_.reply(reply);
   if (!sent) {
     replies_failed_.fetch_add(1);

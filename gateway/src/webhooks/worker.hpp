@@ -168,6 +168,8 @@ class DeliveryWorker {
   std::atomic<bool> running_{false};
   mutable std::mutex mutex_;
   std::set<int64_t> in_flight_;  // guarded by mutex_
+  // Cluster mode: rows the loop claimed, did not start and is giving back (guarded by mutex_).
+  std::set<int64_t> releasing_;
   // Deliveries started and not ended yet (their reply included), per session. Shared with the
   // delivery coroutines, whose frames may outlive the worker (destroyed with the io_context).
   struct Busy {
@@ -175,6 +177,12 @@ class DeliveryWorker {
     std::map<std::string, int, std::less<>> sessions;
     void begin(const std::string& session_id);
     void end(const std::string& session_id);
+    // Ends one begin() however its holder returns.
+    struct Guard {
+      std::shared_ptr<Busy> busy;
+      std::string session;
+      ~Guard() { busy->end(session); }
+    };
   };
   std::shared_ptr<Busy> busy_ = std::make_shared<Busy>();
   // Deliveries finished while the loop's outbox query ran may still show as pending in its
