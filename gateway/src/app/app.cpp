@@ -227,7 +227,9 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
     co.renew = cfg.lease_renew;
     co.max_sessions = cfg.max_sessions_per_node;
     co.rebalance = cfg.cluster_rebalance;
-    co.reply_relay_timeout = cfg.media_fetch_timeout + std::chrono::seconds(60);
+    // The owner may download the reply's media_url, wait for its login (20 s) and for its
+    // send rate (up to 60 s) before it answers.
+    co.reply_relay_timeout = cfg.media_fetch_timeout + std::chrono::seconds(120);
     cluster.emplace(co, *db, hub, ioc.get_executor());
     cluster->configure(mo);
     metrics.add_gauge("cluster_sessions_owned", "Sessions whose lease this node holds.", "",

@@ -56,6 +56,19 @@ constexpr const char* kClaimUntil = "now() + CAST(? AS BIGINT) * INTERVAL '1 mil
 // full commit, is fenced by the claim as always.
 constexpr const char* kNoFlushWait = "set_config('synchronous_commit', 'off', true) = 'off'";
 
+// kColumns for rows the cluster query claimed: what may change between the statement's snapshot
+// and the row version it locked (another node's outcome) from that version, as the UPDATE of
+// the CTE `c` returned it.
+std::string claimed_columns() {
+  std::string cols = kColumns;
+  for (const auto& [from, to] :
+       {std::pair<std::string_view, std::string_view>{"d.payload", "c.payload"},
+        {"d.attempts", "c.attempts"}}) {
+    cols.replace(cols.find(from), from.size(), to);
+  }
+  return cols;
+}
+
 // What this node's own claim of a delivery checks (parameters: node id, the attempts the node
 // read): still its claim, and no attempt recorded since, by anyone.
 constexpr const char* kStillMine = "claimed_by = ? AND attempts = ?";
@@ -214,10 +227,25 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
 }
 
 void DeliveryWorker::finished(int64_t id) {
+  bool give_back = false;
   {
     std::lock_guard lock(mutex_);
     in_flight_.erase(id);
     finished_at_[id] = ++finish_seq_;
+    give_back = kept_.erase(id) > 0;
+  }
+  if (give_back) {
+    // Cluster mode: the outbox query claimed the row while it was in flight here. Nothing sends
+    // it here now; the claim is given back (a no-op if the delivery's outcome cleared it) and
+    // the row is free for any node, this one included, at once.
+    asio::co_spawn(
+        strand_,
+        [this, id]() -> asio::awaitable<void> {
+          co_await unclaim(std::vector<int64_t>(1, id));
+          wake();
+        },
+        asio::detached);
+    return;
   }
   wake();  // the next delivery of that chat may now be due
 }
@@ -301,9 +329,9 @@ asio::awaitable<void> DeliveryWorker::loop() {
                   "AND l.expires_at > now()))" +
                   kHeadOfChat + "ORDER BY d.id LIMIT ? FOR UPDATE SKIP LOCKED) AND " +
                   kNoFlushWait +
-                  " RETURNING id) "
+                  " RETURNING id, payload, attempts) "
                   "SELECT " +
-                  kColumns + "JOIN c ON c.id = d.id ORDER BY d.id",
+                  claimed_columns() + "JOIN c ON c.id = d.id ORDER BY d.id",
               {me, claim_ms(), t, static_cast<int64_t>(options_.node_ttl.count()),
                t - static_cast<int64_t>(options_.foreign_grace.count()), me,
                static_cast<int64_t>(std::min<std::size_t>(room, kBatch))});
@@ -344,9 +372,13 @@ asio::awaitable<void> DeliveryWorker::loop() {
             in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
           // A row in flight here keeps the claim (its delivery checks it); the others are
           // given back, and start_now() leaves them alone meanwhile.
-          if (d->claimed && !in_flight_.count(d->id)) {
-            not_started.push_back(d->id);
-            releasing_.insert(d->id);
+          if (d->claimed) {
+            if (in_flight_.count(d->id)) {
+              kept_.insert(d->id);  // given back when that delivery ends (finished())
+            } else {
+              not_started.push_back(d->id);
+              releasing_.insert(d->id);
+            }
           }
           continue;
         }
@@ -479,6 +511,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
                 {{"delivery_id", d->delivery_id}, {"error", e.what()}});
     }
     if (!claimed) {  // another node sends it, or the outbox query finds it later
+      co_await give_back(d);
       finished(d->id);
       co_return;
     }
@@ -499,6 +532,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
                   {{"delivery_id", d->delivery_id}, {"error", e.what()}});
       }
       if (!still) {
+        co_await give_back(d);
         finished(d->id);
         co_return;
       }
@@ -654,11 +688,12 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
       try {
         answer = co_await options_.relay.reply(d->session_id, d->id, res.body);
       } catch (const std::exception& e) {
-        answer = http::error_response(http::ErrorKind::internal, e.what());
+        answer = http::error_response(http::ErrorKind::unavailable, e.what());  // not handed over
       }
     }
     if (!answer) {
-      co_await send_reply(d, request);
+      // Cluster mode: the lease says this node runs the session (it may be starting it).
+      co_await send_reply(d, request, cluster());
       co_return;
     }
     // 503 (no node runs the session) and 504 (its node did not answer): never handed over.
@@ -719,6 +754,12 @@ asio::awaitable<void> DeliveryWorker::unclaim(std::vector<int64_t> ids) {
   }
 }
 
+asio::awaitable<void> DeliveryWorker::give_back(const std::shared_ptr<Delivery>& d) {
+  // Only while it is in flight here: no other delivery of the row runs on this node, so a claim
+  // of this node on it (its outbox query's, taken meanwhile) has nobody sending it.
+  co_await unclaim(std::vector<int64_t>(1, d->id));
+}
+
 void DeliveryWorker::show_typing(const std::shared_ptr<Delivery>& d, bool composing) {
   if (cluster() && options_.relay.owner_elsewhere) {
     if (auto owner = options_.relay.owner_elsewhere(d->session_id)) {
@@ -771,13 +812,21 @@ asio::awaitable<http::Response> DeliveryWorker::reply_relayed(int64_t row_id, st
   if (!request) {
     co_return http::error_response(http::ErrorKind::validation, "the response holds no reply");
   }
-  auto sent = co_await send_reply(d, request);
-  if (!sent) co_return http::error_response(http::ErrorKind::bad_gateway, "the reply was not sent");
+  auto sent = co_await send_reply(d, request);  // running here (checked above)
+  if (!sent) {
+    // Left this node meanwhile (handed over, or its lease lost): the relaying node looks again.
+    auto now = sessions_.snapshot(d->session_id);
+    if (!now || !now->running) {
+      co_return http::error_response(http::ErrorKind::conflict,
+                                     "the session does not run on this node");
+    }
+    co_return http::error_response(http::ErrorKind::bad_gateway, "the reply was not sent");
+  }
   co_return http::ok(boost::json::object{{"message_id", *sent}}, "reply sent");
 }
 
 asio::awaitable<std::optional<std::string>> DeliveryWorker::send_reply(
-    std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request) {
+    std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request, bool leased_here) {
   if (request->media_url) {
     const auto max = sender_.options().limits.max_media_bytes;
     webhooks::FetchResult got;
@@ -823,9 +872,15 @@ asio::awaitable<std::optional<std::string>> DeliveryWorker::send_reply(
   // from a node that died while its webhook was answered) gets a moment to connect.
   const auto until = std::chrono::steady_clock::now() + kReplyConnectWait;
   asio::steady_timer wait(co_await asio::this_coro::executor);
+  // A session this node has just taken over (its lease is this node's) may not even have
+  // started here yet.
+  auto logging_in = [leased_here](const std::optional<sessions::Snapshot>& snap) {
+    if (!snap || !snap->running) return leased_here;
+    return snap->status == "disconnected" &&
+           (!snap->reason || *snap->reason == "connecting" || *snap->reason == "reconnecting");
+  };
   for (auto snap = sessions_.snapshot(d->session_id);
-       snap && snap->running && snap->status != "connected" &&
-       std::chrono::steady_clock::now() < until;
+       logging_in(snap) && std::chrono::steady_clock::now() < until;
        snap = sessions_.snapshot(d->session_id)) {
     wait.expires_after(milliseconds(250));
     co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));

@@ -139,12 +139,18 @@ class DeliveryWorker {
   struct Typing;
   boost::asio::awaitable<void> typing(std::shared_ptr<Delivery> d, std::shared_ptr<Typing> t);
   boost::asio::awaitable<void> complete_payload(std::shared_ptr<Delivery> d);
-  /// The message id WhatsApp acknowledged, nullopt when the reply was not sent (counted).
+  /// The message id WhatsApp acknowledged, nullopt when the reply was not sent (counted). Waits
+  /// up to kReplyConnectWait for a session that logs in; `leased_here` (cluster mode: the lease
+  /// says this node runs it) also for one that has not started here yet.
   boost::asio::awaitable<std::optional<std::string>> send_reply(
-      std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request);
+      std::shared_ptr<Delivery> d, std::shared_ptr<outbound::SendRequest> request,
+      bool leased_here = false);
   // Cluster mode: claims this delivery (its row) for this node; false when another node holds it or
   // it is no longer pending.
   boost::asio::awaitable<bool> claim(std::shared_ptr<Delivery> d);
+  // Cluster mode: gives back this node's claim of a delivery in flight here that ends without
+  // an outcome.
+  boost::asio::awaitable<void> give_back(const std::shared_ptr<Delivery>& d);
   // Gives claims of rows this node took but did not start back (cluster mode).
   boost::asio::awaitable<void> unclaim(std::vector<int64_t> ids);
   // "typing…" on or off in the delivery's chat, here or through the node that runs the session.
@@ -170,6 +176,9 @@ class DeliveryWorker {
   std::set<int64_t> in_flight_;  // guarded by mutex_
   // Cluster mode: rows the loop claimed, did not start and is giving back (guarded by mutex_).
   std::set<int64_t> releasing_;
+  // Cluster mode: rows the loop claimed while they were in flight here; their claim is given
+  // back when that delivery ends (guarded by mutex_).
+  std::set<int64_t> kept_;
   // Deliveries started and not ended yet (their reply included), per session. Shared with the
   // delivery coroutines, whose frames may outlive the worker (destroyed with the io_context).
   struct Busy {
