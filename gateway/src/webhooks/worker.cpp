@@ -502,19 +502,9 @@ asio::awaitable<void> DeliveryWorker::complete_payload(std::shared_ptr<Delivery>
 asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   // Ends the session's busy count however this returns (begun where the delivery was started).
   Busy::Guard busy_guard{busy_, d->session_id};
-  if (cluster() && !d->claimed) {
-    bool claimed = false;
-    try {
-      claimed = co_await claim(d);
-    } catch (const std::exception& e) {
-      log::warn("webhook delivery not claimed",
-                {{"delivery_id", d->delivery_id}, {"error", e.what()}});
-    }
-    if (!claimed) {  // another node sends it, or the outbox query finds it later
-      co_await give_back(d);
-      finished(d->id);
-      co_return;
-    }
+  if (cluster() && !d->claimed && !co_await claim_or_give_back(d)) {
+    finished(d->id);  // another node sends it, or the outbox query finds it later
+    co_return;
   }
   const int attempt = d->attempts + 1;
   const bool message = d->event == "message.received";
@@ -523,19 +513,10 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     co_await complete_payload(d);
     // Cluster mode: after a long wait (a group's subject asked of WhatsApp) the claim is renewed
     // first; if it ran out and another node took the row, that node sends it.
-    if (cluster() && std::chrono::steady_clock::now() - before > std::chrono::seconds(10)) {
-      bool still = false;
-      try {
-        still = co_await claim(d);
-      } catch (const std::exception& e) {
-        log::warn("webhook delivery not claimed again",
-                  {{"delivery_id", d->delivery_id}, {"error", e.what()}});
-      }
-      if (!still) {
-        co_await give_back(d);
-        finished(d->id);
-        co_return;
-      }
+    if (cluster() && std::chrono::steady_clock::now() - before > std::chrono::seconds(10) &&
+        !co_await claim_or_give_back(d)) {
+      finished(d->id);
+      co_return;
     }
   }
   // "typing…" counts from the request (complete_payload may have asked WhatsApp for a group's
@@ -752,6 +733,18 @@ asio::awaitable<void> DeliveryWorker::unclaim(std::vector<int64_t> ids) {
     // They run out after claim_ms() and are taken then.
     log::warn("webhook claims not given back", {{"error", e.what()}});
   }
+}
+
+asio::awaitable<bool> DeliveryWorker::claim_or_give_back(std::shared_ptr<Delivery> d) {
+  bool claimed = false;
+  try {
+    claimed = co_await claim(d);
+  } catch (const std::exception& e) {
+    log::warn("webhook delivery not claimed",
+              {{"delivery_id", d->delivery_id}, {"error", e.what()}});
+  }
+  if (!claimed) co_await give_back(d);
+  co_return claimed;
 }
 
 asio::awaitable<void> DeliveryWorker::give_back(const std::shared_ptr<Delivery>& d) {

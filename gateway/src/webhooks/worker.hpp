@@ -148,6 +148,8 @@ class DeliveryWorker {
   // Cluster mode: claims this delivery (its row) for this node; false when another node holds it or
   // it is no longer pending.
   boost::asio::awaitable<bool> claim(std::shared_ptr<Delivery> d);
+  // Cluster mode: claim(), or, when it fails or throws, give_back(); whether it is claimed.
+  boost::asio::awaitable<bool> claim_or_give_back(std::shared_ptr<Delivery> d);
   // Cluster mode: gives back this node's claim of a delivery in flight here that ends without
   // an outcome.
   boost::asio::awaitable<void> give_back(const std::shared_ptr<Delivery>& d);
