@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
+
+#include "util/json_text.hpp"
 
 using namespace gw::http;
 namespace json = boost::json;
@@ -15,6 +18,28 @@ TEST(Envelope, SuccessCarriesDataAndMessage) {
   EXPECT_EQ(v["success"], true);
   EXPECT_EQ(v["data"].as_object()["user_id"], "u1");
   EXPECT_EQ(v["message"], "done");
+}
+
+// Rates and percentages read as people write them (boost::json::serialize gives 9.51E1), and the
+// text is the same JSON otherwise: it parses back to the value it was made from.
+TEST(Envelope, NumbersAreWrittenPlainly) {
+  auto r = ok(json::object{{"success_rate", 95.1}, {"uptime_percentage", 100.0}, {"n", 7}}, "x");
+  EXPECT_NE(r.body.find("\"success_rate\":95.1,"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"uptime_percentage\":100,"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find('E'), std::string::npos) << r.body;
+  EXPECT_EQ(gw::util::json_text(0.001), "0.001");
+  EXPECT_EQ(gw::util::json_text(-2.5), "-2.5");
+  EXPECT_EQ(gw::util::json_text(std::numeric_limits<double>::quiet_NaN()), "null");
+  EXPECT_EQ(gw::util::json_text(std::numeric_limits<double>::infinity()), "null");
+
+  json::value v = json::object{
+      {"s", "quote \" backslash \\ control \x01 unicode \xc3\xa9 \xf0\x9f\x98\x80"},
+      {"a", json::array{1, -1, 18446744073709551615ULL, -9223372036854775807LL - 1, 0.1, 1e21,
+                        5e-324, 1.7976931348623157e308, true, false, nullptr}},
+      {"o", json::object{{"", json::array{}}, {"k\n", json::object{}}}}};
+  const auto text = gw::util::json_text(v);
+  EXPECT_EQ(json::parse(text), v) << text;
+  EXPECT_EQ(json::parse(text), json::parse(json::serialize(v)));
 }
 
 TEST(Envelope, SuccessWithoutDataOmitsIt) {

@@ -1,7 +1,8 @@
 #include "http/envelope.hpp"
 
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
+
+#include "util/json_text.hpp"
 
 namespace gw::http {
 
@@ -9,7 +10,7 @@ Response json_response(const boost::json::value& body, int status) {
   Response r;
   r.status = status;
   r.content_type = "application/json";
-  r.body = boost::json::serialize(body);
+  r.body = util::json_text(body);
   return r;
 }
 
