@@ -4,9 +4,11 @@
 // as REQUESTS sequential requests over the 100 sessions from a client on the same machine (the
 // figure is the whole HTTP round trip: auth, rollup queries, JSON). Also the write cost of the
 // rollup triggers: one analytics INSERT and, in a second transaction, its outcome UPDATE (as the
-// inbound path and the webhook worker write them), one after another, with and without the triggers. Usage: see run.sh.
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// inbound path and the webhook worker write them), one after another, with and without the triggers.
+// Read rounds (ROUNDS) may alternate with an older binary on a copy of the SQLite data
+// (COMPARE_BIN) and run beside BURN busy processes (outside load). Usage: see run.sh.
+import { execFileSync, spawn } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -22,6 +24,8 @@ const bin = args.bin
 const rows = Number(args.rows ?? 5000000)
 const requests = Number(args.requests ?? 300)
 const only = (args.only ?? 'sqlite,postgres').split(',')
+const rounds = Number(args.rounds ?? 1)
+const burn = Number(args.burn ?? 0)
 const { emit } = resultLog(args.out)
 
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil(p / 100 * s.length) - 1)] }
@@ -57,7 +61,10 @@ for (const db of only) {
   const port = await freePort()
   env.PORT = String(port)
   const base = `http://127.0.0.1:${port}`
-  let gw = await startGateway(bin, { env, dataDir, port, logFile })
+  // With a compare binary (an older build) the data is set up by it, so that it can read a copy
+  // of it; this build migrates its own copy up when it starts.
+  const setupBin = args['compare-bin'] && db === 'sqlite' ? args['compare-bin'] : bin
+  let gw = await startGateway(setupBin, { env, dataDir, port, logFile })
   const call = api(base)
   const pin = (await call('POST', '/api/v1/auth/generate-pin')).json.data.pin
   const login = await fetch(base + '/api/v1/auth/login', { method: 'POST', headers: { authorization: `Basic ${Buffer.from(pin + ':').toString('base64')}` } })
@@ -88,7 +95,6 @@ for (const db of only) {
   const counts = q('SELECT (SELECT COUNT(*) FROM analytics) || \' \' || (SELECT SUM(messages) FROM analytics_rollup_day) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_quarter) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_hour) || \' \' || (SELECT COUNT(*) FROM analytics_rollup_time_of_day)')
   note(`${db}: seeded in ${seedS.toFixed(0)} s (raw, rollup sum, quarter rows, hour rows, time-of-day rows: ${counts})`)
 
-  gw = await startGateway(bin, { env, dataDir, port, logFile })
   const today = new Date()
   const yearAgo = new Date(today.getTime() - 364 * 86400000)
   const session = (q2) => ids.map((id) => `/api/v1/analytics/sessions/${id}${q2}`)
@@ -99,11 +105,35 @@ for (const db of only) {
     ['session_1_year_kolkata', session(`?period=monthly&start_date=${iso(yearAgo)}&end_date=${iso(today)}&tz=Asia/Kolkata`)],
     ['overview_100_sessions_jakarta', ['/api/v1/analytics/overview?tz=Asia/Jakarta']]
   ]
-  for (const [name, paths] of cases) {
-    const r = await measure(base, token, name, paths)
-    emit({ bench: 'analytics_read', db, rows, sessions: 100, load: os.loadavg()[0].toFixed(2), ...r })
+  // The binaries of the read rounds: this build and, on SQLite, the compare binary (which set the
+  // data up) on a copy taken before this build has migrated it further; rounds alternate.
+  const variants = [{ label: 'this', bin, dir: dataDir }]
+  if (args['compare-bin'] && db === 'sqlite') {
+    const dir = `${dataDir}-compare`
+    cpSync(dataDir, dir, { recursive: true })
+    variants.push({ label: 'compare', bin: args['compare-bin'], dir })
   }
-  await gw.stop()
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const v of variants) {
+        gw = await startGateway(v.bin, { env: { ...env, DATA_DIR: v.dir }, dataDir: v.dir, port, logFile })
+        // Outside load: BURN busy processes on the machine's cores while the cases run.
+        const burners = []
+        for (let i = 0; i < burn; i++) burners.push(spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }))
+        try {
+          for (const [name, paths] of cases) {
+            const r = await measure(base, token, name, paths)
+            emit({ bench: 'analytics_read', db, rows, sessions: 100, binary: v.label, round, burn, load: os.loadavg()[0].toFixed(2), ...r })
+          }
+        } finally {
+          for (const b of burners) b.kill('SIGKILL')
+        }
+        await gw.stop()
+      }
+    }
+  } finally {
+    if (variants.length > 1) rmSync(variants[1].dir, { recursive: true, force: true })
+  }
 
   // Write cost of the rollups: per message one transaction inserting the analytics row and one
   // updating its webhook outcome, one after another (one session's strand), with and without the

@@ -3,8 +3,9 @@
 statements reused (the gateway caches them per connection, db/sqlite.cpp; so does Python's sqlite3
 module), WAL, synchronous=NORMAL, foreign keys, temp_store=MEMORY. Per message: one transaction inserting the analytics row (the
 inbound path) and one updating its webhook outcome (the delivery worker). Rounds alternate with
-the triggers, without the time-of-day trigger of migration 0015 and without any; prints one JSON
-line with the median microseconds per message of each.
+the triggers, without the time-of-day trigger of migration 0015, without any, and without the
+time-first hour index of migration 0018 (when the database has it); prints one JSON line with
+the median microseconds per message of each.
 Usage: write_sqlite.py DB_FILE SESSION_ID [MESSAGES_PER_ROUND] [ROUNDS]"""
 import json, sqlite3, statistics, sys, time
 
@@ -40,9 +41,18 @@ def run(tag):
 # Also without the time-of-day trigger of migration 0015 alone (the 0010 rollups kept): what that
 # level adds.
 time_of_day = [n for n in names if n.startswith("analytics_rollup_time_of_day")]
-with_, without, without_tod = [], [], []
+# And without the hour level's time-first index of migration 0018 alone, when it is there.
+hour_time = c.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                      "name = 'idx_analytics_rollup_hour_time'").fetchone()
+with_, without, without_tod, without_hour_time = [], [], [], []
 for r in range(rounds):
     with_.append(run(f"a{r}-"))
+    if hour_time:
+        c.execute("DROP INDEX idx_analytics_rollup_hour_time")
+        try:
+            without_hour_time.append(run(f"d{r}-"))
+        finally:
+            c.execute(hour_time[0])
     for name in time_of_day:
         c.execute(f"DROP TRIGGER {name}")
     without_tod.append(run(f"c{r}-"))
@@ -56,4 +66,7 @@ print(json.dumps({"us_per_message_with_rollups": round(statistics.median(with_),
                   "us_per_message_without": round(statistics.median(without), 1),
                   "us_per_message_without_time_of_day": round(statistics.median(without_tod), 1),
                   "rounds_with": [round(x) for x in with_], "rounds_without": [round(x) for x in without],
-                  "rounds_without_time_of_day": [round(x) for x in without_tod]}))
+                  "rounds_without_time_of_day": [round(x) for x in without_tod],
+                  **({"us_per_message_without_hour_time_index": round(statistics.median(without_hour_time), 1),
+                      "rounds_without_hour_time_index": [round(x) for x in without_hour_time]}
+                     if hour_time else {})}))

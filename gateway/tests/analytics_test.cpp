@@ -470,7 +470,11 @@ TEST_P(AnalyticsDb, PruningKeepsTheRollups) {
 TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
   std::mt19937_64 rng(GTEST_FLAG_GET(random_seed) + 7);
   auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
-  const std::string sessions[] = {new_session(user_, "P1"), new_session(user_, "P2")};
+  // Two sessions of the user and one of another user, whose rows the user's overview must not
+  // count (it reads the same hours of every session when the user has many of them).
+  const std::string other = new_user();
+  const std::string sessions[] = {new_session(user_, "P1"), new_session(user_, "P2"),
+                                  new_session(other, "O1")};
   const int64_t base = unix_s("2024-12-30T20:00:00Z");
   std::vector<int64_t> ids;
   auto random_row = [&]() {
@@ -488,7 +492,7 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
   };
   for (int i = 0; i < 400; ++i) {
     if (ids.empty() || pick(3) > 0) {
-      ids.push_back(add(sessions[pick(2)], random_row()));
+      ids.push_back(add(sessions[pick(3)], random_row()));
       continue;
     }
     const int64_t id = ids[static_cast<std::size_t>(pick(static_cast<int>(ids.size())))];
@@ -623,45 +627,89 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
     EXPECT_EQ(narrow.peak_hours, hours);  // all the traffic lies in these days
   }
   // The overview's windows (today, this week, this month, the last 30 days up to the current
-  // quarter) against the raw rows, at several moments inside and after the traffic (rows after
-  // "now" must not count) in zones of whole, half and quarter hour offsets.
-  for (const auto& [tz, offset] :
-       {std::pair{"UTC", int64_t{0}}, std::pair{"Asia/Jakarta", int64_t{25200}},
-        std::pair{"Asia/Kolkata", int64_t{19800}}, std::pair{"Asia/Kathmandu", int64_t{20700}}}) {
-    for (const char* at : {"2024-12-31T03:10:00Z", "2024-12-31T20:40:00Z", "2025-01-01T12:05:00Z",
-                           "2025-01-02T17:50:00Z", "2025-01-05T00:00:00Z"}) {
-      const int64_t now = unix_s(at);
-      const int64_t end = now - now % 900 + 900;
-      const Day today = (now + offset) / 86400;
-      const int64_t starts[] = {today * 86400 - offset, (today - weekday(today)) * 86400 - offset,
-                                first_of_month(today) * 86400 - offset,
-                                (today - 29) * 86400 - offset};
-      int64_t want[3] = {0, 0, 0};
-      Counters want30;
-      for (const auto& row : raw.rows) {
-        const int64_t t = row.integer(1);
-        if (t >= end) continue;
-        for (int k = 0; k < 3; ++k) want[k] += t >= starts[k];
-        if (t < starts[3]) continue;
-        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
-        want30.messages += 1;
-        want30.forwarded += sent;
-        want30.ai_handled += ok;
-        if (ok && !row.is_null(7)) {
-          want30.response_ms_sum += row.integer(7);
-          want30.responses += 1;
+  // quarter) against the user's raw rows, at several moments inside and after the traffic (rows
+  // after "now" must not count) in zones of whole, half and quarter hour offsets.
+  auto check_overview = [&](const char* how) {
+    for (const auto& [tz, offset] :
+         {std::pair{"UTC", int64_t{0}}, std::pair{"Asia/Jakarta", int64_t{25200}},
+          std::pair{"Asia/Kolkata", int64_t{19800}}, std::pair{"Asia/Kathmandu", int64_t{20700}}}) {
+      for (const char* at : {"2024-12-31T03:10:00Z", "2024-12-31T20:40:00Z", "2025-01-01T12:05:00Z",
+                             "2025-01-02T17:50:00Z", "2025-01-05T00:00:00Z"}) {
+        const int64_t now = unix_s(at);
+        const int64_t end = now - now % 900 + 900;
+        const Day today = (now + offset) / 86400;
+        const int64_t starts[] = {today * 86400 - offset, (today - weekday(today)) * 86400 - offset,
+                                  first_of_month(today) * 86400 - offset,
+                                  (today - 29) * 86400 - offset};
+        int64_t want[3] = {0, 0, 0};
+        Counters want30;
+        std::map<std::string, std::pair<int64_t, int64_t>> per_session;  // today, last 30 days
+        for (const auto& row : raw.rows) {
+          const int64_t t = row.integer(1);
+          if (t >= end || row.text(0) == sessions[2]) continue;
+          for (int k = 0; k < 3; ++k) want[k] += t >= starts[k];
+          per_session[row.text(0)].first += t >= starts[0];
+          if (t < starts[3]) continue;
+          per_session[row.text(0)].second += 1;
+          const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+          want30.messages += 1;
+          want30.forwarded += sent;
+          want30.ai_handled += ok;
+          if (ok && !row.is_null(7)) {
+            want30.response_ms_sum += row.integer(7);
+            want30.responses += 1;
+          }
+        }
+        auto o = with([&](db::Connection& c) { return overview(c, zone(tz), user_, now * 1000); });
+        // The sums behind it hold the user's sessions only (the overview would drop others).
+        const std::vector<int64_t> window_starts(std::begin(starts), std::end(starts));
+        auto sums = with([&](db::Connection& c) {
+          return sum_windows(c, std::nullopt, user_, window_starts, end, 3, kOverviewCounters);
+        });
+        for (const auto& [id, windows] : sums) {
+          EXPECT_TRUE(id == sessions[0] || id == sessions[1]) << id << " " << how;
+          EXPECT_EQ(windows.at(3).messages, per_session[id].second) << id << " " << tz << " " << at;
+        }
+        EXPECT_EQ(o.today, want[0]) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.this_week, want[1]) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.this_month, want[2]) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.last_30_days.messages, want30.messages) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.last_30_days.forwarded, want30.forwarded) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.last_30_days.ai_handled, want30.ai_handled) << tz << " " << at << " " << how;
+        EXPECT_EQ(o.last_30_days.response_ms_sum, want30.response_ms_sum)
+            << tz << " " << at << " " << how;
+        EXPECT_EQ(o.last_30_days.responses, want30.responses) << tz << " " << at << " " << how;
+        ASSERT_EQ(o.sessions.size(), 2u);
+        for (const auto& st : o.sessions) {
+          EXPECT_EQ(st.today, per_session[st.session_id].first)
+              << st.session_id << " " << tz << " " << at;
+          EXPECT_EQ(st.last_30_days.messages, per_session[st.session_id].second)
+              << st.session_id << " " << tz << " " << at << " " << how;
         }
       }
-      auto o = with([&](db::Connection& c) { return overview(c, zone(tz), user_, now * 1000); });
-      EXPECT_EQ(o.today, want[0]) << tz << " " << at;
-      EXPECT_EQ(o.this_week, want[1]) << tz << " " << at;
-      EXPECT_EQ(o.this_month, want[2]) << tz << " " << at;
-      EXPECT_EQ(o.last_30_days.messages, want30.messages) << tz << " " << at;
-      EXPECT_EQ(o.last_30_days.forwarded, want30.forwarded) << tz << " " << at;
-      EXPECT_EQ(o.last_30_days.ai_handled, want30.ai_handled) << tz << " " << at;
-      EXPECT_EQ(o.last_30_days.response_ms_sum, want30.response_ms_sum) << tz << " " << at;
-      EXPECT_EQ(o.last_30_days.responses, want30.responses) << tz << " " << at;
     }
+  };
+  // With 2 of the 3 sessions the user's hour rows are read by time (SQLite, migration 0018); with
+  // 2 of 9, session by session. Both must give the raw rows' answer.
+  auto by_time = [&] {
+    return with([&](db::Connection& c) { return reads_hours_by_time(c, user_); });
+  };
+  EXPECT_EQ(by_time(), !pg);
+  check_overview("2 of 3 sessions");
+  std::vector<std::string> more;
+  for (int i = 0; i < 6; ++i) more.push_back(new_session(other, "O" + std::to_string(i + 2)));
+  EXPECT_FALSE(by_time());
+  check_overview("2 of 9 sessions");
+  with([&](db::Connection& c) {
+    for (const auto& id : more) c.query("DELETE FROM sessions WHERE id = ?", {id});
+  });
+  EXPECT_EQ(by_time(), !pg);
+  if (!pg) {
+    // A database without the index (migrated down while a server still runs) is read the other
+    // way, not refused.
+    with([](db::Connection& c) { c.query("DROP INDEX idx_analytics_rollup_hour_time"); });
+    EXPECT_FALSE(by_time());
+    check_overview("2 of 3 sessions, no index");
   }
   // A 3-day report in a half-hour zone sums to the raw total.
   for (const auto& s : sessions) {

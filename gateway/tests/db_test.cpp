@@ -97,6 +97,66 @@ TEST_P(DbTest, TransactionRollsBackUnlessCommitted) {
   });
 }
 
+// for_each_row hands over what query() returns, row by row; SQLite refills one row in place, so a
+// cell that was text, NULL or a number in the row before must come out as this row's value.
+TEST_P(DbTest, ForEachRowSeesWhatQueryReturns) {
+  TestDatabase t(GetParam());
+  GW_REQUIRE_DB(t);
+  t.db().with_connection([&](Connection& c) {
+    c.execute_script("CREATE TABLE fer (k INTEGER PRIMARY KEY, s TEXT, n BIGINT)");
+    const std::string long_text(300, 'x');
+    const std::vector<std::pair<Value, Value>> rows = {
+        {std::string("a long first text that is longer than the next"), int64_t{1}},
+        {std::string("short"), nullptr},
+        {nullptr, int64_t{-7}},
+        {long_text, int64_t{1} << 40},
+        {std::string(""), int64_t{0}}};
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      c.query("INSERT INTO fer (k, s, n) VALUES (?, ?, ?)",
+              {static_cast<int64_t>(i), rows[i].first, rows[i].second});
+    }
+    const auto want = c.query("SELECT k, s, n FROM fer WHERE k >= ? ORDER BY k", {int64_t{0}});
+    ASSERT_EQ(want.rows.size(), rows.size());
+    std::size_t seen = 0;
+    const std::vector<Value> from = {int64_t{0}};
+    c.for_each_row("SELECT k, s, n FROM fer WHERE k >= ? ORDER BY k", from, [&](const Row& row) {
+      ASSERT_LT(seen, want.rows.size());
+      const auto& w = want.rows[seen];
+      EXPECT_EQ(row.integer(0), static_cast<int64_t>(seen));
+      EXPECT_EQ(row.is_null(1), w.is_null(1)) << seen;
+      if (!w.is_null(1)) {
+        EXPECT_EQ(row.text_view(1), w.text(1)) << seen;
+      }
+      EXPECT_EQ(row.is_null(2), w.is_null(2)) << seen;
+      if (!w.is_null(2)) {
+        EXPECT_EQ(row.integer(2), w.integer(2)) << seen;
+      }
+      ++seen;
+    });
+    EXPECT_EQ(seen, rows.size());
+    // Nothing to hand over; an error is thrown as by query().
+    c.for_each_row("SELECT k FROM fer WHERE k < ?", from, [](const Row&) { FAIL(); });
+    EXPECT_THROW(c.for_each_row("SELECT nope FROM fer", {}, [](const Row&) {}), DbError);
+    // The statement is reset after a callback throws: the same query runs again.
+    EXPECT_THROW(c.for_each_row("SELECT k, s, n FROM fer WHERE k >= ? ORDER BY k", from,
+                                [](const Row&) { throw std::runtime_error("stop"); }),
+                 std::runtime_error);
+    std::size_t again = 0;
+    c.for_each_row("SELECT k, s, n FROM fer WHERE k >= ? ORDER BY k", from,
+                   [&again](const Row&) { ++again; });
+    EXPECT_EQ(again, rows.size());
+    if (GetParam() == Dialect::sqlite) {
+      // The callback may not use the connection: the statement being stepped is in its cache.
+      c.for_each_row("SELECT k FROM fer WHERE k >= ?", from, [&c](const Row&) {
+        EXPECT_THROW(c.query("SELECT k FROM fer WHERE k >= ?", {int64_t{0}}), DbError);
+        EXPECT_THROW(c.execute_script("DELETE FROM fer"), DbError);
+      });
+      EXPECT_EQ(c.query("SELECT COUNT(*) FROM fer").rows.at(0).integer(0),
+                static_cast<int64_t>(rows.size()));
+    }
+  });
+}
+
 // PostgreSQL aborts a transaction at its first failed statement and answers its COMMIT with
 // "ROLLBACK" (no error): commit() must throw then. SQLite undoes only the failed statement.
 TEST_P(DbTest, ACommitThatRolledBackThrows) {

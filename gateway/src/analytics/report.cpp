@@ -276,6 +276,18 @@ class ReadScope {
 
 }  // namespace
 
+bool reads_hours_by_time(db::Connection& c, const std::string& user_id) {
+  if (c.dialect() != db::Dialect::sqlite) return false;
+  auto r = c.query(
+      "SELECT COUNT(*), COALESCE(SUM(user_id = ?), 0), EXISTS (SELECT 1 FROM sqlite_master WHERE "
+      "type = 'index' AND name = 'idx_analytics_rollup_hour_time') FROM sessions",
+      {user_id});
+  if (r.rows.empty()) return false;
+  const auto& row = r.rows.front();
+  const int64_t all = row.integer(0), own = row.integer(1);
+  return row.integer(2) != 0 && own > 0 && own * 4 >= all;
+}
+
 Counters& Counters::operator+=(const Counters& o) {
   messages += o.messages;
   group_messages += o.group_messages;
@@ -375,6 +387,8 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     for (auto x : cuts)
       if (x <= to) bounded.push_back(x);
     const auto signed_spans = signed_cover(bounded);
+    const bool hours_by_time = user_id && !session_id && full_columns == kOverviewCounters &&
+                               reads_hours_by_time(c, *user_id);
     std::string sql;
     for (std::size_t i = 0; i < signed_spans.size(); ++i) {
       if (i) sql += " UNION ALL ";
@@ -384,6 +398,8 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
       sql += read;
       sql += " FROM ";
       sql += signed_spans[i].table;
+      if (hours_by_time && std::string_view(signed_spans[i].table) == "analytics_rollup_hour")
+        sql += " INDEXED BY idx_analytics_rollup_hour_time";
       sql += " WHERE ";
       sql += filter;
       sql += " AND bucket_start >= ? AND bucket_start < ?";
@@ -397,7 +413,24 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     std::size_t next = 4;
     for (const auto& name : full)
       columns.emplace_back(name == "messages" ? 3 : next++, slot_of(name));
-    std::map<std::string, std::vector<Counters>> sums;
+    // Each session's windows, found by its id without a copy; rows come grouped by session
+    // except those read by time.
+    std::map<std::string, std::size_t, std::less<>> session_at;
+    std::vector<std::vector<Counters>> sums;
+    std::string last_id;
+    std::size_t last = 0;
+    auto windows_of = [&](std::string_view id) -> std::vector<Counters>& {
+      if (sums.empty() || id != last_id) {
+        auto it = session_at.find(id);
+        if (it == session_at.end()) {
+          it = session_at.emplace(std::string(id), sums.size()).first;
+          sums.emplace_back(starts.size());
+        }
+        last_id.assign(id);
+        last = it->second;
+      }
+      return sums[last];
+    };
     auto count = [&](std::vector<Counters>& windows, const db::Row& row, int64_t at, int64_t sign) {
       for (std::size_t k = 0; k < starts.size(); ++k) {
         if (at < starts[k]) continue;
@@ -409,15 +442,14 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
         }
       }
     };
-    for (const auto& row : c.query(sql, params).rows) {
+    c.for_each_row(sql, params, [&](const db::Row& row) {
       const auto& sp = signed_spans.at(static_cast<std::size_t>(row.integer(0)));
-      auto [it, fresh] = sums.try_emplace(row.text(1));
-      if (fresh) it->second.resize(starts.size());
+      auto& windows = windows_of(row.text_view(1));
       if (sp.plus_at != kNone)
-        count(it->second, row, sp.plus_at == kOwn ? row.integer(2) : sp.plus_at, 1);
-      if (sp.minus_at != kNone) count(it->second, row, sp.minus_at, -1);
-    }
-    for (auto& [id, windows] : sums) out.emplace_back(id, std::move(windows));
+        count(windows, row, sp.plus_at == kOwn ? row.integer(2) : sp.plus_at, 1);
+      if (sp.minus_at != kNone) count(windows, row, sp.minus_at, -1);
+    });
+    for (const auto& [id, at] : session_at) out.emplace_back(id, std::move(sums[at]));
     return out;
   }
   std::string sql = "SELECT session_id";

@@ -113,6 +113,15 @@ std::vector<std::pair<std::string, Counters>> sum_range(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, int64_t from, int64_t to);
 
+/// SQLite: whether sum_windows reads a user's hour rows (for the overview's counters) through the
+/// hour level's time-first index (migration 0018) rather than by one index seek per session and
+/// range of the primary key. Each such seek reads a page of its own: the overview's four local
+/// midnights cost 400 page reads for 100 sessions (docs/BENCHMARKS.md, "Analytics"). The
+/// time-first index holds every session's rows of an hour side by side, other users' too, so it
+/// pays when the user has at least a quarter of all sessions (and it is there: a database
+/// migrated down is read the other way). Always false on PostgreSQL.
+bool reads_hours_by_time(db::Connection& c, const std::string& user_id);
+
 /// Like sum_range for several windows [starts[k], to) at once (one scan); by session id, one
 /// Counters per start: from window `full_from` on the counters named in `full_columns` (a list
 /// like kAllCounters), only `messages` before it (the other counters 0).

@@ -2,6 +2,11 @@
 
 namespace gw::db {
 
+void Connection::for_each_row(std::string_view sql, std::span<const Value> params,
+                              const std::function<void(const Row&)>& on_row) {
+  for (const auto& row : query(sql, params).rows) on_row(row);
+}
+
 void Connection::begin() {
   query(dialect() == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN", {});
 }

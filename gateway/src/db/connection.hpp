@@ -2,6 +2,7 @@
 // One database connection. Implementations: SQLite (db/sqlite.cpp), PostgreSQL (db/postgres.cpp).
 // SQL uses '?' placeholders on both backends (rewritten to $n for PostgreSQL).
 // Thread safety: a connection is used by one thread at a time (the pool hands it out).
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -18,6 +19,12 @@ class Connection {
   [[nodiscard]] virtual Dialect dialect() const noexcept = 0;
   /// Runs one statement with bound parameters.
   virtual Result query(std::string_view sql, std::span<const Value> params) = 0;
+  /// Runs one statement and calls `on_row` with each row as it is read. SQLite does not collect
+  /// the rows: `on_row` gets the same Row each time, refilled, valid until it returns (for
+  /// reports that fold thousands of rows). Other backends hand over the rows of query(). The
+  /// callback must not use this connection (SQLite throws DbError(other) if it does).
+  virtual void for_each_row(std::string_view sql, std::span<const Value> params,
+                            const std::function<void(const Row&)>& on_row);
   /// Runs several ';'-separated statements without parameters (migrations).
   virtual void execute_script(std::string_view sql) = 0;
   /// False once the connection is known to be unusable; the pool then discards it.

@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -294,47 +295,44 @@ class SqliteConnection final : public Connection {
   }
 
   void execute_script(std::string_view sql) override {
+    refuse_while_stepping();
     Turn turn(*this, true);
     exec_raw(sql);
   }
 
   Result query(std::string_view sql, std::span<const Value> params) override {
-    sqlite3_stmt* stmt = prepare(sql);
-    // BEGIN IMMEDIATE takes the write lock; other transaction statements write nothing.
-    const bool writes = sqlite3_stmt_readonly(stmt) == 0 ||
-                        util::iequals(sql.substr(0, 15), "BEGIN IMMEDIATE") ||
-                        util::iequals(sql.substr(0, 15), "BEGIN EXCLUSIVE");
-    Turn turn(*this, writes);  // ends after the statement is reset (its transaction may end then)
-    if (turn.moved()) stmt = prepare(sql);  // the same statement on the writer handle
-    struct Reset {
-      sqlite3_stmt* s;
-      ~Reset() {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
-      }
-    } reset{stmt};
-
-    int expected = sqlite3_bind_parameter_count(stmt);
-    if (expected != static_cast<int>(params.size())) {
-      throw DbError(DbError::Kind::other, "statement expects " + std::to_string(expected) +
-                                              " parameters, got " + std::to_string(params.size()));
-    }
-    for (size_t i = 0; i < params.size(); ++i) bind(stmt, static_cast<int>(i + 1), params[i]);
-
     Result r;
-    int ncols = sqlite3_column_count(stmt);
-    for (int c = 0; c < ncols; ++c) r.columns.emplace_back(sqlite3_column_name(stmt, c));
-    while (true) {
-      int rc = sqlite3_step(stmt);
-      if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) throw error_for(rc, sqlite3_errmsg(cur_->db));
-      std::vector<Value> cells;
-      cells.reserve(static_cast<size_t>(ncols));
-      for (int c = 0; c < ncols; ++c) cells.push_back(column(stmt, c));
-      r.rows.emplace_back(std::move(cells));
-    }
-    r.affected = sqlite3_changes(cur_->db);
+    r.affected = run(
+        sql, params,
+        [&r](sqlite3_stmt* stmt, int ncols) {
+          for (int c = 0; c < ncols; ++c) r.columns.emplace_back(sqlite3_column_name(stmt, c));
+        },
+        [&r](sqlite3_stmt* stmt, int ncols) {
+          std::vector<Value> cells;
+          cells.reserve(static_cast<size_t>(ncols));
+          for (int c = 0; c < ncols; ++c) cells.push_back(column(stmt, c));
+          r.rows.emplace_back(std::move(cells));
+        });
     return r;
+  }
+
+  void for_each_row(std::string_view sql, std::span<const Value> params,
+                    const std::function<void(const Row&)>& on_row) override {
+    std::optional<Row> row;
+    struct Stepping {
+      bool& on;
+      ~Stepping() { on = false; }
+    } stepping{stepping_};
+    run(
+        sql, params,
+        [this, &row](sqlite3_stmt*, int ncols) {
+          row.emplace(std::vector<Value>(static_cast<size_t>(ncols)));
+          stepping_ = true;  // from here on, the statement is mid-step
+        },
+        [&row, &on_row](sqlite3_stmt* stmt, int ncols) {
+          for (int c = 0; c < ncols; ++c) refill(stmt, c, row->at(static_cast<size_t>(c)));
+          on_row(*row);
+        });
   }
 
  private:
@@ -377,6 +375,54 @@ class SqliteConnection final : public Connection {
 
   void exec_raw(std::string_view sql) { exec_on(cur_->db, sql); }
 
+  // A statement run from inside for_each_row's callback could reset or finalize the statement
+  // being stepped, or move the connection to the writer handle under it.
+  void refuse_while_stepping() const {
+    if (stepping_) {
+      throw DbError(DbError::Kind::other,
+                    "the connection is still reading rows for for_each_row: its callback must "
+                    "not use it");
+    }
+  }
+
+  // Prepares (or takes from the cache), binds and steps one statement: `start(stmt, columns)`
+  // once, then `each(stmt, columns)` at every row. Returns the rows it changed.
+  template <class Start, class Each>
+  int64_t run(std::string_view sql, std::span<const Value> params, Start&& start, Each&& each) {
+    refuse_while_stepping();
+    sqlite3_stmt* stmt = prepare(sql);
+    // BEGIN IMMEDIATE takes the write lock; other transaction statements write nothing.
+    const bool writes = sqlite3_stmt_readonly(stmt) == 0 ||
+                        util::iequals(sql.substr(0, 15), "BEGIN IMMEDIATE") ||
+                        util::iequals(sql.substr(0, 15), "BEGIN EXCLUSIVE");
+    Turn turn(*this, writes);  // ends after the statement is reset (its transaction may end then)
+    if (turn.moved()) stmt = prepare(sql);  // the same statement on the writer handle
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+
+    int expected = sqlite3_bind_parameter_count(stmt);
+    if (expected != static_cast<int>(params.size())) {
+      throw DbError(DbError::Kind::other, "statement expects " + std::to_string(expected) +
+                                              " parameters, got " + std::to_string(params.size()));
+    }
+    for (size_t i = 0; i < params.size(); ++i) bind(stmt, static_cast<int>(i + 1), params[i]);
+
+    const int ncols = sqlite3_column_count(stmt);
+    start(stmt, ncols);
+    while (true) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) throw error_for(rc, sqlite3_errmsg(cur_->db));
+      each(stmt, ncols);
+    }
+    return sqlite3_changes(cur_->db);
+  }
+
   sqlite3_stmt* prepare(std::string_view sql) {
     auto& cache = cur_->cache;
     std::string key(sql);
@@ -407,6 +453,21 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
   }
 
+  // Like column(), into a cell of the previous row: a text cell keeps its string's memory.
+  static void refill(sqlite3_stmt* stmt, int c, Value& cell) {
+    if (sqlite3_column_type(stmt, c) == SQLITE_TEXT) {
+      auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+      const auto n = static_cast<size_t>(sqlite3_column_bytes(stmt, c));
+      if (auto s = std::get_if<std::string>(&cell)) {
+        s->assign(p, n);
+      } else {
+        cell = std::string(p, n);
+      }
+      return;
+    }
+    cell = column(stmt, c);
+  }
+
   static Value column(sqlite3_stmt* stmt, int c) {
     switch (sqlite3_column_type(stmt, c)) {
       case SQLITE_INTEGER:
@@ -428,6 +489,7 @@ class SqliteConnection final : public Connection {
 
   std::shared_ptr<FileState> file_;  // null for an in-memory database
   bool holding_ = false;             // this connection has the write turn
+  bool stepping_ = false;            // inside for_each_row's callback
   Handle own_;                       // reads outside a write transaction
   Handle* cur_ = &own_;              // own_, or the file's writer handle while holding the turn
 };

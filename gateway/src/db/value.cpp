@@ -11,6 +11,18 @@ const Value& Row::at(size_t i) const {
   return cells_[i];
 }
 
+Value& Row::at(size_t i) {
+  if (i >= cells_.size()) {
+    throw DbError(DbError::Kind::other, "column index " + std::to_string(i) + " out of range");
+  }
+  return cells_[i];
+}
+
+std::string_view Row::text_view(size_t i) const {
+  if (auto s = std::get_if<std::string>(&at(i))) return *s;
+  throw DbError(DbError::Kind::other, "column " + std::to_string(i) + " is not text");
+}
+
 bool Row::is_null(size_t i) const {
   return std::holds_alternative<std::nullptr_t>(at(i));
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -50,6 +51,10 @@ class Row {
   [[nodiscard]] std::optional<std::string> opt_text(size_t i) const;
   [[nodiscard]] std::optional<int64_t> opt_integer(size_t i) const;
   [[nodiscard]] const Value& at(size_t i) const;
+  /// A text cell without a copy; valid while the row is (throws DbError(other) unless text).
+  [[nodiscard]] std::string_view text_view(size_t i) const;
+  /// The cell itself, for a backend that refills one row in place (Connection::for_each_row).
+  [[nodiscard]] Value& at(size_t i);
 
  private:
   std::vector<Value> cells_;

@@ -1,0 +1,1 @@
+DROP INDEX idx_analytics_rollup_hour_time;
