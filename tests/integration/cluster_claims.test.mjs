@@ -11,10 +11,9 @@
 // X-Webhook-Id once node A's heartbeat is stale.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { pairedPeer } from '../../emulator/src/peer.mjs';
-import { call, freshPostgresDatabase, login, repoRoot, sleep, sql, startGateway, waitFor } from './harness.mjs';
-import { createSession, newUser, startEmulator } from './wa_env.mjs';
+import { call, freshPostgresDatabase, login, sleep, sql, waitFor } from './harness.mjs';
+import { createSession, newUser, startClusterNode, startEmulator } from './wa_env.mjs';
 import { startReceiver } from './receiver.mjs';
 
 const TTL = 6;
@@ -60,22 +59,7 @@ describe('cluster: webhook deliveries claimed by any live node', { skip }, () =>
     await emu?.stop();
   });
 
-  const node = (id, env = {}) => startGateway({
-    dialect: 'postgres',
-    env: {
-      ...emu.env,
-      DATABASE_URL: dbUrl,
-      DASHBOARD_DIR: path.join(repoRoot, 'frontend/dist'),
-      CLUSTER_ENABLED: 'true',
-      NODE_ID: id,
-      LEASE_TTL_SECONDS: String(TTL),
-      LEASE_RENEW_SECONDS: String(RENEW),
-      JWT_SECRET: 'claims-test-jwt-secret-0123456789abcdef0123456',
-      PIN_SECRET: 'claims-test-pin-secret-0123456789abcdef0123456',
-      WEBHOOK_TIMEOUT_SECONDS: '120',
-      ...env,
-    },
-  });
+  const node = (id, env = {}) => startClusterNode({ emu, dbUrl, id, ttl: TTL, renew: RENEW, env });
   const ownerOf = (id) => sql(live ?? a, `SELECT node_id FROM session_leases WHERE session_id = '${id}' AND expires_at > now()`)[0]?.[0];
   const requestsFor = (id) => rx.requests.filter((q) => q.json.message?.id === id);
 

@@ -10,10 +10,9 @@
 // peer, one session moves to B, and B delivers that bot's next message.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { pairedPeer } from '../../emulator/src/peer.mjs';
-import { call, freshPostgresDatabase, login, repoRoot, sleep, sql, startGateway, waitFor } from './harness.mjs';
-import { createSession, newUser, startEmulator } from './wa_env.mjs';
+import { call, freshPostgresDatabase, login, sleep, sql, waitFor } from './harness.mjs';
+import { createSession, newUser, startClusterNode, startEmulator } from './wa_env.mjs';
 import { startReceiver } from './receiver.mjs';
 
 const TTL = 6;
@@ -50,21 +49,7 @@ describe('cluster rebalancing and webhooks in flight', { skip }, () => {
     await emu?.stop();
   });
 
-  const node = (id) => startGateway({
-    dialect: 'postgres',
-    env: {
-      ...emu.env,
-      DATABASE_URL: dbUrl,
-      DASHBOARD_DIR: path.join(repoRoot, 'frontend/dist'),
-      CLUSTER_ENABLED: 'true',
-      NODE_ID: id,
-      LEASE_TTL_SECONDS: String(TTL),
-      LEASE_RENEW_SECONDS: String(RENEW),
-      JWT_SECRET: 'rebalance-test-jwt-secret-0123456789abcdef012',
-      PIN_SECRET: 'rebalance-test-pin-secret-0123456789abcdef012',
-      WEBHOOK_TIMEOUT_SECONDS: '120',
-    },
-  });
+  const node = (id) => startClusterNode({ emu, dbUrl, id, ttl: TTL, renew: RENEW });
   const owners = () => new Map(sql(a, 'SELECT session_id, node_id FROM session_leases WHERE expires_at > now()'));
   const countOn = (m, id) => [...m.values()].filter((n) => n === id).length;
 

@@ -8,8 +8,30 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { Emulator } from '../../emulator/src/server.mjs';
-import { call, generatePin, login, sleep } from './harness.mjs';
+import { call, generatePin, login, repoRoot, sleep, startGateway } from './harness.mjs';
 import { checkWsMessage } from './openapi.mjs';
+
+/**
+ * Starts one node of a cluster test (docs/CLUSTER.md): a gateway in cluster mode on `dbUrl`,
+ * pointed at the emulator, with the given lease times and secrets shared by every node; `env`
+ * adds or overrides variables.
+ */
+export const startClusterNode = ({ emu, dbUrl, id, ttl, renew, env = {} }) => startGateway({
+  dialect: 'postgres',
+  env: {
+    ...emu.env,
+    DATABASE_URL: dbUrl,
+    DASHBOARD_DIR: path.join(repoRoot, 'frontend/dist'),
+    CLUSTER_ENABLED: 'true',
+    NODE_ID: id,
+    LEASE_TTL_SECONDS: String(ttl),
+    LEASE_RENEW_SECONDS: String(renew),
+    JWT_SECRET: 'cluster-test-jwt-secret-0123456789abcdef0123456',
+    PIN_SECRET: 'cluster-test-pin-secret-0123456789abcdef0123456',
+    WEBHOOK_TIMEOUT_SECONDS: '120',
+    ...env,
+  },
+});
 
 /** Starts the emulator; returns its control helpers and the gateway variables that point at it. */
 export async function startEmulator(options = {}) {

@@ -157,6 +157,16 @@ http::Response decode_response(const std::string& text) {
   return r;
 }
 
+// The node whose lease on the session is live, if any.
+std::optional<std::string> live_owner(db::Connection& c, const std::string& session_id) {
+  auto r = c.query(
+      "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
+      "AND node_id <> ''",
+      {session_id});
+  if (r.rows.empty()) return std::nullopt;
+  return r.rows.front().text(0);
+}
+
 bool placing_route(const http::Route& route) {
   return route.method == "POST" && (route.pattern == "/api/v1/sessions/:id/start" ||
                                     route.pattern == "/api/v1/sessions/:id/reconnect" ||
@@ -798,18 +808,10 @@ asio::awaitable<std::optional<std::string>> Cluster::route_to(const http::Reques
   // serialized by an advisory lock, so concurrent starts see each other's leases and none
   // overshoots its share.
   auto target = co_await db_.run([&](db::Connection& c) -> std::optional<std::string> {
-    auto owner_now = [&]() -> std::optional<std::string> {
-      auto r = c.query(
-          "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
-          "AND node_id <> ''",
-          {*id});
-      if (r.rows.empty()) return std::nullopt;
-      return r.rows.front().text(0);
-    };
-    if (!placing) return owner_now();
+    if (!placing) return live_owner(c, *id);
     db::Transaction tx(c);
     c.query("SELECT pg_advisory_xact_lock(?)", {kPlacementLock});
-    if (auto o = owner_now()) return o;
+    if (auto o = live_owner(c, *id)) return o;
     auto n = c.query(
         "SELECT n.node_id, (SELECT COUNT(*) FROM session_leases l WHERE l.node_id = n.node_id "
         "AND l.expires_at > now()) FROM cluster_nodes n WHERE n.heartbeat_at > " +
@@ -912,14 +914,8 @@ asio::awaitable<std::optional<http::Response>> Cluster::relay_reply(const std::s
   const auto deadline = Clock::now() + options_.ttl + 2 * options_.renew;
   asio::steady_timer timer(co_await asio::this_coro::executor);
   while (true) {
-    auto owner = co_await db_.run([&](db::Connection& c) -> std::optional<std::string> {
-      auto r = c.query(
-          "SELECT node_id FROM session_leases WHERE session_id = ? AND expires_at > now() "
-          "AND node_id <> ''",
-          {session_id});
-      if (r.rows.empty()) return std::nullopt;
-      return r.rows.front().text(0);
-    });
+    auto owner = co_await db_.run(
+        [&](db::Connection& c) -> std::optional<std::string> { return live_owner(c, session_id); });
     if (owner && *owner == options_.node_id) co_return std::nullopt;
     if (owner) {
       auto res = co_await relay(*owner, req, options_.reply_relay_timeout);
