@@ -32,6 +32,10 @@ const { values: opt } = parseArgs({
     // Extra gateway variables ("K=V ...") of the compare run only: with --compare-bin the same
     // binary, an A/B of one setting.
     'compare-env': { type: 'string' },
+    // The compare run without the analytics rollups (its database's triggers on `analytics`
+    // dropped or disabled once its bots are linked): with --compare-bin the same binary, what the
+    // rollups cost the pipeline.
+    'compare-without-rollups': { type: 'boolean', default: false },
     'pg-url': { type: 'string' },
     sessions: { type: 'string', default: '100' },
     senders: { type: 'string', default: '10' },
@@ -239,6 +243,17 @@ const round = async (dialect, roundNo, bin, label, env = {}) => {
     setup = await gatewayWithBots({ bin, dialect, pgUrl: opt['pg-url'], tag: 'pipe', host, bots: B, webhookUrl: rx.url, env })
     const { gw, phones, base, dataDir, dbUrl } = setup
     out.pair_bots_ms = setup.pairMs
+    if (label === 'compare' && opt['compare-without-rollups']) {
+      if (dialect === 'sqlite') {
+        const file = path.join(dataDir, 'gateway.db')
+        const names = execFileSync('sqlite3', [file, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)
+        execFileSync('sqlite3', ['-cmd', '.timeout 10000', file, names.map((n) => `DROP TRIGGER ${n};`).join(' ')])
+      } else {
+        execFileSync('psql', [dbUrl, '-qc', 'ALTER TABLE analytics DISABLE TRIGGER USER'])
+      }
+      out.without_rollups = true
+      note('  analytics rollup triggers off for this run')
+    }
     await host.call('bots', { phones })
     note(`  ${B} bots connected (${(out.pair_bots_ms / 1000).toFixed(1)} s); pairing ${S} Baileys senders`)
     out.pair_senders = await host.call('senders', { count: S, base: 16660000000 })

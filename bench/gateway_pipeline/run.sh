@@ -10,7 +10,9 @@
 #   JSON lines) GATEWAY_ENV="K=V ..." (extra gateway variables) COMPARE_BIN=PATH (another
 #   wa-gateway measured in the same rounds, before this tree's on each database: an A/B run)
 #   COMPARE_ENV="K=V ..." (gateway variables of the COMPARE_BIN run only: COMPARE_BIN set to
-#   "self" measures this tree's binary twice, with and without them).
+#   "self" measures this tree's binary twice, with and without them) COMPARE_WITHOUT_ROLLUPS=1
+#   (the COMPARE_BIN run without the analytics rollup triggers: with COMPARE_BIN=self, what the
+#   rollups cost the pipeline).
 # One JSON line per measurement on stdout, then a summary; results go to docs/BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,4 +26,4 @@ node bench/gateway_pipeline/run.mjs --bin "$gateway" ${pg_url:+--pg-url "$pg_url
   --latency-rate "${LATENCY_RATE:-100}" --latency-s "${LATENCY_S:-30}" \
   --rates "${RATES:-250,500,750,1000,1500,2000,2500}" --step-s "${STEP_S:-30}" ${OUT:+--out "$OUT"} \
   ${COMPARE_BIN:+--compare-bin "$([ "$COMPARE_BIN" = self ] && echo "$gateway" || echo "$COMPARE_BIN")"} \
-  ${COMPARE_ENV:+--compare-env "$COMPARE_ENV"}
+  ${COMPARE_ENV:+--compare-env "$COMPARE_ENV"} ${COMPARE_WITHOUT_ROLLUPS:+--compare-without-rollups}
