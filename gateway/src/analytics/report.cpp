@@ -417,19 +417,16 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     // except those read by time.
     std::map<std::string, std::size_t, std::less<>> session_at;
     std::vector<std::vector<Counters>> sums;
-    std::string last_id;
-    std::size_t last = 0;
+    auto last = session_at.end();  // the previous row's session (map iterators stay valid)
     auto windows_of = [&](std::string_view id) -> std::vector<Counters>& {
-      if (sums.empty() || id != last_id) {
-        auto it = session_at.find(id);
-        if (it == session_at.end()) {
-          it = session_at.emplace(std::string(id), sums.size()).first;
+      if (last == session_at.end() || last->first != id) {
+        last = session_at.find(id);
+        if (last == session_at.end()) {
+          last = session_at.emplace(std::string(id), sums.size()).first;
           sums.emplace_back(starts.size());
         }
-        last_id.assign(id);
-        last = it->second;
       }
-      return sums[last];
+      return sums[last->second];
     };
     auto count = [&](std::vector<Counters>& windows, const db::Row& row, int64_t at, int64_t sign) {
       for (std::size_t k = 0; k < starts.size(); ++k) {

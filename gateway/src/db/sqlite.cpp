@@ -453,16 +453,12 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_OK) throw error_for(rc, sqlite3_errmsg(cur_->db));
   }
 
-  // Like column(), into a cell of the previous row: a text cell keeps its string's memory.
+  // Like column(), into a cell of the previous row: text into a text cell keeps its memory.
   static void refill(sqlite3_stmt* stmt, int c, Value& cell) {
-    if (sqlite3_column_type(stmt, c) == SQLITE_TEXT) {
+    auto* s = std::get_if<std::string>(&cell);
+    if (s && sqlite3_column_type(stmt, c) == SQLITE_TEXT) {
       auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
-      const auto n = static_cast<size_t>(sqlite3_column_bytes(stmt, c));
-      if (auto s = std::get_if<std::string>(&cell)) {
-        s->assign(p, n);
-      } else {
-        cell = std::string(p, n);
-      }
+      s->assign(p, static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
       return;
     }
     cell = column(stmt, c);

@@ -1,6 +1,7 @@
 #include "db/value.hpp"
 
 #include <charconv>
+#include <utility>
 
 namespace gw::db {
 
@@ -12,10 +13,7 @@ const Value& Row::at(size_t i) const {
 }
 
 Value& Row::at(size_t i) {
-  if (i >= cells_.size()) {
-    throw DbError(DbError::Kind::other, "column index " + std::to_string(i) + " out of range");
-  }
-  return cells_[i];
+  return const_cast<Value&>(std::as_const(*this).at(i));
 }
 
 std::string_view Row::text_view(size_t i) const {

@@ -69,6 +69,11 @@ std::string claimed_columns() {
   return cols;
 }
 
+// Gives back this node's claim of a row (parameters: row id, node id); nothing if it has none.
+constexpr const char* kUnclaim =
+    "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
+    "WHERE id = ? AND claimed_by = ?";
+
 // What this node's own claim of a delivery checks (parameters: node id, the attempts the node
 // read): still its claim, and no attempt recorded since, by anyone.
 constexpr const char* kStillMine = "claimed_by = ? AND attempts = ?";
@@ -594,10 +599,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
           // while this attempt ran (its poll, after another node's attempt) is given back: no
           // other delivery of the row runs here (it was in flight).
           fenced = true;
-          c.query(
-              "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
-              "WHERE id = ? AND claimed_by = ?",
-              {d->id, options_.node_id});
+          c.query(kUnclaim, {d->id, options_.node_id});
           tx.commit();
           return;
         }
@@ -627,10 +629,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     // claim is given back here, or has run out).
     log::warn("webhook outcome not saved", {{"delivery_id", d->delivery_id}, {"error", e.what()}});
   }
-  if (!saved && !fenced && cluster()) {
-    std::vector<int64_t> ids(1, d->id);
-    co_await unclaim(std::move(ids));
-  }
+  if (!saved && !fenced && cluster()) co_await give_back(d);
   if (fenced) {
     // The receiver got this id twice (at least once, as documented); its answer is not sent:
     // the node holding the claim sends its own.
@@ -721,12 +720,7 @@ asio::awaitable<void> DeliveryWorker::unclaim(std::vector<int64_t> ids) {
     co_await db_.run([&](db::Connection& c) {
       db::Transaction tx(c);
       c.execute_script("SET LOCAL synchronous_commit = off");  // as kNoFlushWait
-      for (const auto id : ids) {
-        c.query(
-            "UPDATE webhook_deliveries SET claimed_by = NULL, claim_until = NULL "
-            "WHERE id = ? AND claimed_by = ?",
-            {id, me});
-      }
+      for (const auto id : ids) c.query(kUnclaim, {id, me});
       tx.commit();
     });
   } catch (const std::exception& e) {
