@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """The write cost of the analytics rollup triggers on SQLite, as the gateway pays it: prepared
 statements reused (the gateway caches them per connection, db/sqlite.cpp; so does Python's sqlite3
-module), WAL, synchronous=NORMAL, foreign keys, temp_store=MEMORY. Per message: one transaction inserting the analytics row (the
-inbound path) and one updating its webhook outcome (the delivery worker). Rounds alternate with
-the triggers, without the time-of-day trigger of migration 0015, without any, and without the
-time-first hour index of migration 0018 (when the database has it); prints one JSON line with
-the median microseconds per message of each.
+module), WAL, synchronous=NORMAL, foreign keys, temp_store=MEMORY. Per message: one transaction
+inserting the analytics row (the inbound path) and one updating its webhook outcome (the delivery
+worker). Rounds alternate between these variants:
+  with_rollups  the triggers, the row's quarter at or after the fold mark (migration 0019): what a
+                message pays (its quarter only; the fold adds it to the coarser levels later);
+  late          the triggers, the row's quarter before the fold mark (a row written with a past
+                time, or a webhook outcome after its quarter was folded): every level, as before;
+  without       no rollup trigger at all;
+  no_index      the triggers without the time-first hour index of migration 0018 (if there).
+Without the fold table (a database below 0019) "with_rollups" and "late" are the same. Prints one JSON
+line with the median microseconds per message of each.
 Usage: write_sqlite.py DB_FILE SESSION_ID [MESSAGES_PER_ROUND] [ROUNDS]"""
 import json, sqlite3, statistics, sys, time
 
@@ -21,15 +27,24 @@ triggers = [r[0] for r in c.execute(
     "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'")]
 names = [r[0] for r in c.execute(
     "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'")]
+folded = c.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                   "name = 'analytics_fold'").fetchone()
+mark = c.execute("SELECT folded_before FROM analytics_fold").fetchone()[0] if folded else None
 
-def run(tag):
+def stamp(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+
+def run(tag, late):
+    # Now, or just after the mark if that is later (right after seeding it may be). Late rows: a
+    # day before the mark, in quarters that were folded.
+    at = stamp(mark - 86400) if late and mark else stamp(max(time.time(), (mark or 0) + 1))
     t = time.perf_counter()
     for i in range(n):
         c.execute("BEGIN IMMEDIATE")
         cur = c.execute(
             "INSERT INTO analytics (session_id, message_id, message_type, is_group, is_mention, "
             "webhook_sent, created_at) VALUES (?, ?, 'text', 0, 0, 0, ?) RETURNING id",
-            (session, f"W{tag}{i}", time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())))
+            (session, f"W{tag}{i}", at))
         rid = cur.fetchone()[0]
         c.execute("COMMIT")
         c.execute("BEGIN IMMEDIATE")
@@ -38,35 +53,28 @@ def run(tag):
         c.execute("COMMIT")
     return (time.perf_counter() - t) * 1e6 / n
 
-# Also without the time-of-day trigger of migration 0015 alone (the 0010 rollups kept): what that
-# level adds.
-time_of_day = [n for n in names if n.startswith("analytics_rollup_time_of_day")]
-# And without the hour level's time-first index of migration 0018 alone, when it is there.
 hour_time = c.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
                       "name = 'idx_analytics_rollup_hour_time'").fetchone()
-with_, without, without_tod, without_hour_time = [], [], [], []
+out = {"with_rollups": [], "late": [], "without": [], "no_index": []}
 for r in range(rounds):
-    with_.append(run(f"a{r}-"))
+    out["with_rollups"].append(run(f"a{r}-", False))
+    out["late"].append(run(f"l{r}-", True))
     if hour_time:
         c.execute("DROP INDEX idx_analytics_rollup_hour_time")
         try:
-            without_hour_time.append(run(f"d{r}-"))
+            out["no_index"].append(run(f"d{r}-", False))
         finally:
             c.execute(hour_time[0])
-    for name in time_of_day:
-        c.execute(f"DROP TRIGGER {name}")
-    without_tod.append(run(f"c{r}-"))
     for name in names:
-        if name not in time_of_day:
-            c.execute(f"DROP TRIGGER {name}")
-    without.append(run(f"b{r}-"))
-    for sql in triggers:
-        c.execute(sql)
-print(json.dumps({"us_per_message_with_rollups": round(statistics.median(with_), 1),
-                  "us_per_message_without": round(statistics.median(without), 1),
-                  "us_per_message_without_time_of_day": round(statistics.median(without_tod), 1),
-                  "rounds_with": [round(x) for x in with_], "rounds_without": [round(x) for x in without],
-                  "rounds_without_time_of_day": [round(x) for x in without_tod],
-                  **({"us_per_message_without_hour_time_index": round(statistics.median(without_hour_time), 1),
-                      "rounds_without_hour_time_index": [round(x) for x in without_hour_time]}
-                     if hour_time else {})}))
+        c.execute(f"DROP TRIGGER {name}")
+    try:
+        out["without"].append(run(f"b{r}-", False))
+    finally:
+        for sql in triggers:
+            c.execute(sql)
+res = {"fold_mark": mark}
+for k, v in out.items():
+    if v:
+        res[f"us_per_message_{k}"] = round(statistics.median(v), 1)
+        res[f"rounds_{k}"] = [round(x) for x in v]
+print(json.dumps(res))

@@ -490,142 +490,168 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
     if (pick(5) == 0) r.error = "HTTP 500";
     return r;
   };
-  for (int i = 0; i < 400; ++i) {
-    if (ids.empty() || pick(3) > 0) {
-      ids.push_back(add(sessions[pick(3)], random_row()));
-      continue;
-    }
-    const int64_t id = ids[static_cast<std::size_t>(pick(static_cast<int>(ids.size())))];
-    auto r = random_row();
-    with([&](db::Connection& c) {
-      db::Transaction tx(c);
-      if (pick(4) == 0) {  // moved in time as well (no writer does this today; still exact)
-        c.query("UPDATE analytics SET created_at = ? WHERE id = ?", {r.at, id});
-      }
-      c.query(
-          "UPDATE analytics SET message_type = ?, is_group = ?, is_mention = ?, webhook_sent = ?, "
-          "webhook_success = ?, webhook_response_time_ms = ?, error_message = ? WHERE id = ?",
-          {r.type, int64_t{r.group}, int64_t{r.mention}, int64_t{r.sent}, int64_t{r.success},
-           r.rt ? db::Value(*r.rt) : db::Value(nullptr),
-           r.error ? db::Value(*r.error) : db::Value(nullptr), id});
-      tx.commit();
-    });
-  }
-  // The expectation, from the raw rows by this test's own arithmetic.
   const bool pg = GetParam() == db::Dialect::postgres;
-  auto raw = with([&](db::Connection& c) {
-    return c.query(std::string("SELECT session_id, ") +
-                   (pg ? "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
-                       : "CAST(strftime('%s', created_at) AS INTEGER)") +
-                   ", message_type, is_group, is_mention, webhook_sent, webhook_success, "
-                   "webhook_response_time_ms, error_message FROM analytics");
-  });
-  for (const auto& [table, width] : {std::pair{"analytics_rollup_quarter", int64_t{900}},
-                                     std::pair{"analytics_rollup_hour", int64_t{3600}},
-                                     std::pair{"analytics_rollup_day", int64_t{86400}}}) {
-    std::map<std::pair<std::string, int64_t>, Counters> want;
-    for (const auto& row : raw.rows) {
-      const int64_t t = row.integer(1);
-      auto& c = want[{row.text(0), t - t % width}];
-      const bool group = row.integer(3) != 0, mention = row.integer(4) != 0;
-      const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
-      c.messages += 1;
-      c.group_messages += group;
-      c.group_mentions += group && mention;
-      c.forwarded += sent;
-      c.ai_handled += ok;
-      c.errors += !row.is_null(8) || (sent && !ok);
-      if (ok && !row.is_null(7)) {
-        c.response_ms_sum += row.integer(7);
-        c.responses += 1;
+  // SQLite folds the coarse levels from the quarters (migration 0019): they hold the quarters
+  // before the mark. Here the mark starts inside the traffic, so that rows land on both sides of
+  // it, move across it, and are changed after their quarter was folded.
+  if (!pg) {
+    with([&](db::Connection& c) {
+      c.query("UPDATE analytics_fold SET folded_before = ?", {base + 86400 + 2700});
+    });
+  }
+  auto mark = [&] { return with([](db::Connection& c) { return fold_mark(c); }); };
+  auto traffic = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      if (ids.empty() || pick(3) > 0) {
+        ids.push_back(add(sessions[pick(3)], random_row()));
+        continue;
       }
-      const auto type = row.text(2);
-      for (std::size_t k = 0; k < kMessageTypes.size(); ++k) c.types[k] += type == kMessageTypes[k];
+      const int64_t id = ids[static_cast<std::size_t>(pick(static_cast<int>(ids.size())))];
+      auto r = random_row();
+      with([&](db::Connection& c) {
+        db::Transaction tx(c);
+        if (pick(4) == 0) {  // moved in time as well (no writer does this today; still exact)
+          c.query("UPDATE analytics SET created_at = ? WHERE id = ?", {r.at, id});
+        }
+        c.query(
+            "UPDATE analytics SET message_type = ?, is_group = ?, is_mention = ?, webhook_sent = "
+            "?, "
+            "webhook_success = ?, webhook_response_time_ms = ?, error_message = ? WHERE id = ?",
+            {r.type, int64_t{r.group}, int64_t{r.mention}, int64_t{r.sent}, int64_t{r.success},
+             r.rt ? db::Value(*r.rt) : db::Value(nullptr),
+             r.error ? db::Value(*r.error) : db::Value(nullptr), id});
+        tx.commit();
+      });
     }
-    std::map<std::pair<std::string, int64_t>, Counters> got;
-    auto rows = with([&](db::Connection& c) {
-      return c.query(std::string("SELECT session_id, bucket_start, messages, group_messages, "
-                                 "group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
-                                 "responses, type_text, type_image, type_document, type_audio, "
-                                 "type_video, type_sticker, type_location, type_contact, "
-                                 "type_reaction, type_poll, type_unknown FROM ") +
-                     table + " WHERE messages <> 0");
+  };
+  traffic(300);
+  // The expectation, from the raw rows by this test's own arithmetic.
+  db::Result raw;
+  auto load_raw = [&] {
+    raw = with([&](db::Connection& c) {
+      return c.query(std::string("SELECT session_id, ") +
+                     (pg ? "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
+                         : "CAST(strftime('%s', created_at) AS INTEGER)") +
+                     ", message_type, is_group, is_mention, webhook_sent, webhook_success, "
+                     "webhook_response_time_ms, error_message FROM analytics");
     });
-    for (const auto& row : rows.rows) {
-      Counters c;
-      c.messages = row.integer(2);
-      c.group_messages = row.integer(3);
-      c.group_mentions = row.integer(4);
-      c.forwarded = row.integer(5);
-      c.ai_handled = row.integer(6);
-      c.errors = row.integer(7);
-      c.response_ms_sum = row.integer(8);
-      c.responses = row.integer(9);
-      for (std::size_t k = 0; k < c.types.size(); ++k) c.types[k] = row.integer(10 + k);
-      got[{row.text(0), row.integer(1)}] = c;
+  };
+  // Every level against the raw rows: the quarters all of them, the coarse levels those whose
+  // quarter starts before the fold mark.
+  auto check_tables = [&](const char* how) {
+    const int64_t folded_before = mark();
+    for (const auto& [table, width] : {std::pair{"analytics_rollup_quarter", int64_t{900}},
+                                       std::pair{"analytics_rollup_hour", int64_t{3600}},
+                                       std::pair{"analytics_rollup_day", int64_t{86400}}}) {
+      std::map<std::pair<std::string, int64_t>, Counters> want;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (width > 900 && t - t % 900 >= folded_before) continue;
+        auto& c = want[{row.text(0), t - t % width}];
+        const bool group = row.integer(3) != 0, mention = row.integer(4) != 0;
+        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+        c.messages += 1;
+        c.group_messages += group;
+        c.group_mentions += group && mention;
+        c.forwarded += sent;
+        c.ai_handled += ok;
+        c.errors += !row.is_null(8) || (sent && !ok);
+        if (ok && !row.is_null(7)) {
+          c.response_ms_sum += row.integer(7);
+          c.responses += 1;
+        }
+        const auto type = row.text(2);
+        for (std::size_t k = 0; k < kMessageTypes.size(); ++k)
+          c.types[k] += type == kMessageTypes[k];
+      }
+      std::map<std::pair<std::string, int64_t>, Counters> got;
+      auto rows = with([&](db::Connection& c) {
+        return c.query(
+            std::string("SELECT session_id, bucket_start, messages, group_messages, "
+                        "group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
+                        "responses, type_text, type_image, type_document, type_audio, "
+                        "type_video, type_sticker, type_location, type_contact, "
+                        "type_reaction, type_poll, type_unknown FROM ") +
+            table + " WHERE messages <> 0");
+      });
+      for (const auto& row : rows.rows) {
+        Counters c;
+        c.messages = row.integer(2);
+        c.group_messages = row.integer(3);
+        c.group_mentions = row.integer(4);
+        c.forwarded = row.integer(5);
+        c.ai_handled = row.integer(6);
+        c.errors = row.integer(7);
+        c.response_ms_sum = row.integer(8);
+        c.responses = row.integer(9);
+        for (std::size_t k = 0; k < c.types.size(); ++k) c.types[k] = row.integer(10 + k);
+        got[{row.text(0), row.integer(1)}] = c;
+      }
+      EXPECT_EQ(got.size(), want.size()) << table << " " << how;
+      for (const auto& [key, c] : want) {
+        auto it = got.find(key);
+        ASSERT_NE(it, got.end()) << table << " " << key.second << " " << how;
+        EXPECT_TRUE(it->second == c) << table << " bucket " << key.second << " " << how;
+      }
     }
-    EXPECT_EQ(got.size(), want.size()) << table;
-    for (const auto& [key, c] : want) {
-      auto it = got.find(key);
-      ASSERT_NE(it, got.end()) << table << " " << key.second;
-      EXPECT_TRUE(it->second == c) << table << " bucket " << key.second;
+    // The time-of-day level (migration 0015): messages per UTC quarter of the day and 16-day block.
+    {
+      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> want;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (t - t % 900 < folded_before) want[{row.text(0), t - t % 1382400, t % 86400 / 900}] += 1;
+      }
+      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> got;
+      auto rows = with([&](db::Connection& c) {
+        return c.query(
+            "SELECT session_id, block_start, quarter_of_day, messages FROM "
+            "analytics_rollup_time_of_day WHERE messages <> 0");
+      });
+      for (const auto& row : rows.rows)
+        got[{row.text(0), row.integer(1), row.integer(2)}] = row.integer(3);
+      EXPECT_EQ(got, want) << "analytics_rollup_time_of_day " << how;
     }
-  }
-  // The time-of-day level (migration 0015): messages per UTC quarter of the day and 16-day block.
-  {
-    std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> want;
-    for (const auto& row : raw.rows) {
-      const int64_t t = row.integer(1);
-      want[{row.text(0), t - t % 1382400, t % 86400 / 900}] += 1;
-    }
-    std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> got;
-    auto rows = with([&](db::Connection& c) {
-      return c.query(
-          "SELECT session_id, block_start, quarter_of_day, messages FROM "
-          "analytics_rollup_time_of_day WHERE messages <> 0");
-    });
-    for (const auto& row : rows.rows)
-      got[{row.text(0), row.integer(1), row.integer(2)}] = row.integer(3);
-    EXPECT_EQ(got, want) << "analytics_rollup_time_of_day";
-  }
+  };
   // And the reports built from them, against the raw rows in local time (Asia/Kolkata, +05:30):
   // peak hours and daily counters over a range that holds the traffic's whole 16-day block
   // (2024-12-23 to 2025-01-08 UTC: peak hours from the time-of-day rows) and over 3 days (from
   // quarter rows only).
-  for (const auto& s : sessions) {
-    std::array<int64_t, 24> hours{};
-    std::map<Day, Counters> days;
-    for (const auto& row : raw.rows) {
-      if (row.text(0) != s) continue;
-      const int64_t local = row.integer(1) + 19800;
-      hours[static_cast<std::size_t>(local % 86400 / 3600)] += 1;
-      auto& c = days[local / 86400];
-      const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
-      c.messages += 1;
-      c.ai_handled += ok;
-      c.errors += !row.is_null(8) || (sent && !ok);
-      if (ok && !row.is_null(7)) {
-        c.response_ms_sum += row.integer(7);
-        c.responses += 1;
+  auto check_reports = [&](const char* how) {
+    for (const auto& s : sessions) {
+      std::array<int64_t, 24> hours{};
+      std::map<Day, Counters> days;
+      for (const auto& row : raw.rows) {
+        if (row.text(0) != s) continue;
+        const int64_t local = row.integer(1) + 19800;
+        hours[static_cast<std::size_t>(local % 86400 / 3600)] += 1;
+        auto& c = days[local / 86400];
+        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+        c.messages += 1;
+        c.ai_handled += ok;
+        c.errors += !row.is_null(8) || (sent && !ok);
+        if (ok && !row.is_null(7)) {
+          c.response_ms_sum += row.integer(7);
+          c.responses += 1;
+        }
       }
-    }
-    auto wide = report(s, "Asia/Kolkata", "2024-12-01", "2025-01-31", Period::daily,
-                       "2025-02-01T00:00:00Z");
-    EXPECT_EQ(wide.peak_hours, hours);
-    ASSERT_EQ(wide.breakdown.size(), 62u);
-    for (const auto& b : wide.breakdown) {
-      const auto it = days.find(b.first);
-      const Counters want = it == days.end() ? Counters{} : it->second;
-      EXPECT_EQ(b.counters.messages, want.messages) << b.label;
-      EXPECT_EQ(b.counters.ai_handled, want.ai_handled) << b.label;
-      EXPECT_EQ(b.counters.errors, want.errors) << b.label;
-      EXPECT_EQ(b.counters.response_ms_sum, want.response_ms_sum) << b.label;
-      EXPECT_EQ(b.counters.responses, want.responses) << b.label;
-    }
-    auto narrow = report(s, "Asia/Kolkata", "2024-12-30", "2025-01-03", Period::daily,
+      auto wide = report(s, "Asia/Kolkata", "2024-12-01", "2025-01-31", Period::daily,
                          "2025-02-01T00:00:00Z");
-    EXPECT_EQ(narrow.peak_hours, hours);  // all the traffic lies in these days
-  }
+      EXPECT_EQ(wide.peak_hours, hours) << how;
+      ASSERT_EQ(wide.breakdown.size(), 62u);
+      for (const auto& b : wide.breakdown) {
+        const auto it = days.find(b.first);
+        const Counters want = it == days.end() ? Counters{} : it->second;
+        EXPECT_EQ(b.counters.messages, want.messages) << b.label << " " << how;
+        EXPECT_EQ(b.counters.ai_handled, want.ai_handled) << b.label;
+        EXPECT_EQ(b.counters.errors, want.errors) << b.label;
+        EXPECT_EQ(b.counters.response_ms_sum, want.response_ms_sum) << b.label;
+        EXPECT_EQ(b.counters.responses, want.responses) << b.label;
+      }
+      auto narrow = report(s, "Asia/Kolkata", "2024-12-30", "2025-01-03", Period::daily,
+                           "2025-02-01T00:00:00Z");
+      EXPECT_EQ(narrow.peak_hours, hours) << how;  // all the traffic lies in these days
+    }
+  };
   // The overview's windows (today, this week, this month, the last 30 days up to the current
   // quarter) against the user's raw rows, at several moments inside and after the traffic (rows
   // after "now" must not count) in zones of whole, half and quarter hour offsets.
@@ -689,6 +715,40 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
       }
     }
   };
+  // Before any fold, after one that stops inside the traffic followed by more traffic (late
+  // outcomes of folded rows, rows moved across the mark), and after the fold of everything.
+  // PostgreSQL does not fold: its mark stays kNotFolded and every check reads all levels.
+  load_raw();
+  check_tables("mark inside the traffic");
+  check_reports("mark inside the traffic");
+  check_overview("mark inside the traffic");
+  // Marks inside an hour, in the first and the second half of a UTC day (the overview reads the
+  // day row there: it must hold only the quarters before the mark).
+  for (const int64_t to :
+       {base + 2 * 86400 + 5 * 3600 + 1800, base + 2 * 86400 + 17 * 3600 + 2700}) {
+    with([&](db::Connection& c) {
+      const int64_t n = fold_rollups(c, to * 1000, 0);
+      EXPECT_EQ(n > 0, !pg);
+      // Folding again up to the same moment folds nothing.
+      EXPECT_EQ(fold_rollups(c, to * 1000, 0), 0);
+    });
+    EXPECT_EQ(mark(), pg ? kNotFolded : to);
+    traffic(100);
+    load_raw();
+    check_tables("folded, more traffic");
+    check_reports("folded, more traffic");
+    check_overview("folded, more traffic");
+  }
+  with([&](db::Connection& c) { fold_rollups(c, (base + 40 * 86400) * 1000, 300); });
+  if (!pg) {
+    EXPECT_EQ(mark(), base + 40 * 86400 - 900);
+  }
+  check_tables("all folded");
+  // An earlier moment (a clock set back) never moves the mark back.
+  EXPECT_EQ(with([&](db::Connection& c) { return fold_rollups(c, base * 1000, 0); }), 0);
+  if (!pg) {
+    EXPECT_EQ(mark(), base + 40 * 86400 - 900);
+  }
   // With 2 of the 3 sessions the user's hour rows are read by time (SQLite, migration 0018); with
   // 2 of 9, session by session. Both must give the raw rows' answer.
   auto by_time = [&] {

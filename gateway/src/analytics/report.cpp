@@ -111,6 +111,23 @@ std::vector<Span> cover(int64_t a, int64_t b) {
   return out;
 }
 
+// Like cover(a, b) for rollups folded up to `mark` (fold_mark): the coarse levels only below it,
+// quarters from it on.
+std::vector<Span> cover(int64_t a, int64_t b, int64_t mark) {
+  auto out = cover(a, std::min(b, mark));
+  if (std::max(a, mark) < b) out.push_back({"analytics_rollup_quarter", std::max(a, mark), b});
+  return out;
+}
+
+// Appends `sp` to `spans`, joined to the last one when it continues it in the same table.
+void append(std::vector<Span>& spans, const Span& sp) {
+  if (!spans.empty() && spans.back().table == sp.table && spans.back().to == sp.from) {
+    spans.back().to = sp.to;
+  } else {
+    spans.push_back(sp);
+  }
+}
+
 // A span of one rollup table with the UTC offset in force over it (peak hours).
 struct OffsetSpan {
   const char* table;
@@ -206,8 +223,10 @@ struct SignedSpan {
 // negatively with the day's part on the other side of x: the day row and 7 hour rows instead of
 // 24 around each local midnight in Asia/Jakarta. The day in which the range ends may be its day
 // row less the rows after the end (for the overview, which ends now: rows that do not exist yet).
-// Exact whatever the rows: what is added twice is taken away once.
-std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts) {
+// Exact whatever the rows: what is added twice is taken away once. With `ends_at_mark` the last
+// cut is the fold mark, not the end of a window: the day row there holds the quarters before the
+// mark only, so nothing after it is taken away.
+std::vector<SignedSpan> signed_cover_cuts(const std::vector<int64_t>& cuts, bool ends_at_mark) {
   std::vector<SignedSpan> out;
   auto add = [&out](const char* table, int64_t from, int64_t to, int64_t plus, int64_t minus) {
     if (from >= to) return;
@@ -230,6 +249,10 @@ std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts) {
     if (d >= first && inner.size() == 1) {
       const int64_t x = inner.front();
       const bool after_is_shorter = e - x <= x - d;
+      if (after_is_shorter && x == last && ends_at_mark) {
+        add("analytics_rollup_day", d, e, kOwn, kNone);
+        continue;
+      }
       if (after_is_shorter) {
         // The day row for the part before x (counted at its own start, so that it joins the
         // neighbouring day rows in one range scan); the rows after x once more, both ways (after
@@ -256,22 +279,59 @@ std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts) {
   return out;
 }
 
-// PostgreSQL: the reads of one answer in one transaction (one snapshot) without parallel
-// workers. The planner would run these short index scans in parallel workers, which cost more to
-// start than the scans take (the overview: 65 ms instead of 25, docs/BENCHMARKS.md "Analytics").
+// signed_cover for rollups folded up to `mark`: the coarse levels below it, quarters (each counted
+// at its own start) from it on.
+std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts, int64_t mark) {
+  if (cuts.back() <= mark) return signed_cover_cuts(cuts, false);
+  std::vector<int64_t> below;
+  for (auto x : cuts)
+    if (x < mark) below.push_back(x);
+  std::vector<SignedSpan> out;
+  if (!below.empty()) {
+    below.push_back(mark);
+    out = signed_cover_cuts(below, true);
+  }
+  out.push_back({"analytics_rollup_quarter", std::max(cuts.front(), mark), cuts.back()});
+  return out;
+}
+
+// The reads of one answer in one transaction. SQLite: a read transaction (one snapshot), so that
+// the fold mark and the rollups are read as of the same moment (a fold in between would count its
+// quarters twice). PostgreSQL: without parallel workers. The planner would run these short index
+// scans in parallel workers, which cost more to start than the scans take (the overview: 65 ms
+// instead of 25, docs/BENCHMARKS.md "Analytics").
 class ReadScope {
  public:
-  explicit ReadScope(db::Connection& c) {
-    if (c.dialect() != db::Dialect::postgres) return;
+  explicit ReadScope(db::Connection& c) : c_(c) {
+    if (c.dialect() == db::Dialect::sqlite) {
+      c.execute_script("BEGIN");  // deferred: reads only, no turn to write
+      reading_ = true;
+      return;
+    }
     tx_.emplace(c);
     c.execute_script("SET LOCAL max_parallel_workers_per_gather = 0");
   }
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+  ~ReadScope() {
+    if (!reading_) return;
+    try {
+      c_.execute_script("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing was written; the handle survives
+    }
+  }
   void done() {
     if (tx_) tx_->commit();
+    if (reading_) {
+      reading_ = false;
+      c_.execute_script("COMMIT");
+    }
   }
 
  private:
+  db::Connection& c_;
   std::optional<db::Transaction> tx_;
+  bool reading_ = false;
 };
 
 }  // namespace
@@ -286,6 +346,77 @@ bool reads_hours_by_time(db::Connection& c, const std::string& user_id) {
   const auto& row = r.rows.front();
   const int64_t all = row.integer(0), own = row.integer(1);
   return row.integer(2) != 0 && own > 0 && own * 4 >= all;
+}
+
+namespace {
+
+bool has_fold_table(db::Connection& c) {
+  return !c.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'analytics_fold'")
+              .rows.empty();
+}
+
+// The coarse levels' upserts of the fold: the quarters of [?, ?) of every session, summed by the
+// level's bucket. A join from sessions, so that each session's quarters are one range of the
+// quarter table's primary key (not a scan of the whole table).
+std::string fold_into(const char* table, int64_t width) {
+  const auto cols = split_columns(kAllCounters);
+  std::string names, sums, set;
+  for (const auto& col : cols) {
+    names.append(", ").append(col);
+    sums.append(", SUM(q.").append(col).append(")");
+    set.append(set.empty() ? "" : ", ").append(col).append(" = ").append(col);
+    set.append(" + excluded.").append(col);
+  }
+  const auto w = std::to_string(width);
+  return std::string("INSERT INTO ") + table + " (session_id, bucket_start" + names +
+         ") SELECT q.session_id, q.bucket_start / " + w + " * " + w + sums +
+         " FROM sessions s CROSS JOIN analytics_rollup_quarter q WHERE q.session_id = s.id "
+         "AND q.bucket_start >= ? AND q.bucket_start < ? GROUP BY 1, 2 "
+         "ON CONFLICT (session_id, bucket_start) DO UPDATE SET " +
+         set;
+}
+
+}  // namespace
+
+int64_t fold_mark(db::Connection& c) {
+  if (c.dialect() != db::Dialect::sqlite || !has_fold_table(c)) return kNotFolded;
+  auto r = c.query("SELECT folded_before FROM analytics_fold WHERE id = 1");
+  return r.rows.empty() ? kNotFolded : r.rows.front().integer(0);
+}
+
+int64_t fold_rollups(db::Connection& c, int64_t now_ms, int64_t lag_s) {
+  if (c.dialect() != db::Dialect::sqlite || !has_fold_table(c)) return 0;
+  static const std::string hour = fold_into("analytics_rollup_hour", kHour);
+  static const std::string day = fold_into("analytics_rollup_day", kDay);
+  constexpr const char* kTimeOfDay =
+      "INSERT INTO analytics_rollup_time_of_day (session_id, block_start, quarter_of_day, "
+      "messages) SELECT q.session_id, q.bucket_start / 1382400 * 1382400, "
+      "q.bucket_start % 86400 / 900, SUM(q.messages) FROM sessions s CROSS JOIN "
+      "analytics_rollup_quarter q WHERE q.session_id = s.id AND q.bucket_start >= ? "
+      "AND q.bucket_start < ? GROUP BY 1, 2, 3 ON CONFLICT (session_id, block_start, "
+      "quarter_of_day) DO UPDATE SET messages = messages + excluded.messages";
+  const int64_t target = floor_to(floor_div(now_ms, 1000) - lag_s, kQuarter);
+  int64_t folded = 0;
+  while (fold_mark(c) < target) {  // the turn to write only when there is something to fold
+    db::Transaction tx(c);
+    const int64_t from = fold_mark(c);  // again under the write lock
+    if (from >= target) break;          // rolled back: nothing was written
+    const int64_t to = std::min(target, from + kDay);
+    const int64_t quarters =
+        c.query(
+             "SELECT COUNT(*) FROM sessions s CROSS JOIN analytics_rollup_quarter q "
+             "WHERE q.session_id = s.id AND q.bucket_start >= ? AND q.bucket_start < ?",
+             {from, to})
+            .rows.at(0)
+            .integer(0);
+    if (quarters > 0) {
+      for (const auto* sql : {hour.c_str(), day.c_str(), kTimeOfDay}) c.query(sql, {from, to});
+    }
+    c.query("UPDATE analytics_fold SET folded_before = ? WHERE id = 1", {to});
+    tx.commit();
+    folded += quarters;
+  }
+  return folded;
 }
 
 Counters& Counters::operator+=(const Counters& o) {
@@ -335,15 +466,10 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
   cuts.push_back(to);
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  const int64_t mark = fold_mark(c);
   std::vector<Span> spans;
   for (std::size_t i = 0; i + 1 < cuts.size() && cuts[i] < to; ++i) {
-    for (const auto& sp : cover(cuts[i], std::min(cuts[i + 1], to))) {
-      if (!spans.empty() && spans.back().table == sp.table && spans.back().to == sp.from) {
-        spans.back().to = sp.to;
-      } else {
-        spans.push_back(sp);
-      }
-    }
+    for (const auto& sp : cover(cuts[i], std::min(cuts[i + 1], to), mark)) append(spans, sp);
   }
   if (spans.empty()) return out;
   const auto full = split_columns(full_columns);
@@ -386,7 +512,7 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     std::vector<int64_t> bounded;  // the cuts up to the end of the range
     for (auto x : cuts)
       if (x <= to) bounded.push_back(x);
-    const auto signed_spans = signed_cover(bounded);
+    const auto signed_spans = signed_cover(bounded, mark);
     const bool hours_by_time = user_id && !session_id && full_columns == kOverviewCounters &&
                                reads_hours_by_time(c, *user_id);
     std::string sql;
@@ -531,15 +657,10 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
     rep.breakdown.back().last = d;
   }
   cuts.push_back(b);
+  const int64_t mark = fold_mark(c);
   std::vector<Span> spans;
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    for (const auto& sp : cover(cuts[i], cuts[i + 1])) {
-      if (!spans.empty() && spans.back().table == sp.table && spans.back().to == sp.from) {
-        spans.back().to = sp.to;
-      } else {
-        spans.push_back(sp);
-      }
-    }
+    for (const auto& sp : cover(cuts[i], cuts[i + 1], mark)) append(spans, sp);
   }
   if (!spans.empty()) {
     std::vector<OffsetSpan> ranges;
@@ -591,7 +712,7 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
   // Peak hours: messages per local hour of day. Within each piece of the range with one UTC
   // offset, the whole 16-day blocks are read from analytics_rollup_time_of_day (96 rows a block,
   // whatever the offset), the rest from hour rows where the offset is a whole number of hours and
-  // from quarter rows otherwise.
+  // from quarter rows otherwise; from the fold mark on, from quarter rows.
   {
     std::vector<OffsetSpan> peak;
     auto edge = [&peak](int64_t from, int64_t to, int64_t offset) {
@@ -608,8 +729,10 @@ SessionReport session_report(db::Connection& c, const Zone& zone, const SessionQ
     const auto pieces = zone.offsets(a, b);
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       const int64_t from = std::max(pieces[i].from, a);
-      const int64_t to = i + 1 < pieces.size() ? pieces[i + 1].from : b;
+      const int64_t end = i + 1 < pieces.size() ? pieces[i + 1].from : b;
       const int64_t off = pieces[i].offset;
+      const int64_t to = std::min(std::max(mark, from), end);
+      if (to < end) peak.push_back({"analytics_rollup_quarter", to, end, off});
       const int64_t ba = ceil_to(from, kTimeOfDayBlock), bb = floor_to(to, kTimeOfDayBlock);
       if (ba < bb) {
         edge(from, ba, off);

@@ -130,6 +130,22 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
     std::size_t full_from, std::string_view full_columns = kAllCounters);
 
+/// SQLite: the rollups' fold mark (migration 0019). The hour, day and time-of-day levels hold
+/// exactly the quarters that start before it; later quarters are in analytics_rollup_quarter only.
+/// kNotFolded (every level complete) on PostgreSQL, whose triggers still write every level, and
+/// on a database migrated down below 0019. Read it in the transaction that reads the rollups (the
+/// reports open one), so that a fold between the two cannot count a quarter twice.
+inline constexpr int64_t kNotFolded = INT64_MAX;
+int64_t fold_mark(db::Connection& c);
+
+/// SQLite: adds the quarters of [mark, the last quarter that ended at least `lag_s` before
+/// `now_ms`) to the hour, day and time-of-day levels and moves the mark there, at most a day of
+/// quarters per transaction (the write lock is not held long), so that messages pay one rollup
+/// upsert instead of four (docs/API.md, "Analytics"). A crash between two transactions loses
+/// nothing: each moves the mark with what it folded. Never moves the mark back. Returns how many
+/// quarter rows it folded; 0 on PostgreSQL.
+int64_t fold_rollups(db::Connection& c, int64_t now_ms, int64_t lag_s = 300);
+
 /// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until
 /// none is left or `max_batches` ran; the rollups stay. Returns the number deleted.
 int64_t prune_raw_rows(db::Connection& c, int64_t before_ms, int batch = 5000,

@@ -555,6 +555,28 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
         }
       },
       boost::asio::detached);
+  // SQLite: the analytics quarters folded into the coarser rollups (analytics::fold_rollups), now
+  // and every minute.
+  boost::asio::steady_timer fold_timer(strand);
+  boost::asio::co_spawn(
+      strand,
+      [&]() -> boost::asio::awaitable<void> {
+        while (true) {
+          try {
+            auto n = co_await db->run([](db::Connection& c) {
+              return analytics::fold_rollups(c, util::unix_millis_now());
+            });
+            if (n > 0) log::debug("analytics rollups folded", {{"quarters", n}});
+          } catch (const std::exception& e) {
+            log::warn("folding analytics rollups failed", {{"error", e.what()}});
+          }
+          fold_timer.expires_after(std::chrono::minutes(1));
+          auto [ec] =
+              co_await fold_timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+          if (ec) break;
+        }
+      },
+      boost::asio::detached);
   // Media past MEDIA_RETENTION_DAYS, and files whose session was deleted: now and every hour.
   boost::asio::steady_timer media_sweep_timer(strand);
   boost::asio::co_spawn(
@@ -594,6 +616,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
           bool drained = co_await server.shutdown(cfg.shutdown_timeout);
           health.stop();
           prune_timer.cancel();
+          fold_timer.cancel();
           media_sweep_timer.cancel();
           if (!drained) log::warn("shutdown timeout: closed requests still in flight");
           ioc.stop();
