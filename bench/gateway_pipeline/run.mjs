@@ -27,7 +27,8 @@ import { gatewayWithBots, note, range, resultLog, sleep, startHost as startHostA
 const { values: opt } = parseArgs({
   options: {
     bin: { type: 'string' },
-    // Another binary measured in the same rounds, before --bin on each database (an A/B run).
+    // Another binary measured in the same rounds, before --bin on each database in odd rounds and
+    // after it in even ones (an A/B run).
     'compare-bin': { type: 'string' },
     // Extra gateway variables ("K=V ...") of the compare run only: with --compare-bin the same
     // binary, an A/B of one setting.
@@ -331,7 +332,9 @@ const started = Date.now()
 const compareEnv = Object.fromEntries((opt['compare-env'] ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
 const bins = opt['compare-bin'] ? [[opt['compare-bin'], 'compare', compareEnv], [opt.bin, 'bin', {}]] : [[opt.bin, '', {}]]
 for (let r = 1; r <= ROUNDS; r++) {
-  for (const dialect of ONLY) for (const [bin, label, env] of bins) await round(dialect, r, bin, label, env)
+  // An A/B run alternates which variant goes first, so that neither always has the quieter start.
+  const order = r % 2 === 1 ? bins : [...bins].reverse()
+  for (const dialect of ONLY) for (const [bin, label, env] of order) await round(dialect, r, bin, label, env)
 }
 
 const lines = [`\nSummary (${((Date.now() - started) / 60000).toFixed(1)} min, ${ROUNDS} round(s), ${os.cpus().length} cores):`]

@@ -8,7 +8,8 @@
 #   LATENCY_RATE=100 LATENCY_S=30 RATES=250,500,750,1000,1500,2000,2500 (ramp, stops at the first
 #   rate not sustained) STEP_S=30 ONLY=sqlite,postgres (order of one round) OUT=FILE (append the
 #   JSON lines) GATEWAY_ENV="K=V ..." (extra gateway variables) COMPARE_BIN=PATH (another
-#   wa-gateway measured in the same rounds, before this tree's on each database: an A/B run)
+#   wa-gateway measured in the same rounds, before this tree's in odd rounds and after it in even
+#   ones, on each database: an A/B run)
 #   COMPARE_ENV="K=V ..." (gateway variables of the COMPARE_BIN run only: COMPARE_BIN set to
 #   "self" measures this tree's binary twice, with and without them) COMPARE_WITHOUT_ROLLUPS=1
 #   (the COMPARE_BIN run without the analytics rollup triggers: with COMPARE_BIN=self, what the

@@ -172,6 +172,96 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
     return with([&](db::Connection& c) { return session_report(c, zone(tz), q); });
   }
 
+  // session_id, created_at in Unix seconds, message_type, is_group, is_mention, webhook_sent,
+  // webhook_success, webhook_response_time_ms, error_message of every analytics row.
+  db::Result raw_rows() {
+    const bool pg = GetParam() == db::Dialect::postgres;
+    return with([&](db::Connection& c) {
+      return c.query(std::string("SELECT session_id, ") +
+                     (pg ? "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
+                         : "CAST(strftime('%s', created_at) AS INTEGER)") +
+                     ", message_type, is_group, is_mention, webhook_sent, webhook_success, "
+                     "webhook_response_time_ms, error_message FROM analytics");
+    });
+  }
+  // Every rollup level against the raw rows, by this test's own arithmetic: the quarters all of
+  // them, the coarse levels those whose quarter starts before the fold mark (all on PostgreSQL).
+  void expect_rollups_match_raw(const std::string& how) {
+    const auto raw = raw_rows();
+    const int64_t folded_before = with([](db::Connection& c) { return fold_mark(c); });
+    for (const auto& [table, width] : {std::pair{"analytics_rollup_quarter", int64_t{900}},
+                                       std::pair{"analytics_rollup_hour", int64_t{3600}},
+                                       std::pair{"analytics_rollup_day", int64_t{86400}}}) {
+      std::map<std::pair<std::string, int64_t>, Counters> want;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (width > 900 && t - t % 900 >= folded_before) continue;
+        auto& c = want[{row.text(0), t - t % width}];
+        const bool group = row.integer(3) != 0, mention = row.integer(4) != 0;
+        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
+        c.messages += 1;
+        c.group_messages += group;
+        c.group_mentions += group && mention;
+        c.forwarded += sent;
+        c.ai_handled += ok;
+        c.errors += !row.is_null(8) || (sent && !ok);
+        if (ok && !row.is_null(7)) {
+          c.response_ms_sum += row.integer(7);
+          c.responses += 1;
+        }
+        const auto type = row.text(2);
+        for (std::size_t k = 0; k < kMessageTypes.size(); ++k)
+          c.types[k] += type == kMessageTypes[k];
+      }
+      std::map<std::pair<std::string, int64_t>, Counters> got;
+      auto rows = with([&](db::Connection& c) {
+        return c.query(
+            std::string("SELECT session_id, bucket_start, messages, group_messages, "
+                        "group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
+                        "responses, type_text, type_image, type_document, type_audio, "
+                        "type_video, type_sticker, type_location, type_contact, "
+                        "type_reaction, type_poll, type_unknown FROM ") +
+            table + " WHERE messages <> 0");
+      });
+      for (const auto& row : rows.rows) {
+        Counters c;
+        c.messages = row.integer(2);
+        c.group_messages = row.integer(3);
+        c.group_mentions = row.integer(4);
+        c.forwarded = row.integer(5);
+        c.ai_handled = row.integer(6);
+        c.errors = row.integer(7);
+        c.response_ms_sum = row.integer(8);
+        c.responses = row.integer(9);
+        for (std::size_t k = 0; k < c.types.size(); ++k) c.types[k] = row.integer(10 + k);
+        got[{row.text(0), row.integer(1)}] = c;
+      }
+      EXPECT_EQ(got.size(), want.size()) << table << " " << how;
+      for (const auto& [key, c] : want) {
+        auto it = got.find(key);
+        ASSERT_NE(it, got.end()) << table << " " << key.second << " " << how;
+        EXPECT_TRUE(it->second == c) << table << " bucket " << key.second << " " << how;
+      }
+    }
+    // The time-of-day level (migration 0015): messages per UTC quarter of the day and 16-day block.
+    {
+      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> want;
+      for (const auto& row : raw.rows) {
+        const int64_t t = row.integer(1);
+        if (t - t % 900 < folded_before) want[{row.text(0), t - t % 1382400, t % 86400 / 900}] += 1;
+      }
+      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> got;
+      auto rows = with([&](db::Connection& c) {
+        return c.query(
+            "SELECT session_id, block_start, quarter_of_day, messages FROM "
+            "analytics_rollup_time_of_day WHERE messages <> 0");
+      });
+      for (const auto& row : rows.rows)
+        got[{row.text(0), row.integer(1), row.integer(2)}] = row.integer(3);
+      EXPECT_EQ(got, want) << "analytics_rollup_time_of_day " << how;
+    }
+  }
+
   std::unique_ptr<gw::testing::TestDatabase> tdb_;
   std::string user_;
 };
@@ -448,6 +538,115 @@ TEST_P(AnalyticsDb, OverviewOfAUsersSessions) {
   EXPECT_EQ(jk.today, 2);
 }
 
+// SQLite's fold mark (migration 0019) set on a database without analytics rows: any mark keeps
+// the coarse levels exact then. PostgreSQL has no fold: nothing to set.
+void set_mark(AnalyticsDb& t, int64_t at) {
+  if (t.GetParam() == db::Dialect::postgres) return;
+  t.with([&](db::Connection& c) {
+    ASSERT_EQ(c.query("SELECT COUNT(*) FROM analytics").rows.at(0).integer(0), 0);
+    c.query("UPDATE analytics_fold SET folded_before = ?", {at});
+  });
+}
+
+// A report whose range ends at or just before the fold mark, in a zone whose days end inside a UTC
+// hour (Asia/Kolkata: 18:30 UTC). Its last UTC day is read as the day row less the rows after the
+// range; the day row holds only the quarters before the mark, so only those may be taken away.
+TEST_P(AnalyticsDb, ARangeEndingAtTheFoldMark) {
+  auto s = new_session(user_, "Mark");
+  const int64_t b = unix_s("2025-01-01T18:30:00Z");  // the end of 1 January in Kolkata
+  set_mark(*this, b);
+  add_at(s, "2025-01-01T10:00:00.000Z");  // 15:30 in Kolkata, 1 January
+  add_at(s, "2025-01-01T18:40:00.000Z");  // 2 January in Kolkata, past the mark: quarters only
+  add_at(s, "2025-01-01T18:50:00.000Z");
+  auto check = [&](const char* how) {
+    auto r = report(s, "Asia/Kolkata", "2025-01-01", "2025-01-01", Period::daily,
+                    "2025-01-01T19:10:00Z");
+    EXPECT_EQ(r.summary.messages, 1) << how;
+    ASSERT_EQ(r.breakdown.size(), 1u);
+    EXPECT_EQ(r.breakdown[0].counters.messages, 1) << how;
+    EXPECT_EQ(nonzero_hours(r), (std::map<int, int64_t>{{15, 1}})) << how;
+    auto two = report(s, "Asia/Kolkata", "2025-01-01", "2025-01-02", Period::daily,
+                      "2025-01-01T19:10:00Z");
+    EXPECT_EQ(two.summary.messages, 3) << how;
+  };
+  check("mark at the end of the range");
+  // The mark a quarter later: the 18:40 row is in the hour and day rows now, the 18:50 row not.
+  with([&](db::Connection& c) { fold_rollups(c, (b + 900) * 1000, 0); });
+  if (GetParam() == db::Dialect::sqlite) {
+    EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), b + 900);
+  }
+  check("mark a quarter after the end");
+  expect_rollups_match_raw("mark a quarter after the end");
+}
+
+// A report reads in a transaction of its own; on SQLite it must not take the turn to write, or
+// every message would wait for it (and it for every message).
+TEST_P(AnalyticsDb, ReportsDoNotHoldWritersBack) {
+  auto s = new_session(user_, "Busy");
+  add_at(s, "2025-01-01T10:00:00.000Z");
+  with([&](db::Connection& writer) {
+    db::Transaction tx(writer);  // a writer in the middle of its transaction
+    writer.query("UPDATE sessions SET session_name = 'Busy 2' WHERE id = ?", {s});
+    auto r = report(s, "UTC", "2025-01-01", "2025-01-01", Period::daily, "2025-01-02T00:00:00Z");
+    EXPECT_EQ(r.summary.messages, 1);
+    auto o = with([&](db::Connection& c) {
+      return overview(c, zone("UTC"), user_, unix_s("2025-01-01T12:00:00Z") * 1000);
+    });
+    EXPECT_EQ(o.today, 1);
+    tx.commit();
+  });
+}
+
+// Migration 0019 over rows already counted at every level (future ones too, from a skewed clock):
+// the first mark lies after all of them, so nothing is counted twice; and migrating down again
+// first adds the quarters past the mark to the coarse levels.
+TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
+  if (GetParam() == db::Dialect::postgres) {
+    // No fold on PostgreSQL: every level is written with the row, and the mark says so.
+    EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), kNotFolded);
+    return;
+  }
+  db::Migrator m(tdb_->db());
+  ASSERT_EQ(m.down(1), 1);
+  auto s = new_session(user_, "Up");
+  const int64_t now = util::unix_seconds_now();
+  add_at(s, "2024-06-01T10:00:00.000Z");
+  add_at(s, util::iso8601_from_ms((now - 60) * 1000));
+  add_at(s, util::iso8601_from_ms((now + 3 * 86400) * 1000));
+  ASSERT_EQ(m.up(), 1);
+  const int64_t future_quarter = (now + 3 * 86400) / 900 * 900;
+  EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), future_quarter + 900);
+  expect_rollups_match_raw("after 0019 over counted rows");
+  add_at(s, util::iso8601_from_ms(now * 1000));  // before the mark: every level at once
+  expect_rollups_match_raw("a row before the first mark");
+
+  // Down: quarters past the mark (written by the new triggers, not folded) go into the coarse
+  // levels before the old triggers come back.
+  auto t = new_session(user_, "Down");
+  with([&](db::Connection& c) { c.query("DELETE FROM analytics"); });
+  with([&](db::Connection& c) {
+    c.query("DELETE FROM analytics_rollup_quarter");
+    c.query("DELETE FROM analytics_rollup_hour");
+    c.query("DELETE FROM analytics_rollup_day");
+    c.query("DELETE FROM analytics_rollup_time_of_day");
+  });
+  set_mark(*this, unix_s("2025-03-01T00:00:00Z"));
+  for (const char* at : {"2025-02-28T23:50:00.000Z", "2025-03-01T00:10:00.000Z",
+                         "2025-03-01T05:20:00.000Z", "2025-03-02T13:00:00.000Z"})
+    add_at(t, at);
+  with([&](db::Connection& c) { fold_rollups(c, unix_s("2025-03-01T03:00:00Z") * 1000, 0); });
+  add_at(t, "2025-03-01T01:00:00.000Z");  // before the mark now
+  add_at(t, "2025-03-03T00:00:00.000Z");  // after it
+  expect_rollups_match_raw("before migrating down");
+  ASSERT_EQ(m.down(1), 1);
+  EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), kNotFolded);
+  expect_rollups_match_raw("migrated down");  // every level complete
+  auto r = report(t, "UTC", "2025-02-28", "2025-03-03", Period::daily, "2025-03-04T00:00:00Z");
+  EXPECT_EQ(r.summary.messages, 6);
+  ASSERT_EQ(m.up(), 1);
+  expect_rollups_match_raw("up again");
+}
+
 TEST_P(AnalyticsDb, PruningKeepsTheRollups) {
   auto s = new_session(user_, "Old");
   add_at(s, "2024-01-01T10:00:00.000Z");
@@ -524,94 +723,20 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
       });
     }
   };
+  // Rows on both sides of a mark, so that the quarter after it always has some.
+  auto around = [&](int64_t m) {
+    for (const int64_t t : {m - 100, m + 100}) {
+      Row r = random_row();
+      r.at = util::iso8601_from_ms(t * 1000);
+      ids.push_back(add(sessions[0], r));
+    }
+  };
+  around(base + 86400 + 2700);
   traffic(300);
   // The expectation, from the raw rows by this test's own arithmetic.
   db::Result raw;
-  auto load_raw = [&] {
-    raw = with([&](db::Connection& c) {
-      return c.query(std::string("SELECT session_id, ") +
-                     (pg ? "CAST(floor(extract(epoch FROM created_at)) AS BIGINT)"
-                         : "CAST(strftime('%s', created_at) AS INTEGER)") +
-                     ", message_type, is_group, is_mention, webhook_sent, webhook_success, "
-                     "webhook_response_time_ms, error_message FROM analytics");
-    });
-  };
-  // Every level against the raw rows: the quarters all of them, the coarse levels those whose
-  // quarter starts before the fold mark.
-  auto check_tables = [&](const char* how) {
-    const int64_t folded_before = mark();
-    for (const auto& [table, width] : {std::pair{"analytics_rollup_quarter", int64_t{900}},
-                                       std::pair{"analytics_rollup_hour", int64_t{3600}},
-                                       std::pair{"analytics_rollup_day", int64_t{86400}}}) {
-      std::map<std::pair<std::string, int64_t>, Counters> want;
-      for (const auto& row : raw.rows) {
-        const int64_t t = row.integer(1);
-        if (width > 900 && t - t % 900 >= folded_before) continue;
-        auto& c = want[{row.text(0), t - t % width}];
-        const bool group = row.integer(3) != 0, mention = row.integer(4) != 0;
-        const bool sent = row.integer(5) != 0, ok = row.integer(6) != 0;
-        c.messages += 1;
-        c.group_messages += group;
-        c.group_mentions += group && mention;
-        c.forwarded += sent;
-        c.ai_handled += ok;
-        c.errors += !row.is_null(8) || (sent && !ok);
-        if (ok && !row.is_null(7)) {
-          c.response_ms_sum += row.integer(7);
-          c.responses += 1;
-        }
-        const auto type = row.text(2);
-        for (std::size_t k = 0; k < kMessageTypes.size(); ++k)
-          c.types[k] += type == kMessageTypes[k];
-      }
-      std::map<std::pair<std::string, int64_t>, Counters> got;
-      auto rows = with([&](db::Connection& c) {
-        return c.query(
-            std::string("SELECT session_id, bucket_start, messages, group_messages, "
-                        "group_mentions, forwarded, ai_handled, errors, response_ms_sum, "
-                        "responses, type_text, type_image, type_document, type_audio, "
-                        "type_video, type_sticker, type_location, type_contact, "
-                        "type_reaction, type_poll, type_unknown FROM ") +
-            table + " WHERE messages <> 0");
-      });
-      for (const auto& row : rows.rows) {
-        Counters c;
-        c.messages = row.integer(2);
-        c.group_messages = row.integer(3);
-        c.group_mentions = row.integer(4);
-        c.forwarded = row.integer(5);
-        c.ai_handled = row.integer(6);
-        c.errors = row.integer(7);
-        c.response_ms_sum = row.integer(8);
-        c.responses = row.integer(9);
-        for (std::size_t k = 0; k < c.types.size(); ++k) c.types[k] = row.integer(10 + k);
-        got[{row.text(0), row.integer(1)}] = c;
-      }
-      EXPECT_EQ(got.size(), want.size()) << table << " " << how;
-      for (const auto& [key, c] : want) {
-        auto it = got.find(key);
-        ASSERT_NE(it, got.end()) << table << " " << key.second << " " << how;
-        EXPECT_TRUE(it->second == c) << table << " bucket " << key.second << " " << how;
-      }
-    }
-    // The time-of-day level (migration 0015): messages per UTC quarter of the day and 16-day block.
-    {
-      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> want;
-      for (const auto& row : raw.rows) {
-        const int64_t t = row.integer(1);
-        if (t - t % 900 < folded_before) want[{row.text(0), t - t % 1382400, t % 86400 / 900}] += 1;
-      }
-      std::map<std::tuple<std::string, int64_t, int64_t>, int64_t> got;
-      auto rows = with([&](db::Connection& c) {
-        return c.query(
-            "SELECT session_id, block_start, quarter_of_day, messages FROM "
-            "analytics_rollup_time_of_day WHERE messages <> 0");
-      });
-      for (const auto& row : rows.rows)
-        got[{row.text(0), row.integer(1), row.integer(2)}] = row.integer(3);
-      EXPECT_EQ(got, want) << "analytics_rollup_time_of_day " << how;
-    }
-  };
+  auto load_raw = [&] { raw = raw_rows(); };
+  auto check_tables = [&](const char* how) { expect_rollups_match_raw(how); };
   // And the reports built from them, against the raw rows in local time (Asia/Kolkata, +05:30):
   // peak hours and daily counters over a range that holds the traffic's whole 16-day block
   // (2024-12-23 to 2025-01-08 UTC: peak hours from the time-of-day rows) and over 3 days (from
@@ -733,6 +858,7 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
       EXPECT_EQ(fold_rollups(c, to * 1000, 0), 0);
     });
     EXPECT_EQ(mark(), pg ? kNotFolded : to);
+    around(to);
     traffic(100);
     load_raw();
     check_tables("folded, more traffic");

@@ -12,8 +12,8 @@
 --   - and when the row's quarter starts before M (a late webhook outcome, a completed
 --     undecryptable message, a row written with a past time): the coarse levels too, the same way.
 -- And by the fold (analytics::fold_rollups, gateway/src/analytics/report.cpp): under the write
---   lock, it adds the quarters of [M, M') to the coarse levels and sets M to M', in one
---   transaction. So a crash loses nothing and folds nothing twice.
+--   lock, it adds the quarters of [M, M') to the coarse levels and sets M to M' in the same
+--   transaction (one per day of quarters). So a crash loses nothing and folds nothing twice.
 -- Reports read the coarse levels only below M and the quarters from M on, in one read
 --   transaction (docs/API.md, "Analytics").
 

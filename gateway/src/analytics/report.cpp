@@ -223,10 +223,10 @@ struct SignedSpan {
 // negatively with the day's part on the other side of x: the day row and 7 hour rows instead of
 // 24 around each local midnight in Asia/Jakarta. The day in which the range ends may be its day
 // row less the rows after the end (for the overview, which ends now: rows that do not exist yet).
-// Exact whatever the rows: what is added twice is taken away once. With `ends_at_mark` the last
-// cut is the fold mark, not the end of a window: the day row there holds the quarters before the
-// mark only, so nothing after it is taken away.
-std::vector<SignedSpan> signed_cover_cuts(const std::vector<int64_t>& cuts, bool ends_at_mark) {
+// Exact whatever the rows: what is added twice is taken away once. The cuts end at or before the
+// fold `mark`: a day row holds only the quarters before it, so only the rows before it are taken
+// away (none when the range ends at the mark).
+std::vector<SignedSpan> signed_cover_cuts(const std::vector<int64_t>& cuts, int64_t mark) {
   std::vector<SignedSpan> out;
   auto add = [&out](const char* table, int64_t from, int64_t to, int64_t plus, int64_t minus) {
     if (from >= to) return;
@@ -249,16 +249,12 @@ std::vector<SignedSpan> signed_cover_cuts(const std::vector<int64_t>& cuts, bool
     if (d >= first && inner.size() == 1) {
       const int64_t x = inner.front();
       const bool after_is_shorter = e - x <= x - d;
-      if (after_is_shorter && x == last && ends_at_mark) {
-        add("analytics_rollup_day", d, e, kOwn, kNone);
-        continue;
-      }
       if (after_is_shorter) {
         // The day row for the part before x (counted at its own start, so that it joins the
         // neighbouring day rows in one range scan); the rows after x once more, both ways (after
         // the end of the range: only taken away).
         add("analytics_rollup_day", d, e, kOwn, kNone);
-        plain(x, e, x == last ? kNone : kOwn, d);
+        plain(x, std::min(e, mark), x == last ? kNone : kOwn, d);
         continue;
       }
       if (x != last) {
@@ -282,14 +278,14 @@ std::vector<SignedSpan> signed_cover_cuts(const std::vector<int64_t>& cuts, bool
 // signed_cover for rollups folded up to `mark`: the coarse levels below it, quarters (each counted
 // at its own start) from it on.
 std::vector<SignedSpan> signed_cover(const std::vector<int64_t>& cuts, int64_t mark) {
-  if (cuts.back() <= mark) return signed_cover_cuts(cuts, false);
+  if (cuts.back() <= mark) return signed_cover_cuts(cuts, mark);
   std::vector<int64_t> below;
   for (auto x : cuts)
     if (x < mark) below.push_back(x);
   std::vector<SignedSpan> out;
   if (!below.empty()) {
     below.push_back(mark);
-    out = signed_cover_cuts(below, true);
+    out = signed_cover_cuts(below, mark);
   }
   out.push_back({"analytics_rollup_quarter", std::max(cuts.front(), mark), cuts.back()});
   return out;
@@ -304,7 +300,10 @@ class ReadScope {
  public:
   explicit ReadScope(db::Connection& c) : c_(c) {
     if (c.dialect() == db::Dialect::sqlite) {
-      c.execute_script("BEGIN");  // deferred: reads only, no turn to write
+      // Deferred, and through query(): a statement that writes nothing, so it runs on the
+      // connection's own handle without the turn to write (db/sqlite.cpp); execute_script would
+      // take the turn and hold every writer back until the report ends.
+      c.query("BEGIN");
       reading_ = true;
       return;
     }
@@ -316,15 +315,15 @@ class ReadScope {
   ~ReadScope() {
     if (!reading_) return;
     try {
-      c_.execute_script("ROLLBACK");
+      c_.query("ROLLBACK");
     } catch (...) {  // NOLINT(bugprone-empty-catch): nothing was written; the handle survives
     }
   }
   void done() {
     if (tx_) tx_->commit();
     if (reading_) {
+      c_.query("COMMIT");
       reading_ = false;
-      c_.execute_script("COMMIT");
     }
   }
 

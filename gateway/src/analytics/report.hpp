@@ -4,7 +4,9 @@
 // the number of messages.
 //
 // Rollups: per session and UTC bucket of 15 minutes, 1 hour and 1 day, kept by triggers on the
-// analytics table in the transaction that writes the row. Every UTC offset in use today is a
+// analytics table in the transaction that writes the row; on SQLite only the quarters are, and the
+// coarser levels hold the quarters before the fold mark (fold_rollups, migration 0019), so reads
+// take quarters from the mark on. Every UTC offset in use today is a
 // whole number of quarter hours, so every local hour and day of any zone is an exact union of
 // quarters: a range is answered from the coarsest buckets that lie wholly inside it and inside one
 // breakdown bucket (report) or one window (overview) — quarters and hours at the ends of each
@@ -109,6 +111,8 @@ Overview overview(db::Connection& c, const Zone& zone, const std::string& user_i
 
 /// Sums of the rollups of one session (or, with `user_id`, of each session of that user) over
 /// UTC seconds [from, to) (multiples of 900), from the coarsest buckets that fit; by session id.
+/// It reads the fold mark and the rollups in separate statements: consistent against a concurrent
+/// fold only inside a read transaction (session_report and overview open one).
 std::vector<std::pair<std::string, Counters>> sum_range(
     db::Connection& c, const std::optional<std::string>& session_id,
     const std::optional<std::string>& user_id, int64_t from, int64_t to);
