@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 #include <tuple>
@@ -157,6 +158,24 @@ int run_print_routes(const config::Config& cfg, bool with_sandbox) {
 }
 
 namespace {
+
+// Runs `chore` now and then `interval` after each run ends, on `timer`'s executor, until the
+// timer is cancelled. The chore handles its own errors.
+void every(boost::asio::steady_timer& timer, std::chrono::steady_clock::duration interval,
+           std::function<boost::asio::awaitable<void>()> chore) {
+  boost::asio::co_spawn(
+      timer.get_executor(),
+      [&timer, interval, chore = std::move(chore)]() -> boost::asio::awaitable<void> {
+        while (true) {
+          co_await chore();
+          timer.expires_after(interval);
+          auto [ec] = co_await timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+          if (ec) break;
+        }
+      },
+      boost::asio::detached);
+}
+
 int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                           const sandbox::Link* sandbox_link) {
   util::set_clock_skew_ms(int64_t{cfg.clock_skew_seconds} * 1000);
@@ -524,81 +543,53 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   // Revocations of expired tokens are useless, raw analytics rows past their retention are not
   // needed: both pruned now and every hour.
   boost::asio::steady_timer prune_timer(strand);
-  boost::asio::co_spawn(
-      strand,
-      [&]() -> boost::asio::awaitable<void> {
-        while (true) {
-          try {
-            auto n = co_await db->run([](db::Connection& c) {
-              return auth::Accounts::prune_revoked(c, util::unix_seconds_now());
-            });
-            if (n > 0) log::info("pruned revoked tokens", {{"count", n}});
-          } catch (const std::exception& e) {
-            log::warn("pruning revoked tokens failed", {{"error", e.what()}});
-          }
-          // Raw analytics rows past ANALYTICS_RETENTION_DAYS (the rollups stay).
-          if (cfg.analytics_retention_days > 0) {
-            try {
-              const int64_t before =
-                  util::unix_millis_now() - int64_t{cfg.analytics_retention_days} * 86'400'000;
-              auto n = co_await db->run(
-                  [before](db::Connection& c) { return analytics::prune_raw_rows(c, before); });
-              if (n > 0) log::info("pruned raw analytics rows", {{"count", n}});
-            } catch (const std::exception& e) {
-              log::warn("pruning analytics rows failed", {{"error", e.what()}});
-            }
-          }
-          prune_timer.expires_after(std::chrono::hours(1));
-          auto [ec] =
-              co_await prune_timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-          if (ec) break;
-        }
-      },
-      boost::asio::detached);
+  every(prune_timer, std::chrono::hours(1), [&]() -> boost::asio::awaitable<void> {
+    try {
+      auto n = co_await db->run([](db::Connection& c) {
+        return auth::Accounts::prune_revoked(c, util::unix_seconds_now());
+      });
+      if (n > 0) log::info("pruned revoked tokens", {{"count", n}});
+    } catch (const std::exception& e) {
+      log::warn("pruning revoked tokens failed", {{"error", e.what()}});
+    }
+    // Raw analytics rows past ANALYTICS_RETENTION_DAYS (the rollups stay).
+    if (cfg.analytics_retention_days > 0) {
+      try {
+        const int64_t before =
+            util::unix_millis_now() - int64_t{cfg.analytics_retention_days} * 86'400'000;
+        auto n = co_await db->run(
+            [before](db::Connection& c) { return analytics::prune_raw_rows(c, before); });
+        if (n > 0) log::info("pruned raw analytics rows", {{"count", n}});
+      } catch (const std::exception& e) {
+        log::warn("pruning analytics rows failed", {{"error", e.what()}});
+      }
+    }
+  });
   // SQLite: the analytics quarters folded into the coarser rollups (analytics::fold_rollups), now
   // and every minute.
   boost::asio::steady_timer fold_timer(strand);
-  boost::asio::co_spawn(
-      strand,
-      [&]() -> boost::asio::awaitable<void> {
-        while (true) {
-          try {
-            auto n = co_await db->run([](db::Connection& c) {
-              return analytics::fold_rollups(c, util::unix_millis_now());
-            });
-            if (n > 0) log::debug("analytics rollups folded", {{"quarters", n}});
-          } catch (const std::exception& e) {
-            log::warn("folding analytics rollups failed", {{"error", e.what()}});
-          }
-          fold_timer.expires_after(std::chrono::minutes(1));
-          auto [ec] =
-              co_await fold_timer.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-          if (ec) break;
-        }
-      },
-      boost::asio::detached);
+  every(fold_timer, std::chrono::minutes(1), [&]() -> boost::asio::awaitable<void> {
+    try {
+      auto n = co_await db->run(
+          [](db::Connection& c) { return analytics::fold_rollups(c, util::unix_millis_now()); });
+      if (n > 0) log::debug("analytics rollups folded", {{"quarters", n}});
+    } catch (const std::exception& e) {
+      log::warn("folding analytics rollups failed", {{"error", e.what()}});
+    }
+  });
   // Media past MEDIA_RETENTION_DAYS, and files whose session was deleted: now and every hour.
   boost::asio::steady_timer media_sweep_timer(strand);
-  boost::asio::co_spawn(
-      strand,
-      [&]() -> boost::asio::awaitable<void> {
-        while (true) {
-          try {
-            auto swept = co_await db->run(
-                [&](db::Connection& c) { return media_store->sweep(c, util::unix_millis_now()); });
-            if (swept.expired > 0 || swept.orphans > 0) {
-              log::info("media swept", {{"expired", swept.expired}, {"orphans", swept.orphans}});
-            }
-          } catch (const std::exception& e) {
-            log::warn("media sweep failed", {{"error", e.what()}});
-          }
-          media_sweep_timer.expires_after(kMediaSweepInterval);
-          auto [ec] = co_await media_sweep_timer.async_wait(
-              boost::asio::as_tuple(boost::asio::use_awaitable));
-          if (ec) break;
-        }
-      },
-      boost::asio::detached);
+  every(media_sweep_timer, kMediaSweepInterval, [&]() -> boost::asio::awaitable<void> {
+    try {
+      auto swept = co_await db->run(
+          [&](db::Connection& c) { return media_store->sweep(c, util::unix_millis_now()); });
+      if (swept.expired > 0 || swept.orphans > 0) {
+        log::info("media swept", {{"expired", swept.expired}, {"orphans", swept.orphans}});
+      }
+    } catch (const std::exception& e) {
+      log::warn("media sweep failed", {{"error", e.what()}});
+    }
+  });
   // Handled from before "listening" is printed: a stop signal right after it shuts down cleanly.
   boost::asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
