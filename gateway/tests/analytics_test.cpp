@@ -172,6 +172,19 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
     return with([&](db::Connection& c) { return session_report(c, zone(tz), q); });
   }
 
+  // The rollups' fold mark (kNotFolded on PostgreSQL).
+  int64_t mark() {
+    return with([](db::Connection& c) { return fold_mark(c); });
+  }
+  // SQLite's fold mark (migration 0019) set on a database without analytics rows: any mark keeps
+  // the coarse levels exact then. PostgreSQL has no fold: nothing to set.
+  void set_mark(int64_t at) {
+    if (GetParam() == db::Dialect::postgres) return;
+    with([&](db::Connection& c) {
+      ASSERT_EQ(c.query("SELECT COUNT(*) FROM analytics").rows.at(0).integer(0), 0);
+      c.query("UPDATE analytics_fold SET folded_before = ?", {at});
+    });
+  }
   // session_id, created_at in Unix seconds, message_type, is_group, is_mention, webhook_sent,
   // webhook_success, webhook_response_time_ms, error_message of every analytics row.
   db::Result raw_rows() {
@@ -188,7 +201,7 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
   // them, the coarse levels those whose quarter starts before the fold mark (all on PostgreSQL).
   void expect_rollups_match_raw(const std::string& how) {
     const auto raw = raw_rows();
-    const int64_t folded_before = with([](db::Connection& c) { return fold_mark(c); });
+    const int64_t folded_before = mark();
     for (const auto& [table, width] : {std::pair{"analytics_rollup_quarter", int64_t{900}},
                                        std::pair{"analytics_rollup_hour", int64_t{3600}},
                                        std::pair{"analytics_rollup_day", int64_t{86400}}}) {
@@ -538,23 +551,13 @@ TEST_P(AnalyticsDb, OverviewOfAUsersSessions) {
   EXPECT_EQ(jk.today, 2);
 }
 
-// SQLite's fold mark (migration 0019) set on a database without analytics rows: any mark keeps
-// the coarse levels exact then. PostgreSQL has no fold: nothing to set.
-void set_mark(AnalyticsDb& t, int64_t at) {
-  if (t.GetParam() == db::Dialect::postgres) return;
-  t.with([&](db::Connection& c) {
-    ASSERT_EQ(c.query("SELECT COUNT(*) FROM analytics").rows.at(0).integer(0), 0);
-    c.query("UPDATE analytics_fold SET folded_before = ?", {at});
-  });
-}
-
 // A report whose range ends at or just before the fold mark, in a zone whose days end inside a UTC
 // hour (Asia/Kolkata: 18:30 UTC). Its last UTC day is read as the day row less the rows after the
 // range; the day row holds only the quarters before the mark, so only those may be taken away.
 TEST_P(AnalyticsDb, ARangeEndingAtTheFoldMark) {
   auto s = new_session(user_, "Mark");
   const int64_t b = unix_s("2025-01-01T18:30:00Z");  // the end of 1 January in Kolkata
-  set_mark(*this, b);
+  set_mark(b);
   add_at(s, "2025-01-01T10:00:00.000Z");  // 15:30 in Kolkata, 1 January
   add_at(s, "2025-01-01T18:40:00.000Z");  // 2 January in Kolkata, past the mark: quarters only
   add_at(s, "2025-01-01T18:50:00.000Z");
@@ -573,7 +576,7 @@ TEST_P(AnalyticsDb, ARangeEndingAtTheFoldMark) {
   // The mark a quarter later: the 18:40 row is in the hour and day rows now, the 18:50 row not.
   with([&](db::Connection& c) { fold_rollups(c, (b + 900) * 1000, 0); });
   if (GetParam() == db::Dialect::sqlite) {
-    EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), b + 900);
+    EXPECT_EQ(mark(), b + 900);
   }
   check("mark a quarter after the end");
   expect_rollups_match_raw("mark a quarter after the end");
@@ -603,7 +606,7 @@ TEST_P(AnalyticsDb, ReportsDoNotHoldWritersBack) {
 TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
   if (GetParam() == db::Dialect::postgres) {
     // No fold on PostgreSQL: every level is written with the row, and the mark says so.
-    EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), kNotFolded);
+    EXPECT_EQ(mark(), kNotFolded);
     return;
   }
   db::Migrator m(tdb_->db());
@@ -615,7 +618,7 @@ TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
   add_at(s, util::iso8601_from_ms((now + 3 * 86400) * 1000));
   ASSERT_EQ(m.up(), 1);
   const int64_t future_quarter = (now + 3 * 86400) / 900 * 900;
-  EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), future_quarter + 900);
+  EXPECT_EQ(mark(), future_quarter + 900);
   expect_rollups_match_raw("after 0019 over counted rows");
   add_at(s, util::iso8601_from_ms(now * 1000));  // before the mark: every level at once
   expect_rollups_match_raw("a row before the first mark");
@@ -630,7 +633,7 @@ TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
     c.query("DELETE FROM analytics_rollup_day");
     c.query("DELETE FROM analytics_rollup_time_of_day");
   });
-  set_mark(*this, unix_s("2025-03-01T00:00:00Z"));
+  set_mark(unix_s("2025-03-01T00:00:00Z"));
   for (const char* at : {"2025-02-28T23:50:00.000Z", "2025-03-01T00:10:00.000Z",
                          "2025-03-01T05:20:00.000Z", "2025-03-02T13:00:00.000Z"})
     add_at(t, at);
@@ -639,7 +642,7 @@ TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
   add_at(t, "2025-03-03T00:00:00.000Z");  // after it
   expect_rollups_match_raw("before migrating down");
   ASSERT_EQ(m.down(1), 1);
-  EXPECT_EQ(with([](db::Connection& c) { return fold_mark(c); }), kNotFolded);
+  EXPECT_EQ(mark(), kNotFolded);
   expect_rollups_match_raw("migrated down");  // every level complete
   auto r = report(t, "UTC", "2025-02-28", "2025-03-03", Period::daily, "2025-03-04T00:00:00Z");
   EXPECT_EQ(r.summary.messages, 6);
@@ -693,12 +696,7 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
   // SQLite folds the coarse levels from the quarters (migration 0019): they hold the quarters
   // before the mark. Here the mark starts inside the traffic, so that rows land on both sides of
   // it, move across it, and are changed after their quarter was folded.
-  if (!pg) {
-    with([&](db::Connection& c) {
-      c.query("UPDATE analytics_fold SET folded_before = ?", {base + 86400 + 2700});
-    });
-  }
-  auto mark = [&] { return with([](db::Connection& c) { return fold_mark(c); }); };
+  set_mark(base + 86400 + 2700);
   auto traffic = [&](int n) {
     for (int i = 0; i < n; ++i) {
       if (ids.empty() || pick(3) > 0) {
