@@ -91,6 +91,10 @@ for (const db of only) {
     }
   } else {
     execFileSync('psql', [env.DATABASE_URL, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `rows=${rows}`, '-v', `now=${now}`, '-f', path.join(here, 'seed_postgres.sql')], { stdio: ['ignore', 'ignore', 'inherit'] })
+    // As on SQLite: the seed wrote every level, so the fold mark goes after its last quarter.
+    if (execFileSync('psql', [env.DATABASE_URL, '-qAt', '-c', "SELECT to_regclass('analytics_fold') IS NOT NULL"], { encoding: 'utf8' }).trim() === 't') {
+      execFileSync('psql', [env.DATABASE_URL, '-qc', `UPDATE analytics_fold SET folded_before = GREATEST(${now - now % 900}, (SELECT MAX(bucket_start) + 900 FROM analytics_rollup_quarter))`])
+    }
   }
   const seedS = (performance.now() - t0) / 1000
   const q = (s) => db === 'sqlite'
@@ -150,27 +154,33 @@ for (const db of only) {
     // triggers into every statement again): Python's sqlite3 module.
     w = JSON.parse(execFileSync('python3', [path.join(here, 'write_sqlite.py'), path.join(dataDir, 'gateway.db'), sid, String(n), '3'], { encoding: 'utf8' }))
   } else {
-    const f = path.join(dataDir, 'writes.pgbench')
-    writeFileSync(f, `\\set r random(1, 1000000000)\nBEGIN;\nINSERT INTO analytics (session_id, message_id, message_type, created_at) VALUES ('${sid}', 'W' || :r, 'text', now()) RETURNING id \\gset\nEND;\nBEGIN;\nUPDATE analytics SET webhook_sent = TRUE, webhook_success = TRUE, webhook_response_time_ms = 300, webhook_status_code = 200 WHERE id = :id;\nEND;\n`)
-    const round = () => {
+    // As write_sqlite.py: "with" rows at the current time (their quarter at or after the fold mark
+    // of migration 0019: the quarter only), "late" rows two days back (quarters already folded:
+    // every level, as every message paid before 0019), and without the triggers.
+    const script = (when) => {
+      const f = path.join(dataDir, `writes-${when.startsWith('GREATEST') ? 'now' : 'late'}.pgbench`)
+      writeFileSync(f, `\\set r random(1, 1000000000)\nBEGIN;\nINSERT INTO analytics (session_id, message_id, message_type, created_at) VALUES ('${sid}', 'W' || :r, 'text', ${when}) RETURNING id \\gset\nEND;\nBEGIN;\nUPDATE analytics SET webhook_sent = TRUE, webhook_success = TRUE, webhook_response_time_ms = 300, webhook_status_code = 200 WHERE id = :id;\nEND;\n`)
+      return f
+    }
+    // The seed's last rows are seconds old, so the mark may lie up to a quarter ahead of now().
+    let mark = 0
+    try { mark = Number(q('SELECT folded_before FROM analytics_fold')) } catch { /* below 0019: no mark */ }
+    const current = script(`GREATEST(now(), to_timestamp(${mark}))`); const past = script("now() - interval '2 days'")
+    const round = (f) => {
       const t = performance.now()
       execFileSync(args.pgbench ?? 'pgbench', ['-n', '-c', '1', '-t', String(n), '-f', f, env.DATABASE_URL], { stdio: ['ignore', 'ignore', 'inherit'] })
       return (performance.now() - t) * 1000 / n
     }
-    // Also without the time-of-day triggers of migration 0015 alone: what that level adds.
-    const withR = []; const withoutR = []; const withoutTodR = []
-    const tod = (on) => q(`ALTER TABLE analytics ${on ? 'ENABLE' : 'DISABLE'} TRIGGER analytics_rollup_time_of_day; ALTER TABLE analytics ${on ? 'ENABLE' : 'DISABLE'} TRIGGER analytics_rollup_time_of_day_moved`)
+    const withR = []; const lateR = []; const withoutR = []
     for (let r = 0; r < 3; r++) {
-      withR.push(round())
-      tod(false)
-      withoutTodR.push(round())
-      q('ALTER TABLE analytics DISABLE TRIGGER analytics_rollup')
-      withoutR.push(round())
-      q('ALTER TABLE analytics ENABLE TRIGGER analytics_rollup')
-      tod(true)
+      withR.push(round(current))
+      lateR.push(round(past))
+      q('ALTER TABLE analytics DISABLE TRIGGER USER')
+      withoutR.push(round(current))
+      q('ALTER TABLE analytics ENABLE TRIGGER USER')
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[1]
-    w = { us_per_message_with_rollups: +median(withR).toFixed(1), us_per_message_without: +median(withoutR).toFixed(1), us_per_message_without_time_of_day: +median(withoutTodR).toFixed(1), rounds_with: withR.map(Math.round), rounds_without: withoutR.map(Math.round), rounds_without_time_of_day: withoutTodR.map(Math.round) }
+    w = { us_per_message_with_rollups: +median(withR).toFixed(1), us_per_message_late: +median(lateR).toFixed(1), us_per_message_without: +median(withoutR).toFixed(1), rounds_with: withR.map(Math.round), rounds_late: lateR.map(Math.round), rounds_without: withoutR.map(Math.round) }
   }
   emit({ bench: 'analytics_write', db, messages_per_round: n, ...w, load: os.loadavg()[0].toFixed(2) })
   if (db === 'postgres') execFileSync('psql', [args['pg-url'], '-qc', `DROP DATABASE ${new URL(env.DATABASE_URL).pathname.slice(1)} WITH (FORCE)`])

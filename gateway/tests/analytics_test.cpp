@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <tuple>
 
 #include "analytics/format.hpp"
@@ -150,16 +151,17 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
     return id;
   }
   int64_t add(const std::string& session, const Row& r) {
-    return with([&](db::Connection& c) {
-      auto res = c.query(
-          "INSERT INTO analytics (session_id, message_id, message_type, is_group, is_mention, "
-          "webhook_sent, webhook_success, webhook_response_time_ms, error_message, created_at) "
-          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-          {session, auth::uuid_v4(), r.type, int64_t{r.group}, int64_t{r.mention}, int64_t{r.sent},
-           int64_t{r.success}, r.rt ? db::Value(*r.rt) : db::Value(nullptr),
-           r.error ? db::Value(*r.error) : db::Value(nullptr), r.at});
-      return res.rows.at(0).integer(0);
-    });
+    return with([&](db::Connection& c) { return add_on(c, session, r); });
+  }
+  static int64_t add_on(db::Connection& c, const std::string& session, const Row& r) {
+    auto res = c.query(
+        "INSERT INTO analytics (session_id, message_id, message_type, is_group, is_mention, "
+        "webhook_sent, webhook_success, webhook_response_time_ms, error_message, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {session, auth::uuid_v4(), r.type, int64_t{r.group}, int64_t{r.mention}, int64_t{r.sent},
+         int64_t{r.success}, r.rt ? db::Value(*r.rt) : db::Value(nullptr),
+         r.error ? db::Value(*r.error) : db::Value(nullptr), r.at});
+    return res.rows.at(0).integer(0);
   }
   int64_t add_at(const std::string& session, const std::string& at) {
     Row r;
@@ -172,14 +174,20 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
     return with([&](db::Connection& c) { return session_report(c, zone(tz), q); });
   }
 
-  // The rollups' fold mark (kNotFolded on PostgreSQL).
+  // The rollups' fold mark (migration 0019).
   int64_t mark() {
     return with([](db::Connection& c) { return fold_mark(c); });
   }
-  // SQLite's fold mark (migration 0019) set on a database without analytics rows: any mark keeps
-  // the coarse levels exact then. PostgreSQL has no fold: nothing to set.
+  // PostgreSQL: whether a transaction waits for an advisory lock.
+  bool fold_waiting() {
+    return with([](db::Connection& c) {
+      return !c.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                  .rows.empty();
+    });
+  }
+  // The fold mark set on a database without analytics rows: any mark keeps the coarse levels
+  // exact then.
   void set_mark(int64_t at) {
-    if (GetParam() == db::Dialect::postgres) return;
     with([&](db::Connection& c) {
       ASSERT_EQ(c.query("SELECT COUNT(*) FROM analytics").rows.at(0).integer(0), 0);
       c.query("UPDATE analytics_fold SET folded_before = ?", {at});
@@ -198,7 +206,7 @@ class AnalyticsDb : public ::testing::TestWithParam<db::Dialect> {
     });
   }
   // Every rollup level against the raw rows, by this test's own arithmetic: the quarters all of
-  // them, the coarse levels those whose quarter starts before the fold mark (all on PostgreSQL).
+  // them, the coarse levels those whose quarter starts before the fold mark.
   void expect_rollups_match_raw(const std::string& how) {
     const auto raw = raw_rows();
     const int64_t folded_before = mark();
@@ -575,9 +583,7 @@ TEST_P(AnalyticsDb, ARangeEndingAtTheFoldMark) {
   check("mark at the end of the range");
   // The mark a quarter later: the 18:40 row is in the hour and day rows now, the 18:50 row not.
   with([&](db::Connection& c) { fold_rollups(c, (b + 900) * 1000, 0); });
-  if (GetParam() == db::Dialect::sqlite) {
-    EXPECT_EQ(mark(), b + 900);
-  }
+  EXPECT_EQ(mark(), b + 900);
   check("mark a quarter after the end");
   expect_rollups_match_raw("mark a quarter after the end");
 }
@@ -604,11 +610,6 @@ TEST_P(AnalyticsDb, ReportsDoNotHoldWritersBack) {
 // the first mark lies after all of them, so nothing is counted twice; and migrating down again
 // first adds the quarters past the mark to the coarse levels.
 TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
-  if (GetParam() == db::Dialect::postgres) {
-    // No fold on PostgreSQL: every level is written with the row, and the mark says so.
-    EXPECT_EQ(mark(), kNotFolded);
-    return;
-  }
   db::Migrator m(tdb_->db());
   ASSERT_EQ(m.down(1), 1);
   auto s = new_session(user_, "Up");
@@ -648,6 +649,66 @@ TEST_P(AnalyticsDb, MigratingTheFoldUpAndDown) {
   EXPECT_EQ(r.summary.messages, 6);
   ASSERT_EQ(m.up(), 1);
   expect_rollups_match_raw("up again");
+}
+
+// A writer whose trigger read the mark and wrote a quarter past it is still in its transaction
+// when a fold starts. The fold must wait for it (PostgreSQL: the advisory lock of migration 0019;
+// SQLite: the turn to write), or it would sum that quarter without the writer's message and the
+// coarse levels would miss it for ever. And two folds at once fold each quarter once (gateway
+// nodes sharing one PostgreSQL database each run one).
+TEST_P(AnalyticsDb, AFoldWaitsForWritersThatReadTheOldMark) {
+  auto s = new_session(user_, "Race");
+  set_mark(unix_s("2025-01-01T00:00:00Z"));
+  add_at(s, "2025-01-01T10:00:00.000Z");
+  auto fold_in_thread = [&](int64_t to, std::string& error) {
+    return std::jthread([this, to, &error] {
+      try {
+        with([&](db::Connection& c) { fold_rollups(c, to * 1000, 0); });
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+    });
+  };
+  const int64_t day2 = unix_s("2025-01-02T00:00:00Z");
+  std::string error;
+  std::jthread fold;
+  with([&](db::Connection& writer) {
+    db::Transaction tx(writer);
+    Row r;
+    r.at = "2025-01-01T10:05:00.000Z";  // past the mark: its quarter only
+    add_on(writer, s, r);
+    fold = fold_in_thread(day2, error);
+    if (GetParam() == db::Dialect::postgres) {
+      // Until the fold waits for the lock the writer holds (without the lock it never does).
+      for (int i = 0; i < 100 && !fold_waiting(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      EXPECT_TRUE(fold_waiting());
+    } else {
+      // Time for the fold to reach the turn to write (without one it would be done by now).
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    tx.commit();
+  });
+  fold.join();
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(mark(), day2);
+  expect_rollups_match_raw("folded while a writer was in its transaction");
+  EXPECT_EQ(report(s, "UTC", "2025-01-01", "2025-01-01", Period::daily, "2025-01-03T00:00:00Z")
+                .summary.messages,
+            2);
+
+  for (const char* at :
+       {"2025-01-02T01:00:00.000Z", "2025-01-02T07:00:00.000Z", "2025-01-03T02:00:00.000Z"})
+    add_at(s, at);
+  const int64_t day4 = unix_s("2025-01-04T00:00:00Z");
+  std::string error_a, error_b;
+  auto a = fold_in_thread(day4, error_a), b = fold_in_thread(day4, error_b);
+  a.join();
+  b.join();
+  EXPECT_EQ(error_a, "");
+  EXPECT_EQ(error_b, "");
+  EXPECT_EQ(mark(), day4);
+  expect_rollups_match_raw("two folds at once");
 }
 
 TEST_P(AnalyticsDb, PruningKeepsTheRollups) {
@@ -693,7 +754,7 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
     return r;
   };
   const bool pg = GetParam() == db::Dialect::postgres;
-  // SQLite folds the coarse levels from the quarters (migration 0019): they hold the quarters
+  // The coarse levels are folded from the quarters (migration 0019): they hold the quarters
   // before the mark. Here the mark starts inside the traffic, so that rows land on both sides of
   // it, move across it, and are changed after their quarter was folded.
   set_mark(base + 86400 + 2700);
@@ -840,7 +901,6 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
   };
   // Before any fold, after one that stops inside the traffic followed by more traffic (late
   // outcomes of folded rows, rows moved across the mark), and after the fold of everything.
-  // PostgreSQL does not fold: its mark stays kNotFolded and every check reads all levels.
   load_raw();
   check_tables("mark inside the traffic");
   check_reports("mark inside the traffic");
@@ -851,11 +911,11 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
        {base + 2 * 86400 + 5 * 3600 + 1800, base + 2 * 86400 + 17 * 3600 + 2700}) {
     with([&](db::Connection& c) {
       const int64_t n = fold_rollups(c, to * 1000, 0);
-      EXPECT_EQ(n > 0, !pg);
+      EXPECT_GT(n, 0);
       // Folding again up to the same moment folds nothing.
       EXPECT_EQ(fold_rollups(c, to * 1000, 0), 0);
     });
-    EXPECT_EQ(mark(), pg ? kNotFolded : to);
+    EXPECT_EQ(mark(), to);
     around(to);
     traffic(100);
     load_raw();
@@ -864,15 +924,11 @@ TEST_P(AnalyticsDb, RollupsEqualRawAggregationAfterRandomTraffic) {
     check_overview("folded, more traffic");
   }
   with([&](db::Connection& c) { fold_rollups(c, (base + 40 * 86400) * 1000, 300); });
-  if (!pg) {
-    EXPECT_EQ(mark(), base + 40 * 86400 - 900);
-  }
+  EXPECT_EQ(mark(), base + 40 * 86400 - 900);
   check_tables("all folded");
   // An earlier moment (a clock set back) never moves the mark back.
   EXPECT_EQ(with([&](db::Connection& c) { return fold_rollups(c, base * 1000, 0); }), 0);
-  if (!pg) {
-    EXPECT_EQ(mark(), base + 40 * 86400 - 900);
-  }
+  EXPECT_EQ(mark(), base + 40 * 86400 - 900);
   // With 2 of the 3 sessions the user's hour rows are read by time (SQLite, migration 0018); with
   // 2 of 9, session by session. Both must give the raw rows' answer.
   auto by_time = [&] {

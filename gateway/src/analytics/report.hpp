@@ -4,16 +4,16 @@
 // the number of messages.
 //
 // Rollups: per session and UTC bucket of 15 minutes, 1 hour and 1 day, kept by triggers on the
-// analytics table in the transaction that writes the row; on SQLite only the quarters are, and the
-// coarser levels hold the quarters before the fold mark (fold_rollups, migration 0019), so reads
-// take quarters from the mark on. Every UTC offset in use today is a
-// whole number of quarter hours, so every local hour and day of any zone is an exact union of
-// quarters: a range is answered from the coarsest buckets that lie wholly inside it and inside one
-// breakdown bucket (report) or one window (overview) — quarters and hours at the ends of each
-// local day, week or month, UTC days inside. Peak hours (per local hour of day) come from
-// analytics_rollup_time_of_day (messages per UTC quarter of the day and 16-day block) over the
-// whole blocks of the range, and from hour rows (whole-hour offsets) or quarter rows (the others,
-// Asia/Kolkata +05:30) at its ends. docs/BENCHMARKS.md "Analytics" has the measurements.
+// analytics table in the transaction that writes the row. Since migration 0019 only the quarters
+// are; the coarser levels hold the quarters before the fold mark (fold_rollups), so reads take
+// quarters from the mark on. Every UTC offset in use today is a whole number of quarter hours, so
+// every local hour and day of any zone is an exact union of quarters: a range is answered from the
+// coarsest buckets that lie wholly inside it and inside one breakdown bucket (report) or one window
+// (overview) — quarters and hours at the ends of each local day, week or month, UTC days inside.
+// Peak hours (per local hour of day) come from analytics_rollup_time_of_day (messages per UTC
+// quarter of the day and 16-day block) over the whole blocks of the range, and from hour rows
+// (whole-hour offsets) or quarter rows (the others, Asia/Kolkata +05:30) at its ends.
+// docs/BENCHMARKS.md "Analytics" has the measurements.
 //
 // Thread safety: stateless functions on the caller's connection.
 #include <array>
@@ -134,20 +134,23 @@ std::vector<std::pair<std::string, std::vector<Counters>>> sum_windows(
     const std::optional<std::string>& user_id, const std::vector<int64_t>& starts, int64_t to,
     std::size_t full_from, std::string_view full_columns = kAllCounters);
 
-/// SQLite: the rollups' fold mark (migration 0019). The hour, day and time-of-day levels hold
-/// exactly the quarters that start before it; later quarters are in analytics_rollup_quarter only.
-/// kNotFolded (every level complete) on PostgreSQL, whose triggers still write every level, and
-/// on a database migrated down below 0019. Read it in the transaction that reads the rollups (the
-/// reports open one), so that a fold between the two cannot count a quarter twice.
+/// The rollups' fold mark (migration 0019). The hour, day and time-of-day levels hold exactly the
+/// quarters that start before it; later quarters are in analytics_rollup_quarter only.
+/// kNotFolded (every level complete) on a database migrated down below 0019. Read it in the
+/// transaction that reads the rollups (the reports open one: a read transaction on SQLite,
+/// REPEATABLE READ on PostgreSQL), so that a fold between the two cannot count a quarter twice.
 inline constexpr int64_t kNotFolded = INT64_MAX;
 int64_t fold_mark(db::Connection& c);
 
-/// SQLite: adds the quarters of [mark, the last quarter that ended at least `lag_s` before
-/// `now_ms`) to the hour, day and time-of-day levels and moves the mark there, at most a day of
-/// quarters per transaction (the write lock is not held long), so that messages pay one rollup
-/// upsert instead of four (docs/API.md, "Analytics"). A crash between two transactions loses
-/// nothing: each moves the mark with what it folded. Never moves the mark back. Returns how many
-/// quarter rows it folded; 0 on PostgreSQL.
+/// Adds the quarters of [mark, the last quarter that ended at least `lag_s` before `now_ms`) to
+/// the hour, day and time-of-day levels and moves the mark there, at most a day of quarters per
+/// transaction (writers are not held back long), so that messages pay one rollup upsert instead
+/// of four (docs/API.md, "Rollups and their fold"). A crash between two transactions loses
+/// nothing: each moves the mark with what it folded. Never moves the mark back. Folders on other
+/// connections (other gateway nodes) take turns. PostgreSQL: each transaction first waits for
+/// the writers that read the old mark (an exclusive advisory lock against their shared one),
+/// giving up with an error after 5 s (the next minute's fold tries again). Returns how many quarter
+/// rows it folded.
 int64_t fold_rollups(db::Connection& c, int64_t now_ms, int64_t lag_s = 300);
 
 /// Deletes raw analytics rows created before `before_ms`, at most `batch` per transaction, until

@@ -565,7 +565,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
       }
     }
   });
-  // SQLite: the analytics quarters folded into the coarser rollups (analytics::fold_rollups), now
+  // The analytics quarters folded into the coarser rollups (analytics::fold_rollups), now
   // and every minute.
   boost::asio::steady_timer fold_timer(strand);
   every(fold_timer, std::chrono::minutes(1), [&]() -> boost::asio::awaitable<void> {
