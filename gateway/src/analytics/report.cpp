@@ -367,38 +367,24 @@ constexpr int64_t kFoldLock = 0x77612d666f6c64;
 // The coarse levels' upserts of the fold: the quarters of [?, ?) of every session, summed by the
 // level's bucket. A join from sessions, so that each session's quarters are one range of the
 // quarter table's primary key (not a scan of the whole table).
-std::string fold_into(db::Dialect dialect, const char* table, int64_t width) {
-  // PostgreSQL needs the target's columns named through an alias (a bare name is ambiguous with
-  // excluded's); SQLite reads a bare name as the target's.
-  const char* target = dialect == db::Dialect::postgres ? "x." : "";
+// Through the alias x: PostgreSQL finds a bare column name ambiguous with excluded's (SQLite
+// accepts the alias too).
+std::string fold_into(const char* table, int64_t width) {
   const auto cols = split_columns(kAllCounters);
   std::string names, sums, set;
   for (const auto& col : cols) {
     names.append(", ").append(col);
     sums.append(", SUM(q.").append(col).append(")");
-    set.append(set.empty() ? "" : ", ").append(col).append(" = ").append(target).append(col);
+    set.append(set.empty() ? "" : ", ").append(col).append(" = x.").append(col);
     set.append(" + excluded.").append(col);
   }
   const auto w = std::to_string(width);
-  return std::string("INSERT INTO ") + table + (*target ? " AS x" : "") +
-         " (session_id, bucket_start" + names + ") SELECT q.session_id, q.bucket_start / " + w +
-         " * " + w + sums +
+  return std::string("INSERT INTO ") + table + " AS x (session_id, bucket_start" + names +
+         ") SELECT q.session_id, q.bucket_start / " + w + " * " + w + sums +
          " FROM sessions s CROSS JOIN analytics_rollup_quarter q WHERE q.session_id = s.id "
          "AND q.bucket_start >= ? AND q.bucket_start < ? GROUP BY 1, 2 "
          "ON CONFLICT (session_id, bucket_start) DO UPDATE SET " +
          set;
-}
-
-// The time-of-day level's upsert of the fold, like fold_into.
-std::string fold_time_of_day(db::Dialect dialect) {
-  const bool pg = dialect == db::Dialect::postgres;
-  return std::string("INSERT INTO analytics_rollup_time_of_day") + (pg ? " AS x" : "") +
-         " (session_id, block_start, quarter_of_day, messages) SELECT q.session_id, "
-         "q.bucket_start / 1382400 * 1382400, q.bucket_start % 86400 / 900, SUM(q.messages) "
-         "FROM sessions s CROSS JOIN analytics_rollup_quarter q WHERE q.session_id = s.id AND "
-         "q.bucket_start >= ? AND q.bucket_start < ? GROUP BY 1, 2, 3 ON CONFLICT (session_id, "
-         "block_start, quarter_of_day) DO UPDATE SET messages = " +
-         (pg ? "x." : "") + "messages + excluded.messages";
 }
 
 }  // namespace
@@ -410,20 +396,21 @@ int64_t fold_mark(db::Connection& c) {
 }
 
 int64_t fold_rollups(db::Connection& c, int64_t now_ms, int64_t lag_s) {
-  const bool pg = c.dialect() == db::Dialect::postgres;
-  static const std::string hour[] = {
-      fold_into(db::Dialect::sqlite, "analytics_rollup_hour", kHour),
-      fold_into(db::Dialect::postgres, "analytics_rollup_hour", kHour)};
-  static const std::string day[] = {fold_into(db::Dialect::sqlite, "analytics_rollup_day", kDay),
-                                    fold_into(db::Dialect::postgres, "analytics_rollup_day", kDay)};
-  static const std::string time_of_day[] = {fold_time_of_day(db::Dialect::sqlite),
-                                            fold_time_of_day(db::Dialect::postgres)};
+  static const std::string hour = fold_into("analytics_rollup_hour", kHour);
+  static const std::string day = fold_into("analytics_rollup_day", kDay);
+  constexpr const char* kTimeOfDay =
+      "INSERT INTO analytics_rollup_time_of_day AS x (session_id, block_start, quarter_of_day, "
+      "messages) SELECT q.session_id, q.bucket_start / 1382400 * 1382400, "
+      "q.bucket_start % 86400 / 900, SUM(q.messages) FROM sessions s CROSS JOIN "
+      "analytics_rollup_quarter q WHERE q.session_id = s.id AND q.bucket_start >= ? "
+      "AND q.bucket_start < ? GROUP BY 1, 2, 3 ON CONFLICT (session_id, block_start, "
+      "quarter_of_day) DO UPDATE SET messages = x.messages + excluded.messages";
   const int64_t target = floor_to(floor_div(now_ms, 1000) - lag_s, kQuarter);
   int64_t folded = 0;
   // kNotFolded (a database below migration 0019) is never below the target: nothing to do.
   while (fold_mark(c) < target) {  // the turn to write only when there is something to fold
     db::Transaction tx(c);
-    if (pg) {
+    if (c.dialect() == db::Dialect::postgres) {
       // Wait for the writers whose triggers read the old mark (they hold the lock shared until
       // they commit), and keep new ones from reading it until this transaction ends.
       // READ COMMITTED whatever the database's default: the sums must see the writers that
@@ -443,7 +430,7 @@ int64_t fold_rollups(db::Connection& c, int64_t now_ms, int64_t lag_s) {
             .rows.at(0)
             .integer(0);
     if (quarters > 0) {
-      for (const auto* sql : {&hour[pg], &day[pg], &time_of_day[pg]}) c.query(*sql, {from, to});
+      for (const auto* sql : {hour.c_str(), day.c_str(), kTimeOfDay}) c.query(sql, {from, to});
     }
     c.query("UPDATE analytics_fold SET folded_before = ? WHERE id = 1", {to});
     tx.commit();
