@@ -379,6 +379,9 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   manager.on_outbox_written([&worker] { worker.wake(); });
   manager.on_delivery_ready(
       [&worker](inbound::ReadyDelivery ready) { worker.start_now(std::move(ready)); });
+  manager.on_chat_written([&worker](const std::string& session_id, const std::string& chat) {
+    worker.chat_written(session_id, chat);
+  });
   // Received attachments: downloaded in the background; each ending releases its webhook.
   inbound::MediaFetcherOptions mfo;
   mfo.finished = [&worker] { worker.wake(); };
@@ -396,6 +399,10 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
       "", [&media_fetcher] { return static_cast<double>(media_fetcher.reuploads()); });
   metrics.add_counter("webhook_attempts_total", "Webhook HTTP attempts made.", "",
                       [&worker] { return static_cast<double>(worker.attempts()); });
+  metrics.add_counter("webhook_outbox_scans_total",
+                      "Reads of the webhook outbox over every chat (at start, once a second, for "
+                      "retries and after failures); deliveries otherwise go chat by chat.",
+                      "", [&worker] { return static_cast<double>(worker.outbox_scans()); });
   metrics.add_gauge("webhook_in_flight", "Webhook requests in flight.", "",
                     [&worker] { return static_cast<double>(worker.in_flight()); });
   metrics.add_gauge("webhook_pending", "Webhook deliveries waiting to be sent (the backlog).", "",

@@ -53,6 +53,11 @@ struct ManagerOptions {
   /// at once (inbound::ReadyDelivery): the worker starts it without reading the outbox. When
   /// unset, outbox_written is called instead. Must not block.
   std::function<void(inbound::ReadyDelivery)> delivery_ready;
+  /// Called (on a WhatsApp thread) after a received message was committed with outbox rows that
+  /// may not go at once (an earlier delivery of the chat is pending, or they wait for an
+  /// attachment), with the session and the chat key: the worker looks at that chat only. When
+  /// unset, outbox_written is called instead. Must not block.
+  std::function<void(const std::string& session_id, const std::string& chat_key)> chat_written;
   /// An incoming message was stored (in the transaction about to commit): for /metrics.
   std::function<void(const std::string& session_id, bool forwarded)> message_recorded;
   /// The session may have incoming media to download: a received message with an attachment was
@@ -138,6 +143,10 @@ class Manager {
   /// Sets ManagerOptions::delivery_ready (before resume(); not thread-safe).
   void on_delivery_ready(std::function<void(inbound::ReadyDelivery)> f) {
     options_.delivery_ready = std::move(f);
+  }
+  /// Sets ManagerOptions::chat_written (before resume(); not thread-safe).
+  void on_chat_written(std::function<void(const std::string&, const std::string&)> f) {
+    options_.chat_written = std::move(f);
   }
   void on_message_recorded(std::function<void(const std::string&, bool)> f) {
     options_.message_recorded = std::move(f);

@@ -110,7 +110,55 @@ struct DeliveryWorker::Delivery {
   std::string chat;
   std::string message_id;  // "" when the event is about no message
   bool claimed = false;    // cluster mode: the row's claim is this node's already
+  int64_t due_ms = 0;      // next_attempt_ms, as read (0: due)
+  uint64_t read_at = 0;    // the finish sequence number when the read of its row began
 };
+
+namespace {
+
+// A chat's key in DeliveryWorker::chats_.
+std::string chat_key_of(const std::string& session_id, const std::string& chat) {
+  std::string key;
+  key.reserve(session_id.size() + 1 + chat.size());
+  key.append(session_id).append(1, '\n').append(chat);
+  return key;
+}
+
+// A delivery from the columns of kColumns, the first at `at`.
+std::shared_ptr<DeliveryWorker::Delivery> delivery_of(const db::Row& r, std::size_t at) {
+  auto d = std::make_shared<DeliveryWorker::Delivery>();
+  d->id = r.integer(at);
+  d->delivery_id = r.text(at + 1);
+  d->session_id = r.text(at + 2);
+  d->event = r.text(at + 3);
+  d->payload = r.text(at + 4);
+  d->reply_context = r.opt_text(at + 5);
+  d->analytics_id = r.opt_integer(at + 6);
+  d->attempts = static_cast<int>(r.integer(at + 7));
+  d->url = r.text(at + 8);
+  d->secret = r.opt_text(at + 9).value_or("");
+  d->chat = r.text(at + 10);
+  d->message_id = r.opt_text(at + 11).value_or("");
+  return d;
+}
+
+// One process: the oldest pending row of a chat, its due time first (parameters: session id,
+// chat key). Served by the partial index idx_webhook_deliveries_pending_chat.
+const std::string& next_of_chat_sql() {
+  static const std::string sql = std::string("SELECT d.next_attempt_ms, ") + kColumns +
+                                 "WHERE d.session_id = ? AND d.chat_key = ? "
+                                 "AND d.status = 'pending' ORDER BY d.id LIMIT 1";
+  return sql;
+}
+
+std::shared_ptr<DeliveryWorker::Delivery> next_of_chat_row(const db::Result& r) {
+  if (r.rows.empty()) return nullptr;
+  auto d = delivery_of(r.rows.front(), 1);
+  d->due_ms = r.rows.front().integer(0);
+  return d;
+}
+
+}  // namespace
 
 DeliveryWorker::DeliveryWorker(asio::any_io_executor ex, db::Database& db, HttpClient& http,
                                sessions::Manager& sessions, outbound::Sender& sender,
@@ -209,21 +257,26 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
   d->chat = std::move(ready.chat_key);
   d->message_id = std::move(ready.message_id);
   asio::post(strand_, [this, d] {
+    if (!running_) return;  // pending in the outbox for the next start
     bool start = false;
+    bool no_slot = false;
     // Cluster mode: deliver() claims the row first (another node's poll may have taken it).
-    if (running_) {
+    {
       std::lock_guard lock(mutex_);
       if (!in_flight_.count(d->id) && !finished_at_.count(d->id) && !releasing_.count(d->id) &&
-          in_flight_.size() < static_cast<std::size_t>(options_.concurrency) &&
-          !started_before(d->id)) {
-        in_flight_.insert(d->id);
-        busy_->begin(d->session_id);
-        start = true;
+          !started_.count(d->id)) {
+        no_slot = in_flight_.size() >= static_cast<std::size_t>(options_.concurrency);
+        if (!no_slot) {
+          begin(d);
+          start = true;
+        }
       }
     }
     if (start) {
       asio::co_spawn(strand_, deliver(d), asio::detached);
-    } else {
+    } else if (no_slot && !cluster()) {
+      wait_for_slot(chat_key_of(d->session_id, d->chat));
+    } else if (no_slot) {
       // Left to the outbox query (it is there once committed).
       wake_pending_ = true;
       timer_.cancel();
@@ -231,18 +284,159 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
   });
 }
 
-void DeliveryWorker::finished(int64_t id) {
+void DeliveryWorker::chat_written(std::string session_id, std::string chat_key) {
+  if (cluster()) {
+    wake();
+    return;
+  }
+  asio::post(strand_, [this, key = chat_key_of(session_id, chat_key)] {
+    if (!running_) return;
+    auto& chat = chats_[key];
+    // A delivery of the chat running here reads the next row when it ends; a read under way
+    // reads again.
+    if (chat.running > 0 || chat.reading || chat.waiting) {
+      chat.written = true;
+      return;
+    }
+    read_chat(key);
+  });
+}
+
+void DeliveryWorker::begin(const std::shared_ptr<Delivery>& d) {
+  in_flight_.insert(d->id);
+  busy_->begin(d->session_id);
+  started_before(d->id);
+  ++chats_[chat_key_of(d->session_id, d->chat)].running;
+}
+
+bool DeliveryWorker::try_start(const std::shared_ptr<Delivery>& d, uint64_t seq_before) {
+  {
+    std::lock_guard lock(mutex_);
+    auto f = finished_at_.find(d->id);
+    if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
+        releasing_.count(d->id))
+      return true;  // running, or ended after it was read: nothing to start
+    if (in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) return false;
+    begin(d);
+  }
+  asio::co_spawn(strand_, deliver(d), asio::detached);
+  return true;
+}
+
+void DeliveryWorker::wait_for_slot(const std::string& key) {
+  auto& chat = chats_[key];
+  if (chat.waiting) return;
+  chat.waiting = true;
+  slot_waiters_.push_back(key);
+}
+
+void DeliveryWorker::serve_slots() {
+  std::size_t room = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const auto max = static_cast<std::size_t>(options_.concurrency);
+    room = in_flight_.size() < max ? max - in_flight_.size() : 0;
+  }
+  while (room > 0 && !slot_waiters_.empty() && running_) {
+    auto key = std::move(slot_waiters_.front());
+    slot_waiters_.pop_front();
+    auto& chat = chats_[key];
+    chat.waiting = false;
+    if (chat.running > 0 || chat.reading) {
+      chat.written = true;  // read again when that ends
+      continue;
+    }
+    --room;
+    read_chat(key);
+  }
+}
+
+void DeliveryWorker::read_chat(const std::string& key) {
+  chats_[key].reading = true;
+  asio::co_spawn(strand_, next_of_chat(key), asio::detached);
+}
+
+void DeliveryWorker::forget_if_idle(const std::string& key) {
+  auto it = chats_.find(key);
+  if (it == chats_.end()) return;
+  const auto& chat = it->second;
+  if (chat.running <= 0 && !chat.reading && !chat.written && !chat.waiting) chats_.erase(it);
+}
+
+asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
+  const auto cut = key.find('\n');
+  const std::string session_id = key.substr(0, cut);
+  const std::string chat_key = key.substr(cut + 1);
+  for (;;) {
+    chats_[key].written = false;
+    uint64_t seq_before = 0;
+    std::multiset<uint64_t>::iterator read_from;
+    {
+      std::lock_guard lock(mutex_);
+      seq_before = finish_seq_;
+      read_from = reads_from_.insert(seq_before);
+    }
+    std::shared_ptr<Delivery> next;
+    bool failed = false;
+    try {
+      next = co_await db_.run([&](db::Connection& c) {
+        return next_of_chat_row(c.query(next_of_chat_sql(), {session_id, chat_key}));
+      });
+    } catch (const std::exception& e) {
+      failed = true;
+      log::warn("webhook outbox not readable", {{"error", e.what()}});
+    }
+    bool no_slot = false;
+    bool later = false;
+    if (next && running_) {
+      if (next->due_ms <= now_ms()) {
+        no_slot = !try_start(next, seq_before);
+      } else {
+        later = true;
+      }
+    }
+    {
+      std::lock_guard lock(mutex_);
+      reads_from_.erase(read_from);
+    }
+    auto& chat = chats_[key];
+    if (failed || later) {
+      // The outbox query finds it (when due, or at the next poll).
+      chat.reading = false;
+      wake();
+      break;
+    }
+    if (no_slot) {
+      chat.reading = false;
+      wait_for_slot(key);
+      break;
+    }
+    // Rows committed while this read ran may not be in its result.
+    if (!chat.written || chat.running > 0 || !running_) {
+      chat.reading = false;
+      break;
+    }
+  }
+  forget_if_idle(key);
+}
+
+void DeliveryWorker::finished(const std::shared_ptr<Delivery>& d, End end,
+                              std::shared_ptr<Delivery> next) {
   bool give_back = false;
   {
     std::lock_guard lock(mutex_);
-    in_flight_.erase(id);
-    finished_at_[id] = ++finish_seq_;
-    give_back = kept_.erase(id) > 0;
+    in_flight_.erase(d->id);
+    finished_at_[d->id] = ++finish_seq_;
+    give_back = kept_.erase(d->id) > 0;
   }
+  const auto key = chat_key_of(d->session_id, d->chat);
+  auto& chat = chats_[key];
+  --chat.running;
   if (give_back) {
     // Cluster mode: the outbox query claimed the row while it was in flight here. Nothing sends
     // it here now; the claim is given back (a no-op if the delivery's outcome cleared it) and
     // the row is free for any node, this one included, at once.
+    const auto id = d->id;
     asio::co_spawn(
         strand_,
         [this, id]() -> asio::awaitable<void> {
@@ -250,9 +444,25 @@ void DeliveryWorker::finished(int64_t id) {
           wake();
         },
         asio::detached);
-    return;
+  } else if (cluster() || end != End::final) {
+    wake();  // the next delivery of that chat may now be due, or this one later
+  } else if (running_ && chat.running == 0) {
+    // One process: the chat's next row, as the outcome's transaction read it (the rows its
+    // read may have missed were announced by chat_written() since). Chats already waiting for
+    // a slot go first.
+    if (next && next->due_ms > now_ms()) {
+      wake();  // held back (an attachment): the outbox query's timer sends it when due
+    } else if (next && slot_waiters_.empty()) {
+      // The read was registered in reads_from_ by deliver(): a row ended since is skipped.
+      if (!try_start(next, next->read_at)) wait_for_slot(key);
+    } else if (next) {
+      wait_for_slot(key);
+    } else if (chat.written && !chat.reading && !chat.waiting) {
+      read_chat(key);
+    }
   }
-  wake();  // the next delivery of that chat may now be due
+  serve_slots();
+  forget_if_idle(key);
 }
 
 asio::awaitable<void> DeliveryWorker::loop() {
@@ -277,6 +487,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
       std::lock_guard lock(mutex_);
       seq_before = finish_seq_;
     }
+    outbox_scans_.fetch_add(1);
     wake_pending_ = false;
     try {
       auto t = now_ms();
@@ -344,19 +555,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
         return std::make_pair(std::move(due_rows), std::move(next));
       });
       for (const auto& r : rows.first.rows) {
-        auto d = std::make_shared<Delivery>();
-        d->id = r.integer(0);
-        d->delivery_id = r.text(1);
-        d->session_id = r.text(2);
-        d->event = r.text(3);
-        d->payload = r.text(4);
-        d->reply_context = r.opt_text(5);
-        d->analytics_id = r.opt_integer(6);
-        d->attempts = static_cast<int>(r.integer(7));
-        d->url = r.text(8);
-        d->secret = r.opt_text(9).value_or("");
-        d->chat = r.text(10);
-        d->message_id = r.opt_text(11).value_or("");
+        auto d = delivery_of(r, 0);
         d->claimed = cluster();
         due.push_back(std::move(d));
       }
@@ -368,13 +567,16 @@ asio::awaitable<void> DeliveryWorker::loop() {
     }
     std::vector<std::shared_ptr<Delivery>> start;
     std::vector<int64_t> not_started;  // cluster mode: claimed by the query, given back
+    std::vector<std::string> no_slot;  // one process: chats whose head found no free slot
     {
       std::lock_guard lock(mutex_);
       for (auto& d : due) {
         // In flight, or finished after the query began (its row may be stale in the result).
         auto f = finished_at_.find(d->id);
-        if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
-            in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
+        const bool stale =
+            in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before);
+        if (stale || in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
+          if (!stale && !cluster()) no_slot.push_back(chat_key_of(d->session_id, d->chat));
           // A row in flight here keeps the claim (its delivery checks it); the others are
           // given back, and start_now() leaves them alone meanwhile.
           if (d->claimed) {
@@ -387,15 +589,17 @@ asio::awaitable<void> DeliveryWorker::loop() {
           }
           continue;
         }
-        in_flight_.insert(d->id);
-        busy_->begin(d->session_id);
-        started_before(d->id);
+        begin(d);
         start.push_back(std::move(d));
       }
-      // What finished before the query began is no longer pending in any later result.
-      std::erase_if(finished_at_, [seq_before](const auto& e) { return e.second <= seq_before; });
+      // What finished before the query began, and before every read of one chat under way
+      // began, is no longer pending in any later result.
+      const auto upto =
+          reads_from_.empty() ? seq_before : std::min(seq_before, *reads_from_.begin());
+      std::erase_if(finished_at_, [upto](const auto& e) { return e.second <= upto; });
     }
     for (auto& d : start) asio::co_spawn(strand_, deliver(d), asio::detached);
+    for (const auto& key : no_slot) wait_for_slot(key);
     if (!not_started.empty()) {
       co_await unclaim(not_started);
       std::lock_guard lock(mutex_);
@@ -508,7 +712,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   // Ends the session's busy count however this returns (begun where the delivery was started).
   Busy::Guard busy_guard{busy_, d->session_id};
   if (cluster() && !d->claimed && !co_await claim_or_give_back(d)) {
-    finished(d->id);  // another node sends it, or the outbox query finds it later
+    finished(d, End::other);  // another node sends it, or the outbox query finds it later
     co_return;
   }
   const int attempt = d->attempts + 1;
@@ -520,7 +724,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     // first; if it ran out and another node took the row, that node sends it.
     if (cluster() && std::chrono::steady_clock::now() - before > std::chrono::seconds(10) &&
         !co_await claim_or_give_back(d)) {
-      finished(d->id);
+      finished(d, End::other);
       co_return;
     }
   }
@@ -572,6 +776,19 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   const auto t = now_ms();
   bool fenced = false;  // cluster mode: another node took the claim meanwhile
   bool saved = false;
+  // One process: a final outcome's transaction also reads the chat's next pending row. Rows of
+  // the chat committed before it begins are in that read; those after are announced by
+  // chat_written() again.
+  const bool read_next = !cluster() && (ok || final_failure);
+  std::shared_ptr<Delivery> next_row;
+  uint64_t read_at = 0;
+  std::multiset<uint64_t>::iterator read_from;
+  if (read_next) {
+    chats_[chat_key_of(d->session_id, d->chat)].written = false;
+    std::lock_guard lock(mutex_);
+    read_at = finish_seq_;
+    read_from = reads_from_.insert(read_at);
+  }
   try {
     co_await db_.run([&](db::Connection& c) {
       db::Transaction tx(c);
@@ -621,6 +838,8 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
              res.status ? db::Value(int64_t{res.status}) : db::Value(nullptr),
              ok ? db::Value(nullptr) : db::Value(error), *d->analytics_id});
       }
+      if (read_next)
+        next_row = next_of_chat_row(c.query(next_of_chat_sql(), {d->session_id, d->chat}));
       tx.commit();
       saved = true;
     });
@@ -635,7 +854,7 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
     // the node holding the claim sends its own.
     log::warn("webhook attempt outcome dropped: another node claimed the delivery meanwhile",
               {{"delivery_id", d->delivery_id}, {"status", res.status}});
-    finished(d->id);
+    finished(d, End::other);
     co_return;
   }
   if (options_.on_attempt) {
@@ -650,7 +869,12 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
               {"duration_ms", elapsed},
               {"outcome", ok ? "delivered" : (final_failure ? "failed" : "retry")},
               {"error", error}});
-  finished(d->id);
+  if (next_row) next_row->read_at = read_at;
+  finished(d, saved && (ok || final_failure) ? End::final : End::other, saved ? next_row : nullptr);
+  if (read_next) {
+    std::lock_guard lock(mutex_);
+    reads_from_.erase(read_from);
+  }
   if (ok && message) {
     std::shared_ptr<outbound::SendRequest> request;
     try {

@@ -7,8 +7,15 @@
 // Ordering: per (session, chat) only the oldest pending delivery is eligible, so a failing message
 // holds back the later ones of its chat and nothing else. A delivery the inbound path found
 // eligible when it wrote it (inbound::ReadyDelivery) is handed over by start_now() once its
-// transaction committed, and goes out without the outbox being read; everything else is found
-// by the outbox query. Durability: rows are written by the
+// transaction committed, and goes out without the outbox being read. In one process, the rest
+// goes by chat too (docs/ARCHITECTURE.md, "Webhook delivery: chat by chat"): the transaction that records a
+// delivery's final outcome reads the next pending row of its chat, a message written behind a
+// pending one names its chat (chat_written()), and a chat whose next row found no free slot
+// waits in a queue for one; each of these reads one chat's oldest pending row through an index.
+// The outbox query over every chat runs at start, once a poll_interval, for retries that come
+// due, and on wake(): its cost grows with the backlog, so it is not run per delivery.
+// Cluster mode finds everything with the outbox query, which claims rows. Durability: rows are
+// written by the
 // inbound path in the message's own transaction; a restart (or kill -9) resumes every pending row
 // with the same delivery id (X-Webhook-Id), so receivers can drop duplicates.
 //
@@ -112,6 +119,10 @@ class DeliveryWorker {
   /// outbox query, unless it was started already or the worker is at its concurrency (then the
   /// query finds it). Any thread.
   void start_now(inbound::ReadyDelivery ready);
+  /// Outbox rows of `chat_key` of `session_id` were committed that were not handed over by
+  /// start_now(): the oldest pending row of that chat is read once no delivery of it runs here
+  /// (cluster mode: wake()). Any thread.
+  void chat_written(std::string session_id, std::string chat_key);
 
   /// Cluster mode, on the node that runs the session: sends the reply found in `body` (a 2xx
   /// response of the webhook) of the outbox row `row_id`, which another node delivered. 200 with
@@ -120,6 +131,8 @@ class DeliveryWorker {
   boost::asio::awaitable<http::Response> reply_relayed(int64_t row_id, std::string body);
 
   [[nodiscard]] uint64_t attempts() const noexcept { return attempts_.load(); }
+  /// How many times the outbox query over every chat ran (for /metrics).
+  [[nodiscard]] uint64_t outbox_scans() const noexcept { return outbox_scans_.load(); }
   [[nodiscard]] uint64_t replies_relayed() const noexcept { return replies_relayed_.load(); }
   [[nodiscard]] uint64_t replies_failed() const noexcept { return replies_failed_.load(); }
   [[nodiscard]] std::size_t in_flight() const;
@@ -162,9 +175,32 @@ class DeliveryWorker {
   [[nodiscard]] int64_t claim_ms() const noexcept {
     return static_cast<int64_t>(options_.timeout.count()) + 30'000;
   }
-  void finished(int64_t id);
+  // How a delivery ended: its outcome committed as final (delivered or failed), or anything else
+  // (a retry scheduled, the outcome not saved, another node's claim).
+  enum class End { final, other };
+  // On the strand, once a delivery started by begin() ended. `next`: the oldest pending row of
+  // its chat, as the transaction of a final outcome read it (one process).
+  void finished(const std::shared_ptr<Delivery>& d, End end,
+                std::shared_ptr<Delivery> next = nullptr);
   // Whether `id` was started recently (by the loop or start_now); records it. Under mutex_.
   bool started_before(int64_t id);
+  // Records `d` as started (under mutex_; the chat's count on the strand).
+  void begin(const std::shared_ptr<Delivery>& d);
+  // On the strand: starts `d`, a row read as pending when the finish sequence was `seq_before`,
+  // unless it runs, ended since, or is being given back. False when no slot was free (nothing
+  // started).
+  bool try_start(const std::shared_ptr<Delivery>& d, uint64_t seq_before);
+  // On the strand (one process): marks the chat as being read and runs next_of_chat().
+  void read_chat(const std::string& key);
+  // Reads the chat's oldest pending row and starts it when due (again while rows of the chat
+  // were committed during the read and nothing of it runs).
+  boost::asio::awaitable<void> next_of_chat(std::string key);
+  // On the strand: a chat whose next row waits for a free slot.
+  void wait_for_slot(const std::string& key);
+  // On the strand: as many waiting chats as there are free slots are read again.
+  void serve_slots();
+  // On the strand: forgets a chat with nothing running, read or waiting.
+  void forget_if_idle(const std::string& key);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
   db::Database& db_;
@@ -205,6 +241,20 @@ class DeliveryWorker {
   std::deque<int64_t> started_order_;
   std::unordered_set<int64_t> started_;
   bool wake_pending_ = false;  // on strand_: a wake() that came while the loop was not waiting
+  // One process: what the worker knows of each chat with something going on (key: session id,
+  // '\n', chat key). On strand_ only.
+  struct Chat {
+    int running = 0;       // deliveries of the chat in flight here
+    bool reading = false;  // next_of_chat() is reading its oldest pending row
+    bool written = false;  // rows were committed since the last read began
+    bool waiting = false;  // in slot_waiters_
+  };
+  std::unordered_map<std::string, Chat> chats_;
+  std::deque<std::string> slot_waiters_;  // chats whose next row waits for a free slot
+  // Finish sequence numbers at which reads of the outbox began that have not been matched yet
+  // (guarded by mutex_): finished_at_ keeps what finished after the oldest of them.
+  std::multiset<uint64_t> reads_from_;
+  std::atomic<uint64_t> outbox_scans_{0};
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};
   std::atomic<uint64_t> replies_relayed_{0};
