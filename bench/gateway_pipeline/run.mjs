@@ -16,7 +16,7 @@
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
 // progress on stderr.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -38,6 +38,7 @@ const { values: opt } = parseArgs({
     // rollups cost the pipeline.
     'compare-without-rollups': { type: 'boolean', default: false },
     'pg-url': { type: 'string' },
+    'pg-dir': { type: 'string' },
     sessions: { type: 'string', default: '100' },
     senders: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' },
@@ -72,6 +73,26 @@ const cpuOf = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (100 Hz)
+}
+/**
+ * CPU seconds of the PostgreSQL server whose data directory is `dir` (its postmaster and every
+ * process it started: backends, WAL writer, checkpointer); null without one. A backend that
+ * exited during the step takes its CPU with it: the gateway's pooled connections stay open.
+ */
+const pgCpuOf = (dir) => {
+  if (!dir) return null
+  let postmaster
+  try { postmaster = Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]) } catch { return null }
+  let total = 0
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue
+    try {
+      const f = readFileSync(`/proc/${e}/stat`, 'utf8')
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
+      if (Number(e) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100
+    } catch { /* exited */ }
+  }
+  return total
 }
 const rssOf = (pid) => parseInt(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1], 10)
 
@@ -130,14 +151,15 @@ const r2 = (x) => x === null || x === undefined ? null : Math.round(x * 100) / 1
  * Encrypts and holds rate*seconds messages, releases them at `rate`, waits for the receiver,
  * and describes what arrived.
  */
-const measure = async ({ host, rx, gw, rate, seconds, drainMs = 30000 }) => {
+const measure = async ({ host, rx, gw, dialect, rate, seconds, drainMs = 30000 }) => {
   const count = Math.round(rate * seconds)
   const prep = await host.call('prepare', { count })
   if (prep.held !== count) throw new Error(`prepared ${prep.held} of ${count} messages`)
   await sleep(1000)
-  const before = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), self: process.cpuUsage() }
+  const pgDir = dialect === 'postgres' ? opt['pg-dir'] : undefined
+  const before = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), pg: pgCpuOf(pgDir), self: process.cpuUsage() }
   const rel = await host.call('release', { rate })
-  const afterRelease = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), self: process.cpuUsage(before.self) }
+  const afterRelease = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), pg: pgCpuOf(pgDir), self: process.cpuUsage(before.self) }
   // Wait for everything, or until nothing new arrived for a while (bounded by drainMs).
   const ids = rel.ids
   const deadline = nowMs() + drainMs
@@ -196,7 +218,8 @@ const measure = async ({ host, rx, gw, rate, seconds, drainMs = 30000 }) => {
     cpu_cores: {
       gateway: r2((afterRelease.gw - before.gw) / span),
       emulator_host: r2((afterRelease.host - before.host) / span),
-      driver_receiver: r2((afterRelease.self.user + afterRelease.self.system) / 1e6 / span)
+      driver_receiver: r2((afterRelease.self.user + afterRelease.self.system) / 1e6 / span),
+      ...(before.pg !== null && afterRelease.pg !== null ? { postgres: r2((afterRelease.pg - before.pg) / span) } : {})
     },
     dropped_for_senders: settled.dropped
   }
@@ -270,7 +293,7 @@ const round = async (dialect, roundNo, bin, label, env = {}) => {
 
     if (!opt['skip-latency']) {
       note(`  latency: ${LAT_RATE} msg/s for ${LAT_S} s`)
-      out.latency = await measure({ host, rx, gw, rate: LAT_RATE, seconds: LAT_S })
+      out.latency = await measure({ host, rx, gw, dialect, rate: LAT_RATE, seconds: LAT_S })
       try { out.latency.stages_ms = stages(out.latency, rx, { dialect, dataDir, dbUrl }) } catch (err) { note(`  stages: ${err.message}`) }
       note(`    p50 ${out.latency.latency_ms.p50} ms, p99 ${out.latency.latency_ms.p99} ms, lost ${out.latency.lost}, dups ${out.latency.duplicates} (encrypting took ${(out.latency.prepare.ms / 1000).toFixed(1)} s)`)
       rx.dups = 0
@@ -279,10 +302,10 @@ const round = async (dialect, roundNo, bin, label, env = {}) => {
       out.ramp = []
       for (const rate of RATES) {
         note(`  ramp: ${rate} msg/s for ${STEP_S} s`)
-        const m = await measure({ host, rx, gw, rate, seconds: STEP_S })
+        const m = await measure({ host, rx, gw, dialect, rate, seconds: STEP_S })
         rx.dups = 0
         out.ramp.push(m)
-        note(`    offered ${m.offered_per_s}/s, received ${m.received}/${m.messages}, dups ${m.duplicates}, backlog end ${m.backlog.end}, drain ${m.drain_ms} ms, p50 ${m.latency_ms.p50} p99 ${m.latency_ms.p99} ms, gateway ${m.cpu_cores.gateway} cores, emulator ${m.cpu_cores.emulator_host} -> ${m.sustained ? 'sustained' : 'NOT sustained'} (encrypting took ${(m.prepare.ms / 1000).toFixed(1)} s)`)
+        note(`    offered ${m.offered_per_s}/s, received ${m.received}/${m.messages}, dups ${m.duplicates}, backlog end ${m.backlog.end}, drain ${m.drain_ms} ms, p50 ${m.latency_ms.p50} p99 ${m.latency_ms.p99} ms, gateway ${m.cpu_cores.gateway} cores, emulator ${m.cpu_cores.emulator_host}${m.cpu_cores.postgres !== undefined ? `, postgres ${m.cpu_cores.postgres}` : ''} -> ${m.sustained ? 'sustained' : 'NOT sustained'} (encrypting took ${(m.prepare.ms / 1000).toFixed(1)} s)`)
         if (!m.sustained) break
         await sleep(2000)
       }

@@ -14,6 +14,8 @@
 #   "self" measures this tree's binary twice, with and without them) COMPARE_WITHOUT_ROLLUPS=1
 #   (the COMPARE_BIN run without the analytics rollup triggers: with COMPARE_BIN=self, what the
 #   rollups cost the pipeline).
+# CPU is reported per process for each step: the gateway, the emulator, the driver with the
+# receiver, and the PostgreSQL server (its postmaster and children) on postgres.
 # One JSON line per measurement on stdout, then a summary; results go to docs/BENCHMARKS.md by hand.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +24,7 @@ only=${ONLY:-sqlite,postgres}
 
 . bench/lib/release_gateway.sh
 
-node bench/gateway_pipeline/run.mjs --bin "$gateway" ${pg_url:+--pg-url "$pg_url"} --sessions "$n" \
+node bench/gateway_pipeline/run.mjs --bin "$gateway" ${pg_url:+--pg-url "$pg_url" --pg-dir "$pgdir"} --sessions "$n" \
   --senders "${SENDERS:-10}" --rounds "${ROUNDS:-2}" --only "$only" \
   --latency-rate "${LATENCY_RATE:-100}" --latency-s "${LATENCY_S:-30}" \
   --rates "${RATES:-250,500,750,1000,1500,2000,2500}" --step-s "${STEP_S:-30}" ${OUT:+--out "$OUT"} \

@@ -25,7 +25,9 @@ for (const dialect of dialects()) {
       emu = await startEmulator();
       own = await startReceiver();
       sub = await startReceiver();
-      gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env, WEBHOOK_TIMEOUT_SECONDS: '2s' } });
+      // The outbox scan's safety net only once a minute: every delivery here must find its way
+      // without it (chat by chat, wakes for retries and events; docs/ARCHITECTURE.md).
+      gw = await startGateway({ dialect, env: { ...relaxed, ...emu.env, WEBHOOK_TIMEOUT_SECONDS: '2s', WEBHOOK_POLL_INTERVAL_SECONDS: '60s' } });
       user = await newUser(gw);
       sessionId = (await createSession(gw, user.token, 'subs bot', own.url)).session_id;
       const st = await call(gw, 'POST', `/api/v1/sessions/${sessionId}/start`, { token: user.token });
@@ -115,6 +117,28 @@ for (const dialect of dialects()) {
       await own.next((q) => q.json.message?.id === later.key.id);
       await sleep(500);
       assert.equal(sub.requests.length, n);
+    });
+
+    test("a slow session webhook does not hold back a subscription's queue", async () => {
+      const made = await api('POST', '/webhooks', { url: sub.url, events: ['message.received'] });
+      assert.equal(made.status, 201, made.text);
+      // The session's receiver takes 1.5 s per message: its rows wait behind each other, while
+      // the subscription's own queue (its own chat key) is idle when each message comes in.
+      own.respond = () => ({ status: 200, body: '{}', delayMs: 1500 });
+      sub.respond = () => ({ status: 200, body: '{}' });
+      const ids = [];
+      for (let i = 0; i < 3; i++) {
+        ids.push((await alice.sendText(`${bot}@s.whatsapp.net`, `queue ${i}`)).key.id);
+        await sleep(200);
+      }
+      // With the outbox scan only once a minute, the subscription gets them as they come, long
+      // before the session's receiver has had the last one.
+      await sub.next((q) => q.json.message?.id === ids[2], 10000);
+      assert.deepEqual(sub.requests.filter((q) => ids.includes(q.json.message?.id)).map((q) => q.json.message.content), ['queue 0', 'queue 1', 'queue 2']);
+      assert.ok(!own.requests.some((q) => q.json.message?.id === ids[2]), "the session's receiver is still on an earlier one");
+      await own.next((q) => q.json.message?.id === ids[2], 15000);
+      own.respond = () => ({ status: 200, body: '{}' });
+      assert.equal((await api('DELETE', `/webhooks/${made.json.data.webhook_id}`)).status, 200);
     });
 
     test('mark read sends a read receipt; typing shows "typing…"; bad input is 400 naming the field', async () => {

@@ -337,6 +337,7 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
   wo.max_retries = cfg.webhook_max_retries;
   wo.backoff = cfg.webhook_retry_backoff;
   wo.typing_delay = cfg.webhook_typing_delay;
+  wo.poll_interval = cfg.webhook_poll_interval;
   wo.concurrency = cfg.webhook_concurrency;
   wo.user_agent = hco.user_agent;
   wo.media_url = media_url;

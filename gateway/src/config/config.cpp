@@ -415,6 +415,10 @@ const std::vector<Var>& vars() {
        duration_in(&Config::webhook_typing_delay, 0, 60'000)},
       {"WEBHOOK_CONCURRENCY", "64", "webhook requests in flight at once (across all sessions)",
        int_in(&Config::webhook_concurrency, 1, 10'000)},
+      {"WEBHOOK_POLL_INTERVAL_SECONDS", "1s",
+       "how often the webhook worker reads the whole outbox as a safety net (deliveries go chat "
+       "by chat without it; retries and restarts are found by it too)",
+       duration_in(&Config::webhook_poll_interval, 10, 3'600'000)},
       {"SEND_RATE_PER_MINUTE", "120",
        "messages one session may send per minute (API and webhook replies); beyond it the API "
        "answers 429 and replies wait",

@@ -89,6 +89,7 @@ struct Config {
   int webhook_max_retries = 3;
   std::chrono::milliseconds webhook_retry_backoff{1'000};
   std::chrono::milliseconds webhook_typing_delay{500};
+  std::chrono::milliseconds webhook_poll_interval{1'000};
   int webhook_concurrency = 64;
 
   // Sending

@@ -276,13 +276,16 @@ Recorded record(db::Connection& c, const wa::client::MessageReceived& m, const S
                               s.webhook_secret};
     } else {
       r.other_rows = true;
+      r.other_chats.push_back(r.message.chat_id);
     }
   }
   namespace subscriptions = webhooks::subscriptions;
-  auto subs = subscriptions::fan_out(c, subscriptions::subscribers(c, s.id, "message.received"),
-                                     s.id, "message.received", r.message.chat_id, m.id, payload,
-                                     reply_context, due, now_ms);
+  const auto subscribers = subscriptions::subscribers(c, s.id, "message.received");
+  auto subs = subscriptions::fan_out(c, subscribers, s.id, "message.received", r.message.chat_id,
+                                     m.id, payload, reply_context, due, now_ms);
   if (!subs.empty()) r.other_rows = true;
+  for (const auto& sub : subscribers)
+    r.other_chats.push_back(subscriptions::chat_key(sub, r.message.chat_id));
   if (!r.delivery_id && !subs.empty()) r.delivery_id = subs.front();
   return r;
 }

@@ -82,6 +82,7 @@ struct Recorded {
   std::optional<ReadyDelivery> ready;      // the session webhook's row, when it may go at once
   bool other_rows = false;                 // outbox rows that are not `ready` (subscriptions, or
                                            // the webhook's row waiting its turn)
+  std::vector<std::string> other_chats;    // the chat keys of those rows
   bool media_queued = false;               // an incoming_media job was written (media_jobs.hpp)
 };
 

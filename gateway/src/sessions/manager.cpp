@@ -160,8 +160,8 @@ struct Manager::Runtime {
   std::vector<std::string> pending_live;
   std::optional<inbound::ReadyDelivery> pending_ready;  // started once it committed
   bool outbox_dirty = false;
-  std::string outbox_chat;   // the chat of the message's outbox rows that are not pending_ready
-  bool media_dirty = false;  // persist_message() queued a media download
+  std::vector<std::string> outbox_chats;  // the chat keys of the message's other outbox rows
+  bool media_dirty = false;               // persist_message() queued a media download
   // Group subjects asked from WhatsApp (group JID -> subject, when asked), for webhooks'
   // group_name; refreshed after kGroupNameTtl.
   std::map<std::string, std::pair<std::string, steady_clock::time_point>, std::less<>> group_names;
@@ -695,12 +695,13 @@ void Manager::on_event(const std::shared_ptr<Runtime>& rt, const wa::client::Eve
         options_.delivery_ready(std::move(ready));
       } else {
         rt->outbox_dirty = true;
+        rt->outbox_chats.push_back(ready.chat_key);
       }
     }
     if (rt->outbox_dirty) {
       rt->outbox_dirty = false;
-      if (options_.chat_written && !rt->outbox_chat.empty()) {
-        options_.chat_written(rt->id, rt->outbox_chat);
+      if (options_.chat_written && !rt->outbox_chats.empty()) {
+        for (const auto& chat : rt->outbox_chats) options_.chat_written(rt->id, chat);
       } else if (options_.outbox_written) {
         options_.outbox_written();
       }
@@ -746,7 +747,7 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
   rt->pending_live.clear();
   rt->pending_ready.reset();
   rt->outbox_dirty = false;
-  rt->outbox_chat.clear();
+  rt->outbox_chats.clear();
   rt->media_dirty = false;
   if (rt->hold_later) {
     log::info("message left for redelivery behind an earlier one that is not stored",
@@ -775,7 +776,7 @@ bool Manager::persist_message(const std::shared_ptr<Runtime>& rt,
       options_.message_recorded(rt->id, rec.decision.forward);
     rt->pending_ready = std::move(rec.ready);
     rt->outbox_dirty = rec.other_rows;
-    if (rec.other_rows) rt->outbox_chat = rec.message.chat_id;
+    rt->outbox_chats = std::move(rec.other_chats);
     rt->media_dirty = rec.media_queued;
     rt->redelivery_delay = milliseconds(0);  // storing works again
     rt->unstored.erase(m.id);

@@ -104,6 +104,12 @@ std::vector<std::string> subscribers(db::Connection& c, const std::string& sessi
   return ids;
 }
 
+std::string chat_key(const std::string& subscription_id, const std::string& chat_key) {
+  std::string key = "sub:";
+  key.append(subscription_id).append(":").append(chat_key);
+  return key;
+}
+
 std::vector<std::string> fan_out(db::Connection& c, const std::vector<std::string>& subscribers,
                                  const std::string& session_id, std::string_view event,
                                  const std::string& chat_key,
@@ -123,9 +129,7 @@ std::vector<std::string> fan_out(db::Connection& c, const std::vector<std::strin
       copy["event_id"] = id;
       body = json::serialize(copy);
     }
-    // Its own ordering key: a slow or failing subscription holds back only its own queue.
-    std::string key = "sub:";
-    key.append(sub).append(":").append(chat_key);
+    const auto key = subscriptions::chat_key(sub, chat_key);
     c.query(
         "INSERT INTO webhook_deliveries (delivery_id, session_id, subscription_id, event, "
         "chat_key, message_id, payload, reply_context, status, attempts, next_attempt_ms, "

@@ -58,6 +58,10 @@ bool remove(db::Connection& c, const std::string& session_id, const std::string&
 std::vector<std::string> subscribers(db::Connection& c, const std::string& session_id,
                                      std::string_view event);
 
+/// The ordering key of a subscription's deliveries in a chat: a slow or failing subscription holds
+/// back only its own queue.
+std::string chat_key(const std::string& subscription_id, const std::string& chat_key);
+
 /// Queues one delivery of an event for each of `subscribers` (from subscribers()), in the caller's
 /// transaction. `payload` is the event's JSON; each copy gets its own `event_id` (= its
 /// X-Webhook-Id). Returns the delivery ids queued.

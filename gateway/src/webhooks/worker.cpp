@@ -284,7 +284,7 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
   });
 }
 
-void DeliveryWorker::chat_written(std::string session_id, std::string chat_key) {
+void DeliveryWorker::chat_written(const std::string& session_id, const std::string& chat_key) {
   if (cluster()) {
     wake();
     return;
@@ -401,9 +401,11 @@ asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
     }
     auto& chat = chats_[key];
     if (failed || later) {
-      // The outbox query finds it (when due, or at the next poll).
+      // The outbox query finds it: a retry when its time comes (the query after its failed
+      // attempt set the timer), a row held for its attachment when the download ends or the
+      // wait is over (the query sets its timer now), anything else at the next poll.
       chat.reading = false;
-      wake();
+      if (failed || next->attempts == 0) wake();
       break;
     }
     if (no_slot) {
@@ -417,11 +419,13 @@ asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
       break;
     }
   }
+  // A slot this read was given and did not use goes to the next waiting chat.
+  serve_slots();
   forget_if_idle(key);
 }
 
 void DeliveryWorker::finished(const std::shared_ptr<Delivery>& d, End end,
-                              std::shared_ptr<Delivery> next) {
+                              const std::shared_ptr<Delivery>& next) {
   bool give_back = false;
   {
     std::lock_guard lock(mutex_);
@@ -445,6 +449,9 @@ void DeliveryWorker::finished(const std::shared_ptr<Delivery>& d, End end,
         },
         asio::detached);
   } else if (cluster() || end != End::final) {
+    // This row stays the chat's head (a retry, or an outcome not saved): the rows behind it wait
+    // for its final outcome, whose transaction reads them.
+    chat.written = false;
     wake();  // the next delivery of that chat may now be due, or this one later
   } else if (running_ && chat.running == 0) {
     // One process: the chat's next row, as the outcome's transaction read it (the rows its
@@ -576,7 +583,14 @@ asio::awaitable<void> DeliveryWorker::loop() {
         const bool stale =
             in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before);
         if (stale || in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
-          if (!stale && !cluster()) no_slot.push_back(chat_key_of(d->session_id, d->chat));
+          if (!cluster() && in_flight_.count(d->id)) {
+            // Rows of the chat committed after its running delivery's outcome transaction read
+            // the next row, and before it committed, are found neither by that read nor by this
+            // query (which saw the running row as the head): read the chat when it ends.
+            chats_[chat_key_of(d->session_id, d->chat)].written = true;
+          } else if (!stale && !cluster()) {
+            no_slot.push_back(chat_key_of(d->session_id, d->chat));
+          }
           // A row in flight here keeps the claim (its delivery checks it); the others are
           // given back, and start_now() leaves them alone meanwhile.
           if (d->claimed) {

@@ -8,16 +8,15 @@
 // holds back the later ones of its chat and nothing else. A delivery the inbound path found
 // eligible when it wrote it (inbound::ReadyDelivery) is handed over by start_now() once its
 // transaction committed, and goes out without the outbox being read. In one process, the rest
-// goes by chat too (docs/ARCHITECTURE.md, "Webhook delivery: chat by chat"): the transaction that records a
-// delivery's final outcome reads the next pending row of its chat, a message written behind a
-// pending one names its chat (chat_written()), and a chat whose next row found no free slot
-// waits in a queue for one; each of these reads one chat's oldest pending row through an index.
-// The outbox query over every chat runs at start, once a poll_interval, for retries that come
-// due, and on wake(): its cost grows with the backlog, so it is not run per delivery.
-// Cluster mode finds everything with the outbox query, which claims rows. Durability: rows are
-// written by the
-// inbound path in the message's own transaction; a restart (or kill -9) resumes every pending row
-// with the same delivery id (X-Webhook-Id), so receivers can drop duplicates.
+// goes by chat too (docs/ARCHITECTURE.md, "Webhook delivery: chat by chat"): the transaction that
+// records a delivery's final outcome reads the next pending row of its chat, a message written
+// behind a pending one names its chat (chat_written()), and a chat whose next row found no free
+// slot waits in a queue for one; each of these reads one chat's oldest pending row through an
+// index. The outbox query over every chat runs at start, once a poll_interval, for retries that
+// come due, and on wake(): its cost grows with the backlog, so it is not run per delivery. Cluster
+// mode finds everything with the outbox query, which claims rows. Durability: rows are written by
+// the inbound path in the message's own transaction; a restart (or kill -9) resumes every pending
+// row with the same delivery id (X-Webhook-Id), so receivers can drop duplicates.
 //
 // Threads: the worker's coroutines run on the executor given (the HTTP I/O context); database
 // calls go through Database::run (blocking pool), HTTP through HttpClient, replies through the
@@ -122,7 +121,7 @@ class DeliveryWorker {
   /// Outbox rows of `chat_key` of `session_id` were committed that were not handed over by
   /// start_now(): the oldest pending row of that chat is read once no delivery of it runs here
   /// (cluster mode: wake()). Any thread.
-  void chat_written(std::string session_id, std::string chat_key);
+  void chat_written(const std::string& session_id, const std::string& chat_key);
 
   /// Cluster mode, on the node that runs the session: sends the reply found in `body` (a 2xx
   /// response of the webhook) of the outbox row `row_id`, which another node delivered. 200 with
@@ -181,7 +180,7 @@ class DeliveryWorker {
   // On the strand, once a delivery started by begin() ended. `next`: the oldest pending row of
   // its chat, as the transaction of a final outcome read it (one process).
   void finished(const std::shared_ptr<Delivery>& d, End end,
-                std::shared_ptr<Delivery> next = nullptr);
+                const std::shared_ptr<Delivery>& next = nullptr);
   // Whether `id` was started recently (by the loop or start_now); records it. Under mutex_.
   bool started_before(int64_t id);
   // Records `d` as started (under mutex_; the chat's count on the strand).
