@@ -456,6 +456,95 @@ TEST(SqliteWriters, TheTurnEndsWithTheTransactionHoweverItEnds) {
   std::filesystem::remove_all(dir);
 }
 
+// Group commit (db/sqlite.cpp): transactions that end while others wait for a turn are committed
+// by one COMMIT. Each commit() still returns only once its writes are committed (another
+// connection sees them), and a rollback takes back that transaction's writes only.
+TEST(SqliteWriters, TransactionsThatEndWhileOthersWaitCommitTogether) {
+  auto dir = temp_sqlite_dir();
+  const auto path = (dir / "g.db").string();
+  {
+    auto setup = open_sqlite(path);
+    setup->execute_script("CREATE TABLE t (w INTEGER, k INTEGER, PRIMARY KEY (w, k))");
+    const auto before = sqlite_write_turns(path);
+    constexpr int kWriters = 8, kEach = 150;
+    std::atomic<int> failures{0}, unseen{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < kWriters; ++w) {
+      writers.emplace_back([&, w] {
+        auto c = open_sqlite(path);
+        auto reader = open_sqlite(path);
+        for (int k = 0; k < kEach; ++k) {
+          try {
+            Transaction tx(*c);
+            c->query("INSERT INTO t VALUES (?, ?)", {int64_t{w}, int64_t{k}});
+            if (k % 5 == 4) continue;  // rolled back by the Transaction
+            tx.commit();
+            if (reader->query("SELECT 1 FROM t WHERE w = ? AND k = ?", {int64_t{w}, int64_t{k}})
+                    .rows.empty())
+              unseen.fetch_add(1);
+          } catch (const std::exception&) {
+            failures.fetch_add(1);
+          }
+        }
+      });
+    }
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(unseen.load(), 0) << "commit() returned before its writes were committed";
+    EXPECT_EQ(setup->query("SELECT COUNT(*) FROM t").rows.at(0).integer(0),
+              kWriters * kEach * 4 / 5);
+    EXPECT_EQ(setup->query("SELECT COUNT(*) FROM t WHERE k % 5 = 4").rows.at(0).integer(0), 0)
+        << "a rolled-back transaction's writes were committed with its group";
+    EXPECT_GT(sqlite_write_turns(path).grouped, before.grouped)
+        << "no transaction was committed together with another";
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The price of a shared COMMIT: when it fails, every transaction of the group gets the error and
+// none of their writes stay (here a deferred foreign key that only COMMIT checks; the gateway's
+// schema has none, so in practice an I/O error or a full disk).
+TEST(SqliteWriters, AFailedGroupCommitFailsEveryTransactionOfTheGroup) {
+  auto dir = temp_sqlite_dir();
+  const auto path = (dir / "f.db").string();
+  {
+    auto a = open_sqlite(path);
+    auto b = open_sqlite(path);
+    a->execute_script(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE t (k INTEGER); "
+        "CREATE TABLE child (pid INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)");
+    a->begin();
+    a->query("INSERT INTO child VALUES (99)");  // no parent 99: refused at COMMIT
+    std::atomic<bool> b_failed{false};
+    std::thread other([&] {
+      b->begin();  // waits for a's turn, then runs inside a's transaction
+      b->query("INSERT INTO t VALUES (1)");
+      try {
+        b->commit();
+      } catch (const DbError&) {
+        b_failed = true;
+      }
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (sqlite_write_turns(path).waiting == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    EXPECT_EQ(sqlite_write_turns(path).waiting, 1U);
+    EXPECT_THROW(a->commit(), DbError);
+    other.join();
+    EXPECT_TRUE(b_failed.load()) << "b's writes were committed alone";
+    EXPECT_EQ(a->query("SELECT COUNT(*) FROM t").rows.at(0).integer(0), 0);
+    EXPECT_EQ(a->query("SELECT COUNT(*) FROM child").rows.at(0).integer(0), 0);
+    // Both connections write again at once.
+    a->rollback();
+    b->rollback();
+    a->query("INSERT INTO t VALUES (2)");
+    b->query("INSERT INTO t VALUES (3)");
+    EXPECT_EQ(a->query("SELECT COUNT(*) FROM t").rows.at(0).integer(0), 2);
+    EXPECT_EQ(sqlite_write_turns(path).grouped, 0U);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 // The WAL is checkpointed by the background thread: it is reused from its start instead of growing
 // with everything written (SQLite's auto-checkpoint in the committing thread is off).
 TEST(SqliteWriters, TheWalIsCheckpointedInTheBackground) {

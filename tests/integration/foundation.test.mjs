@@ -82,6 +82,17 @@ for (const dialect of dialects()) {
       }
       assert.ok(after.some((s) => s.name === 'db_pool_connections' && s.labels.state === 'idle'));
       assert.ok(after.some((s) => s.name === 'db_pool_connections' && s.labels.state === 'in_use'));
+      // SQLite's one writer: the turns taken so far (the migrations at least) and how long they
+      // were held; PostgreSQL has no such thing.
+      const sqliteWriter = ['db_sqlite_write_turns_total', 'db_sqlite_write_turn_seconds_total',
+        'db_sqlite_write_waiting', 'db_sqlite_grouped_commits_total'];
+      for (const name of sqliteWriter) {
+        assert.equal(after.some((s) => s.name === name), dialect === 'sqlite', name);
+      }
+      if (dialect === 'sqlite') {
+        assert.ok(counter(after, 'db_sqlite_write_turns_total', {}) >= 1);
+        assert.ok(counter(after, 'db_sqlite_write_turn_seconds_total', {}) > 0);
+      }
       assert.match(text, /# TYPE http_request_duration_seconds histogram/);
     });
 

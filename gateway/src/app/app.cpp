@@ -58,14 +58,17 @@ namespace gw::app {
 
 namespace {
 
+std::string sqlite_path(const config::Config& cfg) {
+  return (std::filesystem::path(cfg.data_dir) / "gateway.db").string();
+}
+
 std::unique_ptr<db::Database> open_database(const config::Config& cfg) {
   std::filesystem::create_directories(cfg.data_dir);
   db::PoolOptions opts;
   opts.max_connections = cfg.db_max_connections;
   opts.max_idle = cfg.db_max_idle_connections;
   opts.max_lifetime = cfg.db_connection_max_lifetime;
-  return db::Database::open((std::filesystem::path(cfg.data_dir) / "gateway.db").string(),
-                            cfg.database_url, opts);
+  return db::Database::open(sqlite_path(cfg), cfg.database_url, opts);
 }
 
 sessions::ManagerOptions manager_options(const config::Config& cfg) {
@@ -308,6 +311,27 @@ int serve_or_print_routes(const config::Config& cfg, bool print_routes,
                     [&hub] { return static_cast<double>(hub.subscriber_count()); });
   metrics.add_gauge("db_pool_max_connections", "Configured size of the database pool.", "",
                     [&db] { return db->stats().max; });
+  if (db->dialect() == db::Dialect::sqlite) {
+    // Every write of the file runs in a turn, one after another: busy seconds growing at about
+    // one per second mean the writes are what limits the pipeline (docs/ARCHITECTURE.md,
+    // "Threads and strands").
+    const auto path = sqlite_path(cfg);
+    metrics.add_counter("db_sqlite_write_turns_total",
+                        "Turns to write the SQLite file taken (transactions, single writes, "
+                        "checkpoints).",
+                        "",
+                        [path] { return static_cast<double>(db::sqlite_write_turns(path).turns); });
+    metrics.add_counter("db_sqlite_write_turn_seconds_total",
+                        "Time a write held the SQLite file's turn to write.", "",
+                        [path] { return db::sqlite_write_turns(path).seconds; });
+    metrics.add_counter(
+        "db_sqlite_grouped_commits_total",
+        "Write transactions committed by a later one's COMMIT (group commit).", "",
+        [path] { return static_cast<double>(db::sqlite_write_turns(path).grouped); });
+    metrics.add_gauge("db_sqlite_write_waiting", "Writers waiting for the SQLite file's turn now.",
+                      "",
+                      [path] { return static_cast<double>(db::sqlite_write_turns(path).waiting); });
+  }
 
   // Webhooks: the durable outbox is drained by one worker on the HTTP I/O context.
   webhooks::HttpClientOptions hco;

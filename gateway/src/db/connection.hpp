@@ -34,9 +34,13 @@ class Connection {
     return query(sql, std::span<const Value>(params.begin(), params.size()));
   }
   /// Starts a write transaction (BEGIN IMMEDIATE on SQLite, so writers queue up front).
-  void begin();
-  void commit();
-  void rollback() noexcept;
+  virtual void begin();
+  /// Returns once the transaction is committed. SQLite may commit it together with the
+  /// transactions that waited for their turn behind it (db/sqlite.cpp, "group commit"): commit()
+  /// then also waits for those (joining for at most 10 ms) and fails if their shared COMMIT fails.
+  /// So a caller must not hold, across commit(), anything that a later writer needs.
+  virtual void commit();
+  virtual void rollback() noexcept;
 };
 
 /// Rolls back unless committed. Usage: Transaction tx(conn); ...; tx.commit();
@@ -69,6 +73,16 @@ struct SqliteFileStats {
 };
 /// Zero for a file no connection of this process has open.
 SqliteFileStats sqlite_file_stats(const std::string& path);
+/// The turns to write that the connections of one SQLite file in this process took, and how long
+/// they held them (/metrics; unlike sqlite_file_stats, it waits for nobody). Zero for a file no
+/// connection of this process has open.
+struct SqliteWriteTurns {
+  uint64_t turns = 0;
+  double seconds = 0;
+  uint64_t grouped = 0;     ///< transactions committed by a later one's COMMIT, with it
+  std::size_t waiting = 0;  ///< writers waiting for a turn now
+};
+SqliteWriteTurns sqlite_write_turns(const std::string& path);
 /// Connects to PostgreSQL with a libpq URL; throws DbError(unavailable) on failure.
 std::unique_ptr<Connection> open_postgres(const std::string& url);
 

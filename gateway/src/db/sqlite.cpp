@@ -9,8 +9,22 @@
 // (SQLite drops a handle's whole cache whenever another handle has written). WAL checkpoints run
 // on a thread of their own, once per kCheckpointPages pages written, so that no commit waits for a
 // checkpoint's writes and fsync.
+//
+// Group commit. A transaction that ends while others wait for their turn does not COMMIT: it
+// leaves its writes in the writer handle's open transaction, hands the turn on, and waits. The
+// next transaction runs inside that one under a savepoint ("SAVEPOINT gw_member" for its BEGIN,
+// RELEASE for its COMMIT, ROLLBACK TO for its ROLLBACK); the first one that ends with nobody
+// waiting behind it (or as the kMaxGroup-th) COMMITs for all of them and wakes them. So a burst of
+// transactions writes the pages they share (the right edges of the indexes, the rollup rows) to
+// the WAL once, not once each. commit() still returns only after the COMMIT that carries its
+// writes; if that COMMIT fails, every transaction of the group gets the error
+// (docs/ARCHITECTURE.md, "Threads and strands"). A write that is not part of a transaction (a
+// single statement, execute_script), the checkpointer's rounds under the turn and stats() commit an
+// open group before they start. No transaction joins a group that is kMaxGroupAge old: a commit()
+// waits for the transactions that joined after it, at most that long, and for the last one's end.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -30,6 +44,9 @@ constexpr auto kWriteWait = std::chrono::seconds(10);        // as SQLite's busy
 constexpr int kCheckpointPages = 1000;                       // SQLite's own auto-checkpoint size
 constexpr int kWriterCacheKiB = 8192;                        // the writer handle's page cache
 constexpr int kGatedCheckpointPages = 4 * kCheckpointPages;  // see checkpoint_loop()
+constexpr int kMaxGroup = 16;  // transactions committed by one COMMIT at most (group commit)
+constexpr auto kMaxGroupAge = std::chrono::milliseconds(10);  // no transaction joins after that
+constexpr auto kGroupPoll = std::chrono::milliseconds(100);   // see FileState::wait_for()
 
 // A sqlite3 handle and its prepared statements, by SQL text.
 struct Handle {
@@ -49,6 +66,26 @@ struct Handle {
 
 class FileState;
 sqlite3* open_handle(const std::string& path, FileState* file, int cache_kib);
+void exec_on(sqlite3* db, std::string_view sql);
+
+// Transactions whose writes wait in the writer handle's open transaction for one COMMIT.
+struct Group {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::string error;  // of the COMMIT (or the rollback) that ended the group; empty: committed
+  int members = 0;    // transactions that handed the turn on and wait
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  void end(const std::string& why) {
+    {
+      std::lock_guard lock(mu);
+      done = true;
+      error = why;
+    }
+    cv.notify_all();
+  }
+};
 
 // What the connections of one database file share: the write gate and the checkpointer thread.
 class FileState {
@@ -77,8 +114,70 @@ class FileState {
     return writer_;
   }
   /// Closes the writer handle (it was left in a state that a rollback did not end); the next
-  /// holder of the turn opens a new one.
-  void drop_writer() { writer_.close(); }
+  /// holder of the turn opens a new one. An open group goes with it, told `why`.
+  void drop_writer(const std::string& why = "the database connection was closed in a transaction") {
+    end_group(why);
+    writer_.close();
+  }
+
+  // Group commit (holder of the turn only, except where said).
+
+  /// The group whose writes the writer handle's transaction holds, or null.
+  [[nodiscard]] const std::shared_ptr<Group>& group() const { return group_; }
+  /// The holder's transaction, whose writes are in the writer's transaction (under no savepoint
+  /// any more), leaves them there for a later COMMIT when someone waits for a turn and the group
+  /// has room (fewer than kMaxGroup transactions, younger than kMaxGroupAge, so that no commit()
+  /// waits for long behind an endless stream of writers): the group to wait for, or null (then
+  /// the holder COMMITs).
+  std::shared_ptr<Group> defer_commit() {
+    if (gate_.waiting() == 0) return nullptr;
+    if (group_ && (group_->members + 1 >= kMaxGroup ||
+                   std::chrono::steady_clock::now() - group_->started > kMaxGroupAge))
+      return nullptr;
+    if (!group_) group_ = std::make_shared<Group>();
+    ++group_->members;
+    return group_;
+  }
+  /// After the COMMIT (or the rollback) of the writer's transaction: wakes the group.
+  /// `by_transaction`: the COMMIT was a transaction's, which carried the group's writes with its
+  /// own (counted in grouped()).
+  void end_group(const std::string& error, bool by_transaction = false) {
+    if (!group_) return;
+    if (error.empty() && by_transaction) grouped_ += static_cast<uint64_t>(group_->members);
+    group_->end(error);
+    group_.reset();
+  }
+  /// Commits an open group before a write that is not one of its transactions.
+  void commit_group() {
+    if (!group_) return;
+    std::string error;
+    try {
+      exec_on(writer_.db, "COMMIT");
+    } catch (const std::exception& e) {
+      error = std::string("the group commit failed: ") + e.what();
+      sqlite3_exec(writer_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    end_group(error);
+    if (sqlite3_get_autocommit(writer_.db) == 0) writer_.close();
+  }
+  /// Waits for `g`'s COMMIT (any thread, without the turn). Should the turn have gone to nobody
+  /// (a waiter gave up), the member takes the free turn and commits the open group itself: while
+  /// nobody holds the turn, every transaction of an open group is a member waiting for it. A turn
+  /// that is not free is not waited for (the waiter would count as a writer waiting, and the
+  /// holder would defer its own commit for it).
+  void wait_for(const std::shared_ptr<Group>& g) {
+    std::unique_lock lock(g->mu);
+    while (!g->cv.wait_for(lock, kGroupPoll, [&] { return g->done; })) {
+      lock.unlock();
+      if (gate_.acquire(std::chrono::milliseconds(0))) {
+        commit_group();
+        gate_.release();
+      }
+      lock.lock();
+    }
+    if (!g->error.empty()) throw DbError(DbError::Kind::unavailable, g->error);
+  }
+  [[nodiscard]] uint64_t grouped() const { return grouped_.load(); }
 
   /// After a commit: the WAL holds `pages` pages. Wakes the checkpointer once per
   /// kCheckpointPages pages written (not after every commit once the WAL is that long: each
@@ -105,6 +204,7 @@ class FileState {
     }
     // The writer's counters are read under the turn, which is the writer handle's lock.
     if (gate_.acquire(kWriteWait)) {
+      commit_group();
       if (writer_.db) {
         int cur = 0, high = 0;
         sqlite3_db_status(writer_.db, SQLITE_DBSTATUS_CACHE_HIT, &cur, &high, 0);
@@ -151,6 +251,7 @@ class FileState {
         // the second one too, and the writers would wait for nothing), and not for long.
         if (log >= kGatedCheckpointPages && copied == log &&
             gate_.acquire(std::chrono::seconds(1))) {
+          commit_group();
           sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
           gate_.release();
         }
@@ -165,6 +266,8 @@ class FileState {
   const std::string path_;
   WriteGate gate_;
   Handle writer_;
+  std::shared_ptr<Group> group_;  // see defer_commit()
+  std::atomic<uint64_t> grouped_{0};
   std::mutex mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
@@ -186,9 +289,13 @@ std::shared_ptr<FileState> file_state(const std::string& path, bool create = tru
   static std::mutex mu;
   static std::unordered_map<std::string, std::weak_ptr<FileState>> states;
   std::lock_guard lock(mu);
+  if (!create) {
+    auto it = states.find(key);
+    return it == states.end() ? nullptr : it->second.lock();
+  }
   auto& slot = states[key];
   auto state = slot.lock();
-  if (!state && create) {
+  if (!state) {
     state = std::make_shared<FileState>(key);
     slot = state;
     std::erase_if(states, [](const auto& e) { return e.second.expired(); });
@@ -277,7 +384,9 @@ class SqliteConnection final : public Connection {
 
   ~SqliteConnection() override {
     // Left inside a write transaction (a failed COMMIT, or closed on purpose): the writer handle
-    // is rolled back before the turn goes to the next writer, or closed if that fails.
+    // is rolled back before the turn goes to the next writer, or closed if that fails. A
+    // transaction of a group takes back its own writes only.
+    if (member_) rollback();
     if (holding_ && cur_ != &own_ && sqlite3_get_autocommit(cur_->db) == 0) {
       sqlite3_exec(cur_->db, "ROLLBACK", nullptr, nullptr, nullptr);
       if (sqlite3_get_autocommit(cur_->db) == 0) file_->drop_writer();
@@ -290,8 +399,76 @@ class SqliteConnection final : public Connection {
   // A connection left inside a transaction (e.g. a COMMIT that failed) is not reused: the pool
   // drops it, which rolls the transaction back and ends its write turn.
   bool healthy() const noexcept override {
-    return own_.db != nullptr && sqlite3_get_autocommit(own_.db) != 0 &&
-           (cur_ == &own_ || sqlite3_get_autocommit(cur_->db) != 0);
+    return own_.db != nullptr && sqlite3_get_autocommit(own_.db) != 0 && !holding_ && !member_;
+  }
+
+  void begin() override {
+    refuse_while_stepping();
+    Turn turn(*this, true, true);
+    if (turn.moved() && file_->group()) {
+      if (sqlite3_get_autocommit(cur_->db) != 0) {
+        // The group's transaction is gone (cannot happen unless a rollback missed the group).
+        file_->end_group("the group's transaction was rolled back");
+      } else {
+        exec_raw("SAVEPOINT gw_member");  // inside the group's transaction; throws: turn ends
+        member_ = true;
+        return;
+      }
+    }
+    exec_raw("BEGIN IMMEDIATE");
+  }
+
+  void commit() override {
+    // Not on the writer handle (in memory, or this connection's own handle was in a transaction
+    // already): a plain COMMIT.
+    if (!holding_ || cur_ == &own_) return Connection::commit();
+    refuse_while_stepping();
+    FileState& f = *file_;
+    if (member_) {
+      member_ = false;
+      try {
+        exec_raw("RELEASE gw_member");
+      } catch (...) {
+        abandon_group("the transaction's savepoint is gone");
+        throw;
+      }
+    }
+    if (sqlite3_get_autocommit(cur_->db) != 0) {
+      // SQLite rolled the transaction back by itself (an I/O error, a full disk).
+      abandon_group("the transaction was rolled back by SQLite");
+      throw DbError(DbError::Kind::unavailable, "the transaction was rolled back by SQLite");
+    }
+    if (auto group = f.defer_commit()) {
+      leave_turn();
+      f.wait_for(group);  // throws when its COMMIT failed
+      return;
+    }
+    try {
+      exec_raw("COMMIT");
+    } catch (const std::exception& e) {
+      abandon_group(std::string("the group commit failed: ") + e.what());
+      throw;
+    }
+    f.end_group({}, true);
+    leave_turn();
+  }
+
+  void rollback() noexcept override {
+    if (!member_) return Connection::rollback();
+    member_ = false;
+    FileState& f = *file_;
+    try {
+      exec_raw("ROLLBACK TO gw_member");
+      exec_raw("RELEASE gw_member");
+    } catch (const std::exception& e) {
+      return abandon_group(std::string("a rollback in the group failed: ") + e.what());
+    }
+    if (sqlite3_get_autocommit(cur_->db) != 0) {
+      return abandon_group("the transaction was rolled back by SQLite");
+    }
+    // The group's other transactions stay; with nobody behind to commit them, this one does.
+    if (f.gate().waiting() == 0) f.commit_group();
+    leave_turn();
   }
 
   void execute_script(std::string_view sql) override {
@@ -341,14 +518,18 @@ class SqliteConnection final : public Connection {
   // file's writer handle, unless this connection's own handle is inside a transaction already.
   class Turn {
    public:
-    Turn(SqliteConnection& c, bool writes) : c_(c) {
+    // `joins`: a BEGIN, which may run inside an open group; any other write commits it first.
+    Turn(SqliteConnection& c, bool writes, bool joins = false) : c_(c) {
       if (!writes || !c_.file_ || c_.holding_) return;
       if (!c_.file_->gate().acquire(kWriteWait)) {
         throw DbError(DbError::Kind::unavailable,
                       "database is locked: another write did not end within 10 s");
       }
       c_.holding_ = true;
-      if (sqlite3_get_autocommit(c_.own_.db) == 0) return;
+      const bool own_busy = sqlite3_get_autocommit(c_.own_.db) == 0;
+      // A write of this connection's own handle would wait for the group's write lock.
+      if (!joins || own_busy) c_.file_->commit_group();
+      if (own_busy) return;
       try {
         c_.cur_ = &c_.file_->writer();
         moved_ = true;
@@ -358,11 +539,14 @@ class SqliteConnection final : public Connection {
       }
     }
     ~Turn() {
-      if (c_.holding_ && sqlite3_get_autocommit(c_.cur_->db) != 0) {
-        c_.cur_ = &c_.own_;
-        c_.holding_ = false;
-        c_.file_->gate().release();
+      if (!c_.holding_ || sqlite3_get_autocommit(c_.cur_->db) == 0) return;
+      if (c_.member_) {
+        // The group's transaction ended under a member (a raw COMMIT or ROLLBACK, or SQLite
+        // rolled it back in a script): the group learns it, and the turn goes on.
+        c_.member_ = false;
+        c_.file_->end_group("the group's transaction ended under one of its transactions");
       }
+      c_.leave_turn();
     }
     Turn(const Turn&) = delete;
     Turn& operator=(const Turn&) = delete;
@@ -374,6 +558,28 @@ class SqliteConnection final : public Connection {
   };
 
   void exec_raw(std::string_view sql) { exec_on(cur_->db, sql); }
+
+  void leave_turn() {
+    cur_ = &own_;
+    holding_ = false;
+    file_->gate().release();
+  }
+
+  // This transaction cannot go on as part of the group (its savepoint or the whole transaction
+  // is gone): the writer's transaction is rolled back, the group's transactions get `why`, and
+  // the turn goes on.
+  void abandon_group(const std::string& why) noexcept {
+    member_ = false;
+    if (sqlite3_get_autocommit(cur_->db) == 0) {
+      sqlite3_exec(cur_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    if (sqlite3_get_autocommit(cur_->db) == 0) {
+      file_->drop_writer(why);  // ends the group
+    } else {
+      file_->end_group(why);
+    }
+    leave_turn();
+  }
 
   // A statement run from inside for_each_row's callback could reset or finalize the statement
   // being stepped, or move the connection to the writer handle under it.
@@ -417,7 +623,16 @@ class SqliteConnection final : public Connection {
     while (true) {
       int rc = sqlite3_step(stmt);
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) throw error_for(rc, sqlite3_errmsg(cur_->db));
+      if (rc != SQLITE_ROW) {
+        auto error = error_for(rc, sqlite3_errmsg(cur_->db));
+        // SQLite rolled the whole transaction back (an I/O error, a full disk): with it, the
+        // writes of the group it was part of.
+        if (member_ && sqlite3_get_autocommit(cur_->db) != 0) {
+          member_ = false;
+          file_->end_group(std::string("the group's transaction was rolled back: ") + error.what());
+        }
+        throw error;
+      }
       each(stmt, ncols);
     }
     return sqlite3_changes(cur_->db);
@@ -485,6 +700,7 @@ class SqliteConnection final : public Connection {
 
   std::shared_ptr<FileState> file_;  // null for an in-memory database
   bool holding_ = false;             // this connection has the write turn
+  bool member_ = false;              // its transaction is a savepoint in the writer's group
   bool stepping_ = false;            // inside for_each_row's callback
   Handle own_;                       // reads outside a write transaction
   Handle* cur_ = &own_;              // own_, or the file's writer handle while holding the turn
@@ -499,6 +715,13 @@ std::unique_ptr<Connection> open_sqlite(const std::string& path) {
 SqliteFileStats sqlite_file_stats(const std::string& path) {
   auto state = file_state(path, false);
   return state ? state->stats() : SqliteFileStats{};
+}
+
+SqliteWriteTurns sqlite_write_turns(const std::string& path) {
+  auto state = file_state(path, false);
+  if (!state) return {};
+  const auto busy = state->gate().busy();
+  return {busy.turns, busy.seconds, state->grouped(), state->gate().waiting()};
 }
 
 }  // namespace gw::db
