@@ -206,6 +206,11 @@ void DeliveryWorker::wake() {
   });
 }
 
+std::size_t DeliveryWorker::free_slots() const {
+  const auto max = static_cast<std::size_t>(options_.concurrency);
+  return in_flight_.size() < max ? max - in_flight_.size() : 0;
+}
+
 std::size_t DeliveryWorker::in_flight() const {
   std::lock_guard lock(mutex_);
   return in_flight_.size();
@@ -265,7 +270,7 @@ void DeliveryWorker::start_now(inbound::ReadyDelivery ready) {
       std::lock_guard lock(mutex_);
       if (!in_flight_.count(d->id) && !finished_at_.count(d->id) && !releasing_.count(d->id) &&
           !started_.count(d->id)) {
-        no_slot = in_flight_.size() >= static_cast<std::size_t>(options_.concurrency);
+        no_slot = free_slots() == 0;
         if (!no_slot) {
           begin(d);
           start = true;
@@ -316,7 +321,7 @@ bool DeliveryWorker::try_start(const std::shared_ptr<Delivery>& d, uint64_t seq_
     if (in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before) ||
         releasing_.count(d->id))
       return true;  // running, or ended after it was read: nothing to start
-    if (in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) return false;
+    if (free_slots() == 0) return false;
     begin(d);
   }
   asio::co_spawn(strand_, deliver(d), asio::detached);
@@ -334,8 +339,7 @@ void DeliveryWorker::serve_slots() {
   std::size_t room = 0;
   {
     std::lock_guard lock(mutex_);
-    const auto max = static_cast<std::size_t>(options_.concurrency);
-    room = in_flight_.size() < max ? max - in_flight_.size() : 0;
+    room = free_slots();
   }
   while (room > 0 && !slot_waiters_.empty() && running_) {
     auto key = std::move(slot_waiters_.front());
@@ -516,8 +520,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
       std::size_t room = 0;
       {
         std::lock_guard lock(mutex_);
-        const auto max = static_cast<std::size_t>(options_.concurrency);
-        room = in_flight_.size() < max ? max - in_flight_.size() : 0;
+        room = free_slots();
       }
       auto rows = co_await db_.run([t, room, this](db::Connection& c) {
         // First: a failure after the claim below would leave rows claimed and not started.
@@ -582,7 +585,7 @@ asio::awaitable<void> DeliveryWorker::loop() {
         auto f = finished_at_.find(d->id);
         const bool stale =
             in_flight_.count(d->id) || (f != finished_at_.end() && f->second > seq_before);
-        if (stale || in_flight_.size() >= static_cast<std::size_t>(options_.concurrency)) {
+        if (stale || free_slots() == 0) {
           if (!cluster() && in_flight_.count(d->id)) {
             // Rows of the chat committed after its running delivery's outcome transaction read
             // the next row, and before it committed, are found neither by that read nor by this

@@ -185,6 +185,8 @@ class DeliveryWorker {
   bool started_before(int64_t id);
   // Records `d` as started (under mutex_; the chat's count on the strand).
   void begin(const std::shared_ptr<Delivery>& d);
+  // Delivery slots not taken (of WEBHOOK_CONCURRENCY). Under mutex_.
+  [[nodiscard]] std::size_t free_slots() const;
   // On the strand: starts `d`, a row read as pending when the finish sequence was `seq_before`,
   // unless it runs, ended since, or is being given back. False when no slot was free (nothing
   // started).
