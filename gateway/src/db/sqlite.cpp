@@ -113,11 +113,15 @@ class FileState {
     if (!writer_.db) writer_.db = open_handle(path_, this, kWriterCacheKiB);
     return writer_;
   }
-  /// Closes the writer handle (it was left in a state that a rollback did not end); the next
-  /// holder of the turn opens a new one. An open group goes with it, told `why`.
-  void drop_writer(const std::string& why = "the database connection was closed in a transaction") {
+  /// Ends the writer handle's transaction without committing it (holder of the turn): rolls it
+  /// back, or closes the handle if that does not end it (the next holder opens a new one). An
+  /// open group goes with it, told `why`.
+  void roll_back_writer(
+      const std::string& why = "the database connection was closed in a transaction") {
+    if (writer_.db && sqlite3_get_autocommit(writer_.db) == 0)
+      sqlite3_exec(writer_.db, "ROLLBACK", nullptr, nullptr, nullptr);
     end_group(why);
-    writer_.close();
+    if (writer_.db && sqlite3_get_autocommit(writer_.db) == 0) writer_.close();
   }
 
   // Group commit (holder of the turn only, except where said).
@@ -150,15 +154,12 @@ class FileState {
   /// Commits an open group before a write that is not one of its transactions.
   void commit_group() {
     if (!group_) return;
-    std::string error;
     try {
       exec_on(writer_.db, "COMMIT");
     } catch (const std::exception& e) {
-      error = std::string("the group commit failed: ") + e.what();
-      sqlite3_exec(writer_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+      return roll_back_writer(std::string("the group commit failed: ") + e.what());
     }
-    end_group(error);
-    if (sqlite3_get_autocommit(writer_.db) == 0) writer_.close();
+    end_group({});
   }
   /// Waits for `g`'s COMMIT (any thread, without the turn). Should the turn have gone to nobody
   /// (a waiter gave up), the member takes the free turn and commits the open group itself: while
@@ -387,10 +388,8 @@ class SqliteConnection final : public Connection {
     // is rolled back before the turn goes to the next writer, or closed if that fails. A
     // transaction of a group takes back its own writes only.
     if (member_) rollback();
-    if (holding_ && cur_ != &own_ && sqlite3_get_autocommit(cur_->db) == 0) {
-      sqlite3_exec(cur_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-      if (sqlite3_get_autocommit(cur_->db) == 0) file_->drop_writer();
-    }
+    if (holding_ && cur_ != &own_ && sqlite3_get_autocommit(cur_->db) == 0)
+      file_->roll_back_writer();
     own_.close();
     if (holding_) file_->gate().release();
   }
@@ -570,14 +569,7 @@ class SqliteConnection final : public Connection {
   // the turn goes on.
   void abandon_group(const std::string& why) noexcept {
     member_ = false;
-    if (sqlite3_get_autocommit(cur_->db) == 0) {
-      sqlite3_exec(cur_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    if (sqlite3_get_autocommit(cur_->db) == 0) {
-      file_->drop_writer(why);  // ends the group
-    } else {
-      file_->end_group(why);
-    }
+    file_->roll_back_writer(why);
     leave_turn();
   }
 
