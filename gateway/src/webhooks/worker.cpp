@@ -367,19 +367,26 @@ void DeliveryWorker::forget_if_idle(const std::string& key) {
   if (chat.running <= 0 && !chat.reading && !chat.written && !chat.waiting) chats_.erase(it);
 }
 
+DeliveryWorker::ReadMark::ReadMark(DeliveryWorker& w) : worker_(&w) {
+  std::lock_guard lock(w.mutex_);
+  seq_ = w.finish_seq_;
+  at_ = w.reads_from_.insert(seq_);
+}
+
+void DeliveryWorker::ReadMark::release() {
+  if (!worker_) return;
+  std::lock_guard lock(worker_->mutex_);
+  worker_->reads_from_.erase(at_);
+  worker_ = nullptr;
+}
+
 asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
   const auto cut = key.find('\n');
   const std::string session_id = key.substr(0, cut);
   const std::string chat_key = key.substr(cut + 1);
   for (;;) {
     chats_[key].written = false;
-    uint64_t seq_before = 0;
-    std::multiset<uint64_t>::iterator read_from;
-    {
-      std::lock_guard lock(mutex_);
-      seq_before = finish_seq_;
-      read_from = reads_from_.insert(seq_before);
-    }
+    ReadMark read(*this);
     std::shared_ptr<Delivery> next;
     bool failed = false;
     try {
@@ -394,15 +401,12 @@ asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
     bool later = false;
     if (next && running_) {
       if (next->due_ms <= now_ms()) {
-        no_slot = !try_start(next, seq_before);
+        no_slot = !try_start(next, read.seq());
       } else {
         later = true;
       }
     }
-    {
-      std::lock_guard lock(mutex_);
-      reads_from_.erase(read_from);
-    }
+    read.release();
     auto& chat = chats_[key];
     if (failed || later) {
       // The outbox query finds it: a retry when its time comes (the query after its failed
@@ -798,13 +802,10 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
   // chat_written() again.
   const bool read_next = !cluster() && (ok || final_failure);
   std::shared_ptr<Delivery> next_row;
-  uint64_t read_at = 0;
-  std::multiset<uint64_t>::iterator read_from;
+  std::optional<ReadMark> read;
   if (read_next) {
     chats_[chat_key_of(d->session_id, d->chat)].written = false;
-    std::lock_guard lock(mutex_);
-    read_at = finish_seq_;
-    read_from = reads_from_.insert(read_at);
+    read.emplace(*this);
   }
   try {
     co_await db_.run([&](db::Connection& c) {
@@ -886,12 +887,9 @@ asio::awaitable<void> DeliveryWorker::deliver(std::shared_ptr<Delivery> d) {
               {"duration_ms", elapsed},
               {"outcome", ok ? "delivered" : (final_failure ? "failed" : "retry")},
               {"error", error}});
-  if (next_row) next_row->read_at = read_at;
+  if (next_row) next_row->read_at = read->seq();
   finished(d, saved && (ok || final_failure) ? End::final : End::other, saved ? next_row : nullptr);
-  if (read_next) {
-    std::lock_guard lock(mutex_);
-    reads_from_.erase(read_from);
-  }
+  read.reset();
   if (ok && message) {
     std::shared_ptr<outbound::SendRequest> request;
     try {

@@ -255,6 +255,21 @@ class DeliveryWorker {
   // Finish sequence numbers at which reads of the outbox began that have not been matched yet
   // (guarded by mutex_): finished_at_ keeps what finished after the oldest of them.
   std::multiset<uint64_t> reads_from_;
+  // One entry of reads_from_, from the start of a read to its end (or the holder's).
+  class ReadMark {
+   public:
+    explicit ReadMark(DeliveryWorker& w);
+    ReadMark(const ReadMark&) = delete;
+    ReadMark& operator=(const ReadMark&) = delete;
+    ~ReadMark() { release(); }
+    [[nodiscard]] uint64_t seq() const noexcept { return seq_; }
+    void release();
+
+   private:
+    DeliveryWorker* worker_;
+    uint64_t seq_ = 0;
+    std::multiset<uint64_t>::iterator at_;
+  };
   std::atomic<uint64_t> outbox_scans_{0};
   std::atomic<uint64_t> attempts_{0};
   std::atomic<uint64_t> replies_failed_{0};
