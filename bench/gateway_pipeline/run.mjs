@@ -11,6 +11,12 @@
 //     receiver having read the whole webhook request.
 //   ramp: for each rate, STEP_S seconds of messages at that rate; sustained when every message
 //     reached the receiver and the backlog at the end of the step is under half a second's worth.
+//   --toggle-rollups PAIRS (instead of the ramp): PAIRS pairs of STEP_S-second steps at
+//     --toggle-rate, one with the analytics rollup triggers and one without (their order
+//     alternating), in the same gateway process and database: what the rollups cost, paired step
+//     by step, without the scatter between separate runs. Per step: what got through
+//     (received / (release time + drain)) and the CPU per message of every process on the
+//     machine's side of the pipeline (gateway, PostgreSQL, emulator, driver with receiver).
 // Every message is encrypted by a Baileys sender before the measured phase and held by the
 // emulator; the measured phase only releases them (see emulator_host.mjs).
 // One JSON line per measurement on stdout (and appended to --out), a summary at the end;
@@ -49,6 +55,8 @@ const { values: opt } = parseArgs({
     'step-s': { type: 'string', default: '30' },
     'skip-latency': { type: 'boolean', default: false },
     'skip-ramp': { type: 'boolean', default: false },
+    'toggle-rollups': { type: 'string', default: '0' },
+    'toggle-rate': { type: 'string', default: '600' },
     out: { type: 'string' }
   }
 })
@@ -60,6 +68,8 @@ const LAT_RATE = Number(opt['latency-rate'])
 const LAT_S = Number(opt['latency-s'])
 const RATES = opt.rates.split(',').map(Number).filter((x) => x > 0)
 const STEP_S = Number(opt['step-s'])
+const TOGGLE_PAIRS = Number(opt['toggle-rollups'])
+const TOGGLE_RATE = Number(opt['toggle-rate'])
 if (!opt.bin) throw new Error('--bin is required')
 if (ONLY.includes('postgres') && !opt['pg-url']) throw new Error('--pg-url is required for postgres')
 
@@ -76,8 +86,8 @@ const cpuOf = (pid) => {
 }
 /**
  * CPU seconds of the PostgreSQL server whose data directory is `dir` (its postmaster and every
- * process it started: backends, WAL writer, checkpointer); null without one. A backend that
- * exited during the step takes its CPU with it: the gateway's pooled connections stay open.
+ * process it started: backends, WAL writer, checkpointer, and those that exited, through the
+ * postmaster's reaped-children times); null without one.
  */
 const pgCpuOf = (dir) => {
   if (!dir) return null
@@ -90,6 +100,8 @@ const pgCpuOf = (dir) => {
       const f = readFileSync(`/proc/${e}/stat`, 'utf8')
       const fields = f.slice(f.lastIndexOf(')') + 2).split(' ')
       if (Number(e) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) / 100
+      // The postmaster's reaped children: a backend that exited keeps counting.
+      if (Number(e) === postmaster) total += (Number(fields[13]) + Number(fields[14])) / 100
     } catch { /* exited */ }
   }
   return total
@@ -172,6 +184,7 @@ const measure = async ({ host, rx, gw, dialect, rate, seconds, drainMs = 30000 }
     if (nowMs() - lastChange > 10000) break
     await sleep(200)
   }
+  const afterDrain = { gw: cpuOf(gw.pid), host: cpuOf(host.pid), pg: pgCpuOf(pgDir), self: process.cpuUsage(before.self) }
   await sleep(500) // late duplicates
   const settled = await host.call('settle')
   const lat = []
@@ -221,6 +234,13 @@ const measure = async ({ host, rx, gw, dialect, rate, seconds, drainMs = 30000 }
       driver_receiver: r2((afterRelease.self.user + afterRelease.self.system) / 1e6 / span),
       ...(before.pg !== null && afterRelease.pg !== null ? { postgres: r2((afterRelease.pg - before.pg) / span) } : {})
     },
+    // CPU seconds from the release's start until the last message arrived (or the wait ended).
+    cpu_s_to_drained: {
+      gateway: r2(afterDrain.gw - before.gw),
+      emulator_host: r2(afterDrain.host - before.host),
+      driver_receiver: r2((afterDrain.self.user + afterDrain.self.system) / 1e6),
+      ...(before.pg !== null && afterDrain.pg !== null ? { postgres: r2(afterDrain.pg - before.pg) } : {})
+    },
     dropped_for_senders: settled.dropped
   }
   out.sustained = out.lost === 0 && out.duplicates === 0 && backlogEnd <= rate * 0.5 && rel.achieved_per_s >= rate * 0.95
@@ -253,6 +273,28 @@ const stages = (m, rx, { dialect, dataDir, dbUrl }) => {
   })
   const d = (xs) => { xs.sort((x, y) => x - y); return { p50: r2(pct(xs, 50)), p99: r2(pct(xs, 99)) } }
   return { n: a.length, to_outbox_row: d(a), outbox_to_attempt: d(b), attempt_to_receiver: d(c) }
+}
+
+// ---- the rollup triggers on and off ----------------------------------------------------------
+
+/**
+ * Switches the analytics rollup triggers of a gateway's database off and on again while it runs:
+ * PostgreSQL disables and enables them; SQLite drops them and creates them again from their
+ * saved definitions. Between steps only (nothing is being written).
+ */
+const rollupSwitch = (dialect, { dataDir, dbUrl }) => {
+  if (dialect === 'postgres') {
+    const set = (on) => execFileSync('psql', [dbUrl, '-qc', `ALTER TABLE analytics ${on ? 'ENABLE' : 'DISABLE'} TRIGGER USER`])
+    return { off: () => set(false), on: () => set(true) }
+  }
+  const file = path.join(dataDir, 'gateway.db')
+  const sqlite = (sql) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', file, sql], { encoding: 'utf8' })
+  const defs = JSON.parse(sqlite("SELECT json_group_array(json_object('name', name, 'sql', sql)) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"))
+  if (!defs.length) throw new Error('no rollup triggers on analytics')
+  return {
+    off: () => sqlite(defs.map((d) => `DROP TRIGGER ${d.name};`).join(' ')),
+    on: () => sqlite(defs.map((d) => `${d.sql};`).join('\n'))
+  }
 }
 
 // ---- one round on one database -------------------------------------------------------------
@@ -298,7 +340,63 @@ const round = async (dialect, roundNo, bin, label, env = {}) => {
       note(`    p50 ${out.latency.latency_ms.p50} ms, p99 ${out.latency.latency_ms.p99} ms, lost ${out.latency.lost}, dups ${out.latency.duplicates} (encrypting took ${(out.latency.prepare.ms / 1000).toFixed(1)} s)`)
       rx.dups = 0
     }
-    if (!opt['skip-ramp']) {
+    if (TOGGLE_PAIRS > 0) {
+      const sw = rollupSwitch(dialect, { dataDir, dbUrl })
+      // The first step at this rate runs on a colder gateway and database than the rest: not
+      // counted.
+      note(`  warming up: ${TOGGLE_RATE} msg/s for ${STEP_S} s (not counted)`)
+      const w0 = await measure({ host, rx, gw, dialect, rate: TOGGLE_RATE, seconds: STEP_S, drainMs: 120000 })
+      delete w0.ids
+      rx.dups = 0
+      out.toggle_warmup = { received: w0.received, lost: w0.lost, drain_ms: w0.drain_ms }
+      await sleep(2000)
+      out.toggle = []
+      for (let i = 0; i < TOGGLE_PAIRS; i++) {
+        for (const withRollups of i % 2 === 0 ? [true, false] : [false, true]) {
+          if (!withRollups) sw.off()
+          note(`  pair ${i + 1}, ${withRollups ? 'with' : 'without'} rollups: ${TOGGLE_RATE} msg/s for ${STEP_S} s`)
+          const m = await measure({ host, rx, gw, dialect, rate: TOGGLE_RATE, seconds: STEP_S, drainMs: 120000 })
+          if (!withRollups) sw.on()
+          rx.dups = 0
+          const span = m.seconds + Math.max(0, m.drain_ms ?? 0) / 1000
+          const c = m.cpu_s_to_drained
+          const all = Object.values(c).reduce((a, b) => a + b, 0)
+          const received = m.received || 1
+          const t = {
+            pair: i + 1,
+            rollups: withRollups,
+            got_through_per_s: Math.round(m.received / span),
+            // CPU per message received, from the release's start until the last one arrived.
+            cpu_ms_per_message: {
+              all: r2(all * 1000 / received),
+              gateway_and_db: r2((c.gateway + (c.postgres ?? 0)) * 1000 / received)
+            },
+            offered_per_s: m.offered_per_s,
+            received: m.received,
+            lost: m.lost,
+            duplicates: m.duplicates,
+            drain_ms: m.drain_ms,
+            cpu_cores: m.cpu_cores
+          }
+          delete m.ids
+          out.toggle.push(t)
+          note(`    got through ${t.got_through_per_s}/s (drain ${m.drain_ms} ms), CPU per message ${t.cpu_ms_per_message.all} ms (gateway + database ${t.cpu_ms_per_message.gateway_and_db}), lost ${m.lost}, dups ${m.duplicates}`)
+          await sleep(2000)
+        }
+      }
+      const pairs = []
+      for (let i = 1; i <= TOGGLE_PAIRS; i++) {
+        const w = out.toggle.find((t) => t.pair === i && t.rollups); const wo = out.toggle.find((t) => t.pair === i && !t.rollups)
+        pairs.push({
+          pair: i,
+          got_through_change_pct: r2((w.got_through_per_s / wo.got_through_per_s - 1) * 100),
+          cpu_all_change_pct: r2((w.cpu_ms_per_message.all / wo.cpu_ms_per_message.all - 1) * 100),
+          cpu_gateway_db_change_pct: r2((w.cpu_ms_per_message.gateway_and_db / wo.cpu_ms_per_message.gateway_and_db - 1) * 100)
+        })
+      }
+      out.toggle_pairs = pairs
+      note(`  with rollups against without, pair by pair: got through ${pairs.map((p) => p.got_through_change_pct).join(', ')} %; CPU per message (all) ${pairs.map((p) => p.cpu_all_change_pct).join(', ')} %`)
+    } else if (!opt['skip-ramp']) {
       out.ramp = []
       for (const rate of RATES) {
         note(`  ramp: ${rate} msg/s for ${STEP_S} s`)
@@ -366,6 +464,7 @@ for (const r of results) {
   const l = r.latency
   lines.push(`  ${r.dialect} round ${r.round}${r.binary ? ` ${r.binary}` : ''}:` +
     (l ? ` latency at ${l.rate}/s p50 ${l.latency_ms.p50} ms p99 ${l.latency_ms.p99} ms max ${l.latency_ms.max} ms (lost ${l.lost}, dups ${l.duplicates});` : '') +
+    (r.toggle_pairs ? ` rollups on against off, pair by pair: got through ${r.toggle_pairs.map((p) => p.got_through_change_pct).join(', ')} %, CPU per message ${r.toggle_pairs.map((p) => p.cpu_all_change_pct).join(', ')} %;` : '') +
     (r.ramp ? ` ramp ${r.ramp.map((m) => `${m.rate}:${m.sustained ? 'ok' : 'NO'}(p99 ${m.latency_ms.p99} ms, backlog ${m.backlog.end}, lost ${m.lost}, dups ${m.duplicates})`).join(' ')}; max sustained ${r.max_sustained_per_s}/s` : ''))
 }
 for (const dialect of ONLY) for (const [, label] of bins) {
