@@ -367,17 +367,22 @@ void DeliveryWorker::forget_if_idle(const std::string& key) {
   if (chat.running <= 0 && !chat.reading && !chat.written && !chat.waiting) chats_.erase(it);
 }
 
-DeliveryWorker::ReadMark::ReadMark(DeliveryWorker& w) : worker_(&w) {
-  std::lock_guard lock(w.mutex_);
+DeliveryWorker::ReadMark::ReadMark(DeliveryWorker& w) : reads_(w.reads_) {
+  std::lock_guard lock(w.mutex_);  // the sequence number and the entry at once, as the poll reads
   seq_ = w.finish_seq_;
-  at_ = w.reads_from_.insert(seq_);
+  std::lock_guard reads(reads_->mutex);
+  at_ = reads_->from.insert(seq_);
 }
 
+// Touches only the shared Reads: a frame destroyed with the io_context after the worker is gone
+// releases its mark safely.
 void DeliveryWorker::ReadMark::release() {
-  if (!worker_) return;
-  std::lock_guard lock(worker_->mutex_);
-  worker_->reads_from_.erase(at_);
-  worker_ = nullptr;
+  if (!reads_) return;
+  {
+    std::lock_guard lock(reads_->mutex);
+    reads_->from.erase(at_);
+  }
+  reads_.reset();
 }
 
 asio::awaitable<void> DeliveryWorker::next_of_chat(std::string key) {
@@ -468,7 +473,7 @@ void DeliveryWorker::finished(const std::shared_ptr<Delivery>& d, End end,
     if (next && next->due_ms > now_ms()) {
       wake();  // held back (an attachment): the outbox query's timer sends it when due
     } else if (next && slot_waiters_.empty()) {
-      // The read was registered in reads_from_ by deliver(): a row ended since is skipped.
+      // The read was registered in reads_ by deliver(): a row ended since is skipped.
       if (!try_start(next, next->read_at)) wait_for_slot(key);
     } else if (next) {
       wait_for_slot(key);
@@ -615,8 +620,11 @@ asio::awaitable<void> DeliveryWorker::loop() {
       }
       // What finished before the query began, and before every read of one chat under way
       // began, is no longer pending in any later result.
-      const auto upto =
-          reads_from_.empty() ? seq_before : std::min(seq_before, *reads_from_.begin());
+      uint64_t upto = seq_before;
+      {
+        std::lock_guard reads(reads_->mutex);
+        if (!reads_->from.empty()) upto = std::min(seq_before, *reads_->from.begin());
+      }
       std::erase_if(finished_at_, [upto](const auto& e) { return e.second <= upto; });
     }
     for (auto& d : start) asio::co_spawn(strand_, deliver(d), asio::detached);

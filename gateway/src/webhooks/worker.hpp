@@ -252,10 +252,16 @@ class DeliveryWorker {
   };
   std::unordered_map<std::string, Chat> chats_;
   std::deque<std::string> slot_waiters_;  // chats whose next row waits for a free slot
-  // Finish sequence numbers at which reads of the outbox began that have not been matched yet
-  // (guarded by mutex_): finished_at_ keeps what finished after the oldest of them.
-  std::multiset<uint64_t> reads_from_;
-  // One entry of reads_from_, from the start of a read to its end (or the holder's).
+  // Finish sequence numbers at which reads of the outbox began that have not been matched yet:
+  // finished_at_ keeps what finished after the oldest of them. Shared with the ReadMarks in
+  // coroutine frames, which may outlive the worker (as busy_); its mutex is taken after mutex_
+  // when both are held.
+  struct Reads {
+    std::mutex mutex;
+    std::multiset<uint64_t> from;
+  };
+  std::shared_ptr<Reads> reads_ = std::make_shared<Reads>();
+  // One entry of reads_, from the start of a read to its end (or the holder's).
   class ReadMark {
    public:
     explicit ReadMark(DeliveryWorker& w);
@@ -266,7 +272,7 @@ class DeliveryWorker {
     void release();
 
    private:
-    DeliveryWorker* worker_;
+    std::shared_ptr<Reads> reads_;
     uint64_t seq_ = 0;
     std::multiset<uint64_t>::iterator at_;
   };
