@@ -15,7 +15,7 @@
 //     --toggle-rate, one with the analytics rollup triggers and one without (their order
 //     alternating), in the same gateway process and database: what the rollups cost, paired step
 //     by step, without the scatter between separate runs. Per step: what got through
-//     (received / (release time + drain)) and the CPU per message of every process on the
+//     (received / (the release's actual duration + drain)) and the CPU per message of every process on the
 //     machine's side of the pipeline (gateway, PostgreSQL, emulator, driver with receiver).
 // Every message is encrypted by a Baileys sender before the measured phase and held by the
 // emulator; the measured phase only releases them (see emulator_host.mjs).
@@ -222,6 +222,7 @@ const measure = async ({ host, rx, gw, dialect, rate, seconds, drainMs = 30000 }
     messages: ids.length,
     prepare: prep,
     offered_per_s: Math.round(rel.achieved_per_s),
+    release_s: r2(span),
     received: lat.length,
     lost,
     duplicates: rx.dups,
@@ -358,7 +359,7 @@ const round = async (dialect, roundNo, bin, label, env = {}) => {
           const m = await measure({ host, rx, gw, dialect, rate: TOGGLE_RATE, seconds: STEP_S, drainMs: 120000 })
           if (!withRollups) sw.on()
           rx.dups = 0
-          const span = m.seconds + Math.max(0, m.drain_ms ?? 0) / 1000
+          const span = m.release_s + Math.max(0, m.drain_ms ?? 0) / 1000
           const c = m.cpu_s_to_drained
           const all = Object.values(c).reduce((a, b) => a + b, 0)
           const received = m.received || 1
