@@ -40,6 +40,21 @@ export function pgCtl(command) {
   });
 }
 
+// Every gateway this test process started, for sanitizerReports().
+const started = [];
+const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
+
+/**
+ * The stderr (first 3,000 characters) of every gateway this test process started that printed a
+ * sanitizer report: an instrumented build (the test build) reports a use after free or undefined
+ * behaviour there, also at shutdown, where no request would notice it. Waits up to 5 s for the
+ * stopped ones' output to end.
+ */
+export async function sanitizerReports() {
+  await Promise.race([Promise.all(started.filter((g) => g.child.exitCode !== null || g.child.signalCode !== null).map((g) => g.closed)), sleep(5000)]);
+  return started.filter((g) => SANITIZER_REPORT.test(g.stderr)).map((g) => g.stderr.slice(0, 3000));
+}
+
 /**
  * Starts the gateway on a free port with a temporary DATA_DIR. Resolves once it logs
  * "listening". `env` adds/overrides variables; `args` are command-line arguments (e.g. --sandbox).
@@ -72,6 +87,8 @@ export async function startGateway({ dialect = 'sqlite', env = {}, dataDir, args
     exited: null,
   };
   gw.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  gw.closed = new Promise((resolve) => child.on('close', resolve)); // its output has ended too
+  started.push(gw);
   child.stderr.on('data', (d) => {
     gw.stderr += d;
   });
