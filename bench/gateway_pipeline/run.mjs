@@ -290,7 +290,8 @@ const rollupSwitch = (dialect, { dataDir, dbUrl }) => {
   }
   const file = path.join(dataDir, 'gateway.db')
   const sqlite = (sql) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', file, sql], { encoding: 'utf8' })
-  const defs = JSON.parse(sqlite("SELECT json_group_array(json_object('name', name, 'sql', sql)) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics'"))
+  // In the order they were created (the order in which they come back).
+  const defs = JSON.parse(sqlite("SELECT json_group_array(json_object('name', name, 'sql', sql)) FROM (SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'analytics' ORDER BY rowid)"))
   if (!defs.length) throw new Error('no rollup triggers on analytics')
   return {
     off: () => sqlite(defs.map((d) => `DROP TRIGGER ${d.name};`).join(' ')),
