@@ -2,11 +2,13 @@
 // GATEWAY_BIN picks the binary (default: the sanitizer build). PostgreSQL comes from
 // TEST_DATABASE_URL (a throwaway server started by scripts/test.sh; TEST_PG_DIR lets a test stop
 // and restart it with scripts/pg.sh).
+import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { checkResponse } from './openapi.mjs';
 
@@ -42,7 +44,9 @@ export function pgCtl(command) {
 
 // Every gateway this test process started, for sanitizerReports().
 const started = [];
-const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/;
+
+/** Whether a process's stderr holds a sanitizer report (the instrumented test build's). */
+export const hasSanitizerReport = (stderr) => /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:/.test(stderr);
 
 /**
  * The stderr (first 3,000 characters) of every gateway this test process started that printed a
@@ -52,7 +56,17 @@ const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSaniti
  */
 export async function sanitizerReports() {
   await Promise.race([Promise.all(started.filter((g) => g.child.exitCode !== null || g.child.signalCode !== null).map((g) => g.closed)), sleep(5000)]);
-  return started.filter((g) => SANITIZER_REPORT.test(g.stderr)).map((g) => g.stderr.slice(0, 3000));
+  return started.filter((g) => hasSanitizerReport(g.stderr)).map((g) => g.stderr.slice(0, 3000));
+}
+
+/**
+ * Registers a test file's last test: no gateway it started printed a sanitizer report, shutdowns
+ * included. Call it after the file's other tests.
+ */
+export function lastTestNoSanitizerReports() {
+  test('no sanitizer report from any gateway this file started, shutdowns included', async () => {
+    assert.deepEqual(await sanitizerReports(), []);
+  });
 }
 
 /**
