@@ -180,11 +180,13 @@ for (const dialect of dialects()) {
 
   describe(`token lifetime and logout on ${dialect}`, () => {
     test('a token expires after JWT_TTL', async () => {
-      const gw = await startGateway({ dialect, env: { ...relaxed, JWT_TTL: '1s' } });
+      // Expiry is in whole seconds from a whole-second issue time: a token lives between TTL - 1
+      // and TTL seconds. 3 s leaves the first request 2 s, however loaded the machine.
+      const gw = await startGateway({ dialect, env: { ...relaxed, JWT_TTL: '3s' } });
       try {
         const token = await login(gw, (await generatePin(gw)).pin);
         assert.equal((await call(gw, 'GET', '/api/v1/auth/me', { token })).status, 200);
-        await sleep(2100);
+        await sleep(3100);
         assert.equal((await call(gw, 'GET', '/api/v1/auth/me', { token })).status, 401);
       } finally {
         await gw.cleanup();
